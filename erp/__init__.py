@@ -1,0 +1,1 @@
+"""ERP adapters: one module per ERP behind the `ErpAdapter` protocol (see `erp.base`)."""

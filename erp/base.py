@@ -1,0 +1,91 @@
+"""The contract every ERP adapter keeps, and the shared vocabulary of ERP record states.
+
+An adapter answers one question: does the ERP-side record of a synced CCO still exist, and in
+what state? It speaks its vendor's wire format inside its own module and returns only the types
+below. Transport and vendor errors are translated once, at the adapter's edge, into `ErpError`
+subclasses.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Protocol
+
+
+class RecordState(StrEnum):
+    PRESENT = "present"
+    DELETED = "deleted"
+    REVERSED = "reversed"
+    VOIDED = "voided"
+    CANCELED = "canceled"
+    NOT_SYNCED_BY_THIS_ERP = "not_synced_by_this_erp"
+    UNREACHABLE = "unreachable"
+
+
+@dataclass(frozen=True)
+class ErpLookup:
+    """What the app knows about a synced CCO from Procore, handed to the adapter."""
+
+    origin_id: str
+    cco_number: str
+    cco_title: str
+    commitment_origin_id: str | None = None
+    commitment_number: str | None = None
+    line_item_origin_ids: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ErpRecord:
+    """The ERP's answer: the record's state and the name users know it by in the ERP."""
+
+    state: RecordState
+    reference: str
+    status_text: str | None = None
+
+
+@dataclass(frozen=True)
+class ErpInfo:
+    """Per-ERP wording and policy, read by the flows and the Block Kit builders."""
+
+    key: str
+    name: str
+    record_noun: str
+    required_action: str
+    gone_states: frozenset[RecordState] = field(default_factory=frozenset)
+    syncs_ccos: bool = True
+    accepted_note: str | None = None
+
+    def allows_unlink(self, state: RecordState) -> bool:
+        return state in self.gone_states
+
+
+class ErpError(Exception):
+    """Base of the errors an adapter raises at its edge. `system` is the ERP's display name."""
+
+    def __init__(self, system: str, reason: str) -> None:
+        super().__init__(f"{system}: {reason}")
+        self.system = system
+        self.reason = reason
+
+
+class ErpUnreachable(ErpError):
+    """Timeout, connection failure, 429 or 5xx: nothing was learned, nothing was changed."""
+
+
+class ErpMisconfigured(ErpError):
+    """401/403 or a missing setting: the app's ERP credentials or permissions need fixing."""
+
+
+class ErpBadResponse(ErpError):
+    """The ERP answered, but not in the shape its API documents."""
+
+
+class ErpAdapter(Protocol):
+    info: ErpInfo
+
+    async def check(self, lookup: ErpLookup) -> ErpRecord:
+        """Look the CCO's record up in the ERP. Raises an `ErpError` subclass on failure."""
+        ...
+
+    async def aclose(self) -> None: ...

@@ -1,0 +1,1 @@
+"""Procore REST client and the domain models it returns."""

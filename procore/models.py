@@ -1,0 +1,80 @@
+"""Procore domain models. Vendor JSON is parsed into these in `procore.client`; nothing else sees it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+
+@dataclass(frozen=True)
+class Project:
+    id: int
+    company_id: int
+    name: str
+    is_erp_integrated: bool = False
+
+
+@dataclass(frozen=True)
+class Cco:
+    """A commitment change order, as its change order package (where `origin_id` lives)."""
+
+    id: int
+    project_id: int
+    contract_id: int | None
+    number: str
+    title: str
+    status: str
+    grand_total: Decimal
+    origin_id: str | None
+    updated_at: datetime | None = None
+
+    @property
+    def synced(self) -> bool:
+        return bool(self.origin_id)
+
+
+@dataclass(frozen=True)
+class Commitment:
+    id: int
+    number: str
+    title: str
+    vendor_name: str | None
+    origin_id: str | None = None
+
+
+@dataclass(frozen=True)
+class ProcoreUser:
+    """A company directory user."""
+
+    id: int
+    name: str
+    email: str
+    is_active: bool
+    can_push_to_accounting: bool
+    company_permission_template_id: int | None
+
+
+@dataclass(frozen=True)
+class PermissionSnapshot:
+    """The three rights an unlink needs, read for one user and one project.
+
+    Levels are Procore's permission-manifest ids: 4 Admin, 3 Standard, 2 Read Only, 0 None.
+    `source` says where the answer came from ("directory" templates or a "linked" account).
+    """
+
+    user: ProcoreUser
+    project_id: int
+    commitments_level: int
+    erp_integrations_level: int
+    source: str = "directory"
+
+    @property
+    def can_push_to_accounting(self) -> bool:
+        return self.user.can_push_to_accounting
+
+
+@dataclass(frozen=True)
+class SyncClearResult:
+    cleared: bool
+    error: str | None = None

@@ -1,0 +1,32 @@
+"""Run aiohttp applications on 127.0.0.1 (port 0 by default) and report their base URLs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from aiohttp import web
+
+
+@dataclass
+class RunningServer:
+    runner: web.AppRunner
+    host: str
+    port: int
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    async def stop(self) -> None:
+        await self.runner.cleanup()
+
+
+async def serve(app: web.Application, host: str = "127.0.0.1", port: int = 0) -> RunningServer:
+    runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
+    await runner.setup()
+    site = web.TCPSite(runner, host, port)
+    await site.start()
+    server = site._server
+    assert server is not None and server.sockets  # type: ignore[union-attr]
+    bound_port = int(server.sockets[0].getsockname()[1])  # type: ignore[union-attr]
+    return RunningServer(runner=runner, host=host, port=bound_port)
