@@ -49,15 +49,27 @@ class ErpInfo:
     """Per-ERP wording and policy, read by the flows and the Block Kit builders."""
 
     key: str
+    #: the ERP's name as users know it ("Acumatica", "MYOB Advanced", "CMiC", ...)
     name: str
+    #: what a synced CCO is called in this ERP ("change order", "Supplier Contract Amendment", ...)
     record_noun: str
-    required_action: str
+    #: the ERP-side action, as a sentence with `{reference}` (the record's name in the ERP),
+    #: e.g. "Reverse change order {reference} in Acumatica"
+    fix_template: str
     gone_states: frozenset[RecordState] = field(default_factory=frozenset)
     syncs_ccos: bool = True
-    accepted_note: str | None = None
+    #: extra words for a gone state that Procore's own guidance does not name (MYOB: reversal)
+    state_notes: tuple[tuple[RecordState, str], ...] = ()
 
     def allows_unlink(self, state: RecordState) -> bool:
-        return state in self.gone_states
+        return self.syncs_ccos and state in self.gone_states
+
+    def fix(self, record: ErpRecord) -> str:
+        """What the user must do in the ERP before the unlink can pass."""
+        return self.fix_template.format(reference=record.reference)
+
+    def note_for(self, state: RecordState) -> str | None:
+        return dict(self.state_notes).get(state)
 
 
 class ErpError(Exception):
