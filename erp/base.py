@@ -58,6 +58,8 @@ class ErpInfo:
     fix_template: str
     gone_states: frozenset[RecordState] = field(default_factory=frozenset)
     syncs_ccos: bool = True
+    #: whether `check` needs the commitment's origin id (the app then reads the commitment)
+    needs_commitment: bool = False
     #: extra words for a gone state that Procore's own guidance does not name (MYOB: reversal)
     state_notes: tuple[tuple[RecordState, str], ...] = ()
 

@@ -28,6 +28,8 @@ class Cco:
     grand_total: Decimal
     origin_id: str | None
     updated_at: datetime | None = None
+    #: origin ids of the package's line items (the ERP's keys for them), when Procore returns them
+    line_item_origin_ids: tuple[str, ...] = ()
 
     @property
     def synced(self) -> bool:

@@ -1,0 +1,93 @@
+"""`cco-bot` (= `python -m bot`): serve | socket | sandbox | db upgrade."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Sequence
+
+from aiohttp import web
+
+from bot.logging import configure_logging
+from bot.settings import Settings, SettingsError, load_settings
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="cco-bot", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    serve = sub.add_parser("serve", help="serve Slack over HTTP: POST /slack/events, GET /healthz")
+    serve.add_argument("--host", default=None, help="default: $HOST or 0.0.0.0")
+    serve.add_argument("--port", type=int, default=None, help="default: $PORT or 3000")
+    sub.add_parser("socket", help="connect to Slack with Socket Mode (needs SLACK_APP_TOKEN)")
+    sandbox = sub.add_parser("sandbox", help="run the app against local stand-ins, no accounts")
+    sandbox.add_argument("--port", type=int, default=0, help="playground port (default: free)")
+    sandbox.add_argument("--erp", default="acumatica", help="ERP to simulate (default acumatica)")
+    db = sub.add_parser("db", help="database tasks")
+    db.add_argument("action", choices=["upgrade"], help="create or migrate the schema")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        if args.command == "sandbox":
+            from sandbox.playground.run import run_sandbox
+
+            return run_sandbox(port=args.port, erp=args.erp)
+        settings = load_settings()
+        configure_logging(settings.log_level, settings.log_format)
+        if args.command == "db":
+            return asyncio.run(_db_upgrade(settings))
+        settings.require_for(args.command)
+    except SettingsError as exc:
+        print(f"cco-bot: {exc}", file=sys.stderr)
+        return 2
+    if args.command == "serve":
+        return _serve(settings, args.host, args.port)
+    return asyncio.run(_socket(settings))
+
+
+async def _db_upgrade(settings: Settings) -> int:
+    from storage.db import create_schema, make_engine
+
+    engine = make_engine(settings.database_url)
+    try:
+        await create_schema(engine)
+    finally:
+        await engine.dispose()
+    print("cco-bot: database schema is up to date", file=sys.stderr)
+    return 0
+
+
+def _serve(settings: Settings, host: str | None, port: int | None) -> int:
+    from bot.runtime import build_runtime
+    from bot.web import make_web_app
+
+    async def app_factory() -> web.Application:
+        return make_web_app(await build_runtime(settings, "http"))
+
+    web.run_app(
+        app_factory(),
+        host=host or settings.host,
+        port=port if port is not None else settings.port,
+        shutdown_timeout=5.0,
+        access_log=None,
+        print=lambda message: print(f"cco-bot: {message}", file=sys.stderr),
+    )
+    return 0
+
+
+async def _socket(settings: Settings) -> int:
+    from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+
+    from bot.runtime import build_runtime
+
+    runtime = await build_runtime(settings, "socket")
+    handler = AsyncSocketModeHandler(runtime.bolt, settings.slack_app_token)
+    try:
+        await handler.start_async()
+    finally:
+        await handler.close_async()
+        await runtime.aclose()
+    return 0

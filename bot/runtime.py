@@ -1,0 +1,99 @@
+"""Build every client once (database, Procore, ERP, Slack, Bolt) and close them on shutdown."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Literal
+
+import httpx
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.http_retry.builtin_async_handlers import (
+    AsyncConnectionErrorRetryHandler,
+    AsyncRateLimitErrorRetryHandler,
+    AsyncServerErrorRetryHandler,
+)
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.settings import Settings
+from erp.base import ErpAdapter
+from erp.registry import build_adapter
+from handlers.app import register
+from handlers.flows.services import Services
+from handlers.slack_io import SlackDirectory, SlackMessenger
+from procore.client import ProcoreClient
+from storage.db import Database, create_schema, make_engine
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    db: Database
+    procore_http: httpx.AsyncClient
+    erp_http: httpx.AsyncClient
+    procore: ProcoreClient
+    erp: ErpAdapter
+    slack: AsyncWebClient
+    bolt: AsyncApp
+    services: Services
+
+    async def aclose(self) -> None:
+        await self.erp.aclose()
+        await self.procore.aclose()
+        await self.erp_http.aclose()
+        await self.procore_http.aclose()
+        await self.db.dispose()
+
+
+def slack_client(settings: Settings) -> AsyncWebClient:
+    return AsyncWebClient(
+        token=settings.slack_bot_token,
+        base_url=settings.slack_api_url,
+        timeout=10,
+        retry_handlers=[
+            AsyncConnectionErrorRetryHandler(max_retry_count=2),
+            AsyncRateLimitErrorRetryHandler(max_retry_count=3),
+            AsyncServerErrorRetryHandler(max_retry_count=2),
+        ],
+    )
+
+
+async def build_runtime(settings: Settings, mode: Literal["http", "socket"] = "http") -> Runtime:
+    db = Database(make_engine(settings.database_url))
+    await create_schema(db.engine)
+    procore_http = httpx.AsyncClient(timeout=settings.procore_timeout)
+    erp_http = httpx.AsyncClient(timeout=settings.erp_timeout)
+    assert settings.procore_company_id is not None
+    procore = ProcoreClient(
+        api_url=settings.procore_api_url,
+        login_url=settings.procore_login_url,
+        client_id=settings.procore_client_id or "",
+        client_secret=settings.procore_client_secret or "",
+        company_id=settings.procore_company_id,
+        http=procore_http,
+        keys=settings.permission_keys(),
+        max_rate_limit_wait=settings.procore_max_rate_limit_wait,
+    )
+    erp = build_adapter(settings.erp(), erp_http)
+    slack = slack_client(settings)
+    bolt = AsyncApp(
+        client=slack,
+        token=settings.slack_bot_token,
+        # Socket Mode carries no HTTP signature (Bolt skips verification for it); over HTTP the
+        # signing secret is required and every request is verified.
+        signing_secret=settings.slack_signing_secret if mode == "http" else None,
+        request_verification_enabled=mode == "http",
+        process_before_response=False,
+    )
+    services = Services(
+        db=db,
+        procore=procore,
+        erp=erp,
+        keys=settings.permission_keys(),
+        directory=SlackDirectory(slack),
+        messenger=SlackMessenger(slack, db, erp.info),
+        company_id=settings.procore_company_id,
+        lease=timedelta(seconds=settings.attempt_lease_seconds),
+    )
+    register(bolt, services, slack)
+    return Runtime(settings, db, procore_http, erp_http, procore, erp, slack, bolt, services)

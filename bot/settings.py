@@ -1,0 +1,163 @@
+"""Settings from the environment and an optional `.env` (real environment variables win).
+
+Loaded once in `bot/`, validated per command: a missing or malformed setting stops start-up with
+one line naming the variable (`SettingsError`).
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from erp.registry import SYSTEMS
+from erp.settings import ErpSettings
+from procore.permissions import PermissionKeys
+
+Command = Literal["serve", "socket", "sandbox", "db"]
+
+#: systems whose adapter makes no network call (Procore syncs no CCOs with them)
+NO_ERP_CALLS = frozenset({"quickbooks_online", "netsuite"})
+
+
+class SettingsError(Exception):
+    """One line naming the variable that is missing or malformed."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", populate_by_name=True)
+
+    slack_signing_secret: str | None = None
+    slack_bot_token: str | None = None
+    slack_app_token: str | None = None
+    slack_api_url: str = "https://slack.com/api/"
+
+    procore_client_id: str | None = None
+    procore_client_secret: str | None = None
+    procore_company_id: int | None = None
+    procore_api_url: str = "https://api.procore.com"
+    procore_login_url: str = "https://login.procore.com"
+    procore_tool_commitments: str = "commitments"
+    procore_tool_erp_integrations: str = "erp_integrations"
+    procore_level_admin: int = 4
+    procore_level_standard: int = 3
+    procore_timeout: float = Field(default=15.0, gt=0)
+    procore_max_rate_limit_wait: float = Field(default=60.0, ge=0)
+
+    erp_system: str | None = None
+    erp_base_url: str | None = None
+    erp_username: str | None = None
+    erp_password: str | None = None
+    erp_client_id: str | None = None
+    erp_client_secret: str | None = None
+    erp_tenant: str | None = None
+    erp_endpoint: str = "Default/24.200.001"
+    erp_allow_voided: bool = False
+    erp_api_version: str = "v44.0"
+    erp_timeout: float = Field(default=10.0, gt=0)
+
+    database_url: str = "sqlite+aiosqlite:///./cco-bot.db"
+    host: str = "0.0.0.0"
+    port: int = Field(default=3000, ge=0, le=65535)
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    log_format: Literal["console", "json"] = "console"
+
+    #: how long a claimed attempt may stay in flight before another process may finish it
+    attempt_lease_seconds: float = Field(default=45.0, gt=0)
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper(cls, value: object) -> object:
+        return value.upper() if isinstance(value, str) else value
+
+    @field_validator("slack_api_url")
+    @classmethod
+    def _slack_api_url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must be an http(s) URL ending in /api/")
+        return value if value.endswith("/") else value + "/"
+
+    @field_validator("procore_api_url", "procore_login_url", "erp_base_url")
+    @classmethod
+    def _base_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must be an http(s) URL")
+        return value.rstrip("/")
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url(cls, value: str) -> str:
+        if not value.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
+            raise ValueError("must start with sqlite+aiosqlite:// or postgresql+asyncpg://")
+        return value
+
+    @field_validator("erp_system")
+    @classmethod
+    def _erp_system(cls, value: str | None) -> str | None:
+        if value is not None and value not in SYSTEMS:
+            raise ValueError(f"must be one of: {', '.join(sorted(SYSTEMS))}")
+        return value
+
+    # -- derived ------------------------------------------------------------------------------
+
+    def erp(self) -> ErpSettings:
+        assert self.erp_system is not None
+        return ErpSettings(
+            system=self.erp_system,
+            base_url=self.erp_base_url,
+            username=self.erp_username,
+            password=self.erp_password,
+            client_id=self.erp_client_id,
+            client_secret=self.erp_client_secret,
+            tenant=self.erp_tenant,
+            endpoint=self.erp_endpoint,
+            allow_voided=self.erp_allow_voided,
+            api_version=self.erp_api_version,
+            timeout=self.erp_timeout,
+        )
+
+    def permission_keys(self) -> PermissionKeys:
+        return PermissionKeys(
+            commitments_tool=self.procore_tool_commitments,
+            erp_integrations_tool=self.procore_tool_erp_integrations,
+            admin_level=self.procore_level_admin,
+            standard_level=self.procore_level_standard,
+        )
+
+    def require_for(self, command: Command) -> None:
+        """Stop with one line naming the first setting `command` needs but lacks."""
+        needed: list[str] = []
+        if command in ("serve", "socket"):
+            needed.append("slack_signing_secret" if command == "serve" else "slack_app_token")
+            needed += [
+                "slack_bot_token",
+                "procore_client_id",
+                "procore_client_secret",
+                "procore_company_id",
+                "erp_system",
+            ]
+        for name in needed:
+            if getattr(self, name) in (None, ""):
+                raise SettingsError(f"{name.upper()} is not set (needed by `cco-bot {command}`)")
+        if command in ("serve", "socket"):
+            self._require_erp()
+
+    def _require_erp(self) -> None:
+        if self.erp_system in NO_ERP_CALLS:
+            return
+        if not self.erp_base_url:
+            raise SettingsError(f"ERP_BASE_URL is not set (needed by ERP_SYSTEM={self.erp_system})")
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read the environment (and `.env`); raise `SettingsError` naming the first bad variable."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        name = str(first["loc"][0]).upper() if first["loc"] else "settings"
+        value_hint = first["msg"].removeprefix("Value error, ")
+        raise SettingsError(f"{name} is invalid: {value_hint}") from None

@@ -1,0 +1,47 @@
+"""The aiohttp web app: `POST /slack/events` (Bolt, request verification on) and `GET /healthz`."""
+
+from __future__ import annotations
+
+import structlog
+from aiohttp import web
+from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+
+from bot.runtime import Runtime
+from storage.db import ping
+
+log = structlog.get_logger("cco.web")
+
+#: Slack's interaction payloads are a few KB; anything near this is not from Slack.
+MAX_BODY = 512 * 1024
+RUNTIME = web.AppKey("runtime", Runtime)
+
+
+async def slack_events(request: web.Request) -> web.StreamResponse:
+    runtime = request.app[RUNTIME]
+    try:
+        bolt_request = await to_bolt_request(request)
+    except Exception as exc:
+        log.info("slack.malformed_request", error=type(exc).__name__)
+        return web.json_response({"error": "malformed request"}, status=400)
+    bolt_response = await runtime.bolt.async_dispatch(bolt_request)
+    return await to_aiohttp_response(bolt_response)
+
+
+async def healthz(request: web.Request) -> web.Response:
+    runtime = request.app[RUNTIME]
+    if await ping(runtime.db.engine):
+        return web.json_response({"status": "ok"})
+    return web.json_response({"status": "unavailable", "database": "not answering"}, status=503)
+
+
+def make_web_app(runtime: Runtime) -> web.Application:
+    app = web.Application(client_max_size=MAX_BODY)
+    app[RUNTIME] = runtime
+    app.router.add_post("/slack/events", slack_events)
+    app.router.add_get("/healthz", healthz)
+
+    async def close(_app: web.Application) -> None:
+        await runtime.aclose()
+
+    app.on_cleanup.append(close)
+    return app

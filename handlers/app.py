@@ -1,0 +1,221 @@
+"""Slack listeners. Each one does four things: ack, parse, call one flow, render."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import structlog
+from slack_bolt.async_app import AsyncApp, AsyncRespond
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from handlers import commands
+from handlers.blocks import answers
+from handlers.blocks.card import PAGE_ACTION, UNLINK_ACTION
+from handlers.cards import CardFlowError, post_card, turn_page
+from handlers.flows.linking import LinkRefused, channel_project, link_channel
+from handlers.flows.services import Services, new_reference
+from handlers.flows.status import status
+from handlers.flows.unlink import Busy, InvalidClick, UnlinkClick, unlink
+from procore.errors import ProcoreError
+from storage import repos
+
+log = structlog.get_logger("cco.handlers")
+
+Ack = Callable[..., Awaitable[None]]
+
+
+def register(app: AsyncApp, svc: Services, slack: AsyncWebClient) -> None:
+    @app.command("/cco")
+    async def on_cco(ack: Ack, command: dict[str, Any], respond: AsyncRespond) -> None:
+        parsed = commands.parse(str(command.get("text") or ""))
+        if isinstance(parsed, commands.Help):
+            await ack(**answers.help_message())
+            return
+        if isinstance(parsed, commands.Usage):
+            await ack(**answers.usage_message(parsed.problem))
+            return
+        await ack()
+        await _guarded(respond, _run_command(svc, slack, parsed, command, respond))
+
+    @app.action(UNLINK_ACTION)
+    async def on_unlink(ack: Ack, body: dict[str, Any], respond: AsyncRespond) -> None:
+        await ack()
+        await _guarded(respond, _click_unlink(svc, slack, body, respond))
+
+    @app.action(re.compile(f"^{PAGE_ACTION}"))
+    async def on_page(ack: Ack, body: dict[str, Any], respond: AsyncRespond) -> None:
+        await ack()
+        await _guarded(respond, _click_page(svc, slack, body, respond))
+
+
+async def _guarded(respond: AsyncRespond, work: Awaitable[None]) -> None:
+    """Run a listener's work; any unexpected error becomes an ephemeral answer with a reference."""
+    try:
+        await work
+    except ProcoreError as exc:
+        reference = new_reference()
+        log.warning("command.procore_error", reference=reference, error=repr(exc))
+        await respond(
+            **answers.notice(
+                f"❌ Procore could not answer ({type(exc).__name__}): nothing was changed. "
+                f"Try again in a minute. (ref `{reference}`)"
+            ),
+            response_type="ephemeral",
+            replace_original=False,
+        )
+    except Exception:
+        reference = new_reference()
+        log.exception("command.crashed", reference=reference)
+        await respond(
+            **answers.notice(
+                f"❌ Something went wrong on our side — nothing was changed. (ref `{reference}`)"
+            ),
+            response_type="ephemeral",
+            replace_original=False,
+        )
+
+
+async def _run_command(
+    svc: Services,
+    slack: AsyncWebClient,
+    parsed: commands.Command,
+    command: dict[str, Any],
+    respond: AsyncRespond,
+) -> None:
+    team_id, channel_id = str(command["team_id"]), str(command["channel_id"])
+    user_id = str(command["user_id"])
+    if isinstance(parsed, commands.Link):
+        result = await link_channel(svc, team_id, channel_id, user_id, parsed.project_id)
+        if isinstance(result, LinkRefused):
+            await respond(**answers.notice(f"❌ {result.reason}"), response_type="ephemeral")
+        else:
+            await respond(**answers.linked_message(result, user_id), response_type="in_channel")
+        return
+    link = await channel_project(svc, team_id, channel_id)
+    if isinstance(parsed, commands.Status):
+        report = await status(svc, team_id, user_id, link)
+        await respond(**answers.status_message(report), response_type="ephemeral")
+        return
+    if link is None:
+        await respond(**answers.not_linked_message(), response_type="ephemeral")
+        return
+    if isinstance(parsed, commands.Unlink):
+        await _list(svc, slack, link, parsed.query, user_id, respond)
+    elif isinstance(parsed, commands.History):
+        async with svc.db.session() as s:
+            attempts = await repos.project_attempts(s, link.company_id, link.project_id, 200)
+        if parsed.cco_number:
+            attempts = [a for a in attempts if a.cco_number.lstrip("#") == parsed.cco_number]
+        message = answers.history_message(link.project_name, attempts[:15])
+        await respond(**message, response_type="ephemeral")
+
+
+async def _list(
+    svc: Services,
+    slack: AsyncWebClient,
+    link: Any,
+    query: str,
+    user_id: str,
+    respond: AsyncRespond,
+) -> None:
+    if not svc.erp.info.syncs_ccos:
+        text = f"CCOs aren't synced with {svc.erp.info.name}, so there is nothing to unlink."
+        await respond(**answers.notice(text), response_type="ephemeral")
+        return
+    try:
+        await post_card(svc, slack, link, query, user_id)
+    except CardFlowError as exc:
+        await respond(**answers.notice(exc.message), response_type="ephemeral")
+
+
+async def _click_unlink(
+    svc: Services, slack: AsyncWebClient, body: dict[str, Any], respond: AsyncRespond
+) -> None:
+    click = _parse_click(body)
+    if click is None:
+        await respond(**_stale_button(), response_type="ephemeral", replace_original=False)
+        return
+    try:
+        result = await unlink(svc, click)
+    except InvalidClick:
+        await respond(**_stale_button(), response_type="ephemeral", replace_original=False)
+        return
+    if isinstance(result, Busy):
+        number = _row_number(body, click.cco_id)
+        message = answers.busy_message(number, result.by_user, result.reference)
+        await _ephemeral(slack, click.channel_id, click.slack_user_id, message, respond)
+
+
+async def _click_page(
+    svc: Services, slack: AsyncWebClient, body: dict[str, Any], respond: AsyncRespond
+) -> None:
+    container = body.get("container") or {}
+    action = (body.get("actions") or [{}])[0]
+    value = str(action.get("value") or "")
+    if not value.isdigit() or len(value) > 6:
+        await respond(**_stale_button(), response_type="ephemeral", replace_original=False)
+        return
+    try:
+        await turn_page(
+            svc,
+            slack,
+            team_id=str((body.get("team") or {}).get("id") or ""),
+            channel_id=str(container.get("channel_id") or ""),
+            message_ts=str(container.get("message_ts") or ""),
+            page=int(value),
+        )
+    except CardFlowError as exc:
+        await respond(**answers.notice(exc.message), response_type="ephemeral", replace_original=False)
+
+
+def _parse_click(body: dict[str, Any]) -> UnlinkClick | None:
+    """Validate the payload fields a click needs; the card itself is checked server-side."""
+    container = body.get("container") or {}
+    actions = body.get("actions") or []
+    team = body.get("team") or {}
+    user = body.get("user") or {}
+    if not (isinstance(actions, list) and actions and isinstance(actions[0], dict)):
+        return None
+    value = str(actions[0].get("value") or "")
+    fields = (team.get("id"), container.get("channel_id"), container.get("message_ts"), user.get("id"))
+    if not value.isdigit() or len(value) > 19 or not all(isinstance(f, str) and f for f in fields):
+        return None
+    return UnlinkClick(
+        team_id=str(team["id"]),
+        channel_id=str(container["channel_id"]),
+        card_ts=str(container["message_ts"]),
+        slack_user_id=str(user["id"]),
+        cco_id=int(value),
+    )
+
+
+def _row_number(body: dict[str, Any], cco_id: int) -> str:
+    for block in (body.get("message") or {}).get("blocks") or []:
+        if block.get("block_id") == f"cco:{cco_id}":
+            found = re.search(r"CCO #([^ *]+)", str((block.get("text") or {}).get("text", "")))
+            if found:
+                return found.group(1)
+    return str(cco_id)
+
+
+def _stale_button() -> dict[str, Any]:
+    return answers.notice(
+        "This button doesn't belong to a current `/cco unlink` card, so nothing was done. "
+        "Run `/cco unlink` for a fresh list."
+    )
+
+
+async def _ephemeral(
+    slack: AsyncWebClient,
+    channel_id: str,
+    user_id: str,
+    message: dict[str, Any],
+    respond: AsyncRespond,
+) -> None:
+    try:
+        await slack.chat_postEphemeral(channel=channel_id, user=user_id, **message)
+    except SlackApiError:
+        await respond(**message, response_type="ephemeral", replace_original=False)

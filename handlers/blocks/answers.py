@@ -1,0 +1,98 @@
+"""Answers to `/cco help | link | status | history` and the short ephemeral notices."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from handlers.blocks.kit import context, escape, section, user, when
+from handlers.commands import USAGE
+from handlers.flows.linking import Linked
+from handlers.flows.status import StatusReport
+from storage.models import UnlinkAttempt
+
+
+def help_message() -> dict[str, Any]:
+    return {"text": "How to use /cco", "blocks": [section(USAGE)]}
+
+
+def usage_message(problem: str) -> dict[str, Any]:
+    return {"text": problem, "blocks": [section(f"⚠️ {problem}"), section(USAGE)]}
+
+
+def notice(text: str) -> dict[str, Any]:
+    return {"text": text, "blocks": [section(text)]}
+
+
+def not_linked_message() -> dict[str, Any]:
+    return notice(
+        "This channel isn't linked to a Procore project yet. Run `/cco link <procore project id>` "
+        "here first (the id is the number in the project's Procore URL)."
+    )
+
+
+def linked_message(linked: Linked, user_id: str) -> dict[str, Any]:
+    text = (
+        f"🔗 {user(user_id)} linked this channel to Procore project "
+        f"*{escape(linked.project_name)}* ({linked.project_id}). "
+        "Run `/cco unlink` to list its ERP-synced CCOs."
+    )
+    return {"text": text, "blocks": [section(text)]}
+
+
+def busy_message(cco_number: str, by_user: str | None, reference: str | None) -> dict[str, Any]:
+    who = f" by {user(by_user)}" if by_user else ""
+    ref = f" (ref `{reference}`)" if reference else ""
+    return notice(
+        f"⏳ An unlink of CCO #{escape(cco_number)} is already in progress{who}{ref}. "
+        "Its answer will appear in the card's thread."
+    )
+
+
+def status_message(report: StatusReport) -> dict[str, Any]:
+    if report.email is None:
+        text = (
+            "Your Slack profile shows no email address, so the app can't find you in Procore. "
+            "Ask a Slack admin to make your email visible."
+        )
+        return notice(f"❌ {text}")
+    if report.user is None:
+        return notice(
+            f"❌ No Procore user has the email {escape(report.email)}. Ask a Procore company admin "
+            "to add you to the Company Directory with that email."
+        )
+    who = (
+        f"You are *{escape(report.user.name)}* ({escape(report.email)}) in Procore"
+        + ("" if report.user.is_active else " — *inactive*")
+    )
+    if report.project_name is None or not report.checks:
+        return notice(f"{who}. Link this channel with `/cco link <project id>` to check rights.")
+    lines = [f"{who}. For *{escape(report.project_name)}*:"]
+    for check in report.checks:
+        mark = "✓" if check.ok else "✗"
+        lines.append(
+            f"{mark} *{check.name}* — needs {check.required}, you have {check.actual}"
+        )
+        if not check.ok:
+            lines.append(f"      ↳ {escape(check.remedy)}")
+    verdict = (
+        "You can unlink CCOs here."
+        if all(c.ok for c in report.checks)
+        else "You can't unlink CCOs here until every ✗ is fixed."
+    )
+    source = "your company directory templates" if report.source == "directory" else report.source
+    blocks = [section("\n".join(lines)), context(f"{verdict} Read from {source}.")]
+    return {"text": verdict, "blocks": blocks}
+
+
+def history_message(project_name: str, attempts: Sequence[UnlinkAttempt]) -> dict[str, Any]:
+    if not attempts:
+        return notice(f"No unlink attempts yet in *{escape(project_name)}*.")
+    lines = [f"*Latest unlink attempts — {escape(project_name)}*"]
+    for a in attempts:
+        outcome = (a.outcome or "in progress").replace("_", " ")
+        lines.append(
+            f"• CCO #{escape(a.cco_number)} · {user(a.slack_user_id)} · {when(a.created_at)} · "
+            f"{outcome} · `{a.reference}`"
+        )
+    return {"text": f"Unlink history for {project_name}", "blocks": [section("\n".join(lines))]}

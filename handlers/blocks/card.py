@@ -1,0 +1,143 @@
+"""The `/cco unlink` card: one row per synced CCO with an Unlink button, paged."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from erp.base import ErpInfo
+from handlers.blocks.kit import (
+    Block,
+    actions,
+    button,
+    confirm_dialog,
+    context,
+    divider,
+    escape,
+    header,
+    section,
+    user,
+    when,
+)
+
+UNLINK_ACTION = "cco_unlink"
+#: the pager buttons share this prefix (action ids must differ within one actions block)
+PAGE_ACTION = "cco_page"
+
+
+@dataclass(frozen=True)
+class RowState:
+    """What the card shows next to a row, from the CCO's latest attempt."""
+
+    kind: str  # "idle" | "checking" | "unlinked" | "refused"
+    user_id: str | None = None
+    at: datetime | None = None
+    reference: str | None = None
+    outcome: str | None = None
+
+
+@dataclass(frozen=True)
+class CardView:
+    project_name: str
+    erp: ErpInfo
+    query: str
+    page: int
+    pages: int
+    total: int
+    rows: list[dict[str, Any]]
+
+
+def money(amount: str) -> str:
+    try:
+        value = Decimal(amount)
+    except (InvalidOperation, TypeError):
+        return amount
+    sign = "-" if value < 0 else ""
+    return f"{sign}${abs(value):,.2f}"
+
+
+def card_message(view: CardView, states: dict[int, RowState]) -> dict[str, Any]:
+    blocks: list[Block] = [header(f"ERP-synced CCOs — {view.project_name}"), _summary(view)]
+    for row in view.rows:
+        blocks.append(divider())
+        blocks.append(_row(row, view.erp, states.get(int(row["id"]), RowState("idle"))))
+    pager = _pager(view)
+    if pager:
+        blocks.append(pager)
+    fallback = f"{view.total} ERP-synced CCOs in {view.project_name}"
+    return {"text": fallback, "blocks": blocks}
+
+
+def empty_message(project_name: str, erp: ErpInfo, query: str) -> dict[str, Any]:
+    narrowed = f" matching “{escape(query)}”" if query else ""
+    text = (
+        f"No CCOs in *{escape(project_name)}* are synced with {erp.name}{narrowed}, "
+        "so there is nothing to unlink."
+    )
+    return {"text": text, "blocks": [section(text)]}
+
+
+def _summary(view: CardView) -> Block:
+    parts = [f"{view.total} synced with *{view.erp.name}*"]
+    if view.query:
+        parts.append(f"matching “{escape(view.query)}”")
+    if view.pages > 1:
+        parts.append(f"page {view.page} of {view.pages}")
+    parts.append("Unlink checks the ERP first and changes Procore only if the record is gone there")
+    return context(" · ".join(parts))
+
+
+def _row(row: dict[str, Any], erp: ErpInfo, state: RowState) -> Block:
+    title = f"*CCO #{escape(str(row['number']))} — {escape(str(row['title']))}*"
+    commitment = " · ".join(
+        escape(str(part)) for part in (row.get("commitment"), row.get("vendor")) if part
+    )
+    facts = [money(str(row["amount"]))]
+    if row.get("synced_at"):
+        facts.append(f"synced {when(datetime.fromisoformat(str(row['synced_at'])))}")
+    lines = [title, commitment or "_commitment not readable_", " · ".join(facts)]
+    status = _status_line(state, erp)
+    if status:
+        lines.append(status)
+    accessory = None if state.kind in ("unlinked", "checking") else _unlink_button(row, erp)
+    return section("\n".join(lines), block_id=f"cco:{row['id']}", accessory=accessory)
+
+
+def _status_line(state: RowState, erp: ErpInfo) -> str | None:
+    who = user(state.user_id) if state.user_id else "someone"
+    at = f" at {when(state.at)}" if state.at else ""
+    if state.kind == "checking":
+        return f"⏳ checking… ({who})"
+    if state.kind == "unlinked":
+        return f"✅ Unlinked by {who}{at}"
+    if state.kind == "refused":
+        reason = (state.outcome or "refused").replace("_", " ")
+        return f"❌ Last try by {who}{at}: {reason} (ref {state.reference})"
+    return None
+
+
+def _unlink_button(row: dict[str, Any], erp: ErpInfo) -> Block:
+    number = str(row["number"])
+    return button(
+        "Unlink",
+        UNLINK_ACTION,
+        str(row["id"]),
+        style="danger",
+        confirm=confirm_dialog(
+            f"Unlink CCO #{number}?",
+            f"The app checks {erp.name} first. If the {erp.record_noun} is gone there, it clears "
+            "the ERP sync link in Procore so the CCO can be edited or deleted.",
+            "Unlink",
+        ),
+    )
+
+
+def _pager(view: CardView) -> Block | None:
+    elements: list[Block] = []
+    if view.page > 1:
+        elements.append(button("◀ Previous", f"{PAGE_ACTION}_prev", str(view.page - 1)))
+    if view.page < view.pages:
+        elements.append(button("More ▶", f"{PAGE_ACTION}_next", str(view.page + 1)))
+    return actions(*elements, block_id="cco_pager") if elements else None

@@ -1,0 +1,142 @@
+"""The final thread reply for each unlink outcome: green for success, red with the fix otherwise.
+
+Every reply names the reference id, which is also in the audit log and the server log.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from handlers.blocks.kit import Block, colored, context, escape, section, user, when
+from handlers.flows.outcomes import (
+    CcoGone,
+    Failed,
+    Misconfigured,
+    NotApplicable,
+    NotSynced,
+    Outcome,
+    PermissionDenied,
+    ProcoreRefused,
+    StillInErp,
+    UnknownUser,
+    Unlinked,
+    Unreachable,
+)
+from storage.models import UnlinkAttempt
+
+
+def cco_label(number: str, title: str | None = None) -> str:
+    label = f"CCO #{escape(number)}"
+    return f"{label} “{escape(title)}”" if title else label
+
+
+def outcome_message(outcome: Outcome, attempt: UnlinkAttempt) -> dict[str, Any]:
+    ref = f"ref `{attempt.reference}`"
+    clicker = user(attempt.slack_user_id)
+    if isinstance(outcome, Unlinked):
+        return _green(outcome, clicker, ref)
+    if isinstance(outcome, NotSynced | NotApplicable):
+        text = _neutral_text(outcome, attempt)
+        return colored("warning", _plain(text), [section(text), context(f"{clicker} · {ref}")])
+    text = _red_text(outcome, attempt)
+    lines = [section(f"❌ {text}"), context(f"Clicked by {clicker} · {ref}")]
+    return colored("danger", _plain(f"❌ {text}"), lines)
+
+
+def _green(outcome: Unlinked, clicker: str, ref: str) -> dict[str, Any]:
+    cco, erp, record = outcome.cco, outcome.erp, outcome.record
+    text = (
+        f"✅ Successfully unlinked {cco_label(cco.number, cco.title)} from {erp.name} — "
+        "it can now be edited or deleted in Procore."
+    )
+    found = f"{erp.name} {erp.record_noun} {escape(record.reference)}: {record.state.value}"
+    note = erp.note_for(record.state)
+    blocks: list[Block] = [section(text), context(f"{found} · unlinked by {clicker} · {ref}")]
+    if note:
+        blocks.append(context(escape(note)))
+    return colored("good", _plain(text), blocks)
+
+
+def _neutral_text(outcome: NotSynced | NotApplicable, attempt: UnlinkAttempt) -> str:
+    if isinstance(outcome, NotApplicable):
+        return (
+            f"CCOs aren't synced with {outcome.erp.name}, so there is nothing to unlink."
+        )
+    by = f" by {user(outcome.unlinked_by)}" if outcome.unlinked_by else ""
+    at = f" {when(outcome.unlinked_at)}" if outcome.unlinked_at else ""
+    return (
+        f"{cco_label(outcome.cco.number, outcome.cco.title)} is no longer synced with "
+        f"{outcome.erp.name} — it was already unlinked{by}{at}. It can be edited in Procore; "
+        "nothing was changed."
+    )
+
+
+def _red_text(outcome: Outcome, attempt: UnlinkAttempt) -> str:
+    cco = cco_label(attempt.cco_number)
+    if isinstance(outcome, StillInErp):
+        fix = outcome.erp.fix(outcome.record)
+        status = f" ({escape(outcome.record.status_text)})" if outcome.record.status_text else ""
+        return (
+            f"{cco} is still in {outcome.erp.name}{status}. {fix}, then click Unlink again. "
+            "Nothing was changed in Procore."
+        )
+    if isinstance(outcome, PermissionDenied):
+        lines = "\n".join(f"• *{c.name}* — {escape(c.remedy)}" for c in outcome.missing)
+        return (
+            f"You can't unlink {cco} yet: Procore requires Admin on Commitments, Standard or "
+            f"Admin on ERP Integrations, and Can Push to Accounting. Missing:\n{lines}"
+        )
+    if isinstance(outcome, UnknownUser):
+        return _unknown_user_text(outcome)
+    if isinstance(outcome, Unreachable):
+        retry = _retry_hint(outcome.retry_after)
+        return f"{outcome.system} could not be reached — nothing was changed. {retry}"
+    if isinstance(outcome, Misconfigured):
+        return (
+            f"The app's {outcome.system} connection needs attention: {escape(outcome.reason)}. "
+            "Nothing was changed. Ask whoever installed cco-bot to check its settings."
+        )
+    if isinstance(outcome, ProcoreRefused):
+        return (
+            f"Procore refused to clear the sync link of {cco}: {escape(outcome.reason)}. "
+            "Nothing was changed."
+        )
+    if isinstance(outcome, CcoGone):
+        return (
+            f"{cco} is no longer in Procore (or the app can no longer see it). "
+            "Run `/cco unlink` for a fresh list."
+        )
+    assert isinstance(outcome, Failed)
+    return (
+        f"Something went wrong on our side while unlinking {cco} — nothing was changed in "
+        "Procore. Click Unlink again; if it repeats, give the reference below to your admin."
+    )
+
+
+def _unknown_user_text(outcome: UnknownUser) -> str:
+    if outcome.email is None:
+        return (
+            "Your Slack profile shows no email address, so the app can't find you in Procore. "
+            "Ask a Slack admin to make your email visible, then click Unlink again."
+        )
+    email = escape(outcome.email)
+    if outcome.inactive:
+        return (
+            f"Your Procore account ({email}) is inactive in the Company Directory. "
+            "Ask a Procore company admin to reactivate it."
+        )
+    return (
+        f"No Procore user has the email {email}. Ask a Procore company admin to add you to the "
+        "Company Directory with that email (or use the email Procore has in Slack)."
+    )
+
+
+def _retry_hint(retry_after: float | None) -> str:
+    if retry_after is None:
+        return "Click Unlink again in a minute."
+    minutes = max(1, round(retry_after / 60))
+    return f"It asked the app to wait; click Unlink again in about {minutes} minute(s)."
+
+
+def _plain(text: str) -> str:
+    return text.replace("*", "")

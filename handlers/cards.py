@@ -1,0 +1,101 @@
+"""Posting a card and turning its pages: the Slack half of the listing flow."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from handlers.blocks.card import CardView, card_message, empty_message
+from handlers.flows.listing import CardPage, synced_page
+from handlers.flows.services import Services
+from storage import repos
+from storage.models import Card, ChannelLink
+
+
+class CardFlowError(Exception):
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def _view(page: CardPage) -> CardView:
+    return CardView(
+        project_name=page.project_name,
+        erp=page.erp,
+        query=page.query,
+        page=page.page,
+        pages=page.pages,
+        total=page.total,
+        rows=page.rows,
+    )
+
+
+def _not_in_channel(error: SlackApiError) -> CardFlowError:
+    code = error.response.get("error")
+    if code in ("not_in_channel", "channel_not_found"):
+        return CardFlowError(
+            "I'm not in this channel, so I can't post the list here. Invite me with "
+            "`/invite @cco-bot` and run `/cco unlink` again."
+        )
+    return CardFlowError(f"Slack refused the card ({code}). Nothing was changed.")
+
+
+async def post_card(
+    svc: Services, slack: AsyncWebClient, link: ChannelLink, query: str, user_id: str
+) -> None:
+    page = await synced_page(svc, link, query, 1)
+    message: dict[str, Any]
+    if not page.rows:
+        message = empty_message(page.project_name, page.erp, query)
+    else:
+        message = card_message(_view(page), {})
+    try:
+        posted = await slack.chat_postMessage(channel=link.channel_id, **message)
+    except SlackApiError as exc:
+        raise _not_in_channel(exc) from exc
+    if not page.rows:
+        return
+    async with svc.db.transaction() as s:
+        s.add(
+            Card(
+                team_id=link.team_id,
+                channel_id=link.channel_id,
+                message_ts=str(posted["ts"]),
+                company_id=link.company_id,
+                project_id=link.project_id,
+                project_name=link.project_name,
+                query=query,
+                page=page.page,
+                pages=page.pages,
+                total=page.total,
+                rows=page.rows,
+                created_by=user_id,
+            )
+        )
+
+
+async def turn_page(
+    svc: Services,
+    slack: AsyncWebClient,
+    *,
+    team_id: str,
+    channel_id: str,
+    message_ts: str,
+    page: int,
+) -> None:
+    async with svc.db.session() as s:
+        card = await repos.get_card(s, channel_id, message_ts)
+        link = await repos.get_channel_link(s, team_id, channel_id)
+    if card is None or link is None or (card.team_id, card.project_id) != (team_id, link.project_id):
+        raise CardFlowError("This card is no longer current. Run `/cco unlink` for a fresh list.")
+    fresh = await synced_page(svc, link, card.query, page)
+    async with svc.db.transaction() as s:
+        stored = await repos.get_card(s, channel_id, message_ts)
+        if stored is None:
+            return
+        stored.page, stored.pages, stored.total = fresh.page, fresh.pages, fresh.total
+        stored.rows = fresh.rows
+        s.add(stored)
+    await svc.messenger.refresh_card(channel_id, message_ts)

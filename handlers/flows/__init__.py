@@ -1,0 +1,1 @@
+"""Slack-free use cases. Flows never import slack_bolt or slack_sdk."""

@@ -1,0 +1,130 @@
+"""Every final answer to an unlink click is one of these typed values (never an exception)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from erp.base import ErpInfo, ErpRecord
+from procore.models import Cco
+from procore.permissions import PermissionCheck
+
+
+@dataclass(frozen=True)
+class Unlinked:
+    cco: Cco
+    erp: ErpInfo
+    record: ErpRecord
+    kind: str = "unlinked"
+
+
+@dataclass(frozen=True)
+class StillInErp:
+    cco: Cco
+    erp: ErpInfo
+    record: ErpRecord
+    kind: str = "still_in_erp"
+
+
+@dataclass(frozen=True)
+class PermissionDenied:
+    user_name: str
+    project_name: str
+    missing: tuple[PermissionCheck, ...]
+    kind: str = "permission_denied"
+
+
+@dataclass(frozen=True)
+class UnknownUser:
+    """No usable email in Slack, no Procore user with it, or the Procore user is inactive."""
+
+    email: str | None
+    inactive: bool = False
+    kind: str = "unknown_user"
+
+
+@dataclass(frozen=True)
+class NotSynced:
+    """The CCO carries no origin_id any more (already unlinked, maybe outside Slack)."""
+
+    cco: Cco
+    erp: ErpInfo
+    unlinked_by: str | None = None
+    unlinked_at: datetime | None = None
+    kind: str = "not_synced"
+
+
+@dataclass(frozen=True)
+class CcoGone:
+    """Procore no longer has the change order package (deleted, or not visible to the app)."""
+
+    cco_number: str
+    kind: str = "cco_gone"
+
+
+@dataclass(frozen=True)
+class NotApplicable:
+    erp: ErpInfo
+    kind: str = "not_applicable"
+
+
+@dataclass(frozen=True)
+class Unreachable:
+    """A system did not answer usefully: nothing was changed, the user may retry."""
+
+    system: str
+    retry_after: float | None = None
+    kind: str = "unreachable"
+
+
+@dataclass(frozen=True)
+class Misconfigured:
+    """The app's own credentials or permissions at `system` need an administrator."""
+
+    system: str
+    reason: str
+    kind: str = "misconfigured"
+
+
+@dataclass(frozen=True)
+class ProcoreRefused:
+    """Procore answered the sync-clearing call with an error for the item."""
+
+    cco: Cco
+    reason: str
+    kind: str = "procore_refused"
+
+
+@dataclass(frozen=True)
+class Failed:
+    """An unexpected error inside the app; the reference id leads to the server log."""
+
+    kind: str = "failed"
+
+
+Outcome = (
+    Unlinked
+    | StillInErp
+    | PermissionDenied
+    | UnknownUser
+    | NotSynced
+    | CcoGone
+    | NotApplicable
+    | Unreachable
+    | Misconfigured
+    | ProcoreRefused
+    | Failed
+)
+
+
+def is_success(outcome: Outcome) -> bool:
+    return isinstance(outcome, Unlinked)
+
+
+def attempt_state(outcome: Outcome) -> str:
+    """The attempt's final state: unlinked, refused (a check said no) or failed (nothing learned)."""
+    if isinstance(outcome, Unlinked):
+        return "unlinked"
+    if isinstance(outcome, Unreachable | Misconfigured | Failed):
+        return "failed"
+    return "refused"

@@ -1,0 +1,58 @@
+"""What the flows need from the outside world, built once in `bot/` and handed down."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any, Protocol
+
+from erp.base import ErpAdapter
+from handlers.flows.outcomes import Outcome
+from procore.client import ProcoreClient
+from procore.permissions import PermissionKeys
+from storage.db import Database
+from storage.models import OutboxMessage, UnlinkAttempt
+
+_REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"
+
+
+def new_reference() -> str:
+    """A short id users can read out or paste: in every red message, the audit and the log."""
+    return "R-" + "".join(secrets.choice(_REFERENCE_ALPHABET) for _ in range(8))
+
+
+class DirectoryUnavailable(Exception):
+    """Slack's directory (users.info) could not be read."""
+
+
+class Directory(Protocol):
+    async def email_of(self, user_id: str) -> str | None:
+        """The user's email from their Slack profile, or None when the profile has none."""
+        ...
+
+
+class Messenger(Protocol):
+    def outcome_message(self, outcome: Outcome, attempt: UnlinkAttempt) -> dict[str, Any]:
+        """The final thread reply for `outcome`, as a chat.postMessage payload (pure)."""
+        ...
+
+    async def deliver(self, message: OutboxMessage) -> None:
+        """Post one outbox message; raise on failure so it stays queued."""
+        ...
+
+    async def refresh_card(self, channel_id: str, message_ts: str) -> None:
+        """Re-render a card so its rows show the latest attempt states (best effort)."""
+        ...
+
+
+@dataclass
+class Services:
+    db: Database
+    procore: ProcoreClient
+    erp: ErpAdapter
+    keys: PermissionKeys
+    directory: Directory
+    messenger: Messenger
+    company_id: int
+    lease: timedelta = field(default=timedelta(seconds=45))

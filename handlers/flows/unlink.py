@@ -1,0 +1,295 @@
+"""The unlink pipeline (ARCHITECTURE §2): claim, identify, authorize, load, check, unsync, record.
+
+Independent reads run concurrently; Procore is written only when every check passed, and the
+attempt is marked `unlinking` (with a lease) before the write so a crash can be recovered.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+
+import structlog
+
+from erp.base import (
+    ErpBadResponse,
+    ErpError,
+    ErpLookup,
+    ErpMisconfigured,
+    ErpRecord,
+    RecordState,
+)
+from handlers.flows.outbox import deliver_reference
+from handlers.flows.outcomes import (
+    CcoGone,
+    Failed,
+    Misconfigured,
+    NotApplicable,
+    NotSynced,
+    Outcome,
+    PermissionDenied,
+    ProcoreRefused,
+    StillInErp,
+    UnknownUser,
+    Unlinked,
+    Unreachable,
+    attempt_state,
+)
+from handlers.flows.services import DirectoryUnavailable, Services, new_reference
+from procore.errors import (
+    ProcoreAuthError,
+    ProcoreError,
+    ProcoreForbidden,
+    ProcoreNotFound,
+    ProcoreRejected,
+    ProcoreUnreachable,
+)
+from procore.models import Cco, Commitment, PermissionSnapshot
+from procore.permissions import evaluate
+from storage import repos
+from storage.models import Card, OutboxMessage, UnlinkAttempt
+
+log = structlog.get_logger("cco.unlink")
+
+
+@dataclass(frozen=True)
+class UnlinkClick:
+    team_id: str
+    channel_id: str
+    card_ts: str
+    slack_user_id: str
+    cco_id: int
+
+
+class InvalidClick(Exception):
+    """The button does not belong to a card this app posted (stale, forged or edited)."""
+
+
+@dataclass(frozen=True)
+class Busy:
+    """Another attempt on this CCO is in flight; the clicker is told, nothing else happens."""
+
+    by_user: str | None
+    reference: str | None
+
+
+@dataclass(frozen=True)
+class Finished:
+    attempt: UnlinkAttempt
+    outcome: Outcome
+
+
+async def unlink(svc: Services, click: UnlinkClick) -> Busy | Finished:
+    card, row = await _card_row(svc, click)
+    attempt = UnlinkAttempt(
+        reference=new_reference(),
+        team_id=click.team_id,
+        channel_id=click.channel_id,
+        card_ts=click.card_ts,
+        company_id=card.company_id,
+        project_id=card.project_id,
+        cco_id=click.cco_id,
+        cco_number=str(row.get("number", "")),
+        slack_user_id=click.slack_user_id,
+    )
+    repos.advance(attempt, "claimed", svc.lease)
+    try:
+        await repos.claim_attempt(svc.db, attempt)
+    except repos.AttemptBusy as busy:
+        active = busy.active
+        return Busy(active.slack_user_id if active else None, active.reference if active else None)
+    bound = log.bind(reference=attempt.reference, cco_id=click.cco_id, user=click.slack_user_id)
+    bound.info("unlink.claimed", project_id=card.project_id)
+    await svc.messenger.refresh_card(click.channel_id, click.card_ts)
+    try:
+        outcome = await _decide_and_act(svc, attempt, card, row)
+    except Exception:
+        bound.exception("unlink.crashed")
+        outcome = Failed()
+    await record_outcome(svc, attempt, outcome)
+    return Finished(attempt, outcome)
+
+
+async def _card_row(svc: Services, click: UnlinkClick) -> tuple[Card, dict[str, object]]:
+    async with svc.db.session() as s:
+        card = await repos.get_card(s, click.channel_id, click.card_ts)
+    if card is None or card.team_id != click.team_id or card.company_id != svc.company_id:
+        raise InvalidClick("this card is not one the app posted here")
+    for row in card.rows:
+        if row.get("id") == click.cco_id:
+            return card, row
+    raise InvalidClick("this CCO is not on that card")
+
+
+async def _decide_and_act(
+    svc: Services, attempt: UnlinkAttempt, card: Card, row: dict[str, object]
+) -> Outcome:
+    if not svc.erp.info.syncs_ccos:
+        return NotApplicable(svc.erp.info)
+    project_name = str(row.get("project_name") or card.project_id)
+    contract_id = row.get("contract_id")
+    who, what = await asyncio.gather(
+        _identify_and_authorize(svc, attempt, project_name),
+        _load_and_check(svc, card.project_id, attempt.cco_id, contract_id),
+        return_exceptions=True,
+    )
+    if isinstance(who, BaseException):
+        return _from_error(svc, who)
+    if not isinstance(who, PermissionSnapshot):
+        return who
+    if isinstance(what, BaseException):
+        return _from_error(svc, what)
+    if not isinstance(what, tuple):
+        return what
+    cco, record = what
+    if not svc.erp.info.allows_unlink(record.state):
+        return StillInErp(cco, svc.erp.info, record)
+    return await _clear_link(svc, attempt, cco, record)
+
+
+async def _identify_and_authorize(
+    svc: Services, attempt: UnlinkAttempt, project_name: str
+) -> PermissionSnapshot | Outcome:
+    email = await svc.directory.email_of(attempt.slack_user_id)
+    if not email:
+        return UnknownUser(None)
+    user = await svc.procore.find_company_user(email)
+    if user is None:
+        return UnknownUser(email)
+    if not user.is_active:
+        return UnknownUser(email, inactive=True)
+    attempt.procore_user_id = user.id
+    snapshot = await svc.procore.read_permissions(user, attempt.project_id)
+    missing = tuple(c for c in evaluate(snapshot, svc.keys, project_name) if not c.ok)
+    if missing:
+        return PermissionDenied(user.name, project_name, missing)
+    return snapshot
+
+
+async def _load_and_check(
+    svc: Services, project_id: int, cco_id: int, contract_id: object
+) -> tuple[Cco, ErpRecord] | Outcome:
+    commitment_read = None
+    if svc.erp.info.needs_commitment and isinstance(contract_id, int):
+        commitment_read = asyncio.ensure_future(svc.procore.get_commitment(project_id, contract_id))
+    try:
+        cco = await svc.procore.get_cco(project_id, cco_id)
+        commitment: Commitment | None = await commitment_read if commitment_read else None
+    except ProcoreNotFound:
+        return CcoGone(str(cco_id))
+    finally:
+        if commitment_read and not commitment_read.done():
+            commitment_read.cancel()
+    if not cco.synced or cco.origin_id is None:
+        return NotSynced(cco, svc.erp.info)
+    lookup = ErpLookup(
+        origin_id=cco.origin_id,
+        cco_number=cco.number,
+        cco_title=cco.title,
+        commitment_origin_id=commitment.origin_id if commitment else None,
+        commitment_number=commitment.number if commitment else None,
+        line_item_origin_ids=cco.line_item_origin_ids,
+    )
+    record = await svc.erp.check(lookup)
+    if record.state is RecordState.UNREACHABLE:
+        return Unreachable(svc.erp.info.name)
+    return cco, record
+
+
+async def _clear_link(
+    svc: Services, attempt: UnlinkAttempt, cco: Cco, record: ErpRecord
+) -> Outcome:
+    repos.advance(attempt, "unlinking", svc.lease)
+    async with svc.db.transaction() as s:
+        s.add(attempt)
+        s.add(repos.audit_for(attempt, "erp_checked", record.state.value, _record_detail(record)))
+    try:
+        await svc.procore.clear_sync_link(cco)
+    except ProcoreRejected as exc:
+        return ProcoreRefused(cco, str(exc))
+    except ProcoreUnreachable as exc:
+        # The write may or may not have landed: read the package again before answering.
+        return await _after_uncertain_write(svc, cco, record, exc)
+    return Unlinked(cco, svc.erp.info, record)
+
+
+async def _after_uncertain_write(
+    svc: Services, cco: Cco, record: ErpRecord, error: ProcoreUnreachable
+) -> Outcome:
+    try:
+        fresh = await svc.procore.get_cco(cco.project_id, cco.id)
+    except ProcoreError:
+        return Unreachable("Procore", error.retry_after)
+    if not fresh.synced:
+        return Unlinked(fresh, svc.erp.info, record)
+    return Unreachable("Procore", error.retry_after)
+
+
+def _from_error(svc: Services, error: BaseException) -> Outcome:
+    if isinstance(error, ErpMisconfigured):
+        return Misconfigured(error.system, error.reason)
+    if isinstance(error, ErpBadResponse):
+        return Misconfigured(error.system, f"unexpected answer: {error.reason}")
+    if isinstance(error, ErpError):
+        return Unreachable(error.system)
+    if isinstance(error, ProcoreUnreachable):
+        return Unreachable("Procore", error.retry_after)
+    if isinstance(error, ProcoreAuthError | ProcoreForbidden):
+        return Misconfigured("Procore", str(error))
+    if isinstance(error, ProcoreError):
+        return Misconfigured("Procore", str(error))
+    if isinstance(error, DirectoryUnavailable):
+        return Unreachable("Slack")
+    if isinstance(error, Exception):
+        log.error("unlink.unexpected", error=repr(error))
+        return Failed()
+    raise error
+
+
+def _record_detail(record: ErpRecord) -> dict[str, object]:
+    return {"erp_reference": record.reference, "erp_status": record.status_text}
+
+
+def _outcome_detail(outcome: Outcome) -> dict[str, object]:
+    detail: dict[str, object] = {"kind": outcome.kind}
+    if isinstance(outcome, Unlinked | StillInErp):
+        detail.update(_record_detail(outcome.record))
+    elif isinstance(outcome, PermissionDenied):
+        detail["missing"] = [c.name for c in outcome.missing]
+    elif isinstance(outcome, UnknownUser):
+        detail["email"] = outcome.email
+    elif isinstance(outcome, Unreachable):
+        detail["system"] = outcome.system
+    elif isinstance(outcome, Misconfigured | ProcoreRefused):
+        detail["reason"] = outcome.reason
+    return detail
+
+
+async def record_outcome(svc: Services, attempt: UnlinkAttempt, outcome: Outcome) -> None:
+    """Finish the attempt, append the audit row and queue the reply in one transaction; then
+    deliver the reply and refresh the card."""
+    detail = _outcome_detail(outcome)
+    repos.finish(attempt, attempt_state(outcome), outcome.kind, str(detail.get("reason") or ""))
+    message = svc.messenger.outcome_message(outcome, attempt)
+    async with svc.db.transaction() as s:
+        s.add(attempt)
+        s.add(repos.audit_for(attempt, "finished", outcome.kind, detail))
+        s.add(
+            OutboxMessage(
+                reference=attempt.reference,
+                kind="thread_reply",
+                channel_id=attempt.channel_id,
+                thread_ts=attempt.card_ts,
+                payload=message,
+            )
+        )
+    log.info(
+        "unlink.finished",
+        reference=attempt.reference,
+        outcome=outcome.kind,
+        cco_id=attempt.cco_id,
+        user=attempt.slack_user_id,
+        **{k: v for k, v in detail.items() if k != "kind"},
+    )
+    await deliver_reference(svc, attempt.reference)
+    await svc.messenger.refresh_card(attempt.channel_id, attempt.card_ts)

@@ -1,0 +1,101 @@
+"""Slack implementations of the flows' `Directory` and `Messenger` (Web API via slack_sdk)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import structlog
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from erp.base import ErpInfo
+from handlers.blocks.card import CardView, RowState, card_message
+from handlers.blocks.replies import outcome_message
+from handlers.flows.outcomes import Outcome
+from handlers.flows.services import DirectoryUnavailable
+from storage import repos
+from storage.db import Database
+from storage.models import Card, OutboxMessage, UnlinkAttempt
+
+log = structlog.get_logger("cco.slack")
+
+
+class SlackDirectory:
+    def __init__(self, client: AsyncWebClient) -> None:
+        self._client = client
+
+    async def email_of(self, user_id: str) -> str | None:
+        try:
+            answer = await self._client.users_info(user=user_id)
+        except SlackApiError as exc:
+            if exc.response.get("error") in ("user_not_found", "users_not_found"):
+                return None
+            raise DirectoryUnavailable(str(exc.response.get("error"))) from exc
+        except Exception as exc:
+            raise DirectoryUnavailable(type(exc).__name__) from exc
+        user: dict[str, Any] = answer.get("user") or {}
+        if user.get("is_bot") or user.get("deleted"):
+            return None
+        email = (user.get("profile") or {}).get("email")
+        return str(email) if email else None
+
+
+def row_state(attempt: UnlinkAttempt | None) -> RowState:
+    if attempt is None:
+        return RowState("idle")
+    if attempt.finished_at is None:
+        return RowState("checking", attempt.slack_user_id, attempt.created_at, attempt.reference)
+    if attempt.state == "unlinked":
+        return RowState("unlinked", attempt.slack_user_id, attempt.finished_at, attempt.reference)
+    return RowState(
+        "refused", attempt.slack_user_id, attempt.finished_at, attempt.reference, attempt.outcome
+    )
+
+
+def card_view(card: Card, erp: ErpInfo) -> CardView:
+    return CardView(
+        project_name=card.project_name or str(card.project_id),
+        erp=erp,
+        query=card.query,
+        page=card.page,
+        pages=card.pages,
+        total=card.total,
+        rows=card.rows,
+    )
+
+
+class SlackMessenger:
+    def __init__(self, client: AsyncWebClient, db: Database, erp: ErpInfo) -> None:
+        self._client = client
+        self._db = db
+        self._erp = erp
+
+    def outcome_message(self, outcome: Outcome, attempt: UnlinkAttempt) -> dict[str, Any]:
+        return outcome_message(outcome, attempt)
+
+    async def deliver(self, message: OutboxMessage) -> None:
+        if message.kind == "thread_reply":
+            await self._client.chat_postMessage(
+                channel=message.channel_id, thread_ts=message.thread_ts, **message.payload
+            )
+            return
+        raise ValueError(f"unknown outbox kind {message.kind!r}")
+
+    async def render_card(self, card: Card) -> dict[str, Any]:
+        async with self._db.session() as s:
+            latest = await repos.latest_attempts(
+                s, card.company_id, [int(r["id"]) for r in card.rows]
+            )
+        view = card_view(card, self._erp)
+        return card_message(view, {cco_id: row_state(a) for cco_id, a in latest.items()})
+
+    async def refresh_card(self, channel_id: str, message_ts: str) -> None:
+        async with self._db.session() as s:
+            card = await repos.get_card(s, channel_id, message_ts)
+        if card is None:
+            return
+        message = await self.render_card(card)
+        try:
+            await self._client.chat_update(channel=channel_id, ts=message_ts, **message)
+        except SlackApiError as exc:
+            log.warning("card.update_failed", channel=channel_id, error=exc.response.get("error"))

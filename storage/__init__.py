@@ -1,0 +1,1 @@
+"""Persistence: sqlmodel tables, the async engine (SQLite default, PostgreSQL), repositories."""

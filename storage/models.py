@@ -1,0 +1,138 @@
+"""Tables. An attempt is active while `finished_at` is NULL; a partial unique index lets only one
+active attempt exist per CCO, so concurrent clicks (on any replica) cannot both unlink."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, Column, DateTime, Index, UniqueConstraint, text
+from sqlmodel import Field, SQLModel
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def _ts(**kwargs: Any) -> Any:
+    return Field(sa_column=Column(DateTime(timezone=True), **kwargs))
+
+
+class ChannelLink(SQLModel, table=True):
+    __tablename__ = "channel_link"
+    __table_args__ = (UniqueConstraint("team_id", "channel_id", name="uq_channel_link"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(max_length=32)
+    channel_id: str = Field(max_length=32)
+    company_id: int = Field(sa_column=Column(BigInteger, nullable=False))
+    project_id: int = Field(sa_column=Column(BigInteger, nullable=False))
+    project_name: str = Field(max_length=255)
+    linked_by: str = Field(max_length=32)
+    linked_at: datetime = _ts(nullable=False, default=utcnow)
+
+
+class UserLink(SQLModel, table=True):
+    __tablename__ = "user_link"
+    __table_args__ = (UniqueConstraint("team_id", "slack_user_id", name="uq_user_link"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(max_length=32)
+    slack_user_id: str = Field(max_length=32)
+    procore_user_id: int = Field(sa_column=Column(BigInteger, nullable=False))
+    email: str = Field(max_length=320)
+    checked_at: datetime = _ts(nullable=False, default=utcnow)
+
+
+class Card(SQLModel, table=True):
+    """A posted `/cco unlink` card: which CCOs it lists, so rows can be re-rendered in place."""
+
+    __tablename__ = "card"
+    __table_args__ = (UniqueConstraint("channel_id", "message_ts", name="uq_card_message"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(max_length=32)
+    channel_id: str = Field(max_length=32)
+    message_ts: str = Field(max_length=32)
+    company_id: int = Field(sa_column=Column(BigInteger, nullable=False))
+    project_id: int = Field(sa_column=Column(BigInteger, nullable=False))
+    project_name: str = Field(default="", max_length=255)
+    query: str = Field(default="", max_length=255)
+    page: int = 1
+    pages: int = 1
+    total: int = 0
+    rows: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    created_by: str = Field(max_length=32)
+    created_at: datetime = _ts(nullable=False, default=utcnow)
+
+
+class UnlinkAttempt(SQLModel, table=True):
+    __tablename__ = "unlink_attempt"
+    __table_args__ = (
+        Index(
+            "uq_unlink_attempt_active",
+            "company_id",
+            "cco_id",
+            unique=True,
+            sqlite_where=text("finished_at IS NULL"),
+            postgresql_where=text("finished_at IS NULL"),
+        ),
+        Index("ix_unlink_attempt_project", "company_id", "project_id", "created_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    reference: str = Field(max_length=16, unique=True)
+    team_id: str = Field(max_length=32)
+    channel_id: str = Field(max_length=32)
+    card_ts: str = Field(max_length=32)
+    company_id: int = Field(sa_column=Column(BigInteger, nullable=False))
+    project_id: int = Field(sa_column=Column(BigInteger, nullable=False))
+    cco_id: int = Field(sa_column=Column(BigInteger, nullable=False))
+    cco_number: str = Field(default="", max_length=64)
+    slack_user_id: str = Field(max_length=32)
+    procore_user_id: int | None = Field(default=None, sa_column=Column(BigInteger))
+    #: claimed -> checked -> unlinking -> unlinked | refused | failed
+    state: str = Field(default="claimed", max_length=16)
+    outcome: str | None = Field(default=None, max_length=32)
+    detail: str | None = None
+    created_at: datetime = _ts(nullable=False, default=utcnow)
+    updated_at: datetime = _ts(nullable=False, default=utcnow)
+    lease_until: datetime = _ts(nullable=False, default=utcnow)
+    finished_at: datetime | None = _ts(nullable=True)
+
+
+class AuditEvent(SQLModel, table=True):
+    """Append-only: nothing updates or deletes these rows."""
+
+    __tablename__ = "audit_event"
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = _ts(nullable=False, default=utcnow)
+    reference: str = Field(max_length=16, index=True)
+    event: str = Field(max_length=32)
+    team_id: str = Field(max_length=32)
+    slack_user_id: str = Field(max_length=32)
+    company_id: int = Field(sa_column=Column(BigInteger, nullable=False))
+    project_id: int = Field(sa_column=Column(BigInteger, nullable=False))
+    cco_id: int | None = Field(default=None, sa_column=Column(BigInteger))
+    cco_number: str = Field(default="", max_length=64)
+    outcome: str | None = Field(default=None, max_length=32)
+    detail: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+class OutboxMessage(SQLModel, table=True):
+    """A Slack message owed to a user, written in the same transaction as the outcome."""
+
+    __tablename__ = "outbox"
+
+    id: int | None = Field(default=None, primary_key=True)
+    reference: str = Field(max_length=16, index=True)
+    kind: str = Field(max_length=16)
+    channel_id: str = Field(max_length=32)
+    thread_ts: str | None = Field(default=None, max_length=32)
+    response_url: str | None = None
+    payload: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    created_at: datetime = _ts(nullable=False, default=utcnow)
+    delivered_at: datetime | None = _ts(nullable=True)
+    tries: int = 0
+    last_error: str | None = None

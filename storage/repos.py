@@ -1,0 +1,223 @@
+"""Small async repository functions. Callers own the transaction (`Database.transaction()`)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from storage.db import Database
+from storage.models import (
+    AuditEvent,
+    Card,
+    ChannelLink,
+    OutboxMessage,
+    UnlinkAttempt,
+    UserLink,
+    utcnow,
+)
+
+# -- channel and user links ------------------------------------------------------------------
+
+
+async def get_channel_link(s: AsyncSession, team_id: str, channel_id: str) -> ChannelLink | None:
+    query = select(ChannelLink).where(
+        ChannelLink.team_id == team_id, ChannelLink.channel_id == channel_id
+    )
+    return (await s.exec(query)).first()
+
+
+async def save_channel_link(s: AsyncSession, link: ChannelLink) -> ChannelLink:
+    existing = await get_channel_link(s, link.team_id, link.channel_id)
+    if existing is None:
+        s.add(link)
+        return link
+    existing.company_id = link.company_id
+    existing.project_id = link.project_id
+    existing.project_name = link.project_name
+    existing.linked_by = link.linked_by
+    existing.linked_at = utcnow()
+    s.add(existing)
+    return existing
+
+
+async def get_user_link(s: AsyncSession, team_id: str, slack_user_id: str) -> UserLink | None:
+    query = select(UserLink).where(
+        UserLink.team_id == team_id, UserLink.slack_user_id == slack_user_id
+    )
+    return (await s.exec(query)).first()
+
+
+async def save_user_link(
+    s: AsyncSession, team_id: str, slack_user_id: str, procore_user_id: int, email: str
+) -> None:
+    link = await get_user_link(s, team_id, slack_user_id)
+    if link is None:
+        link = UserLink(team_id=team_id, slack_user_id=slack_user_id, procore_user_id=0, email="")
+    link.procore_user_id = procore_user_id
+    link.email = email
+    link.checked_at = utcnow()
+    s.add(link)
+
+
+# -- cards -------------------------------------------------------------------------------------
+
+
+async def get_card(s: AsyncSession, channel_id: str, message_ts: str) -> Card | None:
+    query = select(Card).where(Card.channel_id == channel_id, Card.message_ts == message_ts)
+    return (await s.exec(query)).first()
+
+
+# -- attempts ----------------------------------------------------------------------------------
+
+
+class AttemptBusy(Exception):
+    """Another attempt on the same CCO is still active."""
+
+    def __init__(self, active: UnlinkAttempt | None) -> None:
+        super().__init__("an unlink of this CCO is already in progress")
+        self.active = active
+
+
+async def claim_attempt(db: Database, attempt: UnlinkAttempt) -> UnlinkAttempt:
+    """Insert `attempt` as the CCO's one active attempt, or raise `AttemptBusy`.
+
+    The partial unique index decides between concurrent claims, on any replica.
+    """
+    try:
+        async with db.transaction() as s:
+            s.add(attempt)
+            s.add(audit_for(attempt, "claimed"))
+    except IntegrityError:
+        async with db.session() as s:
+            raise AttemptBusy(await active_attempt(s, attempt.company_id, attempt.cco_id)) from None
+    return attempt
+
+
+async def active_attempt(s: AsyncSession, company_id: int, cco_id: int) -> UnlinkAttempt | None:
+    query = select(UnlinkAttempt).where(
+        UnlinkAttempt.company_id == company_id,
+        UnlinkAttempt.cco_id == cco_id,
+        col(UnlinkAttempt.finished_at).is_(None),
+    )
+    return (await s.exec(query)).first()
+
+
+async def get_attempt(s: AsyncSession, reference: str) -> UnlinkAttempt | None:
+    return (await s.exec(select(UnlinkAttempt).where(UnlinkAttempt.reference == reference))).first()
+
+
+async def latest_attempts(
+    s: AsyncSession, company_id: int, cco_ids: Iterable[int]
+) -> dict[int, UnlinkAttempt]:
+    ids = list(cco_ids)
+    if not ids:
+        return {}
+    query = (
+        select(UnlinkAttempt)
+        .where(UnlinkAttempt.company_id == company_id, col(UnlinkAttempt.cco_id).in_(ids))
+        .order_by(col(UnlinkAttempt.created_at).asc(), col(UnlinkAttempt.id).asc())
+    )
+    latest: dict[int, UnlinkAttempt] = {}
+    for attempt in (await s.exec(query)).all():
+        latest[attempt.cco_id] = attempt
+    return latest
+
+
+async def project_attempts(
+    s: AsyncSession, company_id: int, project_id: int, limit: int | None = None
+) -> Sequence[UnlinkAttempt]:
+    query = (
+        select(UnlinkAttempt)
+        .where(UnlinkAttempt.company_id == company_id, UnlinkAttempt.project_id == project_id)
+        .order_by(col(UnlinkAttempt.created_at).desc(), col(UnlinkAttempt.id).desc())
+    )
+    if limit is not None:
+        query = query.limit(limit)
+    return (await s.exec(query)).all()
+
+
+def advance(attempt: UnlinkAttempt, state: str, lease: timedelta | None = None) -> None:
+    now = utcnow()
+    attempt.state = state
+    attempt.updated_at = now
+    if lease is not None:
+        attempt.lease_until = now + lease
+
+
+def finish(attempt: UnlinkAttempt, state: str, outcome: str, detail: str | None) -> None:
+    advance(attempt, state)
+    attempt.outcome = outcome
+    attempt.detail = detail
+    attempt.finished_at = attempt.updated_at
+
+
+async def abandoned_attempts(s: AsyncSession, now: datetime) -> Sequence[UnlinkAttempt]:
+    query = select(UnlinkAttempt).where(
+        col(UnlinkAttempt.finished_at).is_(None), col(UnlinkAttempt.lease_until) < now
+    )
+    return (await s.exec(query)).all()
+
+
+# -- audit ---------------------------------------------------------------------------------
+
+
+def audit_for(
+    attempt: UnlinkAttempt,
+    event: str,
+    outcome: str | None = None,
+    detail: dict[str, Any] | None = None,
+) -> AuditEvent:
+    return AuditEvent(
+        reference=attempt.reference,
+        event=event,
+        team_id=attempt.team_id,
+        slack_user_id=attempt.slack_user_id,
+        company_id=attempt.company_id,
+        project_id=attempt.project_id,
+        cco_id=attempt.cco_id,
+        cco_number=attempt.cco_number,
+        outcome=outcome,
+        detail=detail or {},
+    )
+
+
+async def audit_events(s: AsyncSession, reference: str) -> Sequence[AuditEvent]:
+    query = select(AuditEvent).where(AuditEvent.reference == reference).order_by(
+        col(AuditEvent.id).asc()
+    )
+    return (await s.exec(query)).all()
+
+
+async def project_audit(
+    s: AsyncSession, company_id: int, project_id: int
+) -> Sequence[AuditEvent]:
+    query = (
+        select(AuditEvent)
+        .where(AuditEvent.company_id == company_id, AuditEvent.project_id == project_id)
+        .order_by(col(AuditEvent.id).asc())
+    )
+    return (await s.exec(query)).all()
+
+
+# -- outbox --------------------------------------------------------------------------------
+
+
+async def pending_outbox(s: AsyncSession, limit: int = 50) -> Sequence[OutboxMessage]:
+    query = (
+        select(OutboxMessage)
+        .where(col(OutboxMessage.delivered_at).is_(None))
+        .order_by(col(OutboxMessage.id).asc())
+        .limit(limit)
+    )
+    return (await s.exec(query)).all()
+
+
+async def count_rows(s: AsyncSession, model: type[Any]) -> int:
+    result = await s.exec(select(func.count()).select_from(model))
+    return int(result.one())
