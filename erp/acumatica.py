@@ -1,0 +1,411 @@
+"""Acumatica Cloud ERP and MYOB Advanced: is a synced CCO's change order still in the ERP?
+
+Both systems run Acumatica's contract-based REST API ("Default" endpoint, ChangeOrder entity of
+screen PM308000). A Procore CCO becomes a change order whose `RefNbr` is the CCO's `origin_id`.
+The record is gone when it is absent or its `ReverseStatus` says it was reversed, whatever its
+`Status` (a reversed change order keeps its workflow status, e.g. Open).
+
+The lookup is `GET {site}/entity/{endpoint}/ChangeOrder?$filter=RefNbr eq '<origin_id>'` rather
+than the key path `GET .../ChangeOrder/<RefNbr>`: the list operation is documented to answer 200
+with an array, so an empty array is an unambiguous "deleted"; the key operation documents only
+200/401/500, a missing record comes back as an error whose status varies by version, which would
+blur "deleted" with "server trouble"; and a key containing `/` would be split into several keys.
+
+Auth: with ERP_CLIENT_ID/ERP_CLIENT_SECRET, an OAuth 2.0 password-grant token (cached until shortly
+before it expires); otherwise a cookie session per check (`/entity/auth/login`), always followed by
+`/entity/auth/logout`, because every open session holds one of the licence's API sessions. Each
+check keeps its own cookies, never the shared client's, so concurrent checks never share a session.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+
+from erp.base import (
+    ErpAdapter,
+    ErpBadResponse,
+    ErpError,
+    ErpInfo,
+    ErpLookup,
+    ErpMisconfigured,
+    ErpRecord,
+    ErpUnreachable,
+    RecordState,
+)
+from erp.settings import ErpSettings
+
+# --- Not publicly documented: assumptions to confirm against a live tenant ----------------------
+# The CCO's origin_id is the Acumatica change order ID, i.e. PMChangeOrder.RefNbr (the DAC's key,
+# e.g. "CO000101"). Based on Procore's "accept a CCO for export to Acumatica" page (the approver
+# enters the Change Order ID) and the DAC; Procore does not document origin_id's format.
+CHANGE_ORDER_KEY = "RefNbr"
+# ChangeOrder.ReverseStatus is a plain StringValue in every published contract (no enum). These
+# are the display texts of PMChangeOrder.ReverseStatus codes N/X/R in an Acumatica source mirror;
+# compared case-insensitively. Only REVERSED decides anything.
+REVERSED = "Reversed"
+NOT_REVERSED = "None"
+# $filter string literals are quoted OData-style (a quote inside is doubled); Acumatica's help
+# shows only plain literals.
+# A refused cookie login is a 401; reports of older versions show a 500 whose HttpError text holds
+# "Invalid credentials". A licence's API login limit shows as "API Login Limit" in the body
+# (Acumatica's own C# client turns that into a 429). Matched case-insensitively.
+INVALID_LOGIN_TEXT = "invalid credentials"
+LOGIN_LIMIT_TEXT = "api login limit"
+# -------------------------------------------------------------------------------------------------
+
+LOGIN_PATH = "/entity/auth/login"
+LOGOUT_PATH = "/entity/auth/logout"
+TOKEN_PATH = "/identity/connect/token"
+OAUTH_SCOPE = "api"
+#: the fields the check reads, requested with $select
+SELECTED_FIELDS = ("RefNbr", "Status", "ReverseStatus", "ProjectID")
+#: a cached token is renewed this many seconds before Acumatica says it expires
+TOKEN_RENEWAL_MARGIN = 60.0
+
+_log = logging.getLogger(__name__)
+
+INFOS: dict[str, ErpInfo] = {
+    "acumatica": ErpInfo(
+        key="acumatica",
+        name="Acumatica",
+        record_noun="change order",
+        fix_template=(
+            "Reverse change order {reference} in Acumatica (Change Orders, PM308000 → Reverse)"
+        ),
+        gone_states=frozenset({RecordState.DELETED, RecordState.REVERSED}),
+    ),
+    "myob_advanced": ErpInfo(
+        key="myob_advanced",
+        name="MYOB Advanced",
+        record_noun="change order",
+        fix_template="Delete change order {reference} in MYOB Advanced",
+        gone_states=frozenset({RecordState.DELETED, RecordState.REVERSED}),
+        state_notes=(
+            (
+                RecordState.REVERSED,
+                "Procore's MYOB guidance says to delete the change order; "
+                "it was reversed instead, which was accepted.",
+            ),
+        ),
+    ),
+}
+
+
+def build(settings: ErpSettings, http: httpx.AsyncClient) -> ErpAdapter:
+    info = INFOS.get(settings.system)
+    if info is None:
+        raise ErpMisconfigured(
+            "Acumatica", f"ERP_SYSTEM={settings.system!r} is not Acumatica-based"
+        )
+    return AcumaticaAdapter(info, settings, http)
+
+
+class AcumaticaAdapter:
+    def __init__(self, info: ErpInfo, settings: ErpSettings, http: httpx.AsyncClient) -> None:
+        self.info = info
+        site = _site_root(info.name, settings.base_url)
+        if not settings.username or not settings.password:
+            raise ErpMisconfigured(info.name, "ERP_USERNAME and ERP_PASSWORD must be set")
+        self._list_url = f"{site}/entity/{_endpoint(info.name, settings.endpoint)}/ChangeOrder"
+        self._auth: _CookieLogin | _PasswordGrant
+        if settings.client_id or settings.client_secret:
+            self._auth = _PasswordGrant(_Wire(info.name, http, settings.timeout), site, settings)
+        else:
+            self._auth = _CookieLogin(_Wire(info.name, http, settings.timeout), site, settings)
+
+    async def check(self, lookup: ErpLookup) -> ErpRecord:
+        params = {
+            "$filter": f"{CHANGE_ORDER_KEY} eq {_quoted(lookup.origin_id)}",
+            "$select": ",".join(SELECTED_FIELDS),
+        }
+        response = await self._auth.get(self._list_url, params)
+        orders = _change_orders(self.info.name, response)
+        return _record(self.info.name, lookup.origin_id, orders)
+
+    async def aclose(self) -> None:
+        self._auth.forget()
+
+
+# --- the wire: one place where httpx errors and HTTP statuses become ErpErrors -------------------
+@dataclass
+class _Wire:
+    system: str
+    http: httpx.AsyncClient
+    timeout: float
+
+    async def send(
+        self, conversation: httpx.Cookies, method: str, url: str, **kwargs: Any
+    ) -> httpx.Response:
+        """Send with `conversation`'s cookies only (the shared client's jar is never sent)."""
+        request = self.http.build_request(method, url, timeout=self.timeout, **kwargs)
+        request.headers.pop("Cookie", None)
+        request.headers["Accept"] = "application/json"
+        conversation.set_cookie_header(request)
+        try:
+            response = await self.http.send(request)
+        except httpx.TimeoutException:
+            raise ErpUnreachable(self.system, f"no answer within {self.timeout:g} s") from None
+        except httpx.TransportError as error:
+            raise ErpUnreachable(
+                self.system, f"connection failed ({type(error).__name__})"
+            ) from None
+        conversation.extract_cookies(response)
+        return response
+
+    def raise_for_status(
+        self, response: httpx.Response, refused_hint: str, refused: tuple[int, ...] = (401, 403)
+    ) -> None:
+        """Map a status to our errors; `refused` are the statuses meaning "credentials refused"."""
+        status = response.status_code
+        if status < 300:
+            return
+        said = f"{response.request.url.path} answered {status}: {_error_message(response)}"
+        if status in refused:
+            raise ErpMisconfigured(self.system, f"{said}; check {refused_hint}")
+        if status == 404:
+            raise ErpMisconfigured(
+                self.system,
+                f"{said}; check ERP_BASE_URL (site root incl. instance path) and ERP_ENDPOINT",
+            )
+        if status == 429 or status >= 500:
+            raise ErpUnreachable(self.system, said)
+        raise ErpBadResponse(self.system, said)
+
+
+class _CookieLogin:
+    """A fresh session per check: login, the read, and always logout."""
+
+    def __init__(self, wire: _Wire, site: str, settings: ErpSettings) -> None:
+        self._wire = wire
+        self._site = site
+        self._credentials: dict[str, str] = {
+            "name": settings.username or "",
+            "password": settings.password or "",
+        }
+        if settings.tenant:
+            self._credentials["company"] = settings.tenant
+
+    async def get(self, url: str, params: dict[str, str]) -> httpx.Response:
+        cookies = httpx.Cookies()
+        await self._login(cookies)
+        try:
+            response = await self._wire.send(cookies, "GET", url, params=params)
+            self._wire.raise_for_status(response, "the API user's access rights")
+            return response
+        finally:
+            await self._logout(cookies)
+
+    async def _login(self, cookies: httpx.Cookies) -> None:
+        url = self._site + LOGIN_PATH
+        response = await self._wire.send(cookies, "POST", url, json=self._credentials)
+        text = response.text.casefold()
+        if response.status_code >= 300 and LOGIN_LIMIT_TEXT in text:
+            raise ErpUnreachable(
+                self._wire.system, "the licence's limit of API logins is reached; try again later"
+            )
+        refused = (401, 403, 500) if INVALID_LOGIN_TEXT in text else (401, 403)
+        self._wire.raise_for_status(response, "ERP_USERNAME, ERP_PASSWORD and ERP_TENANT", refused)
+
+    async def _logout(self, cookies: httpx.Cookies) -> None:
+        try:
+            response = await self._wire.send(cookies, "POST", self._site + LOGOUT_PATH)
+            self._wire.raise_for_status(response, "the API user")
+        except ErpError as error:
+            _log.warning("acumatica_logout_failed", extra={"reason": error.reason})
+
+    def forget(self) -> None:
+        return None
+
+
+@dataclass(frozen=True)
+class _Token:
+    value: str
+    renew_at: float
+
+
+class _PasswordGrant:
+    """OAuth 2.0 resource-owner password grant; the token is reused until shortly before expiry
+    and renewed once when the ERP stops accepting it."""
+
+    def __init__(self, wire: _Wire, site: str, settings: ErpSettings) -> None:
+        if not settings.client_id or not settings.client_secret:
+            raise ErpMisconfigured(wire.system, "set both ERP_CLIENT_ID and ERP_CLIENT_SECRET")
+        self._wire = wire
+        self._token_url = site + TOKEN_PATH
+        self._form = {
+            "grant_type": "password",
+            "client_id": settings.client_id,
+            "client_secret": settings.client_secret,
+            "username": settings.username or "",
+            "password": settings.password or "",
+            "scope": OAUTH_SCOPE,
+        }
+        self._token: _Token | None = None
+        self._lock = asyncio.Lock()
+
+    async def get(self, url: str, params: dict[str, str]) -> httpx.Response:
+        token, fresh = await self._current_token()
+        response = await self._get_with(token, url, params)
+        if response.status_code == 401 and not fresh:
+            self._discard(token)
+            token, _ = await self._current_token()
+            response = await self._get_with(token, url, params)
+        self._wire.raise_for_status(response, "the API user's access rights (OAuth token refused)")
+        return response
+
+    async def _get_with(self, token: str, url: str, params: dict[str, str]) -> httpx.Response:
+        headers = {"Authorization": f"Bearer {token}"}
+        return await self._wire.send(httpx.Cookies(), "GET", url, params=params, headers=headers)
+
+    async def _current_token(self) -> tuple[str, bool]:
+        async with self._lock:
+            if self._token is not None and self._token.renew_at > time.monotonic():
+                return self._token.value, False
+            self._token = await self._request_token()
+            return self._token.value, True
+
+    async def _request_token(self) -> _Token:
+        response = await self._wire.send(httpx.Cookies(), "POST", self._token_url, data=self._form)
+        self._wire.raise_for_status(
+            response,
+            "ERP_CLIENT_ID, ERP_CLIENT_SECRET, ERP_USERNAME and ERP_PASSWORD",
+            refused=(400, 401, 403),
+        )
+        body = _json(self._wire.system, response, "token")
+        access = body.get("access_token") if isinstance(body, dict) else None
+        if not isinstance(access, str) or not access:
+            raise ErpBadResponse(self._wire.system, "the token response has no access_token")
+        lifetime = _seconds(body.get("expires_in"))
+        return _Token(access, time.monotonic() + max(lifetime - TOKEN_RENEWAL_MARGIN, 0.0))
+
+    def _discard(self, token: str) -> None:
+        if self._token is not None and self._token.value == token:
+            self._token = None
+
+    def forget(self) -> None:
+        self._token = None
+
+
+# --- reading the answer ---------------------------------------------------------------------------
+@dataclass(frozen=True)
+class _ChangeOrder:
+    ref_nbr: str
+    status: str | None
+    reverse_status: str | None
+
+    @property
+    def reversed(self) -> bool:
+        return (self.reverse_status or "").casefold() == REVERSED.casefold()
+
+    @property
+    def status_text(self) -> str | None:
+        shown = [self.status, None if self.reverse_status == NOT_REVERSED else self.reverse_status]
+        return ", ".join(part for part in shown if part) or None
+
+
+def _record(system: str, origin_id: str, orders: list[_ChangeOrder]) -> ErpRecord:
+    if not orders:
+        return ErpRecord(RecordState.DELETED, origin_id)
+    wanted = origin_id.casefold()
+    order = next((o for o in orders if o.ref_nbr.casefold() == wanted), None)
+    if order is None:
+        others = ", ".join(o.ref_nbr for o in orders[:3])
+        raise ErpBadResponse(system, f"asked for change order {origin_id}, got {others}")
+    state = RecordState.REVERSED if order.reversed else RecordState.PRESENT
+    return ErpRecord(state, order.ref_nbr, order.status_text)
+
+
+def _change_orders(system: str, response: httpx.Response) -> list[_ChangeOrder]:
+    body = _json(system, response, "ChangeOrder list")
+    if not isinstance(body, list):
+        raise ErpBadResponse(system, "the ChangeOrder list is not a JSON array")
+    return [_change_order(system, entry) for entry in body]
+
+
+def _change_order(system: str, entry: object) -> _ChangeOrder:
+    if not isinstance(entry, dict):
+        raise ErpBadResponse(system, "a ChangeOrder entry is not a JSON object")
+    ref_nbr = _wrapped(system, entry, "RefNbr", required=True)
+    if not ref_nbr:
+        raise ErpBadResponse(system, "a ChangeOrder entry has no RefNbr value")
+    return _ChangeOrder(
+        ref_nbr=ref_nbr,
+        status=_wrapped(system, entry, "Status", required=True),
+        reverse_status=_wrapped(system, entry, "ReverseStatus", required=False),
+    )
+
+
+def _wrapped(system: str, entry: dict[str, Any], field: str, *, required: bool) -> str | None:
+    """A `{"value": ...}` field; Acumatica sends a null value as an empty wrapper `{}`."""
+    raw = entry.get(field)
+    if raw is None and not required:
+        return None
+    if not isinstance(raw, dict):
+        raise ErpBadResponse(system, f"ChangeOrder.{field} is not a {{'value': ...}} wrapper")
+    value = raw.get("value")
+    if value is not None and not isinstance(value, str):
+        raise ErpBadResponse(system, f"ChangeOrder.{field} holds a {type(value).__name__}")
+    return value
+
+
+def _json(system: str, response: httpx.Response, what: str) -> Any:
+    try:
+        return response.json()
+    except ValueError:
+        raise ErpBadResponse(system, f"the {what} response is not JSON") from None
+
+
+def _error_message(response: httpx.Response) -> str:
+    """`message` of an Acumatica HttpError (or an OAuth `error`), else the reason phrase."""
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    if isinstance(body, dict):
+        for key in ("message", "exceptionMessage", "error"):
+            if isinstance(body.get(key), str) and body[key]:
+                return str(body[key])[:300]
+    return response.reason_phrase or "no details"
+
+
+def _seconds(value: object) -> float:
+    """`expires_in`, which Acumatica's own client models as a string."""
+    if isinstance(value, int | float | str):
+        try:
+            return float(value)
+        except ValueError:
+            pass
+    return TOKEN_RENEWAL_MARGIN * 5
+
+
+def _quoted(literal: str) -> str:
+    return "'" + literal.replace("'", "''") + "'"
+
+
+def _site_root(system: str, base_url: str | None) -> str:
+    if not base_url:
+        raise ErpMisconfigured(
+            system, "ERP_BASE_URL is not set (the site root, e.g. https://host/AcumaticaERP)"
+        )
+    parts = urlsplit(base_url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ErpMisconfigured(system, "ERP_BASE_URL must be an http(s) URL of the site root")
+    if "/entity" in parts.path.casefold():
+        raise ErpMisconfigured(system, "ERP_BASE_URL must be the site root, without /entity/...")
+    return base_url.rstrip("/")
+
+
+def _endpoint(system: str, endpoint: str) -> str:
+    name, _, version = endpoint.strip("/").partition("/")
+    if not name or not version or "/" in version:
+        raise ErpMisconfigured(
+            system, "ERP_ENDPOINT must be <name>/<version>, e.g. Default/24.200.001"
+        )
+    return f"{name}/{version}"

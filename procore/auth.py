@@ -1,0 +1,111 @@
+"""The app's Procore access token: client-credentials grant, cached, renewed before it expires.
+
+The client-credentials grant returns no refresh token, so "renewing" means asking for a new
+token. One lock makes the fetch single-flight: concurrent callers share one token request.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from procore.errors import ProcoreAuthError, ProcoreUnreachable
+
+#: Procore's documented access-token lifetime, used if the answer omits `expires_in`
+DEFAULT_LIFETIME = 5400.0
+#: renew this long before expiry (at most a tenth of the token's lifetime)
+RENEW_MARGIN = 300.0
+
+
+@dataclass(frozen=True)
+class _Token:
+    value: str
+    renew_at: float
+
+
+class TokenSource:
+    def __init__(
+        self,
+        *,
+        login_url: str,
+        client_id: str,
+        client_secret: str,
+        http: httpx.AsyncClient,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._url = login_url.rstrip("/") + "/oauth/token"
+        self._form = {
+            "grant_type": "client_credentials",
+            "client_id": client_id,
+            "client_secret": client_secret,
+        }
+        self._http = http
+        self._clock = clock
+        self._token: _Token | None = None
+        self._lock = asyncio.Lock()
+
+    def _fresh(self) -> str | None:
+        token = self._token
+        return token.value if token is not None and self._clock() < token.renew_at else None
+
+    async def token(self) -> str:
+        """A live access token, fetched only when none is cached or it is about to expire."""
+        value = self._fresh()
+        if value is not None:
+            return value
+        async with self._lock:
+            return self._fresh() or await self._fetch()
+
+    async def renew(self, rejected: str) -> str:
+        """Procore refused `rejected`: fetch a new token unless another caller already did."""
+        async with self._lock:
+            value = self._fresh()
+            if value is not None and value != rejected:
+                return value
+            return await self._fetch()
+
+    def forget(self) -> None:
+        self._token = None
+
+    async def _fetch(self) -> str:
+        self._token = None
+        try:
+            response = await self._http.post(self._url, data=self._form)
+        except httpx.TimeoutException as exc:
+            raise ProcoreUnreachable("Procore's login did not answer in time") from exc
+        except httpx.HTTPError as exc:
+            raise ProcoreUnreachable(f"Procore's login could not be reached: {exc!r}") from exc
+        body = _json(response)
+        if response.status_code >= 500 or response.status_code == 429:
+            raise ProcoreUnreachable(f"Procore's login answered {response.status_code}")
+        if response.status_code != 200:
+            reason = body.get("error_description") or body.get("error") or response.status_code
+            raise ProcoreAuthError(f"Procore refused the app's credentials: {reason}")
+        value = body.get("access_token")
+        if not isinstance(value, str) or not value:
+            raise ProcoreUnreachable("Procore's login answered without an access token")
+        lifetime = _lifetime(body.get("expires_in"))
+        margin = min(RENEW_MARGIN, lifetime / 10)
+        self._token = _Token(value, self._clock() + lifetime - margin)
+        return value
+
+
+def _json(response: httpx.Response) -> dict[str, Any]:
+    try:
+        body = response.json()
+    except ValueError:
+        return {}
+    return body if isinstance(body, dict) else {}
+
+
+def _lifetime(value: Any) -> float:
+    try:
+        lifetime = float(value)
+    except (TypeError, ValueError):
+        return DEFAULT_LIFETIME
+    return lifetime if lifetime > 0 else DEFAULT_LIFETIME

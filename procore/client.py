@@ -1,0 +1,230 @@
+"""Procore's REST API in the product's words: projects, CCOs, commitments, users, permissions,
+and the one call that clears a CCO's sync link. Vendor JSON is turned into `procore.models` here
+and goes no further.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+import httpx
+
+from procore.auth import TokenSource
+from procore.errors import ProcoreRejected, ProcoreUnreachable
+from procore.http import ProcoreHttp, message_of
+from procore.models import Cco, Commitment, PermissionSnapshot, ProcoreUser, Project
+from procore.permissions import DEFAULT_KEYS, PermissionKeys
+
+# --- Not publicly documented: how a CCO's sync link is cleared ----------------------------------
+# The path is the ERP "External Data" sync named in Procore's ERP technical guide (docs repo
+# history). The payload that marks an item unsynced (`origin_id: null`) and the answer's shape
+# (`{"entities": [...], "errors": [...]}`, HTTP 200 even when an item fails) follow Procore's
+# public sync-action convention; the item type `change_order` is the External Data type the
+# guide lists for commitment change orders, and `item_id` is the change order package id.
+SYNC_PATH = "/rest/v1.0/companies/{company_id}/external_data/sync"
+SYNC_ITEM_TYPE = "change_order"
+# -------------------------------------------------------------------------------------------------
+
+#: page size asked for on list calls (Procore's default page size is not documented)
+PER_PAGE = 100
+
+
+class ProcoreClient:
+    def __init__(
+        self,
+        *,
+        api_url: str,
+        login_url: str,
+        client_id: str,
+        client_secret: str,
+        company_id: int,
+        http: httpx.AsyncClient,
+        keys: PermissionKeys = DEFAULT_KEYS,
+        max_rate_limit_wait: float = 60.0,
+    ) -> None:
+        self.company_id = company_id
+        self.keys = keys
+        self._tokens = TokenSource(
+            login_url=login_url, client_id=client_id, client_secret=client_secret, http=http
+        )
+        self._api = ProcoreHttp(
+            api_url=api_url,
+            company_id=company_id,
+            tokens=self._tokens,
+            http=http,
+            max_rate_limit_wait=max_rate_limit_wait,
+        )
+
+    async def get_project(self, project_id: int) -> Project:
+        data = await self._api.get_json(
+            f"/rest/v1.0/projects/{project_id}", {"company_id": self.company_id}
+        )
+        with _shape("project"):
+            company = data.get("company") or {}
+            return Project(
+                id=int(data["id"]),
+                company_id=int(data.get("company_id") or company["id"]),
+                name=str(data["name"]),
+                is_erp_integrated=bool(data.get("is_erp_integrated")),
+            )
+
+    async def list_ccos(self, project_id: int) -> list[Cco]:
+        """Every change order package of the project (synced or not), all pages."""
+        items = await self._api.get_all(
+            "/rest/v1.0/change_order_packages", {"project_id": project_id}, PER_PAGE
+        )
+        with _shape("change order package"):
+            return [_cco(item, project_id) for item in items]
+
+    async def get_cco(self, project_id: int, cco_id: int) -> Cco:
+        data = await self._api.get_json(
+            f"/rest/v1.0/change_order_packages/{cco_id}", {"project_id": project_id}
+        )
+        with _shape("change order package"):
+            return _cco(data, project_id)
+
+    async def get_commitment(self, project_id: int, commitment_id: int) -> Commitment:
+        data = await self._api.get_json(
+            f"/rest/v1.0/commitments/{commitment_id}", {"project_id": project_id}
+        )
+        with _shape("commitment"):
+            vendor = data.get("vendor") or {}
+            return Commitment(
+                id=int(data["id"]),
+                number=str(data.get("number") or ""),
+                title=str(data.get("title") or ""),
+                vendor_name=_text(vendor.get("name")),
+                origin_id=_text(data.get("origin_id")),
+            )
+
+    async def find_company_user(self, email: str) -> ProcoreUser | None:
+        """The company user whose email is exactly `email` (case-insensitive), if any.
+
+        Procore's `filters[search]` also matches names and near emails, so every hit is compared.
+        """
+        wanted = email.strip().casefold()
+        if not wanted:
+            return None
+        items = await self._api.get_all(
+            f"/rest/v1.3/companies/{self.company_id}/users", {"filters[search]": wanted}, PER_PAGE
+        )
+        with _shape("company user"):
+            for item in items:
+                if str(item.get("email_address") or "").strip().casefold() == wanted:
+                    return _user(item)
+        return None
+
+    async def read_permissions(self, user: ProcoreUser, project_id: int) -> PermissionSnapshot:
+        """The user's Commitments level on the project and ERP Integrations level on the company."""
+        commitments, erp_integrations = await asyncio.gather(
+            self._commitments_level(user.id, project_id),
+            self._template_level(
+                user.company_permission_template_id, self.keys.erp_integrations_tool
+            ),
+        )
+        return PermissionSnapshot(
+            user=user,
+            project_id=project_id,
+            commitments_level=commitments,
+            erp_integrations_level=erp_integrations,
+        )
+
+    async def clear_sync_link(self, cco: Cco) -> None:
+        """Mark the CCO unsynced in Procore. The only place that does; one update per call."""
+        update = {"item_type": SYNC_ITEM_TYPE, "item_id": int(cco.id), "origin_id": None}
+        body = {"updates": [update]}
+        data = await self._api.patch_json(SYNC_PATH.format(company_id=self.company_id), body)
+        if not isinstance(data, dict):
+            raise ProcoreUnreachable("Procore answered the sync with something not an object")
+        errors = data.get("errors")
+        if errors:
+            raise ProcoreRejected(message_of(errors) or "Procore refused to clear the sync link")
+
+    async def aclose(self) -> None:
+        """Forget the cached token. The shared `httpx.AsyncClient` is closed by its owner."""
+        self._tokens.forget()
+
+    async def _commitments_level(self, user_id: int, project_id: int) -> int:
+        members = await self._api.get_all(
+            f"/rest/v1.0/projects/{project_id}/users", {"filters[id]": user_id}, PER_PAGE
+        )
+        with _shape("project user"):
+            member = next((m for m in members if int(m["id"]) == user_id), None)
+            template = (member or {}).get("permission_template") or {}
+            template_id = template.get("id")
+        if template_id is None:
+            return 0
+        return await self._template_level(int(template_id), self.keys.commitments_tool)
+
+    async def _template_level(self, template_id: int | None, tool: str) -> int:
+        if template_id is None:
+            return 0
+        data = await self._api.get_json(
+            f"/rest/v1.0/companies/{self.company_id}/permission_templates/{template_id}"
+        )
+        with _shape("permission template"):
+            return _level((data.get("user_access_levels") or {}).get(tool))
+
+
+@contextmanager
+def _shape(what: str) -> Iterator[None]:
+    """Turn a Procore answer we cannot read into `ProcoreUnreachable` (nothing was learned)."""
+    try:
+        yield
+    except (KeyError, TypeError, ValueError, AttributeError, InvalidOperation) as exc:
+        reason = f"Procore answered a {what} in an unexpected shape: {exc!r}"
+        raise ProcoreUnreachable(reason) from exc
+
+
+def _text(value: Any) -> str | None:
+    return None if value is None or value == "" else str(value)
+
+
+def _level(value: Any) -> int:
+    """`user_access_levels` values are plain integers; tolerate `{"id": 4}` and digit strings."""
+    if isinstance(value, dict):
+        value = value.get("id")
+    if isinstance(value, bool) or value is None:
+        return 0
+    if isinstance(value, int):
+        return value
+    return int(value) if str(value).isdigit() else 0
+
+
+def _when(value: Any) -> datetime | None:
+    return datetime.fromisoformat(str(value)) if value else None
+
+
+def _cco(item: dict[str, Any], project_id: int) -> Cco:
+    contract_id = item.get("contract_id")
+    lines = item.get("line_items") or []
+    return Cco(
+        id=int(item["id"]),
+        project_id=project_id,
+        contract_id=None if contract_id is None else int(contract_id),
+        number=str(item.get("number") or ""),
+        title=str(item.get("title") or ""),
+        status=str(item.get("status") or ""),
+        grand_total=Decimal(str(item.get("grand_total") or "0")),
+        origin_id=_text(item.get("origin_id")),
+        updated_at=_when(item.get("updated_at")),
+        line_item_origin_ids=tuple(str(x["origin_id"]) for x in lines if x.get("origin_id")),
+    )
+
+
+def _user(item: dict[str, Any]) -> ProcoreUser:
+    template = item.get("company_permission_template") or {}
+    template_id = template.get("id", item.get("company_permission_template_id"))
+    return ProcoreUser(
+        id=int(item["id"]),
+        name=str(item.get("name") or ""),
+        email=str(item["email_address"]).strip(),
+        is_active=bool(item.get("is_active", True)),
+        can_push_to_accounting=bool(item.get("erp_integrated_accountant")),
+        company_permission_template_id=None if template_id is None else int(template_id),
+    )

@@ -1,0 +1,219 @@
+"""One request to Procore's REST API, with every rule that applies to all of them.
+
+Bearer token and `Procore-Company-Id` on every call; 401 -> one token renewal and one retry;
+429 and 503 waited out (up to a total budget); reads retried once after a transient failure;
+httpx and HTTP errors mapped here, once, to the `procore.errors` tree.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+from email.utils import parsedate_to_datetime
+from typing import Any
+
+import httpx
+
+from procore.auth import TokenSource
+from procore.errors import (
+    ProcoreAuthError,
+    ProcoreForbidden,
+    ProcoreNotFound,
+    ProcoreRejected,
+    ProcoreUnreachable,
+)
+
+#: a read that failed in transit (timeout, connection, 500/502/504) is tried this many times
+READ_ATTEMPTS = 2
+TRANSIENT_BACKOFF = 0.2
+#: when a 429/503 names no time to wait
+DEFAULT_WAIT = 1.0
+#: stop following pages after this many (a guard against a Link header that never ends)
+MAX_PAGES = 1000
+
+Sleep = Callable[[float], Awaitable[None]]
+
+
+class ProcoreHttp:
+    def __init__(
+        self,
+        *,
+        api_url: str,
+        company_id: int,
+        tokens: TokenSource,
+        http: httpx.AsyncClient,
+        max_rate_limit_wait: float,
+        sleep: Sleep = asyncio.sleep,
+    ) -> None:
+        self._base = api_url.rstrip("/")
+        self._company = str(company_id)
+        self._tokens = tokens
+        self._http = http
+        self._max_wait = max_rate_limit_wait
+        self._sleep = sleep
+
+    async def get_json(self, path: str, params: dict[str, Any] | None = None) -> Any:
+        return _json(await self._send("GET", path, params=params, read=True))
+
+    async def get_all(self, path: str, params: dict[str, Any], per_page: int) -> list[Any]:
+        """Every item of a paged v1 list, following `Link` (or `Total`) page by page."""
+        items: list[Any] = []
+        page: int | None = 1
+        while page is not None and page <= MAX_PAGES:
+            query = params | {"page": page, "per_page": per_page}
+            response = await self._send("GET", path, params=query, read=True)
+            batch = _json(response)
+            if not isinstance(batch, list):
+                raise ProcoreUnreachable(f"Procore answered {path} with something not a list")
+            items.extend(batch)
+            page = _next_page(response, page, len(batch), per_page) if batch else None
+        return items
+
+    async def patch_json(self, path: str, body: dict[str, Any]) -> Any:
+        """A write: repeated only after answers that prove it was not applied (401, 429, 503)."""
+        return _json(await self._send("PATCH", path, body=body, read=False))
+
+    async def _send(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: dict[str, Any] | None = None,
+        body: dict[str, Any] | None = None,
+        read: bool,
+    ) -> httpx.Response:
+        attempts_left = READ_ATTEMPTS if read else 1
+        waited = 0.0
+        renewed = False
+        while True:
+            token = await self._tokens.token()
+            attempts_left -= 1
+            try:
+                response = await self._request(method, path, params, body, token)
+            except ProcoreUnreachable:
+                if attempts_left <= 0:
+                    raise
+                await self._sleep(TRANSIENT_BACKOFF)
+                continue
+            status = response.status_code
+            if status == 401:
+                if renewed:
+                    raise ProcoreAuthError("Procore refused the app's token after a renewal")
+                renewed = True
+                attempts_left += 1
+                await self._tokens.renew(token)
+                continue
+            if status in (429, 503):
+                wait = _wait_for(response)
+                if waited + wait > self._max_wait:
+                    raise ProcoreUnreachable(f"Procore answered {status}", retry_after=wait)
+                waited += wait
+                attempts_left += 1
+                await self._sleep(wait)
+                continue
+            if status >= 500 and attempts_left > 0:
+                await self._sleep(TRANSIENT_BACKOFF)
+                continue
+            _raise_for(response)
+            return response
+
+    async def _request(
+        self,
+        method: str,
+        path: str,
+        params: dict[str, Any] | None,
+        body: dict[str, Any] | None,
+        token: str,
+    ) -> httpx.Response:
+        headers = {
+            "Authorization": f"Bearer {token}",
+            "Procore-Company-Id": self._company,
+            "Accept": "application/json",
+        }
+        url = self._base + path
+        try:
+            return await self._http.request(method, url, params=params, json=body, headers=headers)
+        except httpx.TimeoutException as exc:
+            raise ProcoreUnreachable("Procore did not answer in time") from exc
+        except httpx.HTTPError as exc:
+            raise ProcoreUnreachable(f"Procore could not be reached: {exc!r}") from exc
+
+
+def _raise_for(response: httpx.Response) -> None:
+    status = response.status_code
+    if status < 400:
+        return
+    message = procore_message(response)
+    if status >= 500:
+        raise ProcoreUnreachable(f"Procore answered {status}: {message}")
+    if status == 403:
+        raise ProcoreForbidden(message)
+    if status == 404:
+        raise ProcoreNotFound(message)
+    raise ProcoreRejected(message)
+
+
+def _json(response: httpx.Response) -> Any:
+    try:
+        return response.json()
+    except ValueError as exc:
+        raise ProcoreUnreachable("Procore answered with something that is not JSON") from exc
+
+
+def procore_message(response: httpx.Response) -> str:
+    """Procore's own words from an error body (its shapes vary by endpoint)."""
+    try:
+        body = response.json()
+    except ValueError:
+        return response.text[:300] or f"HTTP {response.status_code}"
+    return message_of(body) or f"HTTP {response.status_code}"
+
+
+def message_of(value: Any) -> str:
+    """Flatten Procore's error shapes: strings, lists, `{"errors": ...}`, `{"error": {message}}`."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, list):
+        return "; ".join(m for m in (message_of(v) for v in value) if m)
+    if isinstance(value, dict):
+        for key in ("errors", "error_description", "message", "error", "base"):
+            if value.get(key):
+                return message_of(value[key])
+        return "; ".join(f"{k} {message_of(v)}" for k, v in value.items() if message_of(v))
+    return "" if value is None else str(value)
+
+
+def _wait_for(response: httpx.Response, now: Callable[[], float] = time.time) -> float:
+    """Seconds to wait after a 429/503: `Retry-After` if given, else until `X-Rate-Limit-Reset`."""
+    retry_after = response.headers.get("Retry-After")
+    if retry_after:
+        try:
+            return max(0.0, float(retry_after))
+        except ValueError:
+            try:
+                return max(0.0, parsedate_to_datetime(retry_after).timestamp() - now())
+            except (TypeError, ValueError):
+                pass
+    reset = response.headers.get("X-Rate-Limit-Reset")
+    if reset:
+        try:
+            return max(0.0, float(reset) - now())
+        except ValueError:
+            pass
+    return DEFAULT_WAIT
+
+
+def _next_page(response: httpx.Response, page: int, count: int, per_page: int) -> int | None:
+    links = response.links
+    if "next" in links or "last" in links:
+        next_url = links.get("next", {}).get("url")
+        if not next_url:
+            return None
+        number = httpx.URL(next_url).params.get("page")
+        return int(number) if number and number.isdigit() and int(number) > page else None
+    total = response.headers.get("Total")
+    if total and total.isdigit():
+        size = int(response.headers.get("Per-Page") or per_page)
+        return page + 1 if page * size < int(total) else None
+    return page + 1 if count >= per_page else None

@@ -1,0 +1,344 @@
+"""A stateful stand-in for Acumatica's contract-based REST API (also serves MYOB Advanced).
+
+Routes, under the instance path (default `/AcumaticaERP`, "" for a site at the web root):
+- `POST /entity/auth/login` — JSON or form `{"name", "password", "company" | "tenant"}` →
+  204 with a `.ASPXAUTH` session cookie; wrong credentials → 401, licence's session limit → 429
+  (both with an `HttpError` body). `POST /entity/auth/logout` → 204, ends the session.
+- `POST /identity/connect/token` — OAuth 2.0 password grant (form; client credentials in the form
+  or HTTP Basic, scope must include `api`) → token JSON; OAuth errors as `{"error": ...}` (400).
+- `GET /entity/Default/{version}/ChangeOrder` with `$filter`, `$select`, `$expand`, `$top`, `$skip`
+  (`$custom` ignored) → JSON array; `GET|DELETE .../ChangeOrder/{ids}` (RefNbr or session GUID);
+  `POST .../ChangeOrder/ReverseChangeOrder` with `{"entity": {...}}` → 204 + `Location`.
+  Unknown endpoint/version → 404; no session or token → 401; a query the endpoint cannot process
+  → 500 (the only error statuses the document lists for GET) — all with `HttpError` bodies.
+Choices where Acumatica's documents are silent: a missing record by key is a 404 "No entity
+satisfies the condition."; the reverse action's `Location` names the new reversing change order.
+
+Control routes (playground, tests): `GET /_sandbox/acumatica/state`, `POST /_sandbox/acumatica/add`
+(`{"ref_nbr"?, "project_id"?, "status"?, "description"?, "commitments"?: [{"po_nbr", "vendor",
+"amount", "description"?}]}`), `POST /_sandbox/acumatica/reverse` and `.../delete` (`{"ref_nbr"}`),
+`POST /_sandbox/acumatica/refuse_logins`.
+"""
+
+from __future__ import annotations
+
+import base64
+from dataclasses import dataclass
+from typing import Any
+
+from aiohttp import web
+
+from sandbox.acumatica_odata import QueryError, parse_query, render, select_rows
+from sandbox.acumatica_world import (
+    AcumaticaWorld,
+    ChangeOrder,
+    ChangeOrderError,
+    CommitmentLine,
+    LoginLimitReached,
+    LoginRefused,
+    demo_world,
+)
+from sandbox.faults import Faults, Recorder, instrument
+
+ENDPOINT_NAME = "Default"
+VERSIONS = ("22.200.001", "23.200.001", "24.200.001")
+SESSION_COOKIE = ".ASPXAUTH"
+WORLD = web.AppKey("acumatica_world", AcumaticaWorld)
+INSTANCE = web.AppKey("acumatica_instance", str)
+
+
+@dataclass
+class AcumaticaSandbox:
+    world: AcumaticaWorld
+    recorder: Recorder
+    faults: Faults
+    app: web.Application
+
+
+def make_sandbox(
+    world: AcumaticaWorld | None = None, *, instance_path: str = "/AcumaticaERP"
+) -> AcumaticaSandbox:
+    """A ready app (serve it with `sandbox.runner.serve`); the ERP's base URL is the server URL
+    plus `instance_path`. Without `world`, the playground's `demo_world()`."""
+    world = demo_world() if world is None else world
+    recorder, faults = Recorder(), Faults()
+    app = web.Application()
+    app[WORLD] = world
+    app[INSTANCE] = instance_path.rstrip("/")
+    instrument(app, recorder, faults)
+    _add_vendor_routes(app, app[INSTANCE])
+    _add_control_routes(app)
+    return AcumaticaSandbox(world, recorder, faults, app)
+
+
+def _add_vendor_routes(app: web.Application, root: str) -> None:
+    entity = root + "/entity/{endpoint}/{version}/ChangeOrder"
+    app.router.add_post(root + "/entity/auth/login", login)
+    app.router.add_post(root + "/entity/auth/logout", logout)
+    app.router.add_post(root + "/identity/connect/token", token)
+    app.router.add_get(entity, list_change_orders)
+    app.router.add_get(entity + "/{key}", get_change_order)
+    app.router.add_delete(entity + "/{key}", delete_change_order)
+    app.router.add_post(entity + "/{key}", invoke_action)
+
+
+def _add_control_routes(app: web.Application) -> None:
+    app.router.add_get("/_sandbox/acumatica/state", control_state)
+    app.router.add_post("/_sandbox/acumatica/add", control_add)
+    app.router.add_post("/_sandbox/acumatica/reverse", control_reverse)
+    app.router.add_post("/_sandbox/acumatica/delete", control_delete)
+    app.router.add_post("/_sandbox/acumatica/refuse_logins", control_refuse_logins)
+
+
+# --- wire helpers --------------------------------------------------------------------------
+def http_error(status: int, message: str, exception: str | None = None) -> web.Response:
+    body: dict[str, Any] = {"message": message}
+    if exception is not None:
+        body |= {
+            "exceptionMessage": exception,
+            "exceptionType": "PX.Api.ContractBased.OperationException",
+            "stackTrace": None,
+        }
+    return web.json_response(body, status=status)
+
+
+def _world(request: web.Request) -> AcumaticaWorld:
+    return request.app[WORLD]
+
+
+def _bearer(request: web.Request) -> str | None:
+    scheme, _, value = request.headers.get("Authorization", "").partition(" ")
+    return value.strip() if scheme.lower() == "bearer" and value.strip() else None
+
+
+async def _form_or_json(request: web.Request) -> dict[str, str]:
+    if request.content_type == "application/x-www-form-urlencoded":
+        return {k: str(v) for k, v in (await request.post()).items()}
+    try:
+        data = await request.json()
+    except ValueError:
+        return {}
+    return {str(k): str(v) for k, v in data.items()} if isinstance(data, dict) else {}
+
+
+def _links_root(request: web.Request) -> str:
+    info = request.match_info
+    return f"{request.app[INSTANCE]}/entity/{info['endpoint']}/{info['version']}"
+
+
+def _guard(request: web.Request) -> web.Response | None:
+    """404 for an endpoint the site does not publish, 401 without a session or token."""
+    info = request.match_info
+    if info["endpoint"].casefold() != ENDPOINT_NAME.casefold() or info["version"] not in VERSIONS:
+        return http_error(
+            404, f"No HTTP resource was found that matches the request URI '{request.url}'."
+        )
+    if not _world(request).is_signed_in(request.cookies.get(SESSION_COOKIE), _bearer(request)):
+        return http_error(401, "You are not logged in.")
+    return None
+
+
+# --- auth ----------------------------------------------------------------------------------
+async def login(request: web.Request) -> web.Response:
+    data = await _form_or_json(request)
+    if not data.get("name") or "password" not in data:
+        return http_error(400, "The data specified in the request is invalid.", "name is required")
+    company = data.get("company") or data.get("tenant")
+    try:
+        session = _world(request).login(data["name"], data["password"], company)
+    except LoginRefused:
+        return http_error(401, "Invalid credentials. Please try again.")
+    except LoginLimitReached:
+        return http_error(429, "API Login Limit", "The number of API sessions is at its limit.")
+    response = web.Response(status=204)
+    response.set_cookie(SESSION_COOKIE, session, path="/", httponly=True)
+    response.set_cookie("ASP.NET_SessionId", session[:24], path="/", httponly=True)
+    if company:
+        response.set_cookie("CompanyID", company, path="/")
+    return response
+
+
+async def logout(request: web.Request) -> web.Response:
+    world = _world(request)
+    world.logout(request.cookies.get(SESSION_COOKIE))
+    bearer = _bearer(request)
+    if bearer is not None:
+        world.tokens.pop(bearer, None)
+    response = web.Response(status=204)
+    for name in (SESSION_COOKIE, "ASP.NET_SessionId", "CompanyID"):
+        response.del_cookie(name, path="/")
+    return response
+
+
+def _basic_client(request: web.Request) -> tuple[str, str] | None:
+    scheme, _, value = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "basic":
+        return None
+    try:
+        client_id, _, secret = base64.b64decode(value).decode().partition(":")
+    except ValueError:
+        return None
+    return client_id, secret
+
+
+async def token(request: web.Request) -> web.Response:
+    form = {k: str(v) for k, v in (await request.post()).items()}
+    client = _basic_client(request) or (form.get("client_id", ""), form.get("client_secret", ""))
+    if form.get("grant_type") != "password":
+        return web.json_response({"error": "unsupported_grant_type"}, status=400)
+    if "api" not in form.get("scope", "").split():
+        return web.json_response({"error": "invalid_scope"}, status=400)
+    world = _world(request)
+    try:
+        access = world.issue_token(*client, form.get("username", ""), form.get("password", ""))
+    except LoginRefused as refused:
+        return web.json_response({"error": str(refused)}, status=400)
+    return web.json_response(
+        {
+            "access_token": access,
+            "expires_in": world.token_lifetime,
+            "token_type": "Bearer",
+            "scope": form["scope"],
+        }
+    )
+
+
+# --- ChangeOrder ---------------------------------------------------------------------------
+async def list_change_orders(request: web.Request) -> web.Response:
+    refused = _guard(request)
+    if refused is not None:
+        return refused
+    try:
+        query = parse_query(request.query)
+    except QueryError as error:
+        return http_error(500, "An error has occurred.", str(error))
+    rows = select_rows(_world(request).change_orders.values(), query)
+    root = _links_root(request)
+    return web.json_response([render(co, query, n, root) for n, co in enumerate(rows, start=1)])
+
+
+def _by_key(request: web.Request) -> ChangeOrder | None:
+    world, key = _world(request), request.match_info["key"]
+    return world.by_id(key) or world.find(key)
+
+
+async def get_change_order(request: web.Request) -> web.Response:
+    refused = _guard(request)
+    if refused is not None:
+        return refused
+    order = _by_key(request)
+    if order is None:
+        return http_error(404, "No entity satisfies the condition.")
+    try:
+        query = parse_query({k: v for k, v in request.query.items() if k != "$filter"})
+    except QueryError as error:
+        return http_error(500, "An error has occurred.", str(error))
+    return web.json_response(render(order, query, 1, _links_root(request)))
+
+
+async def delete_change_order(request: web.Request) -> web.Response:
+    refused = _guard(request)
+    if refused is not None:
+        return refused
+    order = _by_key(request)
+    if order is None:
+        return http_error(404, "No entity satisfies the condition.")
+    _world(request).delete(order.ref_nbr)
+    return web.Response(status=204)
+
+
+async def invoke_action(request: web.Request) -> web.Response:
+    refused = _guard(request)
+    if refused is not None:
+        return refused
+    action = request.match_info["key"]
+    if action != "ReverseChangeOrder":
+        return http_error(400, f"The sandbox does not model the {action} action.")
+    order = _action_target(_world(request), await _json(request))
+    if order is None:
+        return http_error(400, "No entity satisfies the condition.")
+    try:
+        reversing = _world(request).reverse(order.ref_nbr)
+    except ChangeOrderError as error:
+        return http_error(400, "The data specified in the request is invalid.", str(error))
+    location = f"{_links_root(request)}/ChangeOrder/{reversing.id}"
+    return web.Response(status=204, headers={"Location": location})
+
+
+async def _json(request: web.Request) -> Any:
+    try:
+        return await request.json()
+    except ValueError:
+        return None
+
+
+def _action_target(world: AcumaticaWorld, body: Any) -> ChangeOrder | None:
+    entity = body.get("entity") if isinstance(body, dict) else None
+    if not isinstance(entity, dict):
+        return None
+    if isinstance(entity.get("id"), str):
+        return world.by_id(entity["id"])
+    ref = entity.get("RefNbr")
+    value = ref.get("value") if isinstance(ref, dict) else None
+    return world.find(value) if isinstance(value, str) else None
+
+
+# --- control routes ------------------------------------------------------------------------
+async def control_state(request: web.Request) -> web.Response:
+    return web.json_response(_world(request).snapshot())
+
+
+async def control_add(request: web.Request) -> web.Response:
+    data = await _json(request)
+    data = data if isinstance(data, dict) else {}
+    lines = [
+        CommitmentLine(
+            po_nbr=str(line["po_nbr"]),
+            vendor=str(line["vendor"]),
+            amount=float(line["amount"]),
+            description=str(line.get("description", "")),
+        )
+        for line in data.get("commitments", [])
+    ]
+    try:
+        order = _world(request).add_change_order(
+            data.get("ref_nbr"),
+            project_id=str(data.get("project_id", "TOWER-A")),
+            status=str(data.get("status", "Open")),
+            description=str(data.get("description", "")),
+            commitments=lines,
+        )
+    except ChangeOrderError as error:
+        return web.json_response({"error": str(error)}, status=409)
+    return web.json_response(order.as_dict(), status=201)
+
+
+async def control_reverse(request: web.Request) -> web.Response:
+    return await _control_change(request, reverse=True)
+
+
+async def control_delete(request: web.Request) -> web.Response:
+    return await _control_change(request, reverse=False)
+
+
+async def _control_change(request: web.Request, *, reverse: bool) -> web.Response:
+    data = await _json(request)
+    ref = data.get("ref_nbr") if isinstance(data, dict) else None
+    if not isinstance(ref, str):
+        return web.json_response({"error": "ref_nbr is required"}, status=400)
+    world = _world(request)
+    if world.find(ref) is None:
+        return web.json_response({"error": f"Change order {ref} does not exist."}, status=404)
+    try:
+        if reverse:
+            reversing = world.reverse(ref)
+            return web.json_response({"reversed": ref, "reversing": reversing.ref_nbr})
+        world.delete(ref)
+    except ChangeOrderError as error:
+        return web.json_response({"error": str(error)}, status=409)
+    return web.json_response({"deleted": ref})
+
+
+async def control_refuse_logins(request: web.Request) -> web.Response:
+    _world(request).refuse_logins()
+    return web.json_response({"ok": True})

@@ -1,0 +1,186 @@
+"""The seeded demo world: one Procore company, two projects, commitments, synced and unsynced
+CCOs in various ERP states, and Slack users with different permission sets.
+
+Used by `cco-bot sandbox` and by the end-to-end tests, so what the playground shows is what the
+tests prove.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sandbox.erp_demos import ErpDemo, ErpKeys
+from sandbox.procore_world import ProcoreWorld
+from sandbox.slack_workspace import SlackWorkspace
+
+COMPANY_ID = 4264
+COMPANY_NAME = "Northwind Builders"
+CLIENT_ID = "cco-bot-sandbox"
+CLIENT_SECRET = "sandbox-client-secret"  # noqa: S105 - a stand-in's own credential
+TEAM_ID = "T0NORTHWD"
+COMMITMENTS = "commitments"
+ERP_INTEGRATIONS = "erp_integrations"
+
+
+@dataclass(frozen=True)
+class DemoPerson:
+    key: str
+    slack_id: str
+    name: str
+    email: str | None
+    in_procore: bool = True
+    can_push: bool = False
+    erp_level: int = 0
+    commitments_level: int = 0
+    title: str = ""
+
+
+PEOPLE: tuple[DemoPerson, ...] = (
+    DemoPerson("ana", "U0ANA", "Ana Alvarez", "ana@northwind.example", True, True, 3, 4,
+               "Project Accountant (approver)"),
+    DemoPerson("ben", "U0BEN", "Ben Okafor", "ben@northwind.example", True, False, 3, 4,
+               "Project Manager"),
+    DemoPerson("chloe", "U0CHLOE", "Chloe Martin", "chloe@northwind.example", True, False, 0, 3,
+               "Project Engineer"),
+    DemoPerson("dan", "U0DAN", "Dan Wright", "dan@drywall-sub.example", False,
+               title="Subcontractor (not in Procore)"),
+    DemoPerson("eve", "U0EVE", "Eve Guest", None, False, title="Guest (no email in Slack)"),
+)
+
+
+@dataclass(frozen=True)
+class DemoCommitment:
+    key: str
+    number: str
+    title: str
+    vendor: str
+    kind: str = "WorkOrderContract"
+
+
+@dataclass(frozen=True)
+class DemoCco:
+    number: str
+    title: str
+    commitment: str
+    amount: str
+    #: the ERP record's state, or None for a CCO that was never synced
+    erp_state: str | None
+
+
+@dataclass(frozen=True)
+class DemoProject:
+    id: int
+    name: str
+    channel_id: str
+    channel_name: str
+    commitments: tuple[DemoCommitment, ...]
+    ccos: tuple[DemoCco, ...]
+
+
+PROJECTS: tuple[DemoProject, ...] = (
+    DemoProject(
+        101, "Tower A", "C0TOWERA", "tower-a",
+        (
+            DemoCommitment("sc1", "SC-001", "Drywall & framing", "Acme Drywall"),
+            DemoCommitment("po2", "PO-002", "Ready-mix concrete", "Stone Supply",
+                           "PurchaseOrderContract"),
+            DemoCommitment("sc3", "SC-003", "Electrical rough-in", "Volt Electric"),
+        ),
+        (
+            DemoCco("001", "Added soffit framing, level 3", "sc1", "12500.00", "present"),
+            DemoCco("002", "Drywall board upgrade", "sc1", "4200.00", "reversed"),
+            DemoCco("003", "Concrete overrun, pour 7", "po2", "8750.50", "deleted"),
+            DemoCco("004", "Extra outlets, lobby", "sc3", "2300.00", None),
+            DemoCco("005", "Conduit reroute, core", "sc3", "6900.00", "present"),
+            DemoCco("006", "Credit: reduced framing scope", "sc1", "-1500.00", "deleted"),
+        ),
+    ),
+    DemoProject(
+        202, "Harbor B", "C0HARBORB", "harbor-b",
+        (DemoCommitment("sc9", "SC-009", "Steel erection", "Harbor Steel"),),
+        (
+            DemoCco("001", "Extra bracing, bay 4", "sc9", "18900.00", "present"),
+            DemoCco("002", "Crane standby", "sc9", "3100.00", None),
+        ),
+    ),
+)
+
+
+@dataclass
+class DemoIndex:
+    """Ids the seeding assigned, so tests and the playground can refer to demo things by name."""
+
+    users: dict[str, int] = field(default_factory=dict)
+    company_templates: dict[str, int] = field(default_factory=dict)
+    project_templates: dict[tuple[int, str], int] = field(default_factory=dict)
+    packages: dict[tuple[int, str], int] = field(default_factory=dict)
+    erp_keys: dict[tuple[int, str], ErpKeys] = field(default_factory=dict)
+
+
+def seed_slack(workspace: SlackWorkspace) -> None:
+    members = [p.slack_id for p in PEOPLE]
+    for person in PEOPLE:
+        workspace.add_user(person.slack_id, person.key, person.name, person.email)
+    for project in PROJECTS:
+        workspace.add_channel(project.channel_id, project.channel_name, members=members)
+
+
+def seed_procore(world: ProcoreWorld, erp: ErpDemo) -> DemoIndex:
+    index = DemoIndex()
+    world.add_company(COMPANY_NAME, id=COMPANY_ID)
+    world.add_client(CLIENT_ID, CLIENT_SECRET, company_ids={COMPANY_ID})
+    for project in PROJECTS:
+        world.add_project(COMPANY_ID, project.name, is_erp_integrated=True, id=project.id)
+    for person in (p for p in PEOPLE if p.in_procore and p.email):
+        _seed_person(world, index, person)
+    for project in PROJECTS:
+        _seed_project(world, index, project, erp)
+    return index
+
+
+def _seed_person(world: ProcoreWorld, index: DemoIndex, person: DemoPerson) -> None:
+    company_template = world.add_template(
+        COMPANY_ID, f"{person.name} — company tools", type="company_tools",
+        levels={ERP_INTEGRATIONS: person.erp_level},
+    )
+    user = world.add_user(
+        COMPANY_ID, person.name, str(person.email), can_push=person.can_push,
+        company_template_id=company_template.id, job_title=person.title,
+    )
+    index.users[person.key] = user.id
+    index.company_templates[person.key] = company_template.id
+    for project in PROJECTS:
+        template = world.add_template(
+            COMPANY_ID, f"{person.name} — {project.name}",
+            levels={COMMITMENTS: person.commitments_level},
+        )
+        world.add_membership(project.id, user.id, template.id)
+        index.project_templates[(project.id, person.key)] = template.id
+
+
+def _seed_project(
+    world: ProcoreWorld, index: DemoIndex, project: DemoProject, erp: ErpDemo
+) -> None:
+    contracts: dict[str, tuple[int, str]] = {}
+    for c in project.commitments:
+        origin = erp.commitment_origin(f"{project.id}-{c.number}")
+        made = world.add_commitment(
+            project.id, c.number, c.title, vendor_name=c.vendor, origin_id=origin, type=c.kind
+        )
+        contracts[c.key] = (made.id, origin)
+    for cco in project.ccos:
+        contract_id, commitment_origin = contracts[cco.commitment]
+        keys = (
+            erp.add_record(f"{project.id}-{cco.number}", cco.erp_state, commitment_origin)
+            if cco.erp_state is not None
+            else None
+        )
+        package = world.add_package(
+            project.id, contract_id, cco.number, cco.title, grand_total=cco.amount,
+            origin_id=keys.origin_id if keys else None,
+        )
+        for line_origin in keys.line_origin_ids if keys else ():
+            world.add_line_item(package.id, cco.title, cco.amount, origin_id=line_origin)
+        index.packages[(project.id, cco.number)] = package.id
+        if keys:
+            index.erp_keys[(project.id, cco.number)] = keys

@@ -1,0 +1,177 @@
+"""A company's integration bridge as `docs/http-bridge.md` specifies it, records kept in memory.
+
+`POST {prefix}/cco-record-state` with `Authorization: Bearer <token>` and the JSON body of the
+contract answers `200 {"state", "reference", "status_text"}`; a record it does not hold is
+`deleted`. A missing or wrong token is 401, a body that is not the contract's JSON is 400 (both
+`{"error": ...}`). `prefix` is the path of the bridge's base URL ("" or e.g. "/procore").
+
+Control routes (JSON) under `/_sandbox/http_bridge/`:
+  GET    state
+  POST   records                {"origin_id", "state", "reference"?, "status_text"?}
+  DELETE records/{origin_id}
+  POST   token                  {"token"}
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from aiohttp import web
+
+from sandbox.faults import Faults, Recorder, instrument
+
+ROUTE = "cco-record-state"
+STATES = ("present", "deleted", "reversed", "voided", "canceled")
+#: the request keys the contract lists, each with the JSON types it allows
+REQUEST_KEYS: dict[str, tuple[type, ...]] = {
+    "origin_id": (str,),
+    "cco_number": (str,),
+    "cco_title": (str,),
+    "commitment_origin_id": (str, type(None)),
+    "commitment_number": (str, type(None)),
+    "line_item_origin_ids": (list,),
+}
+DEFAULT_TOKEN = "bridge-sandbox-token"
+
+
+@dataclass
+class BridgeRecord:
+    origin_id: str
+    state: str = "present"
+    reference: str | None = None
+    status_text: str | None = None
+
+    def answer(self) -> dict[str, Any]:
+        return {
+            "state": self.state,
+            "reference": self.reference or self.origin_id,
+            "status_text": self.status_text,
+        }
+
+
+@dataclass
+class BridgeState:
+    token: str = DEFAULT_TOKEN
+    records: dict[str, BridgeRecord] = field(default_factory=dict)
+
+    def put(
+        self,
+        origin_id: str,
+        state: str = "present",
+        *,
+        reference: str | None = None,
+        status_text: str | None = None,
+    ) -> BridgeRecord:
+        if state not in STATES:
+            raise ValueError(f"state must be one of {', '.join(STATES)}")
+        record = BridgeRecord(origin_id, state, reference, status_text)
+        self.records[origin_id] = record
+        return record
+
+    def forget(self, origin_id: str) -> bool:
+        return self.records.pop(origin_id, None) is not None
+
+    def answer_for(self, origin_id: str) -> dict[str, Any]:
+        record = self.records.get(origin_id)
+        if record is None:
+            return {"state": "deleted", "reference": origin_id, "status_text": None}
+        return record.answer()
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"token": self.token, "records": [asdict(r) for r in self.records.values()]}
+
+
+STATE = web.AppKey("http_bridge_state", BridgeState)
+
+
+def make_app(
+    state: BridgeState | None = None,
+    recorder: Recorder | None = None,
+    faults: Faults | None = None,
+    *,
+    prefix: str = "",
+) -> web.Application:
+    app = web.Application()
+    app[STATE] = state if state is not None else BridgeState()
+    instrument(app, recorder if recorder is not None else Recorder(), faults or Faults())
+    app.router.add_post(f"{prefix.rstrip('/')}/{ROUTE}", record_state)
+    _add_control_routes(app)
+    return app
+
+
+def _error(status: int, message: str) -> web.Response:
+    return web.json_response({"error": message}, status=status)
+
+
+def contract_violation(body: object) -> str | None:
+    """Why `body` is not the contract's request, or None when it is."""
+    if not isinstance(body, dict):
+        return "the body must be a JSON object"
+    missing = [key for key in REQUEST_KEYS if key not in body]
+    extra = [key for key in body if key not in REQUEST_KEYS]
+    if missing or extra:
+        return f"keys differ from the contract: missing {missing}, unexpected {extra}"
+    for key, types in REQUEST_KEYS.items():
+        if not isinstance(body[key], types):
+            return f"{key} has the wrong type"
+    if not all(isinstance(item, str) for item in body["line_item_origin_ids"]):
+        return "line_item_origin_ids must hold strings"
+    return None
+
+
+async def record_state(request: web.Request) -> web.Response:
+    state = request.app[STATE]
+    if request.headers.get("Authorization") != f"Bearer {state.token}":
+        return _error(401, "missing or wrong bearer token")
+    if request.content_type != "application/json":
+        return _error(400, "Content-Type must be application/json")
+    try:
+        body = await request.json()
+    except ValueError:
+        return _error(400, "the body is not JSON")
+    problem = contract_violation(body)
+    if problem is not None:
+        return _error(400, problem)
+    return web.json_response(state.answer_for(body["origin_id"]))
+
+
+# --- control routes ---------------------------------------------------------------------------
+
+
+def _add_control_routes(app: web.Application) -> None:
+    root = "/_sandbox/http_bridge"
+    app.router.add_get(root + "/state", _state)
+    app.router.add_post(root + "/records", _put_record)
+    app.router.add_delete(root + "/records/{origin_id}", _forget_record)
+    app.router.add_post(root + "/token", _set_token)
+
+
+async def _state(request: web.Request) -> web.Response:
+    return web.json_response(request.app[STATE].as_dict())
+
+
+async def _put_record(request: web.Request) -> web.Response:
+    data = await request.json()
+    try:
+        record = request.app[STATE].put(
+            str(data["origin_id"]),
+            str(data.get("state", "present")),
+            reference=data.get("reference"),
+            status_text=data.get("status_text"),
+        )
+    except ValueError as exc:
+        return _error(400, str(exc))
+    return web.json_response(asdict(record), status=201)
+
+
+async def _forget_record(request: web.Request) -> web.Response:
+    if not request.app[STATE].forget(request.match_info["origin_id"]):
+        return _error(404, "record not found")
+    return web.json_response({"ok": True})
+
+
+async def _set_token(request: web.Request) -> web.Response:
+    data = await request.json()
+    request.app[STATE].token = str(data["token"])
+    return web.json_response({"ok": True})

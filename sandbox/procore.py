@@ -1,0 +1,441 @@
+"""A stateful stand-in for Procore's login host and REST API, speaking Procore's wire format.
+
+One aiohttp server plays both `login.procore.com` (`POST /oauth/token`) and `api.procore.com`
+(`/rest/...`). State lives in a `ProcoreWorld` (see `sandbox.procore_world`); the playground
+drives it over HTTP under `/_sandbox/procore/`, tests drive it from Python.
+"""
+
+from __future__ import annotations
+
+import email.parser
+import email.policy
+import itertools
+import json
+import math
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import web
+
+from sandbox.faults import Faults, Recorder, instrument
+from sandbox.procore_control import add_control_routes
+from sandbox.procore_json import (
+    commitment_json,
+    company_user_json,
+    package_json,
+    project_json,
+    project_user_json,
+    template_json,
+)
+from sandbox.procore_world import ProcoreWorld, RateState
+from sandbox.runner import RunningServer, serve
+
+# --- Not publicly documented: what this stand-in assumes, and what it is based on ---------------
+#: v1 default page size: Procore documents none ("default and maximum vary by endpoint").
+DEFAULT_PER_PAGE = 100
+#: hard maximum stated by Procore's pagination guide until 2025 (now only "keep it under 2,000").
+MAX_PER_PAGE = 10_000
+#: External Data sync: the path comes from Procore's ERP technical guide (docs repo history); the
+#: payload `{"updates":[{"item_type","item_id","origin_id"}]}` and the answer
+#: `{"entities":[...],"errors":[...]}` follow Procore's public "sync actions" convention (always
+#: HTTP 200, per-item failures in `errors`). The entity fields, the error item shape
+#: (`{...update, "errors": {field: [message]}}`) and the messages are our assumptions.
+SYNC_PATH = "/rest/v1.0/companies/{company_id:\\d+}/external_data/sync"
+SYNC_ITEM_TYPES = frozenset({"change_order"})
+SYNC_MAX_UPDATES = 1000
+#: Company and project user lists return active users only (inactive users have their own
+#: documented `/users/inactive` endpoints).
+ACTIVE_USERS_ONLY = True
+#: Error bodies vary by endpoint in Procore; these follow shapes seen in its OpenAPI models.
+MSG_MISSING_COMPANY = "Missing Procore-Company-Id header!"
+MSG_NOT_CONNECTED = "App is not connected to this company"
+MSG_TOKEN_INVALID = "The access token is invalid"
+MSG_RATE_LIMITED = " ".join(
+    (
+        "You have surpassed the max number of requests for an hour.",
+        "Please wait until your limit resets.",
+    )
+)
+MSG_NO_CONTRACT = "Specified Contract does not exists or User does not have access to it"
+MSG_INVALID_CLIENT = (
+    "Client authentication failed due to unknown client, no client authentication included, "
+    "or unsupported authentication method."
+)
+# -------------------------------------------------------------------------------------------------
+
+WORLD_KEY = web.AppKey("procore_world", ProcoreWorld)
+RECORDER_KEY = web.AppKey("procore_recorder", Recorder)
+FAULTS_KEY = web.AppKey("procore_faults", Faults)
+COMPANY_KEY = web.RequestKey("procore_company_id", int)
+CLIENT_KEY = web.RequestKey("procore_client_id", str)
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+class Refusal(Exception):
+    """Raised by a handler to answer with Procore's `{"errors": message}` body."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+def _errors(status: int, message: str) -> web.Response:
+    return web.json_response({"errors": message}, status=status)
+
+
+def _rate_headers(rate: RateState) -> dict[str, str]:
+    return {
+        "X-Rate-Limit-Limit": str(rate.limit),
+        "X-Rate-Limit-Remaining": str(rate.remaining),
+        "X-Rate-Limit-Reset": str(rate.reset),
+    }
+
+
+def _int(value: str | None, name: str) -> int | None:
+    if value is None or value == "":
+        return None
+    try:
+        return int(value)
+    except ValueError:
+        raise Refusal(400, f"{name} must be an integer") from None
+
+
+def _required_int(request: web.Request, name: str) -> int:
+    value = _int(request.query.get(name), name)
+    if value is None:
+        raise Refusal(400, f"{name} is missing")
+    return value
+
+
+def _path_int(request: web.Request, name: str) -> int:
+    return int(request.match_info[name])
+
+
+def paged(request: web.Request, items: list[dict[str, Any]]) -> web.Response:
+    """Answer one page of `items` with Procore's `Total`, `Per-Page` and `Link` headers."""
+    page = max(1, _int(request.query.get("page"), "page") or 1)
+    per_page = _int(request.query.get("per_page"), "per_page") or DEFAULT_PER_PAGE
+    per_page = min(max(1, per_page), MAX_PER_PAGE)
+    last = max(1, math.ceil(len(items) / per_page))
+    links = [("first", 1)]
+    if page > 1:
+        links.append(("prev", min(page - 1, last)))
+    if page < last:
+        links.append(("next", page + 1))
+    links.append(("last", last))
+    link = ", ".join(
+        f'<{request.url.update_query(page=str(n), per_page=str(per_page))}>; rel="{rel}"'
+        for rel, n in links
+    )
+    start = (page - 1) * per_page
+    headers = {"Total": str(len(items)), "Per-Page": str(per_page), "Link": link}
+    return web.json_response(items[start : start + per_page], headers=headers)
+
+
+async def _token_params(request: web.Request) -> dict[str, str]:
+    """Read `/oauth/token` parameters from a JSON, form-urlencoded or multipart body."""
+    params = {k: v for k, v in request.query.items()}
+    body = await request.read()
+    if request.content_type == "application/json":
+        data = json.loads(body or b"{}")
+        if isinstance(data, dict):
+            params.update({str(k): str(v) for k, v in data.items() if v is not None})
+    elif request.content_type == "multipart/form-data":
+        head = f"Content-Type: {request.headers['Content-Type']}\r\n\r\n".encode()
+        message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(head + body)
+        for part in message.iter_parts():
+            name = part.get_param("name", header="content-disposition")
+            payload = part.get_payload(decode=True)
+            if isinstance(name, str) and isinstance(payload, bytes):
+                params[name] = payload.decode()
+    else:
+        params.update({k: str(v) for k, v in (await request.post()).items()})
+    return params
+
+
+@dataclass
+class ProcoreApi:
+    """The REST routes, over one `ProcoreWorld`."""
+
+    world: ProcoreWorld
+    _entity_ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+
+    # -- login host ------------------------------------------------------------------------------
+
+    async def token(self, request: web.Request) -> web.Response:
+        try:
+            params = await _token_params(request)
+        except ValueError:
+            return web.json_response({"error": "invalid_request"}, status=400)
+        grant = params.get("grant_type")
+        if grant is None:
+            return web.json_response({"error": "invalid_request"}, status=400)
+        if grant != "client_credentials":
+            # no refresh tokens or authorization codes are ever issued here
+            return web.json_response({"error": "invalid_grant"}, status=400)
+        issued = self.world.issue_token(
+            params.get("client_id", ""), params.get("client_secret", "")
+        )
+        if issued is None:
+            body = {"error": "invalid_client", "error_description": MSG_INVALID_CLIENT}
+            return web.json_response(body, status=401)
+        return web.json_response(
+            {
+                "access_token": issued.access_token,
+                "token_type": "bearer",
+                "expires_in": self.world.token_lifetime,
+                "created_at": int(issued.created_at),
+            }
+        )
+
+    # -- the REST gate: token, company header, rate limit ----------------------------------------
+
+    @web.middleware
+    async def gate(self, request: web.Request, handler: Handler) -> web.StreamResponse:
+        if not request.path.startswith("/rest/"):
+            return await handler(request)
+        authorization = request.headers.get("Authorization", "")
+        scheme, _, access_token = authorization.partition(" ")
+        token = self.world.live_token(access_token) if scheme.lower() == "bearer" else None
+        if token is None:
+            rate = self.world.take_request("anonymous")
+            body = {"error": "invalid_token", "error_description": MSG_TOKEN_INVALID}
+            challenge = f'Bearer error="invalid_token", error_description="{MSG_TOKEN_INVALID}"'
+            headers = {"WWW-Authenticate": challenge}
+            return web.json_response(body, status=401, headers=headers | _rate_headers(rate))
+        rate = self.world.take_request(token.client_id)
+        if not rate.allowed:
+            return web.json_response(
+                {"error": MSG_RATE_LIMITED}, status=429, headers=_rate_headers(rate)
+            )
+        response = await self._guarded(request, handler, token.client_id)
+        response.headers.update(_rate_headers(rate))
+        return response
+
+    async def _guarded(
+        self, request: web.Request, handler: Handler, client_id: str
+    ) -> web.StreamResponse:
+        raw = request.headers.get("Procore-Company-Id")
+        if not raw:
+            return _errors(400, MSG_MISSING_COMPANY)
+        if not raw.strip().isdigit():
+            return _errors(400, "Procore-Company-Id must be an integer")
+        company_id = int(raw)
+        if not self.world.client_may_access(client_id, company_id):
+            return _errors(403, MSG_NOT_CONNECTED)
+        request[COMPANY_KEY] = company_id
+        request[CLIENT_KEY] = client_id
+        try:
+            return await handler(request)
+        except Refusal as refusal:
+            return _errors(refusal.status, refusal.message)
+        except web.HTTPException as exc:
+            return _errors(exc.status, exc.reason)
+
+    def _company_in_path(self, request: web.Request) -> int:
+        company_id = _path_int(request, "company_id")
+        if not self.world.client_may_access(request[CLIENT_KEY], company_id):
+            raise Refusal(403, MSG_NOT_CONNECTED)
+        return company_id
+
+    def _project(self, request: web.Request, project_id: int) -> int:
+        project = self.world.projects.get(project_id)
+        if project is None or project.company_id != request[COMPANY_KEY]:
+            raise Refusal(404, "Project not found")
+        return project.id
+
+    # -- REST routes -------------------------------------------------------------------------------
+
+    async def show_project(self, request: web.Request) -> web.Response:
+        _required_int(request, "company_id")
+        project_id = self._project(request, _path_int(request, "id"))
+        return web.json_response(project_json(self.world, self.world.projects[project_id]))
+
+    async def company_users(self, request: web.Request) -> web.Response:
+        company_id = self._company_in_path(request)
+        search = request.query.get("filters[search]", "").strip().casefold()
+        users = [
+            u
+            for u in self.world.users.values()
+            if u.company_id == company_id
+            and (u.is_active or not ACTIVE_USERS_ONLY)
+            and (search in u.name.casefold() or search in u.email_address.casefold())
+        ]
+        return paged(request, [company_user_json(self.world, u) for u in users])
+
+    async def project_users(self, request: web.Request) -> web.Response:
+        project_id = self._project(request, _path_int(request, "project_id"))
+        wanted = _int(request.query.get("filters[id]"), "filters[id]")
+        members = [
+            u
+            for u in self.world.project_members(project_id)
+            if (wanted is None or u.id == wanted) and (u.is_active or not ACTIVE_USERS_ONLY)
+        ]
+        return paged(request, [project_user_json(self.world, project_id, u) for u in members])
+
+    async def show_template(self, request: web.Request) -> web.Response:
+        company_id = self._company_in_path(request)
+        template = self.world.templates.get(_path_int(request, "id"))
+        if template is None or template.company_id != company_id:
+            raise Refusal(404, "Permission template not found")
+        return web.json_response(template_json(template))
+
+    async def list_packages(self, request: web.Request) -> web.Response:
+        project_id = self._project(request, _required_int(request, "project_id"))
+        contract_id = _int(request.query.get("contract_id"), "contract_id")
+        if contract_id is not None:
+            self._contract(project_id, contract_id)
+        ids = {
+            _int(v, k) for k, v in request.query.items() if k in ("filters[id]", "filters[id][]")
+        }
+        deleted = request.query.get("filters[include_deleted]")
+        packages = [
+            p
+            for p in self.world.packages.values()
+            if p.project_id == project_id
+            and (contract_id is None or p.contract_id == contract_id)
+            and (not ids or p.id in ids)
+            and _deleted_filter(p.deleted_at is not None, deleted)
+        ]
+        return paged(request, [package_json(p, full=False) for p in packages])
+
+    async def show_package(self, request: web.Request) -> web.Response:
+        project_id = self._project(request, _required_int(request, "project_id"))
+        package = self.world.packages.get(_path_int(request, "id"))
+        if package is None or package.project_id != project_id or package.deleted_at:
+            raise Refusal(
+                404, "Specified Contract does not exists or User does not have access to it"
+            )
+        return web.json_response(package_json(package, full=True))
+
+    async def show_commitment(self, request: web.Request) -> web.Response:
+        project_id = self._project(request, _required_int(request, "project_id"))
+        commitment = self._contract(project_id, _path_int(request, "id"))
+        return web.json_response(commitment_json(self.world, commitment))
+
+    def _contract(self, project_id: int, contract_id: int) -> Any:
+        commitment = self.world.commitments.get(contract_id)
+        if commitment is None or commitment.project_id != project_id:
+            raise Refusal(
+                404, "Specified Contract does not exists or User does not have access to it"
+            )
+        return commitment
+
+    async def external_data_sync(self, request: web.Request) -> web.Response:
+        company_id = self._company_in_path(request)
+        try:
+            body = await request.json()
+        except ValueError:
+            raise Refusal(400, "The request body is not valid JSON") from None
+        updates = body.get("updates") if isinstance(body, dict) else None
+        if not isinstance(updates, list):
+            raise Refusal(400, "updates must be an array")
+        if len(updates) > SYNC_MAX_UPDATES:
+            raise Refusal(400, f"at most {SYNC_MAX_UPDATES} updates per request")
+        entities: list[dict[str, Any]] = []
+        errors: list[dict[str, Any]] = []
+        for update in updates:
+            problem = self._sync_problem(company_id, update)
+            if problem is not None:
+                field_name, message = problem
+                echo = update if isinstance(update, dict) else {"update": update}
+                errors.append(echo | {"errors": {field_name: [message]}})
+                continue
+            package = self.world.apply_external_data(
+                company_id, update["item_type"], update["item_id"], update["origin_id"]
+            )
+            entities.append(
+                {
+                    "id": next(self._entity_ids),
+                    "company_id": company_id,
+                    "item_type": update["item_type"],
+                    "item_id": package.id,
+                    "origin_id": package.origin_id,
+                    "origin_data": package.origin_data,
+                }
+            )
+        return web.json_response({"entities": entities, "errors": errors})
+
+    def _sync_problem(self, company_id: int, update: Any) -> tuple[str, str] | None:
+        if not isinstance(update, dict):
+            return "base", "each update must be an object"
+        if update.get("item_type") not in SYNC_ITEM_TYPES:
+            return "item_type", f"is not supported: {update.get('item_type')!r}"
+        item_id = update.get("item_id")
+        if not isinstance(item_id, int) or isinstance(item_id, bool):
+            return "item_id", "must be an integer"
+        if "origin_id" not in update or not isinstance(update["origin_id"], str | None):
+            return "origin_id", "must be a string or null"
+        package = self.world.packages.get(item_id)
+        project = self.world.projects.get(package.project_id) if package else None
+        if package is None or project is None or project.company_id != company_id:
+            return "item_id", f"change_order {item_id} not found"
+        if package.deleted_at:
+            return "item_id", f"change_order {item_id} has been deleted"
+        return None
+
+
+def _deleted_filter(is_deleted: bool, include_deleted: str | None) -> bool:
+    if include_deleted == "only":
+        return is_deleted
+    return include_deleted == "with" or not is_deleted
+
+
+def _add_rest_routes(app: web.Application, api: ProcoreApi) -> None:
+    app.router.add_post("/oauth/token", api.token)
+    app.router.add_get("/rest/v1.0/projects/{id:\\d+}", api.show_project)
+    app.router.add_get("/rest/v1.3/companies/{company_id:\\d+}/users", api.company_users)
+    app.router.add_get("/rest/v1.0/projects/{project_id:\\d+}/users", api.project_users)
+    app.router.add_get(
+        "/rest/v1.0/companies/{company_id:\\d+}/permission_templates/{id:\\d+}", api.show_template
+    )
+    app.router.add_get("/rest/v1.0/change_order_packages", api.list_packages)
+    app.router.add_get("/rest/v1.0/change_order_packages/{id:\\d+}", api.show_package)
+    app.router.add_get("/rest/v1.0/commitments/{id:\\d+}", api.show_commitment)
+    app.router.add_patch(SYNC_PATH, api.external_data_sync)
+
+
+def build_app(world: ProcoreWorld) -> tuple[web.Application, Recorder, Faults]:
+    """The stand-in app, instrumented; also reachable as `app[RECORDER_KEY]`/`app[FAULTS_KEY]`."""
+    recorder, faults = Recorder(), Faults()
+    app = web.Application()
+    app[WORLD_KEY] = world
+    app[RECORDER_KEY] = recorder
+    app[FAULTS_KEY] = faults
+    instrument(app, recorder, faults)
+    api = ProcoreApi(world)
+    app.middlewares.append(api.gate)
+    _add_rest_routes(app, api)
+    add_control_routes(app, world)
+    return app, recorder, faults
+
+
+def create_app(world: ProcoreWorld) -> web.Application:
+    return build_app(world)[0]
+
+
+@dataclass
+class ProcoreSandbox:
+    """A running stand-in: its world, what it received, its fault table and its base URL."""
+
+    world: ProcoreWorld
+    recorder: Recorder
+    faults: Faults
+    server: RunningServer
+
+    @property
+    def url(self) -> str:
+        return self.server.url
+
+    async def stop(self) -> None:
+        await self.server.stop()
+
+
+async def start_procore(world: ProcoreWorld | None = None) -> ProcoreSandbox:
+    """Serve a stand-in on 127.0.0.1:0 (login host and API host are the same server)."""
+    world = world if world is not None else ProcoreWorld()
+    app, recorder, faults = build_app(world)
+    return ProcoreSandbox(world, recorder, faults, await serve(app))

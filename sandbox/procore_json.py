@@ -1,0 +1,214 @@
+"""Procore's JSON shapes for the stand-in's state (fields per the public OpenAPI endpoint details).
+
+Fields the stand-in has no state for are answered with Procore's empty values (null, [], {}).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sandbox.procore_world import (
+    ChangeOrderPackage,
+    Commitment,
+    CompanyUser,
+    PermissionTemplate,
+    ProcoreWorld,
+    Project,
+)
+
+#: Procore's template `type` enum is company_tools | global | project_specific; a project template
+#: usable on every project (what the world calls "project") is a "global" one.
+TEMPLATE_WIRE_TYPE = {"project": "global", "company_tools": "company_tools"}
+EPOCH = "2024-01-02T15:04:05Z"
+#: the package fields embedded in a commitment (per `RestV10CommitmentsIdGet`)
+COMMITMENT_PACKAGE_FIELDS = frozenset(
+    {
+        "id",
+        "contract_id",
+        "created_at",
+        "deleted_at",
+        "due_date",
+        "invoiced_date",
+        "number",
+        "origin_data",
+        "origin_id",
+        "paid_date",
+        "reviewed_at",
+        "title",
+        "status",
+        "updated_at",
+    }
+)
+
+
+def _names(name: str) -> dict[str, Any]:
+    first, _, last = name.partition(" ")
+    initials = "".join(part[:1] for part in (first, last) if part).upper()
+    return {"name": name, "first_name": first, "last_name": last, "initials": initials}
+
+
+def template_ref(template: PermissionTemplate | None) -> dict[str, Any] | None:
+    if template is None:
+        return None
+    return {
+        "id": template.id,
+        "name": template.name,
+        "project_specific": False,
+        "type": TEMPLATE_WIRE_TYPE[template.type],
+    }
+
+
+def template_json(template: PermissionTemplate) -> dict[str, Any]:
+    return {
+        "id": template.id,
+        "company_id": template.company_id,
+        "name": template.name,
+        "provider_type": "Company",
+        "provider_id": template.company_id,
+        "project_id": None,
+        "type": TEMPLATE_WIRE_TYPE[template.type],
+        "category": "internal",
+        "user_access_levels": dict(template.user_access_levels),
+        "permissions": {},
+    }
+
+
+def _vendor(world: ProcoreWorld, user: CompanyUser) -> dict[str, Any] | None:
+    company = world.companies.get(user.company_id)
+    return None if company is None else {"id": company.id, "name": company.name}
+
+
+def company_user_json(world: ProcoreWorld, user: CompanyUser) -> dict[str, Any]:
+    company_template = world.templates.get(user.company_permission_template_id or 0)
+    return _names(user.name) | {
+        "id": user.id,
+        "email_address": user.email_address,
+        "job_title": user.job_title,
+        "is_active": user.is_active,
+        "is_employee": True,
+        "employee_id": None,
+        "erp_integrated_accountant": user.erp_integrated_accountant,
+        "last_login_at": None,
+        "origin_id": None,
+        "origin_data": None,
+        "contact_id": None,
+        "vendor": _vendor(world, user),
+        "permission_template": None,
+        "company_permission_template": template_ref(company_template),
+        "created_at": EPOCH,
+        "updated_at": EPOCH,
+    }
+
+
+def project_user_json(world: ProcoreWorld, project_id: int, user: CompanyUser) -> dict[str, Any]:
+    return company_user_json(world, user) | {
+        "permission_template": template_ref(world.project_template(project_id, user.id)),
+    }
+
+
+def project_json(world: ProcoreWorld, project: Project) -> dict[str, Any]:
+    company = world.companies.get(project.company_id)
+    return {
+        "id": project.id,
+        "name": project.name,
+        "display_name": project.name,
+        "project_number": None,
+        "active": True,
+        "company_id": project.company_id,
+        "company": None if company is None else {"id": company.id, "name": company.name},
+        "is_erp_integrated": project.is_erp_integrated,
+        "origin_id": project.origin_id,
+        "origin_code": None,
+        "origin_data": None,
+        "created_at": EPOCH,
+        "updated_at": EPOCH,
+    }
+
+
+def package_json(package: ChangeOrderPackage, *, full: bool) -> dict[str, Any]:
+    """A change order package as the list (`full=False`) or show (`full=True`) answers it."""
+    item: dict[str, Any] = {
+        "id": package.id,
+        "contract_id": package.contract_id,
+        "created_at": package.created_at,
+        "created_by_id": None,
+        "deleted_at": package.deleted_at,
+        "due_date": None,
+        "executed": package.status == "approved",
+        "invoiced_date": None,
+        "number": package.number,
+        "origin_code": package.origin_code,
+        "origin_data": package.origin_data,
+        "origin_id": package.origin_id,
+        "paid_date": None,
+        "reviewed_at": None,
+        "signed_change_order_received_date": None,
+        "status": package.status,
+        "title": package.title,
+        "updated_at": package.updated_at,
+        "revision": 0,
+        "grand_total": package.grand_total,
+        "designated_reviewer": None,
+        "currency_configuration": {"currency_iso_code": "USD"},
+        "custom_fields": {},
+    }
+    if full:
+        item |= {
+            "description": "",
+            "position": 0,
+            "private": False,
+            "review_notes": None,
+            "schedule_impact_amount": 0,
+            "type": "CommitmentContractChangeOrder",
+            "creator": None,
+            "reviewer": None,
+            "attachments": [],
+            "line_items": [
+                {
+                    "id": line.id,
+                    "position": position,
+                    "description": line.description,
+                    "quantity": "1.0",
+                    "uom": "LS",
+                    "unit_cost": line.amount,
+                    "total_amount": line.amount,
+                    "extended_amount": line.amount,
+                    # not in the (truncated) public schema: assumed, as on other ERP-synced items
+                    "origin_id": line.origin_id,
+                }
+                for position, line in enumerate(package.line_items, start=1)
+            ],
+        }
+    return item
+
+
+def commitment_json(world: ProcoreWorld, commitment: Commitment) -> dict[str, Any]:
+    project = world.projects[commitment.project_id]
+    packages = [
+        p
+        for p in world.packages.values()
+        if p.contract_id == commitment.id and p.deleted_at is None
+    ]
+    return {
+        "id": commitment.id,
+        "number": commitment.number,
+        "title": commitment.title,
+        "status": commitment.status,
+        "type": commitment.type,
+        "executed": True,
+        "private": False,
+        "origin_id": commitment.origin_id,
+        "origin_code": None,
+        "origin_data": None,
+        "vendor": dict(commitment.vendor),
+        "project": {"id": project.id, "name": project.name},
+        "deleted_at": None,
+        "created_at": EPOCH,
+        "updated_at": EPOCH,
+        "change_order_packages": [
+            {k: v for k, v in package_json(p, full=False).items() if k in COMMITMENT_PACKAGE_FIELDS}
+            for p in packages
+        ],
+        "change_order_requests": [],
+        "potential_change_orders": [],
+    }

@@ -1,0 +1,420 @@
+"""The state behind the Procore stand-in: plain Python, usable from tests and the playground.
+
+`sandbox.procore` serves this state over HTTP in Procore's wire format; this module knows nothing
+about HTTP. Every mutation a test or the playground needs is a method here.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import secrets
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+#: Procore's documented access-token lifetime (90 minutes)
+DEFAULT_TOKEN_LIFETIME = 5400
+
+
+def _iso(ts: float) -> str:
+    return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@dataclass
+class Company:
+    id: int
+    name: str
+
+
+@dataclass
+class Project:
+    id: int
+    company_id: int
+    name: str
+    is_erp_integrated: bool = False
+    origin_id: str | None = None
+
+
+@dataclass
+class PermissionTemplate:
+    id: int
+    company_id: int
+    name: str
+    #: "project" (a project permission template) or "company_tools"
+    type: str
+    user_access_levels: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass
+class CompanyUser:
+    id: int
+    company_id: int
+    name: str
+    email_address: str
+    is_active: bool = True
+    erp_integrated_accountant: bool = False
+    company_permission_template_id: int | None = None
+    job_title: str | None = None
+
+
+@dataclass
+class Commitment:
+    """A work order (subcontract) or purchase order contract."""
+
+    id: int
+    project_id: int
+    number: str
+    title: str
+    vendor: dict[str, Any]
+    origin_id: str | None = None
+    type: str = "WorkOrderContract"
+    status: str = "Approved"
+
+
+@dataclass
+class PackageLineItem:
+    id: int
+    description: str
+    amount: str
+    origin_id: str | None = None
+
+
+@dataclass
+class ChangeOrderPackage:
+    """A commitment change order as its change order package (where `origin_id` lives)."""
+
+    id: int
+    project_id: int
+    contract_id: int
+    number: str
+    title: str
+    status: str = "approved"
+    grand_total: str = "0.00"
+    origin_id: str | None = None
+    origin_code: str | None = None
+    origin_data: str | None = None
+    created_at: str = ""
+    updated_at: str = ""
+    deleted_at: str | None = None
+    line_items: list[PackageLineItem] = field(default_factory=list)
+
+
+@dataclass
+class OAuthClient:
+    client_id: str
+    secret: str
+    #: companies where the app is installed; None = every company in the world
+    company_ids: set[int] | None = None
+    refused: bool = False
+
+
+@dataclass
+class IssuedToken:
+    access_token: str
+    client_id: str
+    created_at: float
+    expires_at: float
+
+
+@dataclass
+class SyncUpdate:
+    """One External Data sync update the stand-in applied."""
+
+    company_id: int
+    item_type: str
+    item_id: int
+    origin_id: str | None
+    at: float
+
+
+@dataclass
+class RateLimit:
+    """The limit reported in `X-Rate-Limit-*`; only answered with 429 when `enforce` is set."""
+
+    limit: int = 3600
+    window: float = 3600.0
+    enforce: bool = False
+
+
+@dataclass
+class RateState:
+    limit: int
+    remaining: int
+    reset: int
+    allowed: bool
+
+
+@dataclass
+class _Window:
+    reset_at: int
+    used: int = 0
+
+
+class ProcoreWorld:
+    """Companies, projects, users, permission templates, commitments, packages, OAuth clients."""
+
+    def __init__(self, *, clock: Callable[[], float] = time.time) -> None:
+        self.clock = clock
+        self.token_lifetime: int = DEFAULT_TOKEN_LIFETIME
+        self.rate_limit = RateLimit()
+        self.companies: dict[int, Company] = {}
+        self.projects: dict[int, Project] = {}
+        self.templates: dict[int, PermissionTemplate] = {}
+        self.users: dict[int, CompanyUser] = {}
+        #: (project id, user id) -> project permission template id
+        self.memberships: dict[tuple[int, int], int] = {}
+        self.commitments: dict[int, Commitment] = {}
+        self.packages: dict[int, ChangeOrderPackage] = {}
+        self.clients: dict[str, OAuthClient] = {}
+        self.tokens: dict[str, IssuedToken] = {}
+        self.sync_updates: list[SyncUpdate] = []
+        self._ids = itertools.count(100_001)
+        self._windows: dict[str, _Window] = {}
+
+    def _id(self, wanted: int | None) -> int:
+        return wanted if wanted is not None else next(self._ids)
+
+    # -- seeding -------------------------------------------------------------------------------
+
+    def add_company(self, name: str, *, id: int | None = None) -> Company:
+        company = Company(self._id(id), name)
+        self.companies[company.id] = company
+        return company
+
+    def add_project(
+        self,
+        company_id: int,
+        name: str,
+        *,
+        is_erp_integrated: bool = False,
+        origin_id: str | None = None,
+        id: int | None = None,
+    ) -> Project:
+        project = Project(self._id(id), company_id, name, is_erp_integrated, origin_id)
+        self.projects[project.id] = project
+        return project
+
+    def add_template(
+        self,
+        company_id: int,
+        name: str,
+        *,
+        type: str = "project",
+        levels: dict[str, int] | None = None,
+        id: int | None = None,
+    ) -> PermissionTemplate:
+        if type not in ("project", "company_tools"):
+            raise ValueError(f"template type must be 'project' or 'company_tools', not {type!r}")
+        template = PermissionTemplate(self._id(id), company_id, name, type, dict(levels or {}))
+        self.templates[template.id] = template
+        return template
+
+    def add_user(
+        self,
+        company_id: int,
+        name: str,
+        email: str,
+        *,
+        is_active: bool = True,
+        can_push: bool = False,
+        company_template_id: int | None = None,
+        job_title: str | None = None,
+        id: int | None = None,
+    ) -> CompanyUser:
+        user = CompanyUser(
+            self._id(id),
+            company_id,
+            name,
+            email,
+            is_active,
+            can_push,
+            company_template_id,
+            job_title,
+        )
+        self.users[user.id] = user
+        return user
+
+    def add_membership(self, project_id: int, user_id: int, template_id: int) -> None:
+        self.memberships[(project_id, user_id)] = template_id
+
+    def add_commitment(
+        self,
+        project_id: int,
+        number: str,
+        title: str,
+        *,
+        vendor_name: str = "Vendor",
+        vendor_id: int | None = None,
+        origin_id: str | None = None,
+        type: str = "WorkOrderContract",
+        id: int | None = None,
+    ) -> Commitment:
+        vendor = {"id": self._id(vendor_id), "name": vendor_name}
+        commitment = Commitment(self._id(id), project_id, number, title, vendor, origin_id, type)
+        self.commitments[commitment.id] = commitment
+        return commitment
+
+    def add_package(
+        self,
+        project_id: int,
+        contract_id: int,
+        number: str,
+        title: str,
+        *,
+        status: str = "approved",
+        grand_total: str = "0.00",
+        origin_id: str | None = None,
+        origin_code: str | None = None,
+        origin_data: str | None = None,
+        deleted: bool = False,
+        id: int | None = None,
+    ) -> ChangeOrderPackage:
+        now = _iso(self.clock())
+        package = ChangeOrderPackage(
+            id=self._id(id),
+            project_id=project_id,
+            contract_id=contract_id,
+            number=number,
+            title=title,
+            status=status,
+            grand_total=grand_total,
+            origin_id=origin_id,
+            origin_code=origin_code,
+            origin_data=origin_data,
+            created_at=now,
+            updated_at=now,
+            deleted_at=now if deleted else None,
+        )
+        self.packages[package.id] = package
+        return package
+
+    def add_line_item(
+        self, package_id: int, description: str, amount: str, *, origin_id: str | None = None
+    ) -> PackageLineItem:
+        item = PackageLineItem(next(self._ids), description, amount, origin_id)
+        self.packages[package_id].line_items.append(item)
+        return item
+
+    def add_client(
+        self, client_id: str, secret: str, *, company_ids: set[int] | None = None
+    ) -> OAuthClient:
+        client = OAuthClient(client_id, secret, company_ids)
+        self.clients[client_id] = client
+        return client
+
+    # -- mutations -----------------------------------------------------------------------------
+
+    def set_level(self, template_id: int, tool: str, level: int) -> None:
+        self.templates[template_id].user_access_levels[tool] = level
+
+    def set_can_push(self, user_id: int, enabled: bool) -> None:
+        self.users[user_id].erp_integrated_accountant = enabled
+
+    def set_origin(self, package_id: int, origin_id: str | None) -> None:
+        package = self.packages[package_id]
+        package.origin_id = origin_id
+        if origin_id is None:
+            package.origin_data = None
+        package.updated_at = _iso(self.clock())
+
+    def clear_origin(self, package_id: int) -> None:
+        self.set_origin(package_id, None)
+
+    def expire_all_tokens(self) -> None:
+        past = self.clock() - 1
+        for token in self.tokens.values():
+            token.expires_at = past
+
+    def refuse_client(self, client_id: str) -> None:
+        """From now on the client's credentials are refused and its tokens stop working."""
+        self.clients[client_id].refused = True
+        for access_token in [t for t, v in self.tokens.items() if v.client_id == client_id]:
+            del self.tokens[access_token]
+
+    def apply_external_data(
+        self, company_id: int, item_type: str, item_id: int, origin_id: str | None
+    ) -> ChangeOrderPackage:
+        """Set or clear a package's origin id as the External Data sync does; record it."""
+        self.set_origin(item_id, origin_id)
+        self.sync_updates.append(
+            SyncUpdate(company_id, item_type, item_id, origin_id, self.clock())
+        )
+        return self.packages[item_id]
+
+    # -- OAuth ---------------------------------------------------------------------------------
+
+    def issue_token(self, client_id: str, secret: str) -> IssuedToken | None:
+        client = self.clients.get(client_id)
+        if client is None or client.refused or not secrets.compare_digest(client.secret, secret):
+            return None
+        now = self.clock()
+        token = IssuedToken(secrets.token_urlsafe(24), client_id, now, now + self.token_lifetime)
+        self.tokens[token.access_token] = token
+        return token
+
+    def live_token(self, access_token: str) -> IssuedToken | None:
+        token = self.tokens.get(access_token)
+        if token is None or token.expires_at <= self.clock():
+            return None
+        return token
+
+    def client_may_access(self, client_id: str, company_id: int) -> bool:
+        client = self.clients.get(client_id)
+        if client is None or company_id not in self.companies:
+            return False
+        return client.company_ids is None or company_id in client.company_ids
+
+    # -- rate limit ----------------------------------------------------------------------------
+
+    def take_request(self, bucket: str) -> RateState:
+        """Count one request against `bucket` and report the limit as Procore's headers do."""
+        now = self.clock()
+        window = self._windows.get(bucket)
+        if window is None or now >= window.reset_at:
+            window = _Window(reset_at=math.ceil(now + self.rate_limit.window))
+            self._windows[bucket] = window
+        limit = self.rate_limit.limit
+        allowed = not self.rate_limit.enforce or window.used < limit
+        if allowed:
+            window.used += 1
+        return RateState(limit, max(0, limit - window.used), window.reset_at, allowed)
+
+    # -- lookups -------------------------------------------------------------------------------
+
+    def project_template(self, project_id: int, user_id: int) -> PermissionTemplate | None:
+        template_id = self.memberships.get((project_id, user_id))
+        return None if template_id is None else self.templates.get(template_id)
+
+    def project_members(self, project_id: int) -> list[CompanyUser]:
+        return [self.users[uid] for (pid, uid) in self.memberships if pid == project_id]
+
+    def state(self) -> dict[str, Any]:
+        """Everything, as JSON-ready data (for `GET /_sandbox/procore/state`)."""
+        return {
+            "companies": [asdict(c) for c in self.companies.values()],
+            "projects": [asdict(p) for p in self.projects.values()],
+            "templates": [asdict(t) for t in self.templates.values()],
+            "users": [asdict(u) for u in self.users.values()],
+            "memberships": [
+                {"project_id": p, "user_id": u, "template_id": t}
+                for (p, u), t in self.memberships.items()
+            ],
+            "commitments": [asdict(c) for c in self.commitments.values()],
+            "change_order_packages": [asdict(p) for p in self.packages.values()],
+            "clients": [
+                {
+                    "client_id": c.client_id,
+                    "company_ids": sorted(c.company_ids or []),
+                    "all_companies": c.company_ids is None,
+                    "refused": c.refused,
+                }
+                for c in self.clients.values()
+            ],
+            "live_tokens": sum(1 for t in self.tokens if self.live_token(t)),
+            "token_lifetime": self.token_lifetime,
+            "rate_limit": asdict(self.rate_limit),
+            "sync_updates": [asdict(s) for s in self.sync_updates],
+        }

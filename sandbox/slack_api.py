@@ -1,0 +1,143 @@
+"""The Slack sandbox over HTTP: Web API (`/api/<method>`), response URLs, playground routes.
+
+slack_sdk's AsyncWebClient (3.48) sends chat.* and views.* as POST with a JSON body, users.* and
+conversations.info as GET with query parameters, auth.test as POST with query parameters, always
+with `Authorization: Bearer <token>`; other clients send form-encoded bodies, possibly carrying
+`token` and JSON-encoded `blocks` / `attachments` / `view` strings. All of these are accepted.
+"""
+
+from __future__ import annotations
+
+import json
+
+from aiohttp import web
+
+from sandbox.faults import instrument
+from sandbox.runner import RunningServer, serve
+from sandbox.slack_blocks import attachment_problems, block_problems, with_generated_ids
+from sandbox.slack_methods import METHODS, ApiError, Params
+from sandbox.slack_workspace import SlackWorkspace
+
+# Not publicly documented; kept here in one place. Slack documents that a response_url takes at
+# most 5 posts within 30 minutes, not how it refuses the sixth; apps report an HTTP 404 whose
+# body names the reason, as Slack's incoming webhooks do for their errors (plain-text bodies).
+RESPONSE_URL_OK = (200, "ok")
+RESPONSE_URL_EXPIRED = (404, "expired_url")
+RESPONSE_URL_BAD_JSON = (400, "invalid_payload")
+RESPONSE_URL_NO_TEXT = (400, "no_text")
+RESPONSE_URL_BAD_BLOCKS = (400, "invalid_blocks")
+#: a long-poll of the change feed answers after this many seconds when nothing happened
+FEED_TIMEOUT_SECONDS = 25.0
+
+WORKSPACE = web.AppKey("slack_workspace", SlackWorkspace)
+
+
+async def _params(request: web.Request) -> Params:
+    params: Params = dict(request.query)
+    if request.method != "POST" or not request.body_exists:
+        return params
+    if request.content_type == "application/json":
+        try:
+            body = await request.json()
+        except ValueError:
+            raise ApiError("invalid_json") from None
+        if not isinstance(body, dict):
+            raise ApiError("json_not_object")
+        params.update(body)
+    elif request.content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        form = await request.post()
+        params.update({key: str(value) for key, value in form.items()})
+    return params
+
+
+def _check_token(ws: SlackWorkspace, request: web.Request, params: Params) -> None:
+    header = request.headers.get("Authorization", "")
+    token = header[7:].strip() if header.lower().startswith("bearer ") else params.get("token")
+    if not token:
+        raise ApiError("not_authed")
+    if token != ws.bot_token:
+        raise ApiError("invalid_auth")
+
+
+async def web_api(request: web.Request) -> web.Response:
+    ws = request.app[WORKSPACE]
+    name = request.match_info["method"]
+    try:
+        params = await _params(request)
+        _check_token(ws, request, params)
+        method = METHODS.get(name)
+        if method is None:
+            raise ApiError("unknown_method", req_method=name)
+        answer = method(ws, params)
+    except ApiError as refused:
+        answer = refused.body()
+    return web.json_response(answer, headers={"X-OAuth-Scopes": ",".join(sorted(ws.scopes))})
+
+
+async def response_url(request: web.Request) -> web.Response:
+    ws = request.app[WORKSPACE]
+    url = ws.use_response_url(request.match_info["token"])
+    if url is None:
+        return _plain(RESPONSE_URL_EXPIRED)
+    try:
+        payload = json.loads(await request.text())
+    except ValueError:
+        return _plain(RESPONSE_URL_BAD_JSON)
+    if not isinstance(payload, dict):
+        return _plain(RESPONSE_URL_BAD_JSON)
+    blocks, attachments = payload.get("blocks"), payload.get("attachments")
+    if block_problems(blocks, attachments) or attachment_problems(attachments):
+        return _plain(RESPONSE_URL_BAD_BLOCKS)
+    if not (payload.get("delete_original") or payload.get("text") or blocks or attachments):
+        return _plain(RESPONSE_URL_NO_TEXT)
+    if isinstance(blocks, list):
+        payload["blocks"] = with_generated_ids(blocks)
+    source = ws.message(url.channel_id, url.source_ts) if url.source_ts else None
+    ws.show_response(url.channel_id, url.user_id, payload, source)
+    return _plain(RESPONSE_URL_OK)
+
+
+def _plain(answer: tuple[int, str]) -> web.Response:
+    return web.Response(status=answer[0], text=answer[1], content_type="text/plain")
+
+
+async def sandbox_state(request: web.Request) -> web.Response:
+    return web.json_response(request.app[WORKSPACE].state_json())
+
+
+async def sandbox_events(request: web.Request) -> web.Response:
+    """Long-poll: events newer than `after` (waits up to ~25 s, or `timeout` seconds)."""
+    ws = request.app[WORKSPACE]
+    try:
+        after = int(request.query.get("after", "0"))
+        timeout = min(float(request.query.get("timeout", FEED_TIMEOUT_SECONDS)), 60.0)
+    except ValueError:
+        return web.json_response({"error": "after and timeout must be numbers"}, status=400)
+    events = await ws.feed.wait(after, within=timeout)
+    return web.json_response({"events": [e.as_dict() for e in events], "seq": ws.feed.last_seq})
+
+
+def create_app(workspace: SlackWorkspace) -> web.Application:
+    """The Slack sandbox app; its Recorder and Faults are `workspace.recorder` / `.faults`."""
+    app = web.Application()
+    app[WORKSPACE] = workspace
+    instrument(app, workspace.recorder, workspace.faults)
+    app.router.add_route("*", "/api/{method}", web_api)
+    app.router.add_post("/response/{token}", response_url)
+    app.router.add_get("/_sandbox/slack/state", sandbox_state)
+    app.router.add_get("/_sandbox/slack/events", sandbox_events)
+    return app
+
+
+async def serve_slack(
+    workspace: SlackWorkspace, host: str = "127.0.0.1", port: int = 0
+) -> RunningServer:
+    """Start the sandbox and point the workspace's response URLs at it."""
+    server = await serve(create_app(workspace), host, port)
+    workspace.base_url = server.url
+    return server
+
+
+def api_url(server: RunningServer) -> str:
+    """The `SLACK_API_URL` / AsyncWebClient `base_url` for a running sandbox."""
+    return f"{server.url}/api/"
