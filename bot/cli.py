@@ -32,7 +32,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         if args.command == "sandbox":
-            from sandbox.playground.run import run_sandbox
+            from bot.sandbox_cmd import run_sandbox
 
             return run_sandbox(port=args.port, erp=args.erp)
         settings = load_settings()
@@ -86,8 +86,8 @@ async def _socket(settings: Settings) -> int:
     runtime = await build_runtime(settings, "socket")
     handler = AsyncSocketModeHandler(runtime.bolt, settings.slack_app_token)
     try:
-        await handler.start_async()
+        await handler.start_async()  # type: ignore[no-untyped-call]
     finally:
-        await handler.close_async()
+        await handler.close_async()  # type: ignore[no-untyped-call]
         await runtime.aclose()
     return 0

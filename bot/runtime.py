@@ -78,7 +78,6 @@ async def build_runtime(settings: Settings, mode: Literal["http", "socket"] = "h
     slack = slack_client(settings)
     bolt = AsyncApp(
         client=slack,
-        token=settings.slack_bot_token,
         # Socket Mode carries no HTTP signature (Bolt skips verification for it); over HTTP the
         # signing secret is required and every request is verified.
         signing_secret=settings.slack_signing_secret if mode == "http" else None,

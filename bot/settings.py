@@ -161,3 +161,9 @@ def load_settings(**overrides: object) -> Settings:
         name = str(first["loc"][0]).upper() if first["loc"] else "settings"
         value_hint = first["msg"].removeprefix("Value error, ")
         raise SettingsError(f"{name} is invalid: {value_hint}") from None
+
+
+def settings_from(values: dict[str, object]) -> Settings:
+    """Settings from explicit values (lower-case names) without reading `.env`; explicit values
+    win over the environment. Used by `cco-bot sandbox` and the tests."""
+    return Settings(_env_file=None, **values)  # type: ignore[call-arg, arg-type]

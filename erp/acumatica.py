@@ -66,6 +66,14 @@ TOKEN_PATH = "/identity/connect/token"
 OAUTH_SCOPE = "api"
 #: the fields the check reads, requested with $select
 SELECTED_FIELDS = ("RefNbr", "Status", "ReverseStatus", "ProjectID")
+#: OAuth 2.0 token-endpoint `error` codes (RFC 6749 §5.2) -> the settings to check
+OAUTH_HINTS = {
+    "invalid_client": "ERP_CLIENT_ID and ERP_CLIENT_SECRET (Connected Applications, SM303010)",
+    "invalid_grant": "ERP_USERNAME and ERP_PASSWORD",
+    "unauthorized_client": "that the connected application allows the Resource Owner Password flow",
+    "invalid_scope": "that the connected application may use the 'api' scope",
+    "": "ERP_CLIENT_ID, ERP_CLIENT_SECRET, ERP_USERNAME and ERP_PASSWORD",
+}
 #: a cached token is renewed this many seconds before Acumatica says it expires
 TOKEN_RENEWAL_MARGIN = 60.0
 
@@ -273,11 +281,8 @@ class _PasswordGrant:
 
     async def _request_token(self) -> _Token:
         response = await self._wire.send(httpx.Cookies(), "POST", self._token_url, data=self._form)
-        self._wire.raise_for_status(
-            response,
-            "ERP_CLIENT_ID, ERP_CLIENT_SECRET, ERP_USERNAME and ERP_PASSWORD",
-            refused=(400, 401, 403),
-        )
+        hint = OAUTH_HINTS.get(_json_field(response, "error"), OAUTH_HINTS[""])
+        self._wire.raise_for_status(response, hint, refused=(400, 401, 403))
         body = _json(self._wire.system, response, "token")
         access = body.get("access_token") if isinstance(body, dict) else None
         if not isinstance(access, str) or not access:
@@ -362,16 +367,21 @@ def _json(system: str, response: httpx.Response, what: str) -> Any:
         raise ErpBadResponse(system, f"the {what} response is not JSON") from None
 
 
-def _error_message(response: httpx.Response) -> str:
-    """`message` of an Acumatica HttpError (or an OAuth `error`), else the reason phrase."""
+def _json_field(response: httpx.Response, key: str) -> str:
+    """A non-empty string field of a JSON object body, else ""."""
     try:
         body = response.json()
     except ValueError:
-        body = None
-    if isinstance(body, dict):
-        for key in ("message", "exceptionMessage", "error"):
-            if isinstance(body.get(key), str) and body[key]:
-                return str(body[key])[:300]
+        return ""
+    value = body.get(key) if isinstance(body, dict) else None
+    return value if isinstance(value, str) else ""
+
+
+def _error_message(response: httpx.Response) -> str:
+    """`message` of an Acumatica HttpError (or an OAuth `error`), else the reason phrase."""
+    for key in ("message", "exceptionMessage", "error"):
+        if value := _json_field(response, key):
+            return value[:300]
     return response.reason_phrase or "no details"
 
 

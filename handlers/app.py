@@ -168,7 +168,9 @@ async def _click_page(
             page=int(value),
         )
     except CardFlowError as exc:
-        await respond(**answers.notice(exc.message), response_type="ephemeral", replace_original=False)
+        await respond(
+            **answers.notice(exc.message), response_type="ephemeral", replace_original=False
+        )
 
 
 def _parse_click(body: dict[str, Any]) -> UnlinkClick | None:
@@ -180,7 +182,12 @@ def _parse_click(body: dict[str, Any]) -> UnlinkClick | None:
     if not (isinstance(actions, list) and actions and isinstance(actions[0], dict)):
         return None
     value = str(actions[0].get("value") or "")
-    fields = (team.get("id"), container.get("channel_id"), container.get("message_ts"), user.get("id"))
+    fields = (
+        team.get("id"),
+        container.get("channel_id"),
+        container.get("message_ts"),
+        user.get("id"),
+    )
     if not value.isdigit() or len(value) > 19 or not all(isinstance(f, str) and f for f in fields):
         return None
     return UnlinkClick(

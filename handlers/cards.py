@@ -88,7 +88,11 @@ async def turn_page(
     async with svc.db.session() as s:
         card = await repos.get_card(s, channel_id, message_ts)
         link = await repos.get_channel_link(s, team_id, channel_id)
-    if card is None or link is None or (card.team_id, card.project_id) != (team_id, link.project_id):
+    if (
+        card is None
+        or link is None
+        or (card.team_id, card.project_id) != (team_id, link.project_id)
+    ):
         raise CardFlowError("This card is no longer current. Run `/cco unlink` for a fresh list.")
     fresh = await synced_page(svc, link, card.query, page)
     async with svc.db.transaction() as s:

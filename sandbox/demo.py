@@ -16,7 +16,7 @@ from sandbox.slack_workspace import SlackWorkspace
 COMPANY_ID = 4264
 COMPANY_NAME = "Northwind Builders"
 CLIENT_ID = "cco-bot-sandbox"
-CLIENT_SECRET = "sandbox-client-secret"  # noqa: S105 - a stand-in's own credential
+CLIENT_SECRET = "sandbox-client-secret"
 TEAM_ID = "T0NORTHWD"
 COMMITMENTS = "commitments"
 ERP_INTEGRATIONS = "erp_integrations"
@@ -36,14 +36,39 @@ class DemoPerson:
 
 
 PEOPLE: tuple[DemoPerson, ...] = (
-    DemoPerson("ana", "U0ANA", "Ana Alvarez", "ana@northwind.example", True, True, 3, 4,
-               "Project Accountant (approver)"),
-    DemoPerson("ben", "U0BEN", "Ben Okafor", "ben@northwind.example", True, False, 3, 4,
-               "Project Manager"),
-    DemoPerson("chloe", "U0CHLOE", "Chloe Martin", "chloe@northwind.example", True, False, 0, 3,
-               "Project Engineer"),
-    DemoPerson("dan", "U0DAN", "Dan Wright", "dan@drywall-sub.example", False,
-               title="Subcontractor (not in Procore)"),
+    DemoPerson(
+        "ana",
+        "U0ANA",
+        "Ana Alvarez",
+        "ana@northwind.example",
+        True,
+        True,
+        3,
+        4,
+        "Project Accountant (approver)",
+    ),
+    DemoPerson(
+        "ben", "U0BEN", "Ben Okafor", "ben@northwind.example", True, False, 3, 4, "Project Manager"
+    ),
+    DemoPerson(
+        "chloe",
+        "U0CHLOE",
+        "Chloe Martin",
+        "chloe@northwind.example",
+        True,
+        False,
+        0,
+        3,
+        "Project Engineer",
+    ),
+    DemoPerson(
+        "dan",
+        "U0DAN",
+        "Dan Wright",
+        "dan@drywall-sub.example",
+        False,
+        title="Subcontractor (not in Procore)",
+    ),
     DemoPerson("eve", "U0EVE", "Eve Guest", None, False, title="Guest (no email in Slack)"),
 )
 
@@ -79,11 +104,15 @@ class DemoProject:
 
 PROJECTS: tuple[DemoProject, ...] = (
     DemoProject(
-        101, "Tower A", "C0TOWERA", "tower-a",
+        101,
+        "Tower A",
+        "C0TOWERA",
+        "tower-a",
         (
             DemoCommitment("sc1", "SC-001", "Drywall & framing", "Acme Drywall"),
-            DemoCommitment("po2", "PO-002", "Ready-mix concrete", "Stone Supply",
-                           "PurchaseOrderContract"),
+            DemoCommitment(
+                "po2", "PO-002", "Ready-mix concrete", "Stone Supply", "PurchaseOrderContract"
+            ),
             DemoCommitment("sc3", "SC-003", "Electrical rough-in", "Volt Electric"),
         ),
         (
@@ -96,7 +125,10 @@ PROJECTS: tuple[DemoProject, ...] = (
         ),
     ),
     DemoProject(
-        202, "Harbor B", "C0HARBORB", "harbor-b",
+        202,
+        "Harbor B",
+        "C0HARBORB",
+        "harbor-b",
         (DemoCommitment("sc9", "SC-009", "Steel erection", "Harbor Steel"),),
         (
             DemoCco("001", "Extra bracing, bay 4", "sc9", "18900.00", "present"),
@@ -140,18 +172,25 @@ def seed_procore(world: ProcoreWorld, erp: ErpDemo) -> DemoIndex:
 
 def _seed_person(world: ProcoreWorld, index: DemoIndex, person: DemoPerson) -> None:
     company_template = world.add_template(
-        COMPANY_ID, f"{person.name} — company tools", type="company_tools",
+        COMPANY_ID,
+        f"{person.name} — company tools",
+        type="company_tools",
         levels={ERP_INTEGRATIONS: person.erp_level},
     )
     user = world.add_user(
-        COMPANY_ID, person.name, str(person.email), can_push=person.can_push,
-        company_template_id=company_template.id, job_title=person.title,
+        COMPANY_ID,
+        person.name,
+        str(person.email),
+        can_push=person.can_push,
+        company_template_id=company_template.id,
+        job_title=person.title,
     )
     index.users[person.key] = user.id
     index.company_templates[person.key] = company_template.id
     for project in PROJECTS:
         template = world.add_template(
-            COMPANY_ID, f"{person.name} — {project.name}",
+            COMPANY_ID,
+            f"{person.name} — {project.name}",
             levels={COMMITMENTS: person.commitments_level},
         )
         world.add_membership(project.id, user.id, template.id)
@@ -176,7 +215,11 @@ def _seed_project(
             else None
         )
         package = world.add_package(
-            project.id, contract_id, cco.number, cco.title, grand_total=cco.amount,
+            project.id,
+            contract_id,
+            cco.number,
+            cco.title,
+            grand_total=cco.amount,
             origin_id=keys.origin_id if keys else None,
         )
         for line_origin in keys.line_origin_ids if keys else ():

@@ -26,7 +26,5 @@ async def serve(app: web.Application, host: str = "127.0.0.1", port: int = 0) ->
     await runner.setup()
     site = web.TCPSite(runner, host, port)
     await site.start()
-    server = site._server
-    assert server is not None and server.sockets  # type: ignore[union-attr]
-    bound_port = int(server.sockets[0].getsockname()[1])  # type: ignore[union-attr]
+    bound_port = int(runner.addresses[0][1])
     return RunningServer(runner=runner, host=host, port=bound_port)

@@ -86,9 +86,7 @@ def _flag(params: Params, name: str) -> bool:
 
 
 def _visible_channel(ws: SlackWorkspace, ref: str) -> SlackChannel:
-    """The channel `ref` names (an id, or a user id for the bot's DM), if the bot can see it."""
-    if ref in ws.users and ref not in ws.channels:
-        return ws.dm_channel(ref)
+    """The channel with id `ref`, if the bot can see it."""
     channel = ws.channels.get(ref)
     if channel is None or (channel.is_private and not ws.bot_is_member(ref)):
         raise ApiError("channel_not_found")
@@ -96,6 +94,10 @@ def _visible_channel(ws: SlackWorkspace, ref: str) -> SlackChannel:
 
 
 def _postable_channel(ws: SlackWorkspace, ref: str) -> SlackChannel:
+    """The channel `ref` names (an id, or a user id for the app's DM with them), if the bot
+    may post there."""
+    if ref in ws.users and ref not in ws.channels:
+        return ws.dm_channel(ref)
     channel = _visible_channel(ws, ref)
     if not ws.bot_is_member(channel.id) and "chat:write.public" not in ws.scopes:
         raise ApiError("not_in_channel")

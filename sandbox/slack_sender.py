@@ -70,14 +70,17 @@ class SlackSender:
         *,
         signing_secret: str | None = None,
         clock_skew: int = 0,
+        ack_window: float = ACK_WINDOW_SECONDS,
     ) -> None:
         """`signing_secret` overrides the workspace's (to prove 401s); `clock_skew` seconds are
-        added to every request timestamp (e.g. -600 for a stale, replayed-looking request)."""
+        added to every request timestamp (e.g. -600 for a stale, replayed-looking request);
+        a slash command answered later than `ack_window` seconds counts as timed out."""
         self.workspace = workspace
         self.app_url = app_url
         self.http = http
         self.signing_secret = signing_secret or workspace.signing_secret
         self.clock_skew = clock_skew
+        self.ack_window = ack_window
 
     def sign(self, body: bytes, timestamp: int, secret: str | None = None) -> dict[str, str]:
         """Slack's v0 request signature headers for `body` sent at `timestamp`."""
@@ -111,7 +114,9 @@ class SlackSender:
         self, user_id: str, channel_id: str, text: str = "", command: str = "/cco"
     ) -> Delivery:
         ws = self.workspace
-        user, channel = ws.users[user_id], ws.channels[channel_id]
+        user, channel = ws.users.get(user_id), ws.channels.get(channel_id)
+        assert user is not None, f"unknown user {user_id}"
+        assert channel is not None, f"unknown channel {channel_id}"
         assert user_id in channel.members, f"{user_id} is not in {channel_id}: cannot type there"
         fields = {
             "token": ws.verification_token,
@@ -258,7 +263,7 @@ class SlackSender:
         failure = None
         if delivery.status != 200:
             failure = COMMAND_FAILED_ERROR
-        elif delivery.elapsed > ACK_WINDOW_SECONDS:
+        elif delivery.elapsed > self.ack_window:
             failure = COMMAND_TIMEOUT_ERROR
         if failure is not None:
             text = f'{command} failed with the error "{failure}"'

@@ -53,7 +53,7 @@ async def ping(engine: AsyncEngine) -> bool:
 
 
 class Database:
-    """The engine plus a session factory; flows own the transaction (`async with db.transaction()`)."""
+    """The engine and a session factory; flows own the transaction (`db.transaction()`)."""
 
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine

@@ -188,15 +188,15 @@ def audit_for(
 
 
 async def audit_events(s: AsyncSession, reference: str) -> Sequence[AuditEvent]:
-    query = select(AuditEvent).where(AuditEvent.reference == reference).order_by(
-        col(AuditEvent.id).asc()
+    query = (
+        select(AuditEvent)
+        .where(AuditEvent.reference == reference)
+        .order_by(col(AuditEvent.id).asc())
     )
     return (await s.exec(query)).all()
 
 
-async def project_audit(
-    s: AsyncSession, company_id: int, project_id: int
-) -> Sequence[AuditEvent]:
+async def project_audit(s: AsyncSession, company_id: int, project_id: int) -> Sequence[AuditEvent]:
     query = (
         select(AuditEvent)
         .where(AuditEvent.company_id == company_id, AuditEvent.project_id == project_id)

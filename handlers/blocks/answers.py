@@ -61,19 +61,16 @@ def status_message(report: StatusReport) -> dict[str, Any]:
             f"❌ No Procore user has the email {escape(report.email)}. Ask a Procore company admin "
             "to add you to the Company Directory with that email."
         )
-    who = (
-        f"You are *{escape(report.user.name)}* ({escape(report.email)}) in Procore"
-        + ("" if report.user.is_active else " — *inactive*")
+    who = f"You are *{escape(report.user.name)}* ({escape(report.email)}) in Procore" + (
+        "" if report.user.is_active else " — *inactive*"
     )
     if report.project_name is None or not report.checks:
         return notice(f"{who}. Link this channel with `/cco link <project id>` to check rights.")
     lines = [f"{who}. For *{escape(report.project_name)}*:"]
     for check in report.checks:
         mark = "✓" if check.ok else "✗"
-        lines.append(
-            f"{mark} *{check.name}* — needs {check.required}, you have {check.actual}"
-        )
-        if not check.ok:
+        lines.append(f"{mark} *{check.name}* — needs {check.required}, you have {check.actual}")
+        if check.remedy:
             lines.append(f"      ↳ {escape(check.remedy)}")
     verdict = (
         "You can unlink CCOs here."

@@ -97,4 +97,7 @@ def when(at: datetime) -> str:
 
 def colored(color: str, fallback: str, blocks: list[Block]) -> dict[str, Any]:
     """A message whose blocks sit in an attachment, for the colored bar (good/danger/warning)."""
-    return {"text": fallback, "attachments": [{"color": color, "fallback": fallback, "blocks": blocks}]}
+    return {
+        "text": fallback,
+        "attachments": [{"color": color, "fallback": fallback, "blocks": blocks}],
+    }

@@ -59,9 +59,7 @@ def _green(outcome: Unlinked, clicker: str, ref: str) -> dict[str, Any]:
 
 def _neutral_text(outcome: NotSynced | NotApplicable, attempt: UnlinkAttempt) -> str:
     if isinstance(outcome, NotApplicable):
-        return (
-            f"CCOs aren't synced with {outcome.erp.name}, so there is nothing to unlink."
-        )
+        return f"CCOs aren't synced with {outcome.erp.name}, so there is nothing to unlink."
     by = f" by {user(outcome.unlinked_by)}" if outcome.unlinked_by else ""
     at = f" {when(outcome.unlinked_at)}" if outcome.unlinked_at else ""
     return (
@@ -75,13 +73,14 @@ def _red_text(outcome: Outcome, attempt: UnlinkAttempt) -> str:
     cco = cco_label(attempt.cco_number)
     if isinstance(outcome, StillInErp):
         fix = outcome.erp.fix(outcome.record)
-        status = f" ({escape(outcome.record.status_text)})" if outcome.record.status_text else ""
+        shown = outcome.record.status_text
+        status = f" ({escape(shown)})" if shown else ""
         return (
             f"{cco} is still in {outcome.erp.name}{status}. {fix}, then click Unlink again. "
             "Nothing was changed in Procore."
         )
     if isinstance(outcome, PermissionDenied):
-        lines = "\n".join(f"• *{c.name}* — {escape(c.remedy)}" for c in outcome.missing)
+        lines = "\n".join(f"• *{c.name}* — {escape(c.remedy or '')}" for c in outcome.missing)
         return (
             f"You can't unlink {cco} yet: Procore requires Admin on Commitments, Standard or "
             f"Admin on ERP Integrations, and Can Push to Accounting. Missing:\n{lines}"

@@ -1,4 +1,4 @@
-"""List a project's ERP-synced CCOs for a card: filter, sort, page, and enrich only the page shown."""
+"""List a project's ERP-synced CCOs for a card: filter, sort, page; enrich only the shown page."""
 
 from __future__ import annotations
 

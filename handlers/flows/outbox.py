@@ -39,9 +39,7 @@ async def _deliver_one(svc: Services, message: OutboxMessage) -> bool:
     try:
         await svc.messenger.deliver(message)
     except Exception as exc:
-        log.warning(
-            "outbox.delivery_failed", reference=message.reference, error=type(exc).__name__
-        )
+        log.warning("outbox.delivery_failed", reference=message.reference, error=type(exc).__name__)
         async with svc.db.transaction() as s:
             row = await s.get(OutboxMessage, message.id)
             if row is not None:

@@ -122,7 +122,7 @@ def is_success(outcome: Outcome) -> bool:
 
 
 def attempt_state(outcome: Outcome) -> str:
-    """The attempt's final state: unlinked, refused (a check said no) or failed (nothing learned)."""
+    """The final state: unlinked, refused (a check said no) or failed (nothing learned)."""
     if isinstance(outcome, Unlinked):
         return "unlinked"
     if isinstance(outcome, Unreachable | Misconfigured | Failed):

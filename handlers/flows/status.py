@@ -20,7 +20,9 @@ class StatusReport:
     source: str = "directory"
 
 
-async def status(svc: Services, team_id: str, user_id: str, link: ChannelLink | None) -> StatusReport:
+async def status(
+    svc: Services, team_id: str, user_id: str, link: ChannelLink | None
+) -> StatusReport:
     email = await svc.directory.email_of(user_id)
     if not email:
         return StatusReport(None, None, link.project_name if link else None, ())

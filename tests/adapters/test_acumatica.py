@@ -295,7 +295,15 @@ async def test_oauth_wrong_client_secret_is_misconfigured(oauth_rig: Rig) -> Non
     with pytest.raises(ErpMisconfigured) as caught:
         await oauth_rig.adapter(client_secret=wrong).check(oauth_rig.lookup("CO000101"))
     assert "ERP_CLIENT_SECRET" in caught.value.reason
+    assert "ERP_PASSWORD" not in caught.value.reason
     assert wrong not in str(caught.value) and CLIENT_SECRET not in str(caught.value)
+
+
+async def test_oauth_wrong_user_password_points_at_the_user(oauth_rig: Rig) -> None:
+    with pytest.raises(ErpMisconfigured) as caught:
+        await oauth_rig.adapter(password="wrong-pass-9").check(oauth_rig.lookup("CO000101"))
+    assert "ERP_PASSWORD" in caught.value.reason and "ERP_CLIENT_SECRET" not in caught.value.reason
+    assert "wrong-pass-9" not in str(caught.value)
 
 
 # --- settings and wording ----

@@ -166,6 +166,7 @@ async def test_conversations_info_reports_membership(slack: Slack) -> None:
     assert hidden["error"] == "channel_not_found"
 
 
+@pytest.mark.filterwarnings("ignore:The top-level `text` argument is missing")
 async def test_no_text_is_refused(slack: Slack) -> None:
     refused = await api_error(slack.client().chat_postMessage(channel=TOWER))
     assert refused["error"] == "no_text"
@@ -324,7 +325,7 @@ async def test_invalid_blocks_inside_attachments_and_on_update(slack: Slack) -> 
     assert "/attachments/0/blocks/0/text/text" in refused["errors"][0]
     posted = await client.chat_postMessage(channel=TOWER, text="card")
     refused = await api_error(
-        client.chat_update(channel=TOWER, ts=posted["ts"], blocks=[section(LONG)])
+        client.chat_update(channel=TOWER, ts=posted["ts"], text="card", blocks=[section(LONG)])
     )
     assert refused["error"] == "invalid_blocks"
 

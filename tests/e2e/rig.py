@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 
 from bot.runtime import Runtime, build_runtime
-from bot.settings import Settings
+from bot.settings import Settings, settings_from
 from bot.web import make_web_app
 from handlers.blocks.card import UNLINK_ACTION
 from sandbox.runner import RunningServer, serve
@@ -30,7 +30,7 @@ SYNC_WRITE = r"/external_data/sync$"
 def settings_for(stack: Stack, db_url: str, **overrides: Any) -> Settings:
     values: dict[str, Any] = {k.lower(): v for k, v in stack.app_env().items()}
     values.update(database_url=db_url, procore_max_rate_limit_wait=10.0, **overrides)
-    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+    return settings_from(values)
 
 
 @dataclass
@@ -47,7 +47,9 @@ class Rig:
 
     # -- what users do ------------------------------------------------------------------------
 
-    async def command(self, text: str, user: str = "U0ANA", channel: str = TOWER_CHANNEL) -> Delivery:
+    async def command(
+        self, text: str, user: str = "U0ANA", channel: str = TOWER_CHANNEL
+    ) -> Delivery:
         return await self.sender.slash_command(user, channel, text)
 
     async def link(self, project: int = TOWER_A, channel: str = TOWER_CHANNEL) -> None:
@@ -56,7 +58,9 @@ class Rig:
         assert delivery.status == 200, delivery.body
         await self.until(lambda: len(self.stack.slack.channel_messages(channel)) > before)
 
-    async def card(self, query: str = "", user: str = "U0ANA", channel: str = TOWER_CHANNEL) -> SlackMessage:
+    async def card(
+        self, query: str = "", user: str = "U0ANA", channel: str = TOWER_CHANNEL
+    ) -> SlackMessage:
         before = {m.ts for m in self.cards(channel)}
         delivery = await self.command(f"unlink {query}".strip(), user=user, channel=channel)
         assert delivery.status == 200, delivery.body
@@ -72,9 +76,7 @@ class Rig:
 
     async def click_unlink(self, card: SlackMessage, number: str, user: str = "U0ANA") -> Delivery:
         package_id = self.stack.index.packages[(TOWER_A, number)]
-        return await self.sender.click(
-            user, card.channel, card.ts, UNLINK_ACTION, str(package_id)
-        )
+        return await self.sender.click(user, card.channel, card.ts, UNLINK_ACTION, str(package_id))
 
     async def reply(self, card: SlackMessage, count: int = 1) -> SlackMessage:
         """Wait for the card's thread to hold `count` replies; return the latest."""
@@ -107,8 +109,8 @@ class Rig:
         )
 
     @staticmethod
-    async def until(check: Callable[[], bool], timeout: float = 10.0) -> None:
-        deadline = time.monotonic() + timeout
+    async def until(check: Callable[[], bool], limit: float = 10.0) -> None:
+        deadline = time.monotonic() + limit
         while not check():
             if time.monotonic() > deadline:
                 raise AssertionError("timed out waiting for the app")
@@ -116,8 +118,9 @@ class Rig:
 
     async def settle(self) -> None:
         """Wait until no attempt is in flight (every click has its final answer)."""
-        from storage.models import UnlinkAttempt
         from sqlmodel import col, select
+
+        from storage.models import UnlinkAttempt
 
         async def active() -> int:
             async with self.runtime.db.session() as s:

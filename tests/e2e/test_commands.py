@@ -52,13 +52,18 @@ async def test_help_and_empty_text_show_usage(rig: Rig) -> None:
     for text in ("", "help"):
         delivery = await rig.command(text)
         assert delivery.status == 200
-        assert "/cco link &lt;procore project id&gt;" in delivery.body or "/cco link <" in delivery.body
+        assert (
+            "/cco link &lt;procore project id&gt;" in delivery.body
+            or "/cco link <" in delivery.body
+        )
 
 
 async def test_link_checks_that_the_project_exists(rig: Rig) -> None:
     delivery = await rig.command("link 999999")
     assert delivery.status == 200
-    await rig.until(lambda: any("999999" in text_of(m) for m in rig.stack.slack.ephemerals_for("U0ANA")))
+    await rig.until(
+        lambda: any("999999" in text_of(m) for m in rig.stack.slack.ephemerals_for("U0ANA"))
+    )
     assert rig.stack.procore.recorder.count("GET", r"/rest/v1.0/projects/999999$") == 1
     await rig.link()
     linked = rig.stack.slack.channel_messages("C0TOWERA")[-1]
@@ -75,8 +80,11 @@ async def test_unlink_before_link_explains_what_to_do(rig: Rig) -> None:
 async def test_status_shows_each_check(rig: Rig) -> None:
     await rig.link()
     await rig.command("status", user="U0BEN")
-    await rig.until(lambda: any("Can Push to Accounting" in text_of(m)
-                                for m in rig.stack.slack.ephemerals_for("U0BEN")))
+    await rig.until(
+        lambda: any(
+            "Can Push to Accounting" in text_of(m) for m in rig.stack.slack.ephemerals_for("U0BEN")
+        )
+    )
     shown = text_of(rig.stack.slack.ephemerals_for("U0BEN")[-1])
     assert "✓ *Commitments*" in shown
     assert "✓ *ERP Integrations*" in shown
@@ -88,8 +96,10 @@ async def test_malformed_interaction_payload_is_a_4xx_not_a_5xx(rig: Rig) -> Non
     response = await rig.http.post(
         rig.events_url,
         content=body,
-        headers={**rig.sender.sign(body, int(__import__("time").time())),
-                 "Content-Type": "application/x-www-form-urlencoded"},
+        headers={
+            **rig.sender.sign(body, int(__import__("time").time())),
+            "Content-Type": "application/x-www-form-urlencoded",
+        },
     )
     assert 400 <= response.status_code < 500
 
@@ -104,7 +114,8 @@ async def test_tampered_button_value_acts_on_nothing(rig: Rig) -> None:
             block["accessory"]["value"] = str(other)
             break
     await rig.sender.click("U0ANA", card.channel, card.ts, "cco_unlink", str(other))
-    await rig.until(lambda: any("doesn't belong" in text_of(m)
-                                for m in rig.stack.slack.ephemerals_for("U0ANA")))
+    await rig.until(
+        lambda: any("doesn't belong" in text_of(m) for m in rig.stack.slack.ephemerals_for("U0ANA"))
+    )
     assert rig.procore_writes() == 0
     assert json.dumps(rig.stack.procore.world.sync_updates, default=str) == "[]"

@@ -156,8 +156,11 @@ async def test_procore_rate_limit_on_the_write_is_waited_out_then_succeeds_once(
             path=r"/external_data/sync$",
             method="PATCH",
             status=429,
-            headers={"X-Rate-Limit-Limit": "25", "X-Rate-Limit-Remaining": "0",
-                     "X-Rate-Limit-Reset": reset},
+            headers={
+                "X-Rate-Limit-Limit": "25",
+                "X-Rate-Limit-Remaining": "0",
+                "X-Rate-Limit-Reset": reset,
+            },
             body={"error": "rate limited"},
             times=1,
         )

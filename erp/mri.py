@@ -1,0 +1,189 @@
+"""MRI Platform X: is the CCO's contract change order still in MRI?
+
+Procore exports a Commitment as an MRI Contract (or Purchase Order) and each CCO as a Contract
+Change Order. MRI's integration surface is "MRI API services": `GET .../api.asp?$api=<API name>`
+with the API's filter parameters, `$format=json`, and HTTP Basic authentication. The answer is
+an OData-style JSON object whose `value` lists the matching rows. Every detail MRI does not
+publish is in the marked block below.
+
+Settings (MRI's API credentials mapped onto the ERP_* variables):
+
+| MRI API credential | setting | example |
+|---|---|---|
+| API services root (the URL before `api.asp`) | `ERP_BASE_URL` | `https://mrix5api.saas.mrisoftware.com/mriapiservices` or `https://host/MRIWeb/MriApiServices` |
+| client ID | `ERP_CLIENT_ID` | `C1234` |
+| database name | `ERP_TENANT` | `ACMELIVE` |
+| web services user ID and its password | `ERP_USERNAME`, `ERP_PASSWORD` | `PROCOREAPI` |
+| partner (developer) key | `ERP_CLIENT_SECRET` | the key MRI issued to the integration |
+
+The Basic-auth user name is MRI's `clientid/database/user/partnerkey`; the password is the web
+services user's password.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from typing import Any
+
+import httpx
+
+from erp.base import (
+    ErpAdapter,
+    ErpBadResponse,
+    ErpInfo,
+    ErpLookup,
+    ErpMisconfigured,
+    ErpRecord,
+    ErpUnreachable,
+    RecordState,
+)
+from erp.settings import ErpSettings
+
+INFO = ErpInfo(
+    key="mri",
+    name="MRI",
+    record_noun="contract change order",
+    fix_template="Delete contract change order {reference} in MRI",
+    gone_states=frozenset({RecordState.DELETED}),
+    needs_commitment=True,
+)
+
+# --- Not publicly documented: MRI's job-cost contract change order API ----------------------
+# MRI's API catalogue is partner-gated. What public material shows (third-party MRI clients and
+# integration guides, e.g. MicaTechnology/mri_hook, Engrain's and Cyclr's MRI notes):
+# - calls are `GET {root}/api.asp?$api=MRI_S-<module>_<Name>&$format=json&<FILTER>=<value>`;
+# - Basic auth with user `clientid/database/webuser/partnerkey` and the web user's password;
+# - JSON answers are `{"odata.metadata": ..., "value": [rows], "nextLink"?: ...}`.
+# Assumed here, and nowhere else (to be confirmed with MRI for the tenant's version):
+# - the API name and its filter parameters for job-cost contract change orders;
+# - origin_id is the change order's `ChangeOrderID`; the commitment's origin_id the `ContractID`;
+# - a deleted change order is absent from `value` (MRI documents no soft-delete status);
+# - errors come as OData v3 JSON, `{"odata.error": {"code", "message": {"value"}}}`.
+API_PATH = "api.asp"
+API_NAME = "MRI_S-PMJC_ContractChangeOrders"
+CONTRACT_PARAM = "CONTRACTID"
+CHANGE_ORDER_PARAM = "CHANGEORDERID"
+ROWS = "value"
+ROW_CHANGE_ORDER = "ChangeOrderID"
+ROW_CONTRACT = "ContractID"
+ROW_STATUS = "Status"
+NEXT_PAGE = "nextLink"
+ERROR_KEY = "odata.error"
+# ---------------------------------------------------------------------------------------------
+
+_BUSY_STATUSES = frozenset({408, 429})
+
+
+def build(settings: ErpSettings, http: httpx.AsyncClient) -> ErpAdapter:
+    return MriAdapter(settings, http)
+
+
+def basic_authorization(settings: ErpSettings) -> str:
+    """`Basic base64(clientid/database/user/partnerkey:password)` from the ERP_* settings."""
+    required = (
+        ("ERP_CLIENT_ID", settings.client_id),
+        ("ERP_TENANT", settings.tenant),
+        ("ERP_USERNAME", settings.username),
+        ("ERP_CLIENT_SECRET", settings.client_secret),
+        ("ERP_PASSWORD", settings.password),
+    )
+    missing = [name for name, value in required if not value]
+    if missing:
+        raise ErpMisconfigured(INFO.name, f"{', '.join(missing)} not set")
+    user = "/".join(value or "" for _, value in required[:4])
+    token = base64.b64encode(f"{user}:{settings.password}".encode()).decode("ascii")
+    return f"Basic {token}"
+
+
+def api_url(base_url: str) -> str:
+    return f"{base_url.rstrip('/')}/{API_PATH}"
+
+
+def query_for(lookup: ErpLookup) -> dict[str, str]:
+    query = {"$api": API_NAME, "$format": "json"}
+    if lookup.commitment_origin_id:
+        query[CONTRACT_PARAM] = lookup.commitment_origin_id
+    query[CHANGE_ORDER_PARAM] = lookup.origin_id
+    return query
+
+
+class MriAdapter:
+    info = INFO
+
+    def __init__(self, settings: ErpSettings, http: httpx.AsyncClient) -> None:
+        if not settings.base_url:
+            raise ErpMisconfigured(INFO.name, "ERP_BASE_URL not set")
+        self._authorization = basic_authorization(settings)
+        self._url = api_url(settings.base_url)
+        self._http = http
+        self._timeout = settings.timeout
+
+    async def check(self, lookup: ErpLookup) -> ErpRecord:
+        response = await self._get(query_for(lookup))
+        return find_change_order(read_rows(response), lookup.origin_id)
+
+    async def aclose(self) -> None:
+        """The HTTP client belongs to the caller; there is no session to end."""
+
+    async def _get(self, query: dict[str, str]) -> httpx.Response:
+        try:
+            return await self._http.get(
+                self._url,
+                params=query,
+                headers={"Authorization": self._authorization, "Accept": "application/json"},
+                timeout=self._timeout,
+            )
+        except httpx.TimeoutException:
+            raise ErpUnreachable(INFO.name, "timed out") from None
+        except httpx.TransportError as exc:
+            raise ErpUnreachable(INFO.name, f"connection failed: {type(exc).__name__}") from None
+
+
+def read_rows(response: httpx.Response) -> tuple[list[dict[str, Any]], bool]:
+    """The answer's rows, and whether MRI says more pages follow."""
+    status = response.status_code
+    if status in (401, 403):
+        raise ErpMisconfigured(INFO.name, f"credentials refused (HTTP {status}){_error_text(response)}")
+    if status == 404:
+        raise ErpMisconfigured(INFO.name, f"no MRI API services at {response.url} (HTTP 404)")
+    if status in _BUSY_STATUSES or status >= 500:
+        raise ErpUnreachable(INFO.name, f"HTTP {status}")
+    if status != 200:
+        raise ErpBadResponse(INFO.name, f"HTTP {status}{_error_text(response)}")
+    data = _json(response)
+    rows = data.get(ROWS) if isinstance(data, dict) else None
+    if not isinstance(rows, list) or not all(isinstance(row, dict) for row in rows):
+        raise ErpBadResponse(INFO.name, f"the answer has no {ROWS!r} list of rows")
+    return rows, bool(data.get(NEXT_PAGE))
+
+
+def _json(response: httpx.Response) -> Any:
+    try:
+        return json.loads(response.content)
+    except ValueError:
+        raise ErpBadResponse(INFO.name, "the answer is not JSON") from None
+
+
+def _error_text(response: httpx.Response) -> str:
+    """`: <message>` from an OData error body, or "" when there is none."""
+    try:
+        error = json.loads(response.content).get(ERROR_KEY) or {}
+        message = error.get("message") or {}
+        text = message.get("value") if isinstance(message, dict) else message
+    except (ValueError, AttributeError):
+        return ""
+    return f": {text}" if isinstance(text, str) and text else ""
+
+
+def find_change_order(answer: tuple[list[dict[str, Any]], bool], origin_id: str) -> ErpRecord:
+    rows, more = answer
+    for row in rows:
+        if str(row.get(ROW_CHANGE_ORDER, "")).strip() == origin_id:
+            status = row.get(ROW_STATUS)
+            contract = str(row.get(ROW_CONTRACT) or "").strip()
+            reference = f"{origin_id} (contract {contract})" if contract else origin_id
+            return ErpRecord(RecordState.PRESENT, reference, str(status) if status else None)
+    if rows or more:
+        raise ErpBadResponse(INFO.name, f"the answer does not hold change order {origin_id}")
+    return ErpRecord(RecordState.DELETED, origin_id, "contract change order not found")
