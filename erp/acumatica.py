@@ -53,9 +53,10 @@ REVERSED = "Reversed"
 NOT_REVERSED = "None"
 # $filter string literals are quoted OData-style (a quote inside is doubled); Acumatica's help
 # shows only plain literals.
-# A refused cookie login is a 401; reports of older versions show a 500 whose HttpError text holds
-# "Invalid credentials". A licence's API login limit shows as "API Login Limit" in the body
-# (Acumatica's own C# client turns that into a 429). Matched case-insensitively.
+# A refused cookie login is taken to be a 401 (the login status codes are not published); reports
+# on older versions show a 500 whose HttpError text holds "Invalid credentials". A licence's API
+# login limit shows as "API Login Limit" in the body (Acumatica's own C# client turns that into a
+# 429). Both texts are matched case-insensitively.
 INVALID_LOGIN_TEXT = "invalid credentials"
 LOGIN_LIMIT_TEXT = "api login limit"
 # -------------------------------------------------------------------------------------------------

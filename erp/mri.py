@@ -6,15 +6,14 @@ with the API's filter parameters, `$format=json`, and HTTP Basic authentication.
 an OData-style JSON object whose `value` lists the matching rows. Every detail MRI does not
 publish is in the marked block below.
 
-Settings (MRI's API credentials mapped onto the ERP_* variables):
+Settings — MRI's API credentials mapped onto the ERP_* variables:
 
-| MRI API credential | setting | example |
-|---|---|---|
-| API services root (the URL before `api.asp`) | `ERP_BASE_URL` | `https://mrix5api.saas.mrisoftware.com/mriapiservices` or `https://host/MRIWeb/MriApiServices` |
-| client ID | `ERP_CLIENT_ID` | `C1234` |
-| database name | `ERP_TENANT` | `ACMELIVE` |
-| web services user ID and its password | `ERP_USERNAME`, `ERP_PASSWORD` | `PROCOREAPI` |
-| partner (developer) key | `ERP_CLIENT_SECRET` | the key MRI issued to the integration |
+- `ERP_BASE_URL`: the API services root, the URL before `api.asp`, e.g.
+  `https://mrix5api.saas.mrisoftware.com/mriapiservices` or `https://host/MRIWeb/MriApiServices`.
+- `ERP_CLIENT_ID`: the MRI client ID.
+- `ERP_TENANT`: the MRI database name.
+- `ERP_USERNAME`, `ERP_PASSWORD`: the web services user ID and its password.
+- `ERP_CLIENT_SECRET`: the partner (developer) key MRI issued to the integration.
 
 The Basic-auth user name is MRI's `clientid/database/user/partnerkey`; the password is the web
 services user's password.
@@ -144,7 +143,9 @@ def read_rows(response: httpx.Response) -> tuple[list[dict[str, Any]], bool]:
     """The answer's rows, and whether MRI says more pages follow."""
     status = response.status_code
     if status in (401, 403):
-        raise ErpMisconfigured(INFO.name, f"credentials refused (HTTP {status}){_error_text(response)}")
+        raise ErpMisconfigured(
+            INFO.name, f"credentials refused (HTTP {status}){_error_text(response)}"
+        )
     if status == 404:
         raise ErpMisconfigured(INFO.name, f"no MRI API services at {response.url} (HTTP 404)")
     if status in _BUSY_STATUSES or status >= 500:

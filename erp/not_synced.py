@@ -13,7 +13,6 @@ import httpx
 from erp.base import ErpAdapter, ErpInfo, ErpLookup, ErpMisconfigured, ErpRecord, RecordState
 from erp.settings import ErpSettings
 
-
 _MESSAGE = "CCOs aren't synced with {name}, so there is nothing to unlink."
 
 

@@ -5,17 +5,15 @@ Voyager's integrations are licensed SOAP 1.1 "interfaces" (ASP.NET `.asmx` web s
 adapter calls the Job Cost interface once per check and reads the change order's state. Every
 wire detail Yardi does not publish is in the marked block below.
 
-Settings (Voyager's interface credentials mapped onto the ERP_* variables):
+Settings — Voyager's interface credentials mapped onto the ERP_* variables:
 
-| Voyager interface field | setting | example |
-|---|---|---|
-| web root of the Voyager site | `ERP_BASE_URL` | `https://www.yardiasp14.com/21253acme` |
-| `UserName`, `Password` | `ERP_USERNAME`, `ERP_PASSWORD` | the interface user |
-| `ServerName`, `Database`, `Platform` | `ERP_TENANT` as `server/database` or `server/database/platform` | `acme_live_sql/acme_live` (Platform defaults to `SQL Server`) |
-| `InterfaceEntity` | `ERP_CLIENT_ID` | the entity name on Yardi's interface licence |
-| `InterfaceLicense` | `ERP_CLIENT_SECRET` | the licence key Yardi issued for that entity |
-
-The service URL is `{ERP_BASE_URL}/webservices/itfjobcost.asmx`.
+- `ERP_BASE_URL`: the Voyager site's web root, e.g. `https://www.yardiasp14.com/21253acme`;
+  the service is `{ERP_BASE_URL}/webservices/itfjobcost.asmx`.
+- `ERP_USERNAME`, `ERP_PASSWORD`: the interface user (`UserName`, `Password`).
+- `ERP_TENANT`: `ServerName/Database`, or `ServerName/Database/Platform`, e.g.
+  `acme_live_sql/acme_live`; Platform defaults to `SQL Server`.
+- `ERP_CLIENT_ID`: the `InterfaceEntity` named on Yardi's interface licence.
+- `ERP_CLIENT_SECRET`: the `InterfaceLicense` key Yardi issued for that entity.
 
 XML is built and read with the standard library's ElementTree; expat never resolves external
 entities, and nothing here turns any protection off.

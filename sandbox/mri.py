@@ -146,14 +146,17 @@ def basic_credentials(header: str) -> tuple[str, str] | None:
 
 def _metadata_url(request: web.Request) -> str:
     container = API_NAME.lower()
-    return f"{request.url.origin()}/{request.match_info['root']}/api.asp?$api={API_NAME}&$metadata#MRI.{container}-container/{container}"
+    api = f"{request.url.origin()}/{request.match_info['root']}/api.asp?$api={API_NAME}"
+    return f"{api}&$metadata#MRI.{container}-container/{container}"
 
 
 async def api_services(request: web.Request) -> web.Response:
     credentials = basic_credentials(request.headers.get("Authorization", ""))
     if credentials is None or not request.app[STATE].accepts(*credentials):
         return odata_error(
-            401, "Unauthorized", "Authorization has been denied for this request.",
+            401,
+            "Unauthorized",
+            "Authorization has been denied for this request.",
             **{"WWW-Authenticate": 'Basic realm="MRI API"'},
         )
     query = request.query

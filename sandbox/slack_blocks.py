@@ -126,7 +126,7 @@ class _Checker:
         if not isinstance(blocks, list):
             self.add("must be an array", pointer)
             return
-        if len(blocks) > limit + 1000:
+        if len(blocks) > limit:
             self.add(f"no more than {limit} items allowed", pointer)
         self.block_ids = set()  # unique within one blocks array (a message, or one attachment)
         for index, block in enumerate(blocks):

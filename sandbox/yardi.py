@@ -117,7 +117,9 @@ class YardiState:
                 for login in self.logins
             ],
             "change_orders": [
-                asdict(co) for change_orders in self.contracts.values() for co in change_orders.values()
+                asdict(co)
+                for change_orders in self.contracts.values()
+                for co in change_orders.values()
             ],
         }
 
@@ -205,7 +207,9 @@ async def job_cost_service(request: web.Request) -> web.Response:
         raise web.HTTPNotFound()
     action = request.headers.get("SOAPAction", "").strip('"')
     if action != f"{NAMESPACE}/{OPERATION}":
-        return client_fault(f"Server did not recognize the value of HTTP Header SOAPAction: {action}.")
+        return client_fault(
+            f"Server did not recognize the value of HTTP Header SOAPAction: {action}."
+        )
     try:
         call = read_call(await request.read())
     except ClientFault as fault:

@@ -150,7 +150,8 @@ async def test_procore_rate_limit_on_the_write_is_waited_out_then_succeeds_once(
 ) -> None:
     await rig.link()
     card = await rig.card()
-    reset = str(int(time.time()) + 1)
+    reset_at = int(time.time()) + 2
+    reset = str(reset_at)
     rig.stack.procore.faults.add(
         FaultRule(
             path=r"/external_data/sync$",
@@ -169,8 +170,10 @@ async def test_procore_rate_limit_on_the_write_is_waited_out_then_succeeds_once(
     await rig.click_unlink(card, "002")
     reply = await rig.reply(card)
     assert attachment_color(reply) == "good"
-    assert time.monotonic() - started >= 0.5
-    assert rig.procore_writes() == 2  # the refused one and the one that landed
+    assert time.monotonic() - started >= 1.0
+    writes = rig.stack.procore.recorder.matching("PATCH", r"/external_data/sync$")
+    assert len(writes) == 2  # the refused one and the one that landed
+    assert writes[1].at >= reset_at  # the retry waited for X-Rate-Limit-Reset
     assert len(rig.stack.procore.world.sync_updates) == 1
 
 
