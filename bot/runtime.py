@@ -21,7 +21,9 @@ from erp.registry import build_adapter
 from handlers.app import register
 from handlers.flows.services import Services
 from handlers.slack_io import SlackDirectory, SlackMessenger
+from procore.budget import LocalBudget
 from procore.client import ProcoreClient
+from storage.budget import SharedBudget
 from storage.db import Database, create_schema, make_engine
 
 
@@ -61,9 +63,15 @@ def slack_client(settings: Settings) -> AsyncWebClient:
 async def build_runtime(settings: Settings, mode: Literal["http", "socket"] = "http") -> Runtime:
     db = Database(make_engine(settings.database_url))
     await create_schema(db.engine)
+    assert settings.procore_company_id is not None
+    # Several replicas share PostgreSQL, so they share one Procore request budget through it.
+    budget = (
+        SharedBudget(db, settings.procore_company_id)
+        if db.engine.dialect.name == "postgresql"
+        else LocalBudget()
+    )
     procore_http = httpx.AsyncClient(timeout=settings.procore_timeout)
     erp_http = httpx.AsyncClient(timeout=settings.erp_timeout)
-    assert settings.procore_company_id is not None
     procore = ProcoreClient(
         api_url=settings.procore_api_url,
         login_url=settings.procore_login_url,
@@ -73,6 +81,7 @@ async def build_runtime(settings: Settings, mode: Literal["http", "socket"] = "h
         http=procore_http,
         keys=settings.permission_keys(),
         max_rate_limit_wait=settings.procore_max_rate_limit_wait,
+        budget=budget,
     )
     erp = build_adapter(settings.erp(), erp_http)
     slack = slack_client(settings)

@@ -1,5 +1,10 @@
 """`cco-bot sandbox`: the app against local stand-ins of Slack, Procore and an ERP, seeded with
-the demo world, on 127.0.0.1 — no accounts, no settings."""
+the demo world, on 127.0.0.1 — no accounts, no settings — and the playground page that drives it.
+
+Prints one URL (the playground) and runs until Ctrl-C. The playground imports nothing from the
+app: this launcher hands it what to drive (`Target`) and restarts the app when the visitor
+switches the ERP.
+"""
 
 from __future__ import annotations
 
@@ -14,26 +19,107 @@ from bot.logging import configure_logging
 from bot.runtime import build_runtime
 from bot.settings import settings_from
 from bot.web import make_web_app
-from sandbox.runner import serve
-from sandbox.stack import start_stack
+from erp.registry import info_for
+from sandbox.erp_demos import ERP_DEMOS
+from sandbox.playground import ErpFacts, Target, make_playground
+from sandbox.playground.erp_switch import start_erp
+from sandbox.runner import RunningServer, serve
+from sandbox.stack import Stack, start_stack
+
+
+def erp_facts(system: str) -> ErpFacts:
+    """The app's policy for `system`, in the playground's words."""
+    info = info_for(system)
+    return ErpFacts(
+        system=system,
+        name=info.name,
+        record_noun=info.record_noun,
+        gone_states=frozenset(state.value for state in info.gone_states),
+        syncs_ccos=info.syncs_ccos,
+        notes={state.value: note for state, note in info.state_notes},
+    )
+
+
+class Sandbox:
+    """The running stand-ins, the app on them, and the playground page."""
+
+    def __init__(self, stack: Stack, folder: Path) -> None:
+        self.stack = stack
+        self.folder = folder
+        self.app_server: RunningServer | None = None
+        self.playground: RunningServer | None = None
+        self._switching = asyncio.Lock()
+
+    @property
+    def url(self) -> str:
+        assert self.playground is not None
+        return f"{self.playground.url}/"
+
+    def target(self) -> Target:
+        assert self.app_server is not None
+        events_url = f"{self.app_server.url}/slack/events"
+        return Target(self.stack, events_url, erp_facts(self.stack.erp.system))
+
+    async def start_app(self) -> None:
+        values: dict[str, object] = {k.lower(): v for k, v in self.stack.app_env().items()}
+        values["database_url"] = f"sqlite+aiosqlite:///{self.folder / 'cco-bot.db'}"
+        runtime = await build_runtime(settings_from(values))
+        self.app_server = await serve(make_web_app(runtime))
+
+    async def switch_erp(self, system: str) -> None:
+        """Restart the ERP stand-in and the app on `system`; Slack and Procore keep running."""
+        erp_facts(system)  # refuse a system the app does not know before stopping anything
+        async with self._switching:
+            if self.app_server is not None:
+                await self.app_server.stop()
+            await self.stack.erp_server.stop()
+            self.stack = await start_erp(self.stack, system)
+            await self.start_app()
+
+    async def stop(self) -> None:
+        for server in (self.playground, self.app_server):
+            if server is not None:
+                await server.stop()
+        await self.stack.stop()
+
+
+def erp_names() -> dict[str, str]:
+    names = {}
+    for system in ERP_DEMOS:
+        with contextlib.suppress(ValueError, ImportError, AttributeError, KeyError):
+            names[system] = info_for(system).name
+    return names
+
+
+async def start_sandbox(port: int = 0, erp: str = "acumatica", folder: Path | None = None) -> Sandbox:
+    """Start everything on 127.0.0.1; the playground on `port` (0: a free one)."""
+    erp_facts(erp)
+    stack = await start_stack(erp)
+    sandbox = Sandbox(stack, folder or Path(tempfile.mkdtemp(prefix="cco-bot-sandbox-")))
+    try:
+        await sandbox.start_app()
+        app = make_playground(sandbox.target, sandbox.switch_erp, erp_names())
+        sandbox.playground = await serve(app, port=port)
+    except BaseException:
+        await sandbox.stop()
+        raise
+    return sandbox
 
 
 def run_sandbox(port: int = 0, erp: str = "acumatica") -> int:
     configure_logging("INFO", "console")
-    with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(_run(port, erp))
+    try:
+        with contextlib.suppress(KeyboardInterrupt):
+            asyncio.run(_run(port, erp))
+    except (ValueError, OSError) as exc:
+        print(f"cco-bot sandbox: {exc}", file=sys.stderr)
+        return 2
     return 0
 
 
 async def _run(port: int, erp: str) -> None:
-    stack = await start_stack(erp)
-    folder = Path(tempfile.mkdtemp(prefix="cco-bot-sandbox-"))
-    values: dict[str, object] = {k.lower(): v for k, v in stack.app_env().items()}
-    values["database_url"] = f"sqlite+aiosqlite:///{folder / 'cco-bot.db'}"
-    settings = settings_from(values)
-    runtime = await build_runtime(settings)
-    app_server = await serve(make_web_app(runtime), port=port)
-    print(f"cco-bot sandbox: app on {app_server.url}/slack/events", file=sys.stderr)
+    sandbox = await start_sandbox(port, erp)
+    print(f"cco-bot sandbox: open {sandbox.url}  (Ctrl-C stops it)", flush=True)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -41,5 +127,4 @@ async def _run(port: int, erp: str) -> None:
     try:
         await stop.wait()
     finally:
-        await app_server.stop()
-        await stack.stop()
+        await sandbox.stop()

@@ -65,6 +65,8 @@ class Settings(BaseSettings):
 
     #: how long a claimed attempt may stay in flight before another process may finish it
     attempt_lease_seconds: float = Field(default=45.0, gt=0)
+    #: how often each replica recovers abandoned attempts and retries owed Slack replies
+    sweep_interval_seconds: float = Field(default=10.0, gt=0)
 
     @field_validator("log_level", mode="before")
     @classmethod

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+
 import structlog
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 
 from bot.runtime import Runtime
+from handlers.flows.recovery import sweep
 from storage.db import ping
 
 log = structlog.get_logger("cco.web")
@@ -40,8 +45,29 @@ def make_web_app(runtime: Runtime) -> web.Application:
     app.router.add_post("/slack/events", slack_events)
     app.router.add_get("/healthz", healthz)
 
+    app.cleanup_ctx.append(_sweeping)
+
     async def close(_app: web.Application) -> None:
         await runtime.aclose()
 
     app.on_cleanup.append(close)
     return app
+
+
+async def _sweeping(app: web.Application) -> AsyncIterator[None]:
+    """Each replica recovers abandoned attempts and retries owed replies in the background."""
+    runtime = app[RUNTIME]
+
+    async def loop() -> None:
+        while True:
+            try:
+                await sweep(runtime.services)
+            except Exception:
+                log.exception("sweep.failed")
+            await asyncio.sleep(runtime.settings.sweep_interval_seconds)
+
+    task = asyncio.create_task(loop())
+    yield
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task

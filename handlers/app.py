@@ -15,6 +15,7 @@ from handlers import commands
 from handlers.blocks import answers
 from handlers.blocks.card import PAGE_ACTION, UNLINK_ACTION
 from handlers.cards import CardFlowError, post_card, turn_page
+from handlers.dedupe import dedupe_middleware
 from handlers.flows.linking import LinkRefused, channel_project, link_channel
 from handlers.flows.services import Services, new_reference
 from handlers.flows.status import status
@@ -28,6 +29,8 @@ Ack = Callable[..., Awaitable[None]]
 
 
 def register(app: AsyncApp, svc: Services, slack: AsyncWebClient) -> None:
+    app.middleware(dedupe_middleware(svc.db))
+
     @app.command("/cco")
     async def on_cco(ack: Ack, command: dict[str, Any], respond: AsyncRespond) -> None:
         parsed = commands.parse(str(command.get("text") or ""))
@@ -196,7 +199,13 @@ def _parse_click(body: dict[str, Any]) -> UnlinkClick | None:
         card_ts=str(container["message_ts"]),
         slack_user_id=str(user["id"]),
         cco_id=int(value),
+        response_url=_response_url(body),
     )
+
+
+def _response_url(body: dict[str, Any]) -> str | None:
+    url = body.get("response_url")
+    return url if isinstance(url, str) and url.startswith(("https://", "http://")) else None
 
 
 def _row_number(body: dict[str, Any], cco_id: int) -> str:

@@ -7,9 +7,11 @@ from typing import Any
 import structlog
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
+from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from erp.base import ErpInfo
 from handlers.blocks.card import CardView, RowState, card_message
+from handlers.blocks.kit import context
 from handlers.blocks.replies import outcome_message
 from handlers.flows.outcomes import Outcome
 from handlers.flows.services import DirectoryUnavailable
@@ -18,6 +20,12 @@ from storage.db import Database
 from storage.models import Card, OutboxMessage, UnlinkAttempt
 
 log = structlog.get_logger("cco.slack")
+
+NOT_IN_CHANNEL = ("not_in_channel", "channel_not_found")
+INVITE_HINT = (
+    "I'm not a member of this channel, so this answer came through the button instead of the "
+    "card's thread. Invite me with `/invite @cco-bot` to get answers in threads."
+)
 
 
 class SlackDirectory:
@@ -74,12 +82,35 @@ class SlackMessenger:
         return outcome_message(outcome, attempt)
 
     async def deliver(self, message: OutboxMessage) -> None:
-        if message.kind == "thread_reply":
+        if message.kind != "thread_reply":
+            raise ValueError(f"unknown outbox kind {message.kind!r}")
+        try:
             await self._client.chat_postMessage(
                 channel=message.channel_id, thread_ts=message.thread_ts, **message.payload
             )
-            return
-        raise ValueError(f"unknown outbox kind {message.kind!r}")
+        except SlackApiError as exc:
+            if exc.response.get("error") not in NOT_IN_CHANNEL or not message.response_url:
+                raise
+            await self._via_response_url(message)
+
+    async def _via_response_url(self, message: OutboxMessage) -> None:
+        """The bot is not in the channel: answer through the click's response_url instead,
+        visible to the channel, with a hint to invite the bot."""
+        assert message.response_url is not None
+        payload = dict(message.payload)
+        blocks = list(payload.get("blocks") or [])
+        blocks.append(context(INVITE_HINT))
+        payload["blocks"] = blocks
+        answer = await AsyncWebhookClient(message.response_url).send_dict(
+            {
+                **payload,
+                "response_type": "in_channel",
+                "replace_original": False,
+                "thread_ts": message.thread_ts,
+            }
+        )
+        if answer.status_code != 200:
+            raise RuntimeError(f"response_url answered {answer.status_code}: {answer.body}")
 
     async def render_card(self, card: Card) -> dict[str, Any]:
         async with self._db.session() as s:

@@ -15,6 +15,7 @@ from typing import Any
 import httpx
 
 from procore.auth import TokenSource
+from procore.budget import RequestBudget
 from procore.errors import ProcoreRejected, ProcoreUnreachable
 from procore.http import ProcoreHttp, message_of
 from procore.models import Cco, Commitment, PermissionSnapshot, ProcoreUser, Project
@@ -46,6 +47,7 @@ class ProcoreClient:
         http: httpx.AsyncClient,
         keys: PermissionKeys = DEFAULT_KEYS,
         max_rate_limit_wait: float = 60.0,
+        budget: RequestBudget | None = None,
     ) -> None:
         self.company_id = company_id
         self.keys = keys
@@ -58,6 +60,7 @@ class ProcoreClient:
             tokens=self._tokens,
             http=http,
             max_rate_limit_wait=max_rate_limit_wait,
+            budget=budget,
         )
 
     async def get_project(self, project_id: int) -> Project:

@@ -16,6 +16,7 @@ from typing import Any
 import httpx
 
 from procore.auth import TokenSource
+from procore.budget import BudgetExhausted, LocalBudget, RequestBudget, read_window
 from procore.errors import (
     ProcoreAuthError,
     ProcoreForbidden,
@@ -45,6 +46,7 @@ class ProcoreHttp:
         http: httpx.AsyncClient,
         max_rate_limit_wait: float,
         sleep: Sleep = asyncio.sleep,
+        budget: RequestBudget | None = None,
     ) -> None:
         self._base = api_url.rstrip("/")
         self._company = str(company_id)
@@ -52,6 +54,7 @@ class ProcoreHttp:
         self._http = http
         self._max_wait = max_rate_limit_wait
         self._sleep = sleep
+        self._budget = budget if budget is not None else LocalBudget()
 
     async def get_json(self, path: str, params: dict[str, Any] | None = None) -> Any:
         return _json(await self._send("GET", path, params=params, read=True))
@@ -90,12 +93,19 @@ class ProcoreHttp:
             token = await self._tokens.token()
             attempts_left -= 1
             try:
+                await self._budget.acquire(self._max_wait - waited)
+            except BudgetExhausted as exc:
+                raise ProcoreUnreachable("Procore's rate limit is used up", exc.wait) from exc
+            try:
                 response = await self._request(method, path, params, body, token)
             except ProcoreUnreachable:
                 if attempts_left <= 0:
                     raise
                 await self._sleep(TRANSIENT_BACKOFF)
                 continue
+            window = read_window(response.headers)
+            if window is not None:
+                await self._budget.observe(window)
             status = response.status_code
             if status == 401:
                 if renewed:

@@ -1,4 +1,4 @@
-"""Procore domain models. Vendor JSON is parsed into these in `procore.client`; nothing else sees it."""
+"""Procore domain models, parsed from vendor JSON in `procore.client` (nothing else sees it)."""
 
 from __future__ import annotations
 

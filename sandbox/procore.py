@@ -1,16 +1,14 @@
 """A stateful stand-in for Procore's login host and REST API, speaking Procore's wire format.
 
-One aiohttp server plays both `login.procore.com` (`POST /oauth/token`) and `api.procore.com`
-(`/rest/...`). State lives in a `ProcoreWorld` (see `sandbox.procore_world`); the playground
+One aiohttp server plays both `login.procore.com` (`/oauth/...`, see `sandbox.procore_oauth`) and
+`api.procore.com` (`/rest/...`); a user's token (authorization-code grant) makes the REST routes
+answer as that user. State lives in a `ProcoreWorld` (see `sandbox.procore_world`); the playground
 drives it over HTTP under `/_sandbox/procore/`, tests drive it from Python.
 """
 
 from __future__ import annotations
 
-import email.parser
-import email.policy
 import itertools
-import json
 import math
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -22,12 +20,15 @@ from sandbox.faults import Faults, Recorder, instrument
 from sandbox.procore_control import add_control_routes
 from sandbox.procore_json import (
     commitment_json,
+    company_me_json,
     company_user_json,
+    manifest_json,
     package_json,
     project_json,
     project_user_json,
     template_json,
 )
+from sandbox.procore_oauth import add_oauth_routes
 from sandbox.procore_world import ProcoreWorld, RateState
 from sandbox.runner import RunningServer, serve
 
@@ -58,10 +59,10 @@ MSG_RATE_LIMITED = " ".join(
     )
 )
 MSG_NO_CONTRACT = "Specified Contract does not exists or User does not have access to it"
-MSG_INVALID_CLIENT = (
-    "Client authentication failed due to unknown client, no client authentication included, "
-    "or unsupported authentication method."
-)
+#: A user's token is refused on another company's data; with an app token there is no user for
+#: `/settings/permissions` or `/companies/{id}/me` (the stand-in models no service-account user).
+MSG_NOT_IN_COMPANY = "User does not have access to this company"
+MSG_NEEDS_USER = "This endpoint needs a user's access token"
 # -------------------------------------------------------------------------------------------------
 
 WORLD_KEY = web.AppKey("procore_world", ProcoreWorld)
@@ -69,6 +70,8 @@ RECORDER_KEY = web.AppKey("procore_recorder", Recorder)
 FAULTS_KEY = web.AppKey("procore_faults", Faults)
 COMPANY_KEY = web.RequestKey("procore_company_id", int)
 CLIENT_KEY = web.RequestKey("procore_client_id", str)
+#: set only for a user's token (authorization-code grant)
+USER_KEY = web.RequestKey("procore_user_id", int)
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -135,61 +138,12 @@ def paged(request: web.Request, items: list[dict[str, Any]]) -> web.Response:
     return web.json_response(items[start : start + per_page], headers=headers)
 
 
-async def _token_params(request: web.Request) -> dict[str, str]:
-    """Read `/oauth/token` parameters from a JSON, form-urlencoded or multipart body."""
-    params = {k: v for k, v in request.query.items()}
-    body = await request.read()
-    if request.content_type == "application/json":
-        data = json.loads(body or b"{}")
-        if isinstance(data, dict):
-            params.update({str(k): str(v) for k, v in data.items() if v is not None})
-    elif request.content_type == "multipart/form-data":
-        head = f"Content-Type: {request.headers['Content-Type']}\r\n\r\n".encode()
-        message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(head + body)
-        for part in message.iter_parts():
-            name = part.get_param("name", header="content-disposition")
-            payload = part.get_payload(decode=True)
-            if isinstance(name, str) and isinstance(payload, bytes):
-                params[name] = payload.decode()
-    else:
-        params.update({k: str(v) for k, v in (await request.post()).items()})
-    return params
-
-
 @dataclass
 class ProcoreApi:
     """The REST routes, over one `ProcoreWorld`."""
 
     world: ProcoreWorld
     _entity_ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
-
-    # -- login host ------------------------------------------------------------------------------
-
-    async def token(self, request: web.Request) -> web.Response:
-        try:
-            params = await _token_params(request)
-        except ValueError:
-            return web.json_response({"error": "invalid_request"}, status=400)
-        grant = params.get("grant_type")
-        if grant is None:
-            return web.json_response({"error": "invalid_request"}, status=400)
-        if grant != "client_credentials":
-            # no refresh tokens or authorization codes are ever issued here
-            return web.json_response({"error": "invalid_grant"}, status=400)
-        issued = self.world.issue_token(
-            params.get("client_id", ""), params.get("client_secret", "")
-        )
-        if issued is None:
-            body = {"error": "invalid_client", "error_description": MSG_INVALID_CLIENT}
-            return web.json_response(body, status=401)
-        return web.json_response(
-            {
-                "access_token": issued.access_token,
-                "token_type": "bearer",
-                "expires_in": self.world.token_lifetime,
-                "created_at": int(issued.created_at),
-            }
-        )
 
     # -- the REST gate: token, company header, rate limit ----------------------------------------
 
@@ -211,6 +165,8 @@ class ProcoreApi:
             return web.json_response(
                 {"error": MSG_RATE_LIMITED}, status=429, headers=_rate_headers(rate)
             )
+        if token.user_id is not None:
+            request[USER_KEY] = token.user_id
         response = await self._guarded(request, handler, token.client_id)
         response.headers.update(_rate_headers(rate))
         return response
@@ -226,6 +182,10 @@ class ProcoreApi:
         company_id = int(raw)
         if not self.world.client_may_access(client_id, company_id):
             return _errors(403, MSG_NOT_CONNECTED)
+        if USER_KEY in request:
+            user = self.world.users.get(request[USER_KEY])
+            if user is None or user.company_id != company_id:
+                return _errors(403, MSG_NOT_IN_COMPANY)
         request[COMPANY_KEY] = company_id
         request[CLIENT_KEY] = client_id
         try:
@@ -282,6 +242,33 @@ class ProcoreApi:
         if template is None or template.company_id != company_id:
             raise Refusal(404, "Permission template not found")
         return web.json_response(template_json(template))
+
+    def _user(self, request: web.Request) -> int:
+        if USER_KEY not in request:
+            raise Refusal(403, MSG_NEEDS_USER)
+        return request[USER_KEY]
+
+    async def permissions(self, request: web.Request) -> web.Response:
+        """The token's user's permission manifest: `project_id` XOR `company_id`."""
+        user_id = self._user(request)
+        project_id = _int(request.query.get("project_id"), "project_id")
+        company_id = _int(request.query.get("company_id"), "company_id")
+        if (project_id is None) == (company_id is None):
+            raise Refusal(400, "Either project_id or company_id is required")
+        if project_id is not None:
+            project_id = self._project(request, project_id)
+        elif company_id != request[COMPANY_KEY]:
+            raise Refusal(403, MSG_NOT_IN_COMPANY)
+        levels = self.world.manifest(user_id, project_id)
+        names = self.world.manifest_names
+        return web.json_response(manifest_json(levels, names, project_id=project_id))
+
+    async def company_me(self, request: web.Request) -> web.Response:
+        company_id = self._company_in_path(request)
+        user = self.world.users[self._user(request)]
+        if user.company_id != company_id:
+            raise Refusal(403, MSG_NOT_IN_COMPANY)
+        return web.json_response(company_me_json(self.world, user))
 
     async def list_packages(self, request: web.Request) -> web.Response:
         project_id = self._project(request, _required_int(request, "project_id"))
@@ -385,7 +372,7 @@ def _deleted_filter(is_deleted: bool, include_deleted: str | None) -> bool:
 
 
 def _add_rest_routes(app: web.Application, api: ProcoreApi) -> None:
-    app.router.add_post("/oauth/token", api.token)
+    add_oauth_routes(app, api.world)
     app.router.add_get("/rest/v1.0/projects/{id:\\d+}", api.show_project)
     app.router.add_get("/rest/v1.3/companies/{company_id:\\d+}/users", api.company_users)
     app.router.add_get("/rest/v1.0/projects/{project_id:\\d+}/users", api.project_users)
@@ -396,6 +383,8 @@ def _add_rest_routes(app: web.Application, api: ProcoreApi) -> None:
     app.router.add_get("/rest/v1.0/change_order_packages/{id:\\d+}", api.show_package)
     app.router.add_get("/rest/v1.0/commitments/{id:\\d+}", api.show_commitment)
     app.router.add_patch(SYNC_PATH, api.external_data_sync)
+    app.router.add_get("/rest/v1.0/settings/permissions", api.permissions)
+    app.router.add_get("/rest/{v:v1\\.[1-3]}/companies/{company_id:\\d+}/me", api.company_me)
 
 
 def build_app(world: ProcoreWorld) -> tuple[web.Application, Recorder, Faults]:

@@ -2,6 +2,7 @@
 
 GET  /_sandbox/procore/state                                  everything, as JSON
 POST /_sandbox/procore/template-level  {"template_id", "tool", "level"}
+POST /_sandbox/procore/manifest-level  {"user_id", "project_id" (null: company), "tool", "level"}
 POST /_sandbox/procore/can-push        {"user_id", "enabled"}
 POST /_sandbox/procore/origin          {"package_id", "origin_id"}   (null clears it)
 POST /_sandbox/procore/expire-tokens   {}
@@ -25,6 +26,16 @@ Change = Callable[[ProcoreWorld, dict[str, Any]], None]
 
 def _template_level(world: ProcoreWorld, data: dict[str, Any]) -> None:
     world.set_level(int(data["template_id"]), str(data["tool"]), int(data["level"]))
+
+
+def _manifest_level(world: ProcoreWorld, data: dict[str, Any]) -> None:
+    project_id = data.get("project_id")
+    world.set_manifest_level(
+        int(data["user_id"]),
+        None if project_id is None else int(project_id),
+        str(data["tool"]),
+        int(data["level"]),
+    )
 
 
 def _can_push(world: ProcoreWorld, data: dict[str, Any]) -> None:
@@ -57,6 +68,7 @@ def _rate_limit(world: ProcoreWorld, data: dict[str, Any]) -> None:
 
 CHANGES: dict[str, Change] = {
     "template-level": _template_level,
+    "manifest-level": _manifest_level,
     "can-push": _can_push,
     "origin": _origin,
     "expire-tokens": _expire_tokens,

@@ -20,6 +20,12 @@ from sandbox.procore_world import (
 #: usable on every project (what the world calls "project") is a "global" one.
 TEMPLATE_WIRE_TYPE = {"project": "global", "company_tools": "company_tools"}
 EPOCH = "2024-01-02T15:04:05Z"
+#: Not publicly documented: the manifest's access-level names come from Procore's examples
+#: (4 Admin, 3 Standard, 2 Read Only); how "None" is shown is undocumented - the stand-in lists
+#: the tool with level {"id": 0, "name": "None"} and `available_for_user: false`.
+ACCESS_LEVEL_NAMES = {4: "Admin", 3: "Standard", 2: "Read Only", 0: "None"}
+#: Not publicly documented: manifest tool `name`s are internal; the friendly names are the UI's.
+FRIENDLY_TOOL_NAMES = {"commitments": "Commitments", "erp_integrations": "ERP Integrations"}
 #: the package fields embedded in a commitment (per `RestV10CommitmentsIdGet`)
 COMMITMENT_PACKAGE_FIELDS = frozenset(
     {
@@ -211,4 +217,41 @@ def commitment_json(world: ProcoreWorld, commitment: Commitment) -> dict[str, An
         ],
         "change_order_requests": [],
         "potential_change_orders": [],
+    }
+
+
+def manifest_json(
+    levels: dict[str, int], names: dict[str, str], *, project_id: int | None
+) -> dict[str, Any]:
+    """`GET /rest/v1.0/settings/permissions` for one user's tool levels (tool key -> level);
+    `names` maps a tool key to the `name` shown (default: the key itself)."""
+    scope = f"/projects/{project_id}" if project_id is not None else "/company"
+    tools = []
+    for position, (key, level) in enumerate(sorted(levels.items()), start=1):
+        name = names.get(key, key)
+        friendly = FRIENDLY_TOOL_NAMES.get(key, key.replace("_", " ").title())
+        tools.append(
+            {
+                "id": position,
+                "name": name,
+                "friendly_name": friendly,
+                "domain_id": project_id,
+                "tab_group": "project" if project_id is not None else "company",
+                "available_for_user": level > 0,
+                "url": f"{scope}/{name}",
+                "user_access_level": {"id": level, "name": ACCESS_LEVEL_NAMES.get(level, "None")},
+                "permitted_actions": [],
+                "create_url": None,
+                "can_create": level >= 3,
+                "trial": False,
+            }
+        )
+    return {"tools": tools}
+
+
+def company_me_json(world: ProcoreWorld, user: CompanyUser) -> dict[str, Any]:
+    """`GET /rest/v1.1/companies/{company_id}/me`: the company user record of the token's user."""
+    return company_user_json(world, user) | {
+        "default_permission_template_id": None,
+        "company_permission_template_id": user.company_permission_template_id,
     }

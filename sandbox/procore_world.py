@@ -15,6 +15,8 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from sandbox.procore_grants import IssuedToken, UserGrants
+
 #: Procore's documented access-token lifetime (90 minutes)
 DEFAULT_TOKEN_LIFETIME = 5400
 
@@ -109,14 +111,8 @@ class OAuthClient:
     #: companies where the app is installed; None = every company in the world
     company_ids: set[int] | None = None
     refused: bool = False
-
-
-@dataclass
-class IssuedToken:
-    access_token: str
-    client_id: str
-    created_at: float
-    expires_at: float
+    #: redirect URIs registered for the authorization-code grant; empty = any
+    redirect_uris: set[str] = field(default_factory=set)
 
 
 @dataclass
@@ -170,6 +166,12 @@ class ProcoreWorld:
         self.packages: dict[int, ChangeOrderPackage] = {}
         self.clients: dict[str, OAuthClient] = {}
         self.tokens: dict[str, IssuedToken] = {}
+        self.grants = UserGrants(self.tokens, lambda: self.clock(), lambda: self.token_lifetime)
+        #: (user id, project id or None for the company, tool) -> level shown in the user's
+        #: permission manifest, overriding what the templates say
+        self.manifest_levels: dict[tuple[int, int | None, str], int] = {}
+        #: template tool key -> the tool `name` the manifest uses (default: the same key)
+        self.manifest_names: dict[str, str] = {}
         self.sync_updates: list[SyncUpdate] = []
         self._ids = itertools.count(100_001)
         self._windows: dict[str, _Window] = {}
@@ -299,9 +301,14 @@ class ProcoreWorld:
         return item
 
     def add_client(
-        self, client_id: str, secret: str, *, company_ids: set[int] | None = None
+        self,
+        client_id: str,
+        secret: str,
+        *,
+        company_ids: set[int] | None = None,
+        redirect_uris: set[str] | None = None,
     ) -> OAuthClient:
-        client = OAuthClient(client_id, secret, company_ids)
+        client = OAuthClient(client_id, secret, company_ids, redirect_uris=set(redirect_uris or ()))
         self.clients[client_id] = client
         return client
 
@@ -309,6 +316,12 @@ class ProcoreWorld:
 
     def set_level(self, template_id: int, tool: str, level: int) -> None:
         self.templates[template_id].user_access_levels[tool] = level
+
+    def set_manifest_level(
+        self, user_id: int, project_id: int | None, tool: str, level: int
+    ) -> None:
+        """What the user's own permission manifest says, whatever the templates say."""
+        self.manifest_levels[(user_id, project_id, tool)] = level
 
     def set_can_push(self, user_id: int, enabled: bool) -> None:
         self.users[user_id].erp_integrated_accountant = enabled
@@ -346,9 +359,14 @@ class ProcoreWorld:
 
     # -- OAuth ---------------------------------------------------------------------------------
 
-    def issue_token(self, client_id: str, secret: str) -> IssuedToken | None:
+    def authenticate_client(self, client_id: str, secret: str) -> OAuthClient | None:
         client = self.clients.get(client_id)
         if client is None or client.refused or not secrets.compare_digest(client.secret, secret):
+            return None
+        return client
+
+    def issue_token(self, client_id: str, secret: str) -> IssuedToken | None:
+        if self.authenticate_client(client_id, secret) is None:
             return None
         now = self.clock()
         token = IssuedToken(secrets.token_urlsafe(24), client_id, now, now + self.token_lifetime)
@@ -360,6 +378,10 @@ class ProcoreWorld:
         if token is None or token.expires_at <= self.clock():
             return None
         return token
+
+    def authorize(self, client_id: str, redirect_uri: str, user_id: int) -> str:
+        """The code the login page hands out when `user_id` approves `client_id` (single-use)."""
+        return self.grants.authorize(client_id, redirect_uri, user_id)
 
     def client_may_access(self, client_id: str, company_id: int) -> bool:
         client = self.clients.get(client_id)
@@ -391,6 +413,20 @@ class ProcoreWorld:
     def project_members(self, project_id: int) -> list[CompanyUser]:
         return [self.users[uid] for (pid, uid) in self.memberships if pid == project_id]
 
+    def manifest(self, user_id: int, project_id: int | None) -> dict[str, int]:
+        """Tool key -> level in the user's project (or company) permission manifest: the user's
+        template, then any `set_manifest_level` override (`manifest_names` renames on the wire)."""
+        user = self.users[user_id]
+        if project_id is None:
+            template = self.templates.get(user.company_permission_template_id or 0)
+        else:
+            template = self.project_template(project_id, user_id)
+        levels = dict(template.user_access_levels) if template is not None else {}
+        for (uid, pid, tool), level in self.manifest_levels.items():
+            if uid == user_id and pid == project_id:
+                levels[tool] = level
+        return levels
+
     def state(self) -> dict[str, Any]:
         """Everything, as JSON-ready data (for `GET /_sandbox/procore/state`)."""
         return {
@@ -414,6 +450,11 @@ class ProcoreWorld:
                 for c in self.clients.values()
             ],
             "live_tokens": sum(1 for t in self.tokens if self.live_token(t)),
+            "user_grants": self.grants.state(),
+            "manifest_levels": [
+                {"user_id": u, "project_id": p, "tool": t, "level": v}
+                for (u, p, t), v in self.manifest_levels.items()
+            ],
             "token_lifetime": self.token_lifetime,
             "rate_limit": asdict(self.rate_limit),
             "sync_updates": [asdict(s) for s in self.sync_updates],

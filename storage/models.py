@@ -6,7 +6,17 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Column, DateTime, Index, UniqueConstraint, text
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Column,
+    DateTime,
+    Float,
+    Index,
+    Integer,
+    UniqueConstraint,
+    text,
+)
 from sqlmodel import Field, SQLModel
 
 
@@ -90,6 +100,8 @@ class UnlinkAttempt(SQLModel, table=True):
     cco_id: int = Field(sa_column=Column(BigInteger, nullable=False))
     cco_number: str = Field(default="", max_length=64)
     slack_user_id: str = Field(max_length=32)
+    #: the click's response_url: where the reply goes when the bot cannot post in the channel
+    response_url: str | None = None
     procore_user_id: int | None = Field(default=None, sa_column=Column(BigInteger))
     #: claimed -> checked -> unlinking -> unlinked | refused | failed
     state: str = Field(default="claimed", max_length=16)
@@ -134,5 +146,27 @@ class OutboxMessage(SQLModel, table=True):
     payload: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     created_at: datetime = _ts(nullable=False, default=utcnow)
     delivered_at: datetime | None = _ts(nullable=True)
+    #: a replica delivering this message holds it until then (so no two replicas post it)
+    claimed_until: datetime | None = _ts(nullable=True)
     tries: int = 0
     last_error: str | None = None
+
+
+class ProcoreBudget(SQLModel, table=True):
+    """The latest X-Rate-Limit-* figures any replica saw for a company (see storage.budget)."""
+
+    __tablename__ = "procore_budget"
+
+    company_id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    limit: int = Field(sa_column=Column(Integer, nullable=False))
+    remaining: int = Field(sa_column=Column(Integer, nullable=False))
+    reset_at: float = Field(sa_column=Column(Float, nullable=False))
+
+
+class SeenDelivery(SQLModel, table=True):
+    """Keys of Slack deliveries already handled, so a retried or duplicated one does nothing."""
+
+    __tablename__ = "seen_delivery"
+
+    key: str = Field(primary_key=True, max_length=255)
+    at: datetime = _ts(nullable=False, default=utcnow)

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func
+from sqlalchemy import delete, func, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -17,6 +17,7 @@ from storage.models import (
     Card,
     ChannelLink,
     OutboxMessage,
+    SeenDelivery,
     UnlinkAttempt,
     UserLink,
     utcnow,
@@ -157,6 +158,39 @@ def finish(attempt: UnlinkAttempt, state: str, outcome: str, detail: str | None)
     attempt.finished_at = attempt.updated_at
 
 
+async def finish_if_active(s: AsyncSession, attempt: UnlinkAttempt) -> bool:
+    """Write the attempt's final state unless another process finished it first."""
+    stmt = (
+        update(UnlinkAttempt)
+        .where(col(UnlinkAttempt.id) == attempt.id, col(UnlinkAttempt.finished_at).is_(None))
+        .values(
+            state=attempt.state,
+            outcome=attempt.outcome,
+            detail=attempt.detail,
+            procore_user_id=attempt.procore_user_id,
+            updated_at=attempt.updated_at,
+            finished_at=attempt.finished_at,
+        )
+    )
+    result: Any = await s.exec(stmt)
+    return bool(result.rowcount)
+
+
+async def take_over(s: AsyncSession, attempt: UnlinkAttempt, lease: timedelta) -> bool:
+    """Claim an abandoned attempt for recovery; only one process wins."""
+    stmt = (
+        update(UnlinkAttempt)
+        .where(
+            col(UnlinkAttempt.id) == attempt.id,
+            col(UnlinkAttempt.finished_at).is_(None),
+            col(UnlinkAttempt.lease_until) == attempt.lease_until,
+        )
+        .values(lease_until=utcnow() + lease)
+    )
+    result: Any = await s.exec(stmt)
+    return bool(result.rowcount)
+
+
 async def abandoned_attempts(s: AsyncSession, now: datetime) -> Sequence[UnlinkAttempt]:
     query = select(UnlinkAttempt).where(
         col(UnlinkAttempt.finished_at).is_(None), col(UnlinkAttempt.lease_until) < now
@@ -203,6 +237,13 @@ async def project_audit(s: AsyncSession, company_id: int, project_id: int) -> Se
         .order_by(col(AuditEvent.id).asc())
     )
     return (await s.exec(query)).all()
+
+
+# -- deliveries seen -----------------------------------------------------------------------
+
+
+async def forget_seen_deliveries(s: AsyncSession, keep: timedelta) -> None:
+    await s.exec(delete(SeenDelivery).where(col(SeenDelivery.at) < utcnow() - keep))
 
 
 # -- outbox --------------------------------------------------------------------------------

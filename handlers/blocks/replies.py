@@ -11,6 +11,7 @@ from handlers.blocks.kit import Block, colored, context, escape, section, user, 
 from handlers.flows.outcomes import (
     CcoGone,
     Failed,
+    Interrupted,
     Misconfigured,
     NotApplicable,
     NotSynced,
@@ -104,6 +105,11 @@ def _red_text(outcome: Outcome, attempt: UnlinkAttempt) -> str:
         return (
             f"{cco} is no longer in Procore (or the app can no longer see it). "
             "Run `/cco unlink` for a fresh list."
+        )
+    if isinstance(outcome, Interrupted):
+        return (
+            f"The unlink of {cco} was interrupted (the app restarted) before Procore was changed "
+            "— nothing was changed. Click Unlink again."
         )
     assert isinstance(outcome, Failed)
     return (

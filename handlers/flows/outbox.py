@@ -1,11 +1,17 @@
-"""Delivery of queued Slack replies. A reply is written with its outcome, then delivered here;
-a failed delivery stays queued with its error for the next sweep."""
+"""Delivery of queued Slack replies. A reply is written with its outcome, then delivered here.
+
+A replica claims a message (for `CLAIM`) before posting it, so two replicas never post the same
+reply; a failed delivery stays queued with its error and is retried by the sweep.
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Sequence
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
 
 import structlog
+from sqlalchemy import or_, update
 from sqlmodel import col, select
 
 from storage.models import OutboxMessage, utcnow
@@ -15,42 +21,78 @@ if TYPE_CHECKING:
 
 log = structlog.get_logger("cco.outbox")
 
+CLAIM = timedelta(seconds=30)
+MAX_TRIES = 20
+
 
 async def deliver_reference(svc: Services, reference: str) -> int:
     """Deliver every pending message of one attempt; return how many were delivered."""
+    return await _deliver(svc, await _pending(svc, OutboxMessage.reference == reference))
+
+
+async def deliver_pending(svc: Services) -> int:
+    """Deliver every message still owed (the sweep's retry of failed deliveries)."""
+    return await _deliver(svc, await _pending(svc, col(OutboxMessage.tries) < MAX_TRIES))
+
+
+async def _pending(svc: Services, condition: Any) -> Sequence[OutboxMessage]:
+    query = (
+        select(OutboxMessage)
+        .where(condition, col(OutboxMessage.delivered_at).is_(None))
+        .order_by(col(OutboxMessage.id).asc())
+        .limit(100)
+    )
     async with svc.db.session() as s:
-        query = (
-            select(OutboxMessage)
-            .where(
-                OutboxMessage.reference == reference,
-                col(OutboxMessage.delivered_at).is_(None),
-            )
-            .order_by(col(OutboxMessage.id).asc())
-        )
-        pending = (await s.exec(query)).all()
+        return (await s.exec(query)).all()
+
+
+async def _deliver(svc: Services, messages: Sequence[OutboxMessage]) -> int:
     delivered = 0
-    for message in pending:
-        if await _deliver_one(svc, message):
+    for message in messages:
+        if await _claim(svc, message) and await _deliver_one(svc, message):
             delivered += 1
     return delivered
+
+
+async def _claim(svc: Services, message: OutboxMessage) -> bool:
+    now = utcnow()
+    stmt = (
+        update(OutboxMessage)
+        .where(
+            col(OutboxMessage.id) == message.id,
+            col(OutboxMessage.delivered_at).is_(None),
+            or_(col(OutboxMessage.claimed_until).is_(None), col(OutboxMessage.claimed_until) < now),
+        )
+        .values(claimed_until=now + CLAIM, tries=col(OutboxMessage.tries) + 1)
+    )
+    async with svc.db.transaction() as s:
+        result: Any = await s.exec(stmt)
+    return bool(result.rowcount)
 
 
 async def _deliver_one(svc: Services, message: OutboxMessage) -> bool:
     try:
         await svc.messenger.deliver(message)
     except Exception as exc:
-        log.warning("outbox.delivery_failed", reference=message.reference, error=type(exc).__name__)
-        async with svc.db.transaction() as s:
-            row = await s.get(OutboxMessage, message.id)
-            if row is not None:
-                row.tries += 1
-                row.last_error = str(exc)[:500]
-                s.add(row)
+        log.warning("outbox.delivery_failed", reference=message.reference, error=_describe(exc))
+        await _settle(svc, message, delivered=False, error=_describe(exc))
         return False
-    async with svc.db.transaction() as s:
-        row = await s.get(OutboxMessage, message.id)
-        if row is not None:
-            row.tries += 1
-            row.delivered_at = utcnow()
-            s.add(row)
+    await _settle(svc, message, delivered=True, error=None)
     return True
+
+
+async def _settle(
+    svc: Services, message: OutboxMessage, *, delivered: bool, error: str | None
+) -> None:
+    values: dict[str, Any] = {"claimed_until": None, "last_error": error}
+    if delivered:
+        values["delivered_at"] = utcnow()
+    stmt = update(OutboxMessage).where(col(OutboxMessage.id) == message.id).values(**values)
+    async with svc.db.transaction() as s:
+        await s.exec(stmt)
+
+
+def _describe(exc: Exception) -> str:
+    response: Any = getattr(exc, "response", None)
+    code = response.get("error") if response is not None and hasattr(response, "get") else None
+    return f"{type(exc).__name__}: {code}" if code else type(exc).__name__

@@ -96,6 +96,14 @@ class ProcoreRefused:
 
 
 @dataclass(frozen=True)
+class Interrupted:
+    """The process working on the attempt stopped before Procore changed; another finished it."""
+
+    cco_number: str
+    kind: str = "interrupted"
+
+
+@dataclass(frozen=True)
 class Failed:
     """An unexpected error inside the app; the reference id leads to the server log."""
 
@@ -113,6 +121,7 @@ Outcome = (
     | Unreachable
     | Misconfigured
     | ProcoreRefused
+    | Interrupted
     | Failed
 )
 
@@ -125,6 +134,6 @@ def attempt_state(outcome: Outcome) -> str:
     """The final state: unlinked, refused (a check said no) or failed (nothing learned)."""
     if isinstance(outcome, Unlinked):
         return "unlinked"
-    if isinstance(outcome, Unreachable | Misconfigured | Failed):
+    if isinstance(outcome, Unreachable | Misconfigured | Interrupted | Failed):
         return "failed"
     return "refused"

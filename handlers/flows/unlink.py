@@ -19,6 +19,7 @@ from erp.base import (
     ErpRecord,
     RecordState,
 )
+from handlers.flows.lease import Lease
 from handlers.flows.outbox import deliver_reference
 from handlers.flows.outcomes import (
     CcoGone,
@@ -59,6 +60,7 @@ class UnlinkClick:
     card_ts: str
     slack_user_id: str
     cco_id: int
+    response_url: str | None = None
 
 
 class InvalidClick(Exception):
@@ -91,6 +93,7 @@ async def unlink(svc: Services, click: UnlinkClick) -> Busy | Finished:
         cco_id=click.cco_id,
         cco_number=str(row.get("number", "")),
         slack_user_id=click.slack_user_id,
+        response_url=click.response_url,
     )
     repos.advance(attempt, "claimed", svc.lease)
     try:
@@ -101,18 +104,26 @@ async def unlink(svc: Services, click: UnlinkClick) -> Busy | Finished:
     bound = log.bind(reference=attempt.reference, cco_id=click.cco_id, user=click.slack_user_id)
     bound.info("unlink.claimed", project_id=card.project_id)
     await svc.messenger.refresh_card(click.channel_id, click.card_ts)
-    try:
-        outcome = await _decide_and_act(svc, attempt, card, row)
-    except Exception:
-        bound.exception("unlink.crashed")
-        outcome = Failed()
-    await record_outcome(svc, attempt, outcome)
+    assert attempt.id is not None
+    async with Lease(svc.db, attempt.id, svc.lease) as lease:
+        try:
+            outcome = await _decide_and_act(svc, attempt, card, row, lease)
+        except LeaseLost:
+            bound.warning("unlink.lease_lost")
+            return Busy(None, attempt.reference)
+        except Exception:
+            bound.exception("unlink.crashed")
+            outcome = Failed()
+        await record_outcome(svc, attempt, outcome)
     return Finished(attempt, outcome)
 
 
+class LeaseLost(Exception):
+    """Another process finished this attempt (its lease ran out): write nothing, say nothing."""
+
+
 async def _card_row(svc: Services, click: UnlinkClick) -> tuple[Card, dict[str, object]]:
-    async with svc.db.session() as s:
-        card = await repos.get_card(s, click.channel_id, click.card_ts)
+    card = await _posted_card(svc, click.channel_id, click.card_ts)
     if card is None or card.team_id != click.team_id or card.company_id != svc.company_id:
         raise InvalidClick("this card is not one the app posted here")
     for row in card.rows:
@@ -121,8 +132,20 @@ async def _card_row(svc: Services, click: UnlinkClick) -> tuple[Card, dict[str, 
     raise InvalidClick("this CCO is not on that card")
 
 
+async def _posted_card(svc: Services, channel_id: str, card_ts: str) -> Card | None:
+    """The card's stored rows. A click can arrive in the instant between Slack accepting the
+    card and the app storing it, so a missing card is looked for again for a moment."""
+    for pause in (0.1, 0.2, 0.4, 0.8, 0.0):
+        async with svc.db.session() as s:
+            card = await repos.get_card(s, channel_id, card_ts)
+        if card is not None or not pause:
+            return card
+        await asyncio.sleep(pause)
+    return None
+
+
 async def _decide_and_act(
-    svc: Services, attempt: UnlinkAttempt, card: Card, row: dict[str, object]
+    svc: Services, attempt: UnlinkAttempt, card: Card, row: dict[str, object], lease: Lease
 ) -> Outcome:
     if not svc.erp.info.syncs_ccos:
         return NotApplicable(svc.erp.info)
@@ -144,7 +167,7 @@ async def _decide_and_act(
     cco, record = what
     if not svc.erp.info.allows_unlink(record.state):
         return StillInErp(cco, svc.erp.info, record)
-    return await _clear_link(svc, attempt, cco, record)
+    return await _clear_link(svc, attempt, cco, record, lease)
 
 
 async def _identify_and_authorize(
@@ -197,8 +220,10 @@ async def _load_and_check(
 
 
 async def _clear_link(
-    svc: Services, attempt: UnlinkAttempt, cco: Cco, record: ErpRecord
+    svc: Services, attempt: UnlinkAttempt, cco: Cco, record: ErpRecord, lease: Lease
 ) -> Outcome:
+    if not await lease.hold():
+        raise LeaseLost
     repos.advance(attempt, "unlinking", svc.lease)
     async with svc.db.transaction() as s:
         s.add(attempt)
@@ -265,14 +290,15 @@ def _outcome_detail(outcome: Outcome) -> dict[str, object]:
     return detail
 
 
-async def record_outcome(svc: Services, attempt: UnlinkAttempt, outcome: Outcome) -> None:
+async def record_outcome(svc: Services, attempt: UnlinkAttempt, outcome: Outcome) -> bool:
     """Finish the attempt, append the audit row and queue the reply in one transaction; then
-    deliver the reply and refresh the card."""
+    deliver the reply and refresh the card. False when the attempt was finished already."""
     detail = _outcome_detail(outcome)
     repos.finish(attempt, attempt_state(outcome), outcome.kind, str(detail.get("reason") or ""))
     message = svc.messenger.outcome_message(outcome, attempt)
     async with svc.db.transaction() as s:
-        s.add(attempt)
+        if not await repos.finish_if_active(s, attempt):
+            return False
         s.add(repos.audit_for(attempt, "finished", outcome.kind, detail))
         s.add(
             OutboxMessage(
@@ -280,6 +306,7 @@ async def record_outcome(svc: Services, attempt: UnlinkAttempt, outcome: Outcome
                 kind="thread_reply",
                 channel_id=attempt.channel_id,
                 thread_ts=attempt.card_ts,
+                response_url=attempt.response_url,
                 payload=message,
             )
         )
@@ -293,3 +320,4 @@ async def record_outcome(svc: Services, attempt: UnlinkAttempt, outcome: Outcome
     )
     await deliver_reference(svc, attempt.reference)
     await svc.messenger.refresh_card(attempt.channel_id, attempt.card_ts)
+    return True

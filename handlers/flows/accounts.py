@@ -1,0 +1,284 @@
+"""Linking a Slack user to their own Procore account (`/cco connect`, `/cco disconnect`).
+
+The link is Procore's authorization-code grant: `start_connect` makes a single-use `state` and
+the sign-in URL, the OAuth callback calls `finish_connect`, and `user_tokens` hands out a live
+access token, refreshing it first when it is about to expire. Procore's refresh tokens are
+single-use, so one process at a time may spend one (`storage.accounts.claim_refresh`) and the
+new pair is stored with a conditional update (`storage.accounts.rotate`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+import structlog
+
+from procore.errors import ProcoreError, ProcoreForbidden, ProcoreNotFound, ProcoreUnreachable
+from procore.manifest import ManifestReader, TokenRefused
+from procore.models import PermissionSnapshot, ProcoreUser
+from procore.oauth import GrantRefused, ProcoreOAuth, UserTokens
+from storage import accounts
+from storage.accounts import LinkedAccount, TokenCipher, UnreadableAccount
+from storage.db import Database
+from storage.models import utcnow
+
+log = structlog.get_logger("cco.accounts")
+
+STATE_REFUSED = (
+    "This connect link is not valid any more: each link works once, for 10 minutes, and only "
+    "for the person it was sent to. Run `/cco connect` in Slack for a new one."
+)
+CODE_REFUSED = "Procore did not accept the sign-in (it may have expired). Run `/cco connect` again."
+APP_REFUSED = (
+    "Procore refused this app's credentials. Ask your admin to check PROCORE_CLIENT_ID, "
+    "PROCORE_CLIENT_SECRET and the app's redirect URL in Procore."
+)
+UNREACHABLE = "Procore could not be reached — nothing was saved. Run `/cco connect` again."
+DENIED = "You did not authorize the app in Procore, so nothing was connected."
+
+
+@dataclass
+class ProcoreAccounts:
+    """What the account flows need, built once in `bot/`."""
+
+    db: Database
+    oauth: ProcoreOAuth
+    reader: ManifestReader
+    cipher: TokenCipher
+    #: how long a connect link (its `state`) stays usable
+    state_ttl: timedelta = field(default=timedelta(minutes=10))
+    #: refresh an access token this long before it expires
+    refresh_margin: timedelta = field(default=timedelta(minutes=5))
+    #: how long a process may hold the right to spend a refresh token
+    refresh_hold: timedelta = field(default=timedelta(seconds=30))
+    #: how often a process waiting for another's refresh looks again (seconds)
+    poll: float = 0.05
+
+
+@dataclass(frozen=True)
+class Connected:
+    team_id: str
+    slack_user_id: str
+    procore_user_id: int
+    procore_user_name: str
+
+
+@dataclass(frozen=True)
+class ConnectRefused:
+    reason: str
+
+
+@dataclass(frozen=True)
+class Disconnected:
+    was_connected: bool
+    #: False when Procore could not be reached to revoke (the tokens were forgotten anyway)
+    revoked: bool
+
+
+@dataclass(frozen=True)
+class Connection:
+    procore_user_id: int
+    procore_user_name: str
+    connected_at: datetime
+
+
+class ReconnectNeeded(Exception):
+    """The user's Procore link stopped working (revoked in Procore, or its refresh token was
+    spent elsewhere); it was removed, and they must run `/cco connect` again."""
+
+
+async def start_connect(acc: ProcoreAccounts, team_id: str, slack_user_id: str) -> str:
+    """The Procore sign-in URL for this Slack user: single-use, valid for `state_ttl`."""
+    async with acc.db.transaction() as s:
+        state = await accounts.new_link_state(s, team_id, slack_user_id, acc.state_ttl)
+    return acc.oauth.authorize_url(state)
+
+
+async def finish_connect(acc: ProcoreAccounts, state: str, code: str) -> Connected | ConnectRefused:
+    """The OAuth callback: spend `state`, exchange `code`, learn who signed in, store tokens."""
+    async with acc.db.transaction() as s:
+        who = await accounts.consume_link_state(s, state)
+    if who is None:
+        return ConnectRefused(STATE_REFUSED)
+    try:
+        tokens = await acc.oauth.exchange(code)
+    except GrantRefused:
+        return ConnectRefused(CODE_REFUSED)
+    except ProcoreUnreachable:
+        return ConnectRefused(UNREACHABLE)
+    except ProcoreError:
+        return ConnectRefused(APP_REFUSED)
+    user = await _check_user(acc, tokens)
+    if isinstance(user, ConnectRefused):
+        await _revoke_quietly(acc, tokens.access_token)
+        return user
+    previous = await _previous(acc, who.team_id, who.slack_user_id)
+    async with acc.db.transaction() as s:
+        await accounts.save(
+            s,
+            acc.cipher,
+            team_id=who.team_id,
+            slack_user_id=who.slack_user_id,
+            procore_user_id=user.id,
+            procore_user_name=user.name,
+            access_token=tokens.access_token,
+            refresh_token=tokens.refresh_token,
+            expires_at=tokens.expires_at,
+        )
+    if previous is not None:
+        await _revoke_quietly(acc, previous.access_token)
+    log.info("accounts.connected", user=who.slack_user_id, procore_user_id=user.id)
+    return Connected(who.team_id, who.slack_user_id, user.id, user.name)
+
+
+async def refuse_connect(acc: ProcoreAccounts, state: str) -> ConnectRefused:
+    """The user declined in Procore: spend the `state` so the link cannot be used again."""
+    async with acc.db.transaction() as s:
+        await accounts.consume_link_state(s, state)
+    return ConnectRefused(DENIED)
+
+
+async def disconnect(acc: ProcoreAccounts, team_id: str, slack_user_id: str) -> Disconnected:
+    """Revoke the user's tokens at Procore and forget them."""
+    revoked = False
+    try:
+        async with acc.db.session() as s:
+            account = await accounts.load(s, acc.cipher, team_id, slack_user_id)
+    except UnreadableAccount:
+        account = None  # tokens that cannot be read cannot be revoked either
+    if account is not None:
+        revoked = await _revoke_quietly(acc, account.access_token)
+    async with acc.db.transaction() as s:
+        removed = await accounts.delete(s, team_id, slack_user_id)
+    log.info("accounts.disconnected", user=slack_user_id, revoked=revoked)
+    return Disconnected(was_connected=removed, revoked=revoked)
+
+
+async def connection(acc: ProcoreAccounts, team_id: str, slack_user_id: str) -> Connection | None:
+    """Who the Slack user is linked to, if anyone (for `/cco status` and App Home)."""
+    account = await _previous(acc, team_id, slack_user_id)
+    if account is None:
+        return None
+    return Connection(account.procore_user_id, account.procore_user_name, account.connected_at)
+
+
+async def user_tokens(acc: ProcoreAccounts, team_id: str, slack_user_id: str) -> str | None:
+    """A live access token for the linked user, or None when they have not linked.
+
+    Raises `ReconnectNeeded` when Procore refused the refresh token, and `ProcoreUnreachable`
+    when a refresh could not be made (nothing was lost; try again later).
+    """
+    deadline = time.monotonic() + acc.refresh_hold.total_seconds() + 5
+    seen: int | None = None
+    while True:
+        account = await _load(acc, team_id, slack_user_id)
+        if account is None:
+            return None
+        now = utcnow()
+        if account.expires_at - acc.refresh_margin > now:
+            return account.access_token
+        if seen is not None and account.version != seen and account.expires_at > now:
+            return account.access_token  # another process refreshed it while we waited
+        seen = account.version if seen is None else seen
+        async with acc.db.transaction() as s:
+            claimed = await accounts.claim_refresh(
+                s, team_id, slack_user_id, account.version, acc.refresh_hold
+            )
+        if claimed:
+            token = await _refresh(acc, account)
+            if token is not None:
+                return token
+        elif time.monotonic() > deadline:
+            raise ProcoreUnreachable("another refresh of this Procore token did not finish")
+        else:
+            await asyncio.sleep(acc.poll)
+
+
+async def linked_permissions(
+    acc: ProcoreAccounts, team_id: str, slack_user_id: str, project_id: int
+) -> PermissionSnapshot | None:
+    """The linked user's rights from their own permission manifest (`source="linked"`), or
+    None when they have not linked. Raises `ReconnectNeeded` when the link stopped working."""
+    token = await user_tokens(acc, team_id, slack_user_id)
+    if token is None:
+        return None
+    try:
+        return await acc.reader.read_permissions_as_user(token, project_id)
+    except TokenRefused:
+        async with acc.db.transaction() as s:
+            await accounts.delete(s, team_id, slack_user_id)
+        raise ReconnectNeeded("Procore refused the linked account's token") from None
+
+
+# -- helpers -----------------------------------------------------------------------------------
+
+
+async def _check_user(acc: ProcoreAccounts, tokens: UserTokens) -> ProcoreUser | ConnectRefused:
+    try:
+        user = await acc.reader.me(tokens.access_token)
+    except (ProcoreForbidden, ProcoreNotFound):
+        return ConnectRefused(
+            f"Your Procore account is not a user of the company this app works in "
+            f"({acc.reader.company_id}). Sign in with your account in that company."
+        )
+    except ProcoreError:
+        return ConnectRefused(UNREACHABLE)
+    if not user.is_active:
+        return ConnectRefused("Your Procore account is not active in this company.")
+    return user
+
+
+async def _refresh(acc: ProcoreAccounts, account: LinkedAccount) -> str | None:
+    """Spend the refresh token (the caller holds the claim); None if the row moved on."""
+    team_id, slack_user_id = account.team_id, account.slack_user_id
+    try:
+        tokens = await acc.oauth.refresh(account.refresh_token)
+    except GrantRefused:
+        async with acc.db.transaction() as s:
+            await accounts.delete(s, team_id, slack_user_id, account.version)
+        log.warning("accounts.refresh_refused", user=slack_user_id)
+        raise ReconnectNeeded("Procore refused the refresh token") from None
+    except ProcoreError:
+        async with acc.db.transaction() as s:
+            await accounts.release_refresh(s, team_id, slack_user_id, account.version)
+        raise
+    async with acc.db.transaction() as s:
+        stored = await accounts.rotate(
+            s, acc.cipher, account, tokens.access_token, tokens.refresh_token, tokens.expires_at
+        )
+    if not stored:
+        # the user reconnected or disconnected meanwhile: this pair is nobody's
+        await _revoke_quietly(acc, tokens.access_token)
+        return None
+    return tokens.access_token
+
+
+async def _load(acc: ProcoreAccounts, team_id: str, slack_user_id: str) -> LinkedAccount | None:
+    try:
+        async with acc.db.session() as s:
+            return await accounts.load(s, acc.cipher, team_id, slack_user_id)
+    except UnreadableAccount:
+        async with acc.db.transaction() as s:
+            await accounts.delete(s, team_id, slack_user_id)
+        log.error("accounts.unreadable", user=slack_user_id)
+        raise ReconnectNeeded("the stored tokens cannot be decrypted") from None
+
+
+async def _previous(acc: ProcoreAccounts, team_id: str, slack_user_id: str) -> LinkedAccount | None:
+    try:
+        async with acc.db.session() as s:
+            return await accounts.load(s, acc.cipher, team_id, slack_user_id)
+    except UnreadableAccount:
+        return None
+
+
+async def _revoke_quietly(acc: ProcoreAccounts, token: str) -> bool:
+    try:
+        await acc.oauth.revoke(token)
+    except ProcoreError as exc:
+        log.warning("accounts.revoke_failed", error=str(exc))
+        return False
+    return True

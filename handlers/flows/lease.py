@@ -1,0 +1,67 @@
+"""An attempt's lease: renewed while its process works on it, so a live attempt is never taken
+over, and an abandoned one (its process died) is recovered once the lease runs out."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from datetime import timedelta
+from types import TracebackType
+from typing import Any
+
+from sqlalchemy import update
+from sqlmodel import col
+
+from storage.db import Database
+from storage.models import UnlinkAttempt, utcnow
+
+
+async def renew_lease(db: Database, attempt_id: int, duration: timedelta) -> bool:
+    """Extend the lease of an unfinished attempt; False when the attempt is finished already."""
+    stmt = (
+        update(UnlinkAttempt)
+        .where(col(UnlinkAttempt.id) == attempt_id, col(UnlinkAttempt.finished_at).is_(None))
+        .values(lease_until=utcnow() + duration)
+    )
+    async with db.transaction() as s:
+        result: Any = await s.exec(stmt)
+    return bool(result.rowcount)
+
+
+class Lease:
+    """`async with Lease(...)`: a heartbeat renews the lease every third of its duration."""
+
+    def __init__(self, db: Database, attempt_id: int, duration: timedelta) -> None:
+        self._db = db
+        self._id = attempt_id
+        self._duration = duration
+        self._task: asyncio.Task[None] | None = None
+        self.lost = False
+
+    async def __aenter__(self) -> Lease:
+        self._task = asyncio.create_task(self._beat())
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+    async def hold(self) -> bool:
+        """Renew now; False when another process has finished the attempt meanwhile."""
+        if not self.lost and not await renew_lease(self._db, self._id, self._duration):
+            self.lost = True
+        return not self.lost
+
+    async def _beat(self) -> None:
+        interval = max(self._duration.total_seconds() / 3, 0.05)
+        while not self.lost:
+            await asyncio.sleep(interval)
+            with contextlib.suppress(Exception):
+                await self.hold()

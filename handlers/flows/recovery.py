@@ -1,0 +1,79 @@
+"""Finishing attempts whose process died: after the lease runs out, another process (or the same
+one after a restart) re-reads Procore to learn whether the sync link was cleared, records the one
+final outcome and delivers its reply."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import structlog
+from sqlmodel import col, select
+
+from erp.base import ErpRecord, RecordState
+from handlers.flows.outbox import deliver_pending
+from handlers.flows.outcomes import CcoGone, Interrupted, Outcome, Unlinked
+from handlers.flows.services import Services
+from handlers.flows.unlink import record_outcome
+from procore.errors import ProcoreError, ProcoreNotFound
+from storage import repos
+from storage.models import AuditEvent, UnlinkAttempt, utcnow
+
+log = structlog.get_logger("cco.recovery")
+
+#: how long a Slack delivery's key is remembered for spotting duplicates
+SEEN_KEPT = timedelta(days=1)
+
+
+async def recover_abandoned(svc: Services) -> int:
+    """Finish every abandoned attempt this process can take over; return how many it finished."""
+    async with svc.db.session() as s:
+        abandoned = await repos.abandoned_attempts(s, utcnow())
+    finished = 0
+    for attempt in abandoned:
+        async with svc.db.transaction() as s:
+            if not await repos.take_over(s, attempt, svc.lease):
+                continue
+        outcome = await _outcome_of(svc, attempt)
+        if outcome is None:
+            continue  # Procore did not answer: the lease runs out again and we retry
+        log.info("recovery.finishing", reference=attempt.reference, outcome=outcome.kind)
+        if await record_outcome(svc, attempt, outcome):
+            finished += 1
+    return finished
+
+
+async def _outcome_of(svc: Services, attempt: UnlinkAttempt) -> Outcome | None:
+    try:
+        cco = await svc.procore.get_cco(attempt.project_id, attempt.cco_id)
+    except ProcoreNotFound:
+        return CcoGone(attempt.cco_number)
+    except ProcoreError as exc:
+        log.warning("recovery.procore_unreachable", reference=attempt.reference, error=repr(exc))
+        return None
+    if attempt.state == "unlinking" and not cco.synced:
+        return Unlinked(cco, svc.erp.info, await _checked_record(svc, attempt))
+    return Interrupted(attempt.cco_number)
+
+
+async def _checked_record(svc: Services, attempt: UnlinkAttempt) -> ErpRecord:
+    """The ERP answer the dead process recorded before it wrote to Procore."""
+    async with svc.db.session() as s:
+        query = select(AuditEvent).where(
+            AuditEvent.reference == attempt.reference, AuditEvent.event == "erp_checked"
+        )
+        event = (await s.exec(query.order_by(col(AuditEvent.id).desc()))).first()
+    if event is None:
+        return ErpRecord(RecordState.DELETED, attempt.cco_number)
+    return ErpRecord(
+        RecordState(event.outcome or RecordState.DELETED.value),
+        str(event.detail.get("erp_reference") or attempt.cco_number),
+        event.detail.get("erp_status"),
+    )
+
+
+async def sweep(svc: Services) -> None:
+    """One pass of the background work every replica does: recover, then deliver what is owed."""
+    await recover_abandoned(svc)
+    await deliver_pending(svc)
+    async with svc.db.transaction() as s:
+        await repos.forget_seen_deliveries(s, SEEN_KEPT)

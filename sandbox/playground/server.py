@@ -1,0 +1,216 @@
+"""The playground's aiohttp app: the Slack-like page, its JSON API, and the side panel's changes.
+
+GET  /                       the page (static/index.html; static/app.js, static/app.css)
+GET  /api/bootstrap          people, channels, the Slack feed's position
+GET  /api/messages           ?channel=&user=  the channel as that user sees it, rendered
+GET  /api/events             ?channel=&user=&after=  long-poll: changed messages, rendered
+POST /api/command            {"user", "channel", "text"}  `/cco …` as a signed slash command
+POST /api/click              {"user", "channel", "ts", "action_id", "value", "block_id"}
+GET  /api/world              ?channel=&user=  the side panel, with what the next click will do
+POST /api/world/erp-state    {"project", "number", "state"}
+POST /api/world/permission   {"person", "project", "permission", "on"}
+POST /api/world/outage       {"system": "procore"|"erp", "mode"}
+POST /api/world/resync       {"project", "number"}
+POST /api/world/erp-system   {"system"}   (the launcher restarts the app and the ERP stand-in)
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+import httpx
+from aiohttp import web
+
+from sandbox import demo
+from sandbox.playground import feed
+from sandbox.playground.world import Target, UnknownThing, WorldControls
+from sandbox.slack_sender import SlackSender
+
+STATIC = Path(__file__).parent / "static"
+#: a long-poll answers empty after this many seconds
+POLL_SECONDS = 20.0
+
+SwitchErp = Callable[[str], Awaitable[None]]
+
+
+class Playground:
+    def __init__(
+        self,
+        current: Callable[[], Target],
+        switch_erp: SwitchErp,
+        erp_names: Mapping[str, str],
+    ) -> None:
+        self.current = current
+        self.switch_erp = switch_erp
+        self.erp_names = dict(erp_names)
+        self.world = WorldControls(current)
+        self.http: httpx.AsyncClient | None = None
+
+    def sender(self) -> SlackSender:
+        assert self.http is not None, "the playground app is not running"
+        target = self.current()
+        return SlackSender(target.stack.slack, target.events_url, self.http)
+
+    # -- page and feed -------------------------------------------------------------------------
+
+    async def index(self, request: web.Request) -> web.FileResponse:
+        return web.FileResponse(STATIC / "index.html")
+
+    async def bootstrap(self, request: web.Request) -> web.Response:
+        ws = self.current().stack.slack
+        people = [
+            {"id": p.slack_id, "name": p.name, "title": p.title, "email": p.email}
+            for p in demo.PEOPLE
+        ]
+        channels = [
+            {"id": p.channel_id, "name": p.channel_name, "project": p.id, "project_name": p.name}
+            for p in demo.PROJECTS
+        ]
+        return web.json_response(
+            {
+                "team": ws.team_name,
+                "people": people,
+                "channels": channels,
+                "seq": ws.feed.last_seq,
+                "erp_names": self.erp_names,
+            }
+        )
+
+    async def messages(self, request: web.Request) -> web.Response:
+        channel, user = _viewer(request)
+        ws = self.current().stack.slack
+        seq = ws.feed.last_seq
+        return web.json_response({"seq": seq, "messages": feed.channel_view(ws, channel, user)})
+
+    async def events(self, request: web.Request) -> web.Response:
+        channel, user = _viewer(request)
+        ws = self.current().stack.slack
+        try:
+            after = int(request.query.get("after", "0"))
+        except ValueError:
+            raise web.HTTPBadRequest(text="after must be a number") from None
+        events = await ws.feed.wait(after, within=POLL_SECONDS)
+        changes, elsewhere = feed.changes(ws, events, channel, user)
+        body = {"seq": ws.feed.last_seq, "changes": changes, "elsewhere": sorted(elsewhere)}
+        return web.json_response(body)
+
+    # -- what the visitor does -----------------------------------------------------------------
+
+    async def command(self, request: web.Request) -> web.Response:
+        data = await _json(request)
+        user, channel = str(data.get("user")), str(data.get("channel"))
+        text = str(data.get("text") or "").strip()
+        ws = self.current().stack.slack
+        if user not in ws.users or channel not in ws.channels:
+            raise web.HTTPNotFound(text="unknown user or channel")
+        if not text.startswith("/"):
+            ws.post(channel, text, user=user)
+            return web.json_response({"ok": True, "posted": True})
+        command, _, rest = text.partition(" ")
+        if command != "/cco":
+            return web.json_response(
+                {"ok": False, "error": f"{command} is not a valid command. Try /cco help."}
+            )
+        delivery = await self.sender().slash_command(user, channel, rest.strip(), command)
+        return web.json_response({"ok": delivery.status == 200, "status": delivery.status})
+
+    async def click(self, request: web.Request) -> web.Response:
+        data = await _json(request)
+        try:
+            delivery = await self.sender().click(
+                str(data["user"]),
+                str(data["channel"]),
+                str(data["ts"]),
+                str(data["action_id"]),
+                str(data["value"]) if data.get("value") is not None else None,
+                block_id=str(data["block_id"]) if data.get("block_id") else None,
+            )
+        except (KeyError, AssertionError) as exc:
+            return web.json_response({"ok": False, "error": str(exc)}, status=409)
+        return web.json_response({"ok": delivery.status == 200, "status": delivery.status})
+
+    # -- the side panel ------------------------------------------------------------------------
+
+    async def world_panel(self, request: web.Request) -> web.Response:
+        channel, user = _viewer(request)
+        try:
+            return web.json_response(self.world.panel(channel, user))
+        except UnknownThing as exc:
+            raise web.HTTPNotFound(text=str(exc)) from None
+
+    async def change(self, request: web.Request) -> web.Response:
+        name = request.match_info["change"]
+        data = await _json(request)
+        try:
+            await self._apply(name, data)
+        except (UnknownThing, KeyError, ValueError, TypeError) as exc:
+            return web.json_response({"ok": False, "error": str(exc)}, status=400)
+        return web.json_response({"ok": True})
+
+    async def _apply(self, name: str, data: dict[str, Any]) -> None:
+        world = self.world
+        if name == "erp-state":
+            world.set_erp_state(int(data["project"]), str(data["number"]), str(data["state"]))
+        elif name == "permission":
+            world.set_permission(
+                str(data["person"]), int(data["project"]), str(data["permission"]), data["on"] is True
+            )
+        elif name == "outage":
+            world.set_outage(str(data["system"]), str(data["mode"]))
+        elif name == "resync":
+            world.resync(int(data["project"]), str(data["number"]))
+        elif name == "erp-system":
+            system = str(data["system"])
+            if system not in self.erp_names:
+                raise UnknownThing(f"no ERP {system!r}: {', '.join(sorted(self.erp_names))}")
+            await self.switch_erp(system)
+        else:
+            raise UnknownThing(f"no change {name!r}")
+
+    # -- lifecycle -----------------------------------------------------------------------------
+
+    async def client(self, app: web.Application) -> AsyncIterator[None]:
+        self.http = httpx.AsyncClient(timeout=30)
+        yield
+        await self.http.aclose()
+
+
+def _viewer(request: web.Request) -> tuple[str, str]:
+    channel, user = request.query.get("channel", ""), request.query.get("user", "")
+    if not channel or not user:
+        raise web.HTTPBadRequest(text="channel and user are required")
+    return channel, user
+
+
+async def _json(request: web.Request) -> dict[str, Any]:
+    try:
+        data = await request.json()
+    except ValueError:
+        raise web.HTTPBadRequest(text="a JSON object is required") from None
+    if not isinstance(data, dict):
+        raise web.HTTPBadRequest(text="a JSON object is required")
+    return data
+
+
+def make_playground(
+    current: Callable[[], Target],
+    switch_erp: SwitchErp,
+    erp_names: Mapping[str, str],
+) -> web.Application:
+    """The playground app. `current()` says what to drive now; `switch_erp(system)` asks the
+    launcher to restart the app and the ERP stand-in; `erp_names` maps systems to display names."""
+    playground = Playground(current, switch_erp, erp_names)
+    app = web.Application()
+    app.cleanup_ctx.append(playground.client)
+    app.router.add_get("/", playground.index)
+    app.router.add_static("/static/", STATIC)
+    app.router.add_get("/api/bootstrap", playground.bootstrap)
+    app.router.add_get("/api/messages", playground.messages)
+    app.router.add_get("/api/events", playground.events)
+    app.router.add_post("/api/command", playground.command)
+    app.router.add_post("/api/click", playground.click)
+    app.router.add_get("/api/world", playground.world_panel)
+    app.router.add_post("/api/world/{change}", playground.change)
+    return app

@@ -1,0 +1,360 @@
+// The playground page: a Slack-like channel view over the Slack stand-in, and the demo-world panel.
+// Messages arrive as server-rendered HTML; everything this file builds itself uses textContent.
+"use strict";
+
+const state = { user: null, channel: null, seq: 0, people: [], channels: [], erpNames: {}, generation: 0, panelTimer: null };
+const $ = (id) => document.getElementById(id);
+
+const COMMANDS = [
+  ["/cco link 101", "bind this channel to Procore project 101"],
+  ["/cco unlink", "list the ERP-synced CCOs with Unlink buttons"],
+  ["/cco status", "who you are in Procore and your three permissions"],
+  ["/cco history", "the latest unlink attempts"],
+  ["/cco help", "usage"],
+];
+
+function h(tag, attrs, ...children) {
+  const el = document.createElement(tag);
+  for (const [key, value] of Object.entries(attrs || {})) {
+    if (value === false || value == null) continue;
+    if (key === "class") el.className = value;
+    else if (key.startsWith("on")) el.addEventListener(key.slice(2), value);
+    else if (key === "checked" || key === "selected" || key === "disabled") el[key] = Boolean(value);
+    else el.setAttribute(key, value === true ? "" : String(value));
+  }
+  for (const child of children.flat()) {
+    if (child == null || child === false) continue;
+    el.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  }
+  return el;
+}
+
+async function api(path, body) {
+  const init = body === undefined ? {} : { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) };
+  const response = await fetch(path, init);
+  const data = await response.json().catch(() => ({}));
+  if (!response.ok && !data.error) data.error = `${response.status} ${response.statusText}`;
+  return data;
+}
+
+function toast(text) {
+  const el = $("toast");
+  el.textContent = text;
+  el.hidden = false;
+  clearTimeout(toast.timer);
+  toast.timer = setTimeout(() => { el.hidden = true; }, 4500);
+}
+
+function person(id) { return state.people.find((p) => p.id === id); }
+function channel(id) { return state.channels.find((c) => c.id === id); }
+function viewerQuery() { return `channel=${encodeURIComponent(state.channel)}&user=${encodeURIComponent(state.user)}`; }
+
+// -- times: the server renders UTC, the page shows local time ------------------------------------
+
+const timeFormat = new Intl.DateTimeFormat(undefined, { hour: "numeric", minute: "2-digit" });
+const shortDate = new Intl.DateTimeFormat(undefined, { month: "short", day: "numeric", year: "numeric" });
+const longDate = new Intl.DateTimeFormat(undefined, { weekday: "long", month: "long", day: "numeric", year: "numeric" });
+
+function prettyDay(at, formatter) {
+  const day = new Date(at); day.setHours(0, 0, 0, 0);
+  const today = new Date(); today.setHours(0, 0, 0, 0);
+  const diff = Math.round((today - day) / 86400000);
+  if (diff === 0) return "Today";
+  if (diff === 1) return "Yesterday";
+  return formatter.format(at);
+}
+
+function localizeTimes(root) {
+  for (const el of root.querySelectorAll("time[data-epoch]")) {
+    const at = new Date(Number(el.dataset.epoch) * 1000);
+    if (el.classList.contains("msg-time")) { el.textContent = timeFormat.format(at); continue; }
+    const pieces = {
+      date_num: at.toISOString().slice(0, 10), date: longDate.format(at).replace(/^\w+, /, ""),
+      date_short: shortDate.format(at), date_long: longDate.format(at),
+      date_pretty: prettyDay(at, longDate), date_short_pretty: prettyDay(at, shortDate),
+      date_long_pretty: prettyDay(at, longDate), time: timeFormat.format(at),
+      time_secs: at.toLocaleTimeString(), ago: prettyDay(at, shortDate),
+    };
+    el.textContent = (el.dataset.format || "").replace(/\{(\w+)\}/g, (all, key) => pieces[key] ?? all);
+  }
+}
+
+// -- messages ------------------------------------------------------------------------------------
+
+function fromHtml(html) {
+  const box = document.createElement("div");
+  box.innerHTML = html;
+  const el = box.firstElementChild;
+  localizeTimes(el);
+  return el;
+}
+
+function labelThread(thread) {
+  const count = thread.querySelector(":scope > .thread-replies").children.length;
+  thread.querySelector(":scope > .thread-label").textContent = count ? `${count} repl${count === 1 ? "y" : "ies"}` : "";
+  thread.classList.toggle("empty", count === 0);
+}
+
+function nearBottom(list) { return list.scrollHeight - list.scrollTop - list.clientHeight < 120; }
+
+function upsert(change, list) {
+  const old = document.getElementById(`msg-${change.ts}`);
+  if (change.deleted) { if (old) old.remove(); return null; }
+  const el = fromHtml(change.html);
+  if (old) {
+    const keep = old.querySelector(":scope > .msg-content > .thread > .thread-replies");
+    const fresh = el.querySelector(":scope > .msg-content > .thread > .thread-replies");
+    if (keep && fresh) { fresh.replaceWith(keep); }
+    old.replaceWith(el);
+  } else if (change.thread_ts && document.getElementById(`msg-${change.thread_ts}`)) {
+    const parent = document.getElementById(`msg-${change.thread_ts}`);
+    parent.querySelector(":scope > .msg-content > .thread > .thread-replies").append(el);
+  } else {
+    list.querySelector(".empty-channel")?.remove();
+    list.append(el);
+  }
+  const thread = el.closest(".thread") || el.querySelector(":scope > .msg-content > .thread");
+  if (thread) labelThread(thread);
+  return el;
+}
+
+async function loadChannel() {
+  const generation = ++state.generation;
+  const list = $("messages");
+  const data = await api(`/api/messages?${viewerQuery()}`);
+  if (generation !== state.generation) return;
+  list.replaceChildren();
+  for (const message of data.messages || []) list.append(fromHtml(message.html));
+  for (const thread of list.querySelectorAll(".thread")) labelThread(thread);
+  if (!list.children.length) {
+    list.append(h("div", { class: "empty-channel" }, `This is the very beginning of #${channel(state.channel).name}. Type /cco link ${channel(state.channel).project} below.`));
+  }
+  list.scrollTop = list.scrollHeight;
+  state.seq = data.seq;
+  poll(generation);
+}
+
+async function poll(generation) {
+  state.abort?.abort();
+  const abort = new AbortController();
+  state.abort = abort;
+  while (generation === state.generation) {
+    let data;
+    try {
+      const response = await fetch(`/api/events?${viewerQuery()}&after=${state.seq}`, { signal: abort.signal });
+      data = await response.json();
+    } catch (error) {
+      if (abort.signal.aborted) return;
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      continue;
+    }
+    if (generation !== state.generation) return;
+    state.seq = data.seq;
+    const list = $("messages");
+    const stick = nearBottom(list);
+    let last = null;
+    for (const change of data.changes) last = upsert(change, list) || last;
+    for (const id of data.elsewhere) document.querySelector(`[data-channel-id="${id}"]`)?.classList.add("unread");
+    if (last) {
+      if (stick && !last.classList.contains("reply")) list.scrollTop = list.scrollHeight;
+      else last.scrollIntoView({ block: "nearest", behavior: "smooth" });
+      if (last.classList.contains("reply")) last.classList.add("flash");
+    }
+    if (data.changes.length) schedulePanel();
+  }
+}
+
+// -- clicks ----------------------------------------------------------------------------------------
+
+async function sendClick(button) {
+  const message = button.closest(".msg");
+  button.classList.add("busy");
+  const answer = await api("/api/click", {
+    user: state.user, channel: message.dataset.channel, ts: message.dataset.ts,
+    action_id: button.dataset.actionId, value: button.dataset.value ?? null, block_id: button.dataset.blockId ?? null,
+  });
+  button.classList.remove("busy");
+  if (!answer.ok) toast(answer.error || `The app answered HTTP ${answer.status}`);
+}
+
+function onMessageClick(event) {
+  const button = event.target.closest("button.bk-button[data-action-id]");
+  if (!button) return;
+  if (button.dataset.url) window.open(button.dataset.url, "_blank", "noopener");
+  const dialog = button.parentElement.querySelector(":scope > dialog.bk-confirm");
+  if (!dialog) { sendClick(button); return; }
+  dialog.returnValue = "";
+  dialog.addEventListener("close", () => { if (dialog.returnValue === "confirm") sendClick(button); }, { once: true });
+  dialog.showModal();
+}
+
+// -- composer ------------------------------------------------------------------------------------
+
+function status(text, isError) {
+  const el = $("composer-status");
+  el.textContent = text;
+  el.classList.toggle("error", Boolean(isError));
+}
+
+async function send(event) {
+  event.preventDefault();
+  const box = $("message-box");
+  const text = box.value.trim();
+  if (!text) return;
+  box.value = "";
+  showSuggestions();
+  const who = person(state.user).name;
+  status(text.startsWith("/") ? `Sending ${text} as ${who}…` : "");
+  const answer = await api("/api/command", { user: state.user, channel: state.channel, text });
+  if (answer.error) status(answer.error, true);
+  else if (answer.posted) status("");
+  else if (!answer.ok) status(`${text} failed: the app answered HTTP ${answer.status}`, true);
+  else status(`${text} — sent as ${who} (Slack shows slash commands only through the app's answer)`);
+}
+
+function showSuggestions() {
+  const box = $("message-box");
+  const list = $("suggestions");
+  const typed = box.value;
+  const matches = typed.startsWith("/") ? COMMANDS.filter(([command]) => command.startsWith(typed) && command !== typed) : [];
+  list.hidden = matches.length === 0;
+  list.replaceChildren(...matches.map(([command, what]) => h("div", {
+    class: "suggestion",
+    onmousedown: (e) => { e.preventDefault(); box.value = command; showSuggestions(); box.focus(); },
+  }, h("b", {}, command), h("span", { class: "what" }, what))));
+}
+
+// -- side panel ------------------------------------------------------------------------------------
+
+function schedulePanel() {
+  clearTimeout(state.panelTimer);
+  state.panelTimer = setTimeout(renderPanel, 150);
+}
+
+async function change(kind, body, message) {
+  const answer = await api(`/api/world/${kind}`, body);
+  if (!answer.ok) { toast(answer.error || "That change failed"); }
+  const panel = await renderPanel();
+  if (answer.ok && message) toast(message(panel));
+}
+
+function segmented(system, current, modes) {
+  return h("div", { class: "segmented", role: "group", "aria-label": `${system} condition` },
+    Object.entries(modes).map(([mode, label]) => h("button", {
+      type: "button", class: mode === current ? "on" : "", "data-mode": mode,
+      onclick: () => change("outage", { system, mode }, (p) => p.faults[system].sentence),
+    }, label)));
+}
+
+function rightSwitch(p, key, on, labels, project) {
+  const [name, yes, no] = labels[key];
+  return h("label", { class: "switch", "data-permission": key },
+    h("input", {
+      type: "checkbox", checked: on, "aria-label": `${p.name}: ${name}`,
+      onchange: (e) => change("permission", { person: p.id, project, permission: key, on: e.target.checked },
+        (panel) => panel.people.find((x) => x.id === p.id).sentence),
+    }),
+    h("span", { class: "track" }),
+    h("span", {}, name, " ", h("span", { class: "level" }, on ? yes : no)));
+}
+
+function ccoRow(cco, panel) {
+  const project = panel.project.id;
+  const control = cco.state === null
+    ? h("span", { class: "person-role" }, "never synced")
+    : h("select", {
+      "aria-label": `ERP state of CCO #${cco.number}`,
+      onchange: (e) => change("erp-state", { project, number: cco.number, state: e.target.value },
+        (p) => `CCO #${cco.number}: ${p.ccos.find((c) => c.number === cco.number).forecast.text}`),
+    }, panel.erp.states.map((s) => h("option", { value: s, selected: s === cco.state }, s)));
+  const resync = cco.state !== null && !cco.synced
+    ? h("button", { class: "small-button", type: "button", onclick: () => change("resync", { project, number: cco.number }, () => `CCO #${cco.number} is synced again`) }, "Re-sync")
+    : null;
+  return h("div", { class: "cco-row", "data-cco": cco.number },
+    h("div", { class: "cco-head" },
+      h("span", { class: "cco-title", title: cco.title }, `#${cco.number} ${cco.title}`),
+      h("span", { class: "cco-controls" }, resync, control)),
+    h("div", { class: `forecast ${cco.forecast.color}` }, cco.forecast.text));
+}
+
+async function switchErp(system) {
+  toast(`Restarting the app and the ERP stand-in on ${state.erpNames[system] || system}…`);
+  await change("erp-system", { system }, (p) => `Now on ${p.erp.name}. Run /cco unlink for a fresh card.`);
+}
+
+async function renderPanel() {
+  if (!state.user || !state.channel) return null;
+  const panel = await api(`/api/world?${viewerQuery()}`);
+  if (panel.error) return null;
+  const me = panel.people.find((p) => p.id === state.user);
+  const body = $("panel-body");
+  const people = panel.people.map((p) => h("div", { class: `person${p.id === state.user ? " viewer" : ""}`, "data-person": p.id },
+    h("div", {}, h("span", { class: "person-name" }, p.name), " ", h("span", { class: "person-role" }, `· ${p.title}`)),
+    p.rights ? h("div", { class: "rights" }, Object.keys(panel.permission_labels).map((key) => rightSwitch(p, key, p.rights[key], panel.permission_labels, panel.project.id))) : null,
+    h("div", { class: `forecast ${p.color}` }, p.sentence)));
+  body.replaceChildren(
+    h("section", { class: "card" },
+      h("h3", {}, `Next click by ${me.name.split(" ")[0]} in #${channel(state.channel).name}`),
+      h("div", { class: `forecast ${me.color}` }, me.sentence)),
+    h("section", { class: "card", id: "ccos" },
+      h("h3", {}, `CCOs of ${panel.project.name} in ${panel.erp.name}`),
+      panel.ccos.map((cco) => ccoRow(cco, panel))),
+    h("section", { class: "card", id: "people" },
+      h("h3", {}, `Procore permissions on ${panel.project.name}`),
+      people),
+    h("section", { class: "card", id: "outages" },
+      h("h3", {}, "Outages"),
+      ["procore", "erp"].map((system) => h("div", { class: "outage", "data-system": system },
+        h("div", { class: "outage-name" }, system === "procore" ? "Procore" : panel.erp.name),
+        segmented(system, panel.faults[system].mode, panel.modes),
+        h("div", { class: `forecast ${panel.faults[system].mode === "normal" ? "green" : panel.faults[system].mode === "slow" ? "yellow" : "red"}` }, panel.faults[system].sentence)))),
+    h("section", { class: "card", id: "erp-system" },
+      h("h3", {}, "ERP system"),
+      h("div", { class: "erp-row" },
+        h("select", { "aria-label": "ERP system", onchange: (e) => switchErp(e.target.value) },
+          panel.erp.systems.map((s) => h("option", { value: s, selected: s === panel.erp.system }, state.erpNames[s] || s))),
+        h("span", { class: "person-role" }, "restarts the app and the ERP stand-in; Slack, Procore and channel links stay"))),
+  );
+  return panel;
+}
+
+// -- wiring ----------------------------------------------------------------------------------------
+
+function selectChannel(id) {
+  state.channel = id;
+  const c = channel(id);
+  for (const li of $("channels").children) li.classList.toggle("active", li.dataset.channelId === id);
+  document.querySelector(`[data-channel-id="${id}"]`)?.classList.remove("unread");
+  $("channel-name").textContent = `# ${c.name}`;
+  $("channel-topic").textContent = `Procore project ${c.project} · ${c.project_name}`;
+  $("message-box").placeholder = `Message #${c.name} — try /cco link ${c.project}, then /cco unlink`;
+  loadChannel();
+  renderPanel();
+}
+
+function selectUser(id) {
+  state.user = id;
+  const p = person(id);
+  $("acting-role").textContent = p.title + (p.email ? "" : " · no email in Slack");
+  loadChannel();
+  renderPanel();
+}
+
+async function start() {
+  const boot = await api("/api/bootstrap");
+  Object.assign(state, { people: boot.people, channels: boot.channels, erpNames: boot.erp_names, seq: boot.seq });
+  $("workspace-name").textContent = boot.team;
+  $("acting-as").replaceChildren(...boot.people.map((p) => h("option", { value: p.id }, p.name)));
+  $("acting-as").addEventListener("change", (e) => selectUser(e.target.value));
+  $("channels").replaceChildren(...boot.channels.map((c) => h("li", { "data-channel-id": c.id, onclick: () => selectChannel(c.id) }, h("span", { class: "hash" }, "#"), c.name)));
+  $("messages").addEventListener("click", onMessageClick);
+  $("composer").addEventListener("submit", send);
+  $("message-box").addEventListener("input", showSuggestions);
+  $("message-box").addEventListener("blur", () => { $("suggestions").hidden = true; });
+  state.user = boot.people[0].id;
+  $("acting-role").textContent = boot.people[0].title;
+  selectChannel(boot.channels[0].id);
+  $("message-box").focus();
+}
+
+start();

@@ -1,0 +1,222 @@
+"""The side panel's view of the world and the changes it makes: ERP record states, the three
+permissions per person, Procore/ERP outages. Each answer says what the next click will do."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from sandbox import demo
+from sandbox.erp_demos import ERP_DEMOS, ErpDemo
+from sandbox.playground import forecast
+from sandbox.playground.forecast import Clicker, Conditions, ErpFacts, Rights
+from sandbox.playground.outages import apply_mode
+from sandbox.stack import Stack
+
+#: the permission levels the demo world seeds (Procore's level ids: 4 Admin, 3 Standard, 0 None)
+ADMIN, STANDARD, NONE = 4, 3, 0
+PERMISSIONS = ("commitments", "erp_integrations", "can_push")
+PERMISSION_LABELS = {
+    "commitments": ("Commitments", "Admin", "Standard"),
+    "erp_integrations": ("ERP Integrations", "Standard", "None"),
+    "can_push": ("Can Push to Accounting", "On", "Off"),
+}
+
+
+@dataclass(frozen=True)
+class Target:
+    """What the playground drives right now; the launcher replaces it when it restarts the app."""
+
+    stack: Stack
+    #: the app's Slack request URL (`…/slack/events`)
+    events_url: str
+    erp: ErpFacts
+
+
+class UnknownThing(LookupError):
+    pass
+
+
+def person(key_or_id: str) -> demo.DemoPerson:
+    for p in demo.PEOPLE:
+        if key_or_id in (p.key, p.slack_id):
+            return p
+    raise UnknownThing(f"no demo person {key_or_id!r}")
+
+
+def project_of(channel_id: str) -> demo.DemoProject | None:
+    return next((p for p in demo.PROJECTS if p.channel_id == channel_id), None)
+
+
+def project(project_id: int) -> demo.DemoProject:
+    found = next((p for p in demo.PROJECTS if p.id == project_id), None)
+    if found is None:
+        raise UnknownThing(f"no demo project {project_id}")
+    return found
+
+
+class WorldControls:
+    def __init__(self, current: Callable[[], Target]) -> None:
+        self.current = current
+        self.procore_mode = forecast.NORMAL
+        self.erp_mode = forecast.NORMAL
+        self._erp: ErpDemo | None = None
+        self._states: dict[tuple[int, str], str] = {}
+
+    # -- reading -------------------------------------------------------------------------------
+
+    def erp_states(self) -> dict[tuple[int, str], str]:
+        """Each synced CCO's ERP record state (back to the seed when the ERP was switched)."""
+        erp = self.current().stack.erp
+        if erp is not self._erp:
+            self._erp, self.erp_mode = erp, forecast.NORMAL
+            self._states = {
+                (p.id, c.number): c.erp_state for p in demo.PROJECTS for c in p.ccos if c.erp_state
+            }
+        return self._states
+
+    def rights(self, who: demo.DemoPerson, project_id: int) -> Rights | None:
+        stack = self.current().stack
+        index, world = stack.index, stack.procore.world
+        if who.key not in index.users:
+            return None
+        commitments = world.templates[index.project_templates[(project_id, who.key)]]
+        company = world.templates[index.company_templates[who.key]]
+        return Rights(
+            commitments_admin=commitments.user_access_levels.get(demo.COMMITMENTS, 0) == ADMIN,
+            erp_integrations=company.user_access_levels.get(demo.ERP_INTEGRATIONS, 0)
+            in (STANDARD, ADMIN),
+            can_push=world.users[index.users[who.key]].erp_integrated_accountant,
+        )
+
+    def clicker(self, who: demo.DemoPerson, project_id: int) -> Clicker:
+        return Clicker(
+            first_name=who.name.split()[0],
+            has_email=who.email is not None,
+            in_procore=who.key in self.current().stack.index.users,
+            rights=self.rights(who, project_id),
+        )
+
+    def conditions(self) -> Conditions:
+        self.erp_states()
+        return Conditions(self.procore_mode, self.erp_mode)
+
+    def synced(self, project_id: int, number: str) -> bool:
+        stack = self.current().stack
+        package_id = stack.index.packages[(project_id, number)]
+        return stack.procore.world.packages[package_id].origin_id is not None
+
+    # -- the panel -----------------------------------------------------------------------------
+
+    def panel(self, channel_id: str, viewer: str) -> dict[str, Any]:
+        target = self.current()
+        here = project_of(channel_id) or demo.PROJECTS[0]
+        conditions = self.conditions()
+        return {
+            "erp": {
+                "system": target.erp.system,
+                "name": target.erp.name,
+                "systems": sorted(ERP_DEMOS),
+                "states": list(target.stack.erp.states()),
+            },
+            "project": {"id": here.id, "name": here.name, "channel": here.channel_id},
+            "viewer": viewer,
+            "people": [self._person_json(p, here.id) for p in demo.PEOPLE],
+            "ccos": [self._cco_json(here, c, person(viewer), target.erp) for c in here.ccos],
+            "faults": {
+                "procore": {
+                    "mode": conditions.procore,
+                    "sentence": forecast.fault_sentence("Procore", conditions.procore),
+                },
+                "erp": {
+                    "mode": conditions.erp,
+                    "sentence": forecast.fault_sentence(target.erp.name, conditions.erp),
+                },
+            },
+            "modes": forecast.MODES,
+            "permission_labels": PERMISSION_LABELS,
+        }
+
+    def _person_json(self, who: demo.DemoPerson, project_id: int) -> dict[str, Any]:
+        rights = self.rights(who, project_id)
+        clicker = self.clicker(who, project_id)
+        return {
+            "id": who.slack_id,
+            "key": who.key,
+            "name": who.name,
+            "title": who.title,
+            "email": who.email,
+            "rights": None
+            if rights is None
+            else {
+                "commitments": rights.commitments_admin,
+                "erp_integrations": rights.erp_integrations,
+                "can_push": rights.can_push,
+            },
+            "sentence": forecast.rights_sentence(clicker),
+            "color": "green" if forecast.passes(clicker) else "red",
+        }
+
+    def _cco_json(
+        self, here: demo.DemoProject, cco: demo.DemoCco, viewer: demo.DemoPerson, erp: ErpFacts
+    ) -> dict[str, Any]:
+        state = self.erp_states().get((here.id, cco.number))
+        synced = self.synced(here.id, cco.number)
+        verdict = forecast.cco_forecast(
+            self.clicker(viewer, here.id), synced, state, erp, self.conditions()
+        )
+        return {
+            "number": cco.number,
+            "title": cco.title,
+            "state": state,
+            "synced": synced,
+            "forecast": {"color": verdict.color, "text": verdict.text},
+        }
+
+    # -- changes -------------------------------------------------------------------------------
+
+    def set_erp_state(self, project_id: int, number: str, state: str) -> None:
+        stack = self.current().stack
+        keys = stack.index.erp_keys.get((project_id, number))
+        if keys is None:
+            raise UnknownThing(f"CCO #{number} of project {project_id} has no ERP record")
+        stack.erp.set_state(keys, state)
+        self.erp_states()[(project_id, number)] = state
+
+    def set_permission(self, key: str, project_id: int, permission: str, on: bool) -> None:
+        stack = self.current().stack
+        index, world = stack.index, stack.procore.world
+        who = person(key)
+        if who.key not in index.users:
+            raise UnknownThing(f"{who.name} is not in Procore")
+        if permission == "commitments":
+            template = index.project_templates[(project(project_id).id, who.key)]
+            world.set_level(template, demo.COMMITMENTS, ADMIN if on else STANDARD)
+        elif permission == "erp_integrations":
+            template = index.company_templates[who.key]
+            world.set_level(template, demo.ERP_INTEGRATIONS, STANDARD if on else NONE)
+        elif permission == "can_push":
+            world.set_can_push(index.users[who.key], on)
+        else:
+            raise UnknownThing(f"no permission {permission!r}: {', '.join(PERMISSIONS)}")
+
+    def set_outage(self, system: str, mode: str) -> None:
+        stack = self.current().stack
+        if system == "procore":
+            apply_mode(stack.procore.faults, "procore", mode)
+            self.procore_mode = mode
+        elif system == "erp":
+            self.erp_states()
+            apply_mode(stack.erp.faults, "erp", mode)
+            self.erp_mode = mode
+        else:
+            raise UnknownThing(f"no system {system!r}: procore or erp")
+
+    def resync(self, project_id: int, number: str) -> None:
+        """Put an unlinked CCO's sync link back (as the ERP sync would), to try it again."""
+        stack = self.current().stack
+        keys = stack.index.erp_keys.get((project_id, number))
+        if keys is None:
+            raise UnknownThing(f"CCO #{number} of project {project_id} was never synced")
+        stack.procore.world.set_origin(stack.index.packages[(project_id, number)], keys.origin_id)
