@@ -102,6 +102,7 @@ async def build_runtime(settings: Settings, mode: Literal["http", "socket"] = "h
         messenger=SlackMessenger(slack, db, erp.info),
         company_id=settings.procore_company_id,
         lease=timedelta(seconds=settings.attempt_lease_seconds),
+        outbox_claim=timedelta(seconds=settings.outbox_claim_seconds),
     )
     register(bolt, services, slack)
     return Runtime(settings, db, procore_http, erp_http, procore, erp, slack, bolt, services)

@@ -67,6 +67,8 @@ class Settings(BaseSettings):
     attempt_lease_seconds: float = Field(default=45.0, gt=0)
     #: how often each replica recovers abandoned attempts and retries owed Slack replies
     sweep_interval_seconds: float = Field(default=10.0, gt=0)
+    #: how long a replica holds a Slack reply it is posting before another may retry it
+    outbox_claim_seconds: float = Field(default=30.0, gt=0)
 
     @field_validator("log_level", mode="before")
     @classmethod

@@ -1,13 +1,12 @@
 """Delivery of queued Slack replies. A reply is written with its outcome, then delivered here.
 
-A replica claims a message (for `CLAIM`) before posting it, so two replicas never post the same
-reply; a failed delivery stays queued with its error and is retried by the sweep.
+A replica claims a message (for `Services.outbox_claim`) before posting it, so two replicas
+never post the same reply; a failed delivery stays queued with its error for the next sweep.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 import structlog
@@ -21,7 +20,6 @@ if TYPE_CHECKING:
 
 log = structlog.get_logger("cco.outbox")
 
-CLAIM = timedelta(seconds=30)
 MAX_TRIES = 20
 
 
@@ -63,7 +61,7 @@ async def _claim(svc: Services, message: OutboxMessage) -> bool:
             col(OutboxMessage.delivered_at).is_(None),
             or_(col(OutboxMessage.claimed_until).is_(None), col(OutboxMessage.claimed_until) < now),
         )
-        .values(claimed_until=now + CLAIM, tries=col(OutboxMessage.tries) + 1)
+        .values(claimed_until=now + svc.outbox_claim, tries=col(OutboxMessage.tries) + 1)
     )
     async with svc.db.transaction() as s:
         result: Any = await s.exec(stmt)

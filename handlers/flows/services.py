@@ -56,3 +56,5 @@ class Services:
     messenger: Messenger
     company_id: int
     lease: timedelta = field(default=timedelta(seconds=45))
+    #: how long a replica holds an outbox message it is posting before another may retry it
+    outbox_claim: timedelta = field(default=timedelta(seconds=30))
