@@ -103,6 +103,8 @@ async def build_runtime(settings: Settings, mode: Literal["http", "socket"] = "h
         company_id=settings.procore_company_id,
         lease=timedelta(seconds=settings.attempt_lease_seconds),
         outbox_claim=timedelta(seconds=settings.outbox_claim_seconds),
+        request_ttl=timedelta(hours=settings.request_ttl_hours),
+        four_eyes=settings.four_eyes,
     )
     register(bolt, services, slack)
     return Runtime(settings, db, procore_http, erp_http, procore, erp, slack, bolt, services)

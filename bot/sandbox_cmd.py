@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import shutil
 import signal
 import sys
 import tempfile
@@ -43,9 +44,10 @@ def erp_facts(system: str) -> ErpFacts:
 class Sandbox:
     """The running stand-ins, the app on them, and the playground page."""
 
-    def __init__(self, stack: Stack, folder: Path) -> None:
+    def __init__(self, stack: Stack, folder: Path, *, owns_folder: bool = False) -> None:
         self.stack = stack
         self.folder = folder
+        self.owns_folder = owns_folder
         self.app_server: RunningServer | None = None
         self.playground: RunningServer | None = None
         self._switching = asyncio.Lock()
@@ -81,6 +83,8 @@ class Sandbox:
             if server is not None:
                 await server.stop()
         await self.stack.stop()
+        if self.owns_folder:
+            shutil.rmtree(self.folder, ignore_errors=True)
 
 
 def erp_names() -> dict[str, str]:
@@ -91,11 +95,17 @@ def erp_names() -> dict[str, str]:
     return names
 
 
-async def start_sandbox(port: int = 0, erp: str = "acumatica", folder: Path | None = None) -> Sandbox:
+async def start_sandbox(
+    port: int = 0, erp: str = "acumatica", folder: Path | None = None
+) -> Sandbox:
     """Start everything on 127.0.0.1; the playground on `port` (0: a free one)."""
     erp_facts(erp)
     stack = await start_stack(erp)
-    sandbox = Sandbox(stack, folder or Path(tempfile.mkdtemp(prefix="cco-bot-sandbox-")))
+    if folder is None:
+        temporary = Path(tempfile.mkdtemp(prefix="cco-bot-sandbox-"))
+        sandbox = Sandbox(stack, temporary, owns_folder=True)
+    else:
+        sandbox = Sandbox(stack, folder)
     try:
         await sandbox.start_app()
         app = make_playground(sandbox.target, sandbox.switch_erp, erp_names())

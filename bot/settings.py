@@ -67,6 +67,10 @@ class Settings(BaseSettings):
     attempt_lease_seconds: float = Field(default=45.0, gt=0)
     #: how often each replica recovers abandoned attempts and retries owed Slack replies
     sweep_interval_seconds: float = Field(default=10.0, gt=0)
+    #: pending unlink requests expire after this many hours
+    request_ttl_hours: float = Field(default=72.0, gt=0)
+    #: the four-eyes rule: a requester may not approve (or deny) their own request
+    four_eyes: bool = False
     #: how long a replica holds a Slack reply it is posting before another may retry it
     outbox_claim_seconds: float = Field(default=30.0, gt=0)
 

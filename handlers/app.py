@@ -20,6 +20,8 @@ from handlers.flows.linking import LinkRefused, channel_project, link_channel
 from handlers.flows.services import Services, new_reference
 from handlers.flows.status import status
 from handlers.flows.unlink import Busy, InvalidClick, UnlinkClick, unlink
+from handlers.home import register_home
+from handlers.request_handlers import register_requests
 from procore.errors import ProcoreError
 from storage import repos
 
@@ -30,6 +32,8 @@ Ack = Callable[..., Awaitable[None]]
 
 def register(app: AsyncApp, svc: Services, slack: AsyncWebClient) -> None:
     app.middleware(dedupe_middleware(svc.db))
+    register_requests(app, svc, slack)
+    register_home(app, svc, slack)
 
     @app.command("/cco")
     async def on_cco(ack: Ack, command: dict[str, Any], respond: AsyncRespond) -> None:

@@ -13,6 +13,7 @@ from erp.base import ErpInfo
 from handlers.blocks.card import CardView, RowState, card_message
 from handlers.blocks.kit import context
 from handlers.blocks.replies import outcome_message
+from handlers.blocks.requests import request_message
 from handlers.flows.outcomes import Outcome
 from handlers.flows.services import DirectoryUnavailable
 from storage import repos
@@ -119,6 +120,22 @@ class SlackMessenger:
             )
         view = card_view(card, self._erp)
         return card_message(view, {cco_id: row_state(a) for cco_id, a in latest.items()})
+
+    async def refresh_request(self, request_id: int) -> None:
+        async with self._db.session() as s:
+            request = await repos.get_request(s, request_id)
+        if request is None or request.message_ts is None:
+            return
+        try:
+            await self._client.chat_update(
+                channel=request.channel_id, ts=request.message_ts, **request_message(request)
+            )
+        except SlackApiError as exc:
+            log.warning(
+                "request.update_failed",
+                reference=request.reference,
+                error=exc.response.get("error"),
+            )
 
     async def refresh_card(self, channel_id: str, message_ts: str) -> None:
         async with self._db.session() as s:

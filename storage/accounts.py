@@ -277,13 +277,14 @@ async def new_link_state(s: AsyncSession, team_id: str, slack_user_id: str, ttl:
 
 
 async def consume_link_state(s: AsyncSession, state: str) -> LinkRequest | None:
-    """Whose link `state` was, deleting it; None if forged, already used or expired."""
-    row = (await s.exec(select(LinkState).where(LinkState.state_hash == _hash(state)))).first()
-    if row is None:
-        return None
-    taken: Any = await s.exec(
-        sa.delete(LinkState).where(col(LinkState.state_hash) == row.state_hash)
+    """Whose link `state` was, deleting it; None if forged, already used or expired.
+
+    One DELETE ... RETURNING: of two concurrent uses, only the one that deleted the row wins."""
+    taken = sa.delete(LinkState).where(col(LinkState.state_hash) == _hash(state))
+    returning = taken.returning(
+        col(LinkState.team_id), col(LinkState.slack_user_id), col(LinkState.expires_at)
     )
-    if not taken.rowcount or _aware(row.expires_at) <= utcnow():
+    row = (await s.exec(returning)).first()
+    if row is None or _aware(row.expires_at) <= utcnow():
         return None
     return LinkRequest(row.team_id, row.slack_user_id)

@@ -17,6 +17,7 @@ from sqlalchemy import (
     UniqueConstraint,
     text,
 )
+from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
 
@@ -24,8 +25,27 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+class UtcDateTime(TypeDecorator[datetime]):
+    """Timestamps stored in UTC and always read back timezone-aware (SQLite keeps no zone)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is not None and value.tzinfo is not None:
+            value = value.astimezone(UTC)
+            if dialect.name == "sqlite":
+                value = value.replace(tzinfo=None)
+        return value
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        return value
+
+
 def _ts(**kwargs: Any) -> Any:
-    return Field(sa_column=Column(DateTime(timezone=True), **kwargs))
+    return Field(sa_column=Column(UtcDateTime(), **kwargs))
 
 
 class ChannelLink(SQLModel, table=True):
@@ -100,6 +120,9 @@ class UnlinkAttempt(SQLModel, table=True):
     cco_id: int = Field(sa_column=Column(BigInteger, nullable=False))
     cco_number: str = Field(default="", max_length=64)
     slack_user_id: str = Field(max_length=32)
+    #: the request this attempt approves, if any
+    request_id: int | None = None
+    requested_by: str | None = Field(default=None, max_length=32)
     #: the click's response_url: where the reply goes when the bot cannot post in the channel
     response_url: str | None = None
     procore_user_id: int | None = Field(default=None, sa_column=Column(BigInteger))
@@ -170,3 +193,43 @@ class SeenDelivery(SQLModel, table=True):
 
     key: str = Field(primary_key=True, max_length=255)
     at: datetime = _ts(nullable=False, default=utcnow)
+
+
+class UnlinkRequest(SQLModel, table=True):
+    """Someone without the three permissions asks an approver to unlink a CCO."""
+
+    __tablename__ = "unlink_request"
+    __table_args__ = (
+        Index(
+            "uq_unlink_request_pending",
+            "company_id",
+            "cco_id",
+            unique=True,
+            sqlite_where=text("status = 'pending'"),
+            postgresql_where=text("status = 'pending'"),
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    reference: str = Field(max_length=16, unique=True)
+    team_id: str = Field(max_length=32)
+    channel_id: str = Field(max_length=32)
+    card_ts: str = Field(max_length=32)
+    #: the request message in the card's thread (its buttons go when the request closes)
+    message_ts: str | None = Field(default=None, max_length=32)
+    company_id: int = Field(sa_column=Column(BigInteger, nullable=False))
+    project_id: int = Field(sa_column=Column(BigInteger, nullable=False))
+    project_name: str = Field(default="", max_length=255)
+    cco_id: int = Field(sa_column=Column(BigInteger, nullable=False))
+    cco_number: str = Field(default="", max_length=64)
+    cco_title: str = Field(default="", max_length=255)
+    requester: str = Field(max_length=32)
+    reason: str = Field(default="", max_length=1000)
+    #: pending -> approved | denied | expired
+    status: str = Field(default="pending", max_length=16)
+    decided_by: str | None = Field(default=None, max_length=32)
+    decision_reason: str | None = Field(default=None, max_length=1000)
+    attempt_reference: str | None = Field(default=None, max_length=16)
+    created_at: datetime = _ts(nullable=False, default=utcnow)
+    expires_at: datetime = _ts(nullable=False, default=utcnow)
+    decided_at: datetime | None = _ts(nullable=True)

@@ -19,6 +19,7 @@ from storage.models import (
     OutboxMessage,
     SeenDelivery,
     UnlinkAttempt,
+    UnlinkRequest,
     UserLink,
     utcnow,
 )
@@ -235,6 +236,58 @@ async def project_audit(s: AsyncSession, company_id: int, project_id: int) -> Se
         select(AuditEvent)
         .where(AuditEvent.company_id == company_id, AuditEvent.project_id == project_id)
         .order_by(col(AuditEvent.id).asc())
+    )
+    return (await s.exec(query)).all()
+
+
+# -- requests ------------------------------------------------------------------------------
+
+
+async def get_request(s: AsyncSession, request_id: int) -> UnlinkRequest | None:
+    return await s.get(UnlinkRequest, request_id)
+
+
+async def pending_request(s: AsyncSession, company_id: int, cco_id: int) -> UnlinkRequest | None:
+    query = select(UnlinkRequest).where(
+        UnlinkRequest.company_id == company_id,
+        UnlinkRequest.cco_id == cco_id,
+        UnlinkRequest.status == "pending",
+    )
+    return (await s.exec(query)).first()
+
+
+async def decide_request(
+    s: AsyncSession,
+    request_id: int,
+    status: str,
+    decided_by: str | None,
+    reason: str | None,
+    attempt_reference: str | None = None,
+) -> bool:
+    """Close a pending request; False when it was closed already (first decision wins)."""
+    stmt = (
+        update(UnlinkRequest)
+        .where(col(UnlinkRequest.id) == request_id, col(UnlinkRequest.status) == "pending")
+        .values(
+            status=status,
+            decided_by=decided_by,
+            decision_reason=reason,
+            attempt_reference=attempt_reference,
+            decided_at=utcnow(),
+        )
+    )
+    result: Any = await s.exec(stmt)
+    return bool(result.rowcount)
+
+
+async def requests_where(
+    s: AsyncSession, *conditions: Any, limit: int = 20
+) -> Sequence[UnlinkRequest]:
+    query = (
+        select(UnlinkRequest)
+        .where(*conditions)
+        .order_by(col(UnlinkRequest.created_at).desc(), col(UnlinkRequest.id).desc())
+        .limit(limit)
     )
     return (await s.exec(query)).all()
 

@@ -21,6 +21,7 @@ from handlers.blocks.kit import (
     user,
     when,
 )
+from handlers.blocks.requests import request_button
 
 UNLINK_ACTION = "cco_unlink"
 #: the pager buttons share this prefix (action ids must differ within one actions block)
@@ -62,7 +63,7 @@ def card_message(view: CardView, states: dict[int, RowState]) -> dict[str, Any]:
     blocks: list[Block] = [header(f"ERP-synced CCOs — {view.project_name}"), _summary(view)]
     for row in view.rows:
         blocks.append(divider())
-        blocks.append(_row(row, view.erp, states.get(int(row["id"]), RowState("idle"))))
+        blocks.extend(_row(row, view.erp, states.get(int(row["id"]), RowState("idle"))))
     pager = _pager(view)
     if pager:
         blocks.append(pager)
@@ -85,11 +86,14 @@ def _summary(view: CardView) -> Block:
         parts.append(f"matching “{escape(view.query)}”")
     if view.pages > 1:
         parts.append(f"page {view.page} of {view.pages}")
-    parts.append("Unlink checks the ERP first and changes Procore only if the record is gone there")
+    parts.append(
+        "Unlink checks your Procore rights and the ERP first; without the rights, Request unlink "
+        "asks an approver"
+    )
     return context(" · ".join(parts))
 
 
-def _row(row: dict[str, Any], erp: ErpInfo, state: RowState) -> Block:
+def _row(row: dict[str, Any], erp: ErpInfo, state: RowState) -> list[Block]:
     title = f"*CCO #{escape(str(row['number']))} — {escape(str(row['title']))}*"
     commitment = " · ".join(
         escape(str(part)) for part in (row.get("commitment"), row.get("vendor")) if part
@@ -101,8 +105,11 @@ def _row(row: dict[str, Any], erp: ErpInfo, state: RowState) -> Block:
     status = _status_line(state, erp)
     if status:
         lines.append(status)
-    accessory = None if state.kind in ("unlinked", "checking") else _unlink_button(row, erp)
-    return section("\n".join(lines), block_id=f"cco:{row['id']}", accessory=accessory)
+    row_blocks = [section("\n".join(lines), block_id=f"cco:{row['id']}")]
+    if state.kind not in ("unlinked", "checking"):
+        buttons = (_unlink_button(row, erp), request_button(int(row["id"])))
+        row_blocks.append(actions(*buttons, block_id=f"act:{row['id']}"))
+    return row_blocks
 
 
 def _status_line(state: RowState, erp: ErpInfo) -> str | None:

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from handlers.blocks.kit import Block, colored, context, escape, section, user, when
+from handlers.blocks.kit import Block, actions, colored, context, escape, section, user, when
+from handlers.blocks.requests import request_button
 from handlers.flows.outcomes import (
     CcoGone,
     Failed,
@@ -35,20 +36,27 @@ def outcome_message(outcome: Outcome, attempt: UnlinkAttempt) -> dict[str, Any]:
     ref = f"ref `{attempt.reference}`"
     clicker = user(attempt.slack_user_id)
     if isinstance(outcome, Unlinked):
-        return _green(outcome, clicker, ref)
+        return _green(outcome, attempt, clicker, ref)
     if isinstance(outcome, NotSynced | NotApplicable):
         text = _neutral_text(outcome, attempt)
         return colored("warning", _plain(text), [section(text), context(f"{clicker} · {ref}")])
     text = _red_text(outcome, attempt)
     lines = [section(f"❌ {text}"), context(f"Clicked by {clicker} · {ref}")]
+    if isinstance(outcome, PermissionDenied) and attempt.request_id is None:
+        lines.append(actions(request_button(attempt.cco_id), block_id="ask"))
     return colored("danger", _plain(f"❌ {text}"), lines)
 
 
-def _green(outcome: Unlinked, clicker: str, ref: str) -> dict[str, Any]:
+def _green(outcome: Unlinked, attempt: UnlinkAttempt, clicker: str, ref: str) -> dict[str, Any]:
     cco, erp, record = outcome.cco, outcome.erp, outcome.record
+    asked = (
+        f" Requested by {user(attempt.requested_by)}, approved by {clicker}."
+        if attempt.requested_by
+        else ""
+    )
     text = (
         f"✅ Successfully unlinked {cco_label(cco.number, cco.title)} from {erp.name} — "
-        "it can now be edited or deleted in Procore."
+        f"it can now be edited or deleted in Procore.{asked}"
     )
     found = f"{erp.name} {erp.record_noun} {escape(record.reference)}: {record.state.value}"
     note = erp.note_for(record.state)
@@ -82,9 +90,16 @@ def _red_text(outcome: Outcome, attempt: UnlinkAttempt) -> str:
         )
     if isinstance(outcome, PermissionDenied):
         lines = "\n".join(f"• *{c.name}* — {escape(c.remedy or '')}" for c in outcome.missing)
+        if attempt.requested_by:
+            return (
+                f"You can't approve {user(attempt.requested_by)}'s request to unlink {cco}: "
+                f"Procore requires all three permissions of the approver. Missing:\n{lines}\n"
+                "The request stays open for another approver."
+            )
         return (
             f"You can't unlink {cco} yet: Procore requires Admin on Commitments, Standard or "
-            f"Admin on ERP Integrations, and Can Push to Accounting. Missing:\n{lines}"
+            f"Admin on ERP Integrations, and Can Push to Accounting. Missing:\n{lines}\n"
+            "Click *Request unlink* to ask an approver instead."
         )
     if isinstance(outcome, UnknownUser):
         return _unknown_user_text(outcome)

@@ -12,6 +12,7 @@ from sqlmodel import col, select
 from erp.base import ErpRecord, RecordState
 from handlers.flows.outbox import deliver_pending
 from handlers.flows.outcomes import CcoGone, Interrupted, Outcome, Unlinked
+from handlers.flows.requests import expire_due
 from handlers.flows.services import Services
 from handlers.flows.unlink import record_outcome
 from procore.errors import ProcoreError, ProcoreNotFound
@@ -75,5 +76,6 @@ async def sweep(svc: Services) -> None:
     """One pass of the background work every replica does: recover, then deliver what is owed."""
     await recover_abandoned(svc)
     await deliver_pending(svc)
+    await expire_due(svc)
     async with svc.db.transaction() as s:
         await repos.forget_seen_deliveries(s, SEEN_KEPT)

@@ -45,6 +45,10 @@ class Messenger(Protocol):
         """Re-render a card so its rows show the latest attempt states (best effort)."""
         ...
 
+    async def refresh_request(self, request_id: int) -> None:
+        """Re-render a request message (buttons go when it is closed) (best effort)."""
+        ...
+
 
 @dataclass
 class Services:
@@ -56,5 +60,8 @@ class Services:
     messenger: Messenger
     company_id: int
     lease: timedelta = field(default=timedelta(seconds=45))
+    #: pending requests expire after this long; the four-eyes rule bars self-approval
+    request_ttl: timedelta = field(default=timedelta(hours=72))
+    four_eyes: bool = False
     #: how long a replica holds an outbox message it is posting before another may retry it
     outbox_claim: timedelta = field(default=timedelta(seconds=30))

@@ -61,6 +61,9 @@ class UnlinkClick:
     slack_user_id: str
     cco_id: int
     response_url: str | None = None
+    #: set when the click approves someone's request
+    request_id: int | None = None
+    requested_by: str | None = None
 
 
 class InvalidClick(Exception):
@@ -82,7 +85,7 @@ class Finished:
 
 
 async def unlink(svc: Services, click: UnlinkClick) -> Busy | Finished:
-    card, row = await _card_row(svc, click)
+    card, row = await card_row(svc, click.team_id, click.channel_id, click.card_ts, click.cco_id)
     attempt = UnlinkAttempt(
         reference=new_reference(),
         team_id=click.team_id,
@@ -94,6 +97,8 @@ async def unlink(svc: Services, click: UnlinkClick) -> Busy | Finished:
         cco_number=str(row.get("number", "")),
         slack_user_id=click.slack_user_id,
         response_url=click.response_url,
+        request_id=click.request_id,
+        requested_by=click.requested_by,
     )
     repos.advance(attempt, "claimed", svc.lease)
     try:
@@ -122,12 +127,16 @@ class LeaseLost(Exception):
     """Another process finished this attempt (its lease ran out): write nothing, say nothing."""
 
 
-async def _card_row(svc: Services, click: UnlinkClick) -> tuple[Card, dict[str, object]]:
-    card = await _posted_card(svc, click.channel_id, click.card_ts)
-    if card is None or card.team_id != click.team_id or card.company_id != svc.company_id:
+async def card_row(
+    svc: Services, team_id: str, channel_id: str, card_ts: str, cco_id: int
+) -> tuple[Card, dict[str, object]]:
+    """The card a button sits on and the button's row: server-side state, so an edited button
+    value cannot reach a CCO the app did not list in this channel. Raises `InvalidClick`."""
+    card = await _posted_card(svc, channel_id, card_ts)
+    if card is None or card.team_id != team_id or card.company_id != svc.company_id:
         raise InvalidClick("this card is not one the app posted here")
     for row in card.rows:
-        if row.get("id") == click.cco_id:
+        if row.get("id") == cco_id:
             return card, row
     raise InvalidClick("this CCO is not on that card")
 
@@ -152,7 +161,7 @@ async def _decide_and_act(
     project_name = str(row.get("project_name") or card.project_id)
     contract_id = row.get("contract_id")
     who, what = await asyncio.gather(
-        _identify_and_authorize(svc, attempt, project_name),
+        _identify(svc, attempt, project_name),
         _load_and_check(svc, card.project_id, attempt.cco_id, contract_id),
         return_exceptions=True,
     )
@@ -170,10 +179,20 @@ async def _decide_and_act(
     return await _clear_link(svc, attempt, cco, record, lease)
 
 
-async def _identify_and_authorize(
+async def _identify(
     svc: Services, attempt: UnlinkAttempt, project_name: str
 ) -> PermissionSnapshot | Outcome:
-    email = await svc.directory.email_of(attempt.slack_user_id)
+    answer = await authorize_user(svc, attempt.slack_user_id, attempt.project_id, project_name)
+    if isinstance(answer, PermissionSnapshot):
+        attempt.procore_user_id = answer.user.id
+    return answer
+
+
+async def authorize_user(
+    svc: Services, slack_user_id: str, project_id: int, project_name: str
+) -> PermissionSnapshot | UnknownUser | PermissionDenied:
+    """Slack user -> Procore user -> the three permissions, read now (never cached)."""
+    email = await svc.directory.email_of(slack_user_id)
     if not email:
         return UnknownUser(None)
     user = await svc.procore.find_company_user(email)
@@ -181,8 +200,7 @@ async def _identify_and_authorize(
         return UnknownUser(email)
     if not user.is_active:
         return UnknownUser(email, inactive=True)
-    attempt.procore_user_id = user.id
-    snapshot = await svc.procore.read_permissions(user, attempt.project_id)
+    snapshot = await svc.procore.read_permissions(user, project_id)
     missing = tuple(c for c in evaluate(snapshot, svc.keys, project_name) if not c.ok)
     if missing:
         return PermissionDenied(user.name, project_name, missing)
@@ -300,6 +318,10 @@ async def record_outcome(svc: Services, attempt: UnlinkAttempt, outcome: Outcome
         if not await repos.finish_if_active(s, attempt):
             return False
         s.add(repos.audit_for(attempt, "finished", outcome.kind, detail))
+        if attempt.request_id is not None and isinstance(outcome, Unlinked):
+            await repos.decide_request(
+                s, attempt.request_id, "approved", attempt.slack_user_id, None, attempt.reference
+            )
         s.add(
             OutboxMessage(
                 reference=attempt.reference,
@@ -320,4 +342,6 @@ async def record_outcome(svc: Services, attempt: UnlinkAttempt, outcome: Outcome
     )
     await deliver_reference(svc, attempt.reference)
     await svc.messenger.refresh_card(attempt.channel_id, attempt.card_ts)
+    if attempt.request_id is not None:
+        await svc.messenger.refresh_request(attempt.request_id)
     return True

@@ -260,9 +260,7 @@ def render_message(message: ShownMessage, names: Names, replies: Sequence[str] =
         classes.append("reply")
     if message.ephemeral:
         classes.append("ephemeral")
-    note = (
-        '<div class="msg-ephemeral">👁 Only visible to you</div>' if message.ephemeral else ""
-    )
+    note = '<div class="msg-ephemeral">👁 Only visible to you</div>' if message.ephemeral else ""
     app = '<span class="msg-app">APP</span>' if message.is_app else ""
     edited = '<span class="msg-edited">(edited)</span>' if message.edited else ""
     meta = (
@@ -273,7 +271,7 @@ def render_message(message: ShownMessage, names: Names, replies: Sequence[str] =
     return (
         f'<div class="{" ".join(classes)}" id="msg-{esc(message.ts)}" '
         f'data-ts="{esc(message.ts)}" data-channel="{esc(message.channel)}"'
-        f'{_thread_attr(message)}>'
+        f"{_thread_attr(message)}>"
         f'{avatar(message)}<div class="msg-content">{note}{meta}'
         f'<div class="msg-body">{message_body(message, names)}</div>{thread}</div></div>'
     )
@@ -290,4 +288,4 @@ def thread_html(ts: str, replies: Sequence[str]) -> str:
 
 
 def _thread_attr(message: ShownMessage) -> str:
-    return f' data-thread-ts="{esc(message.thread_ts)}"' if message.is_reply else ""
+    return f' data-thread-ts="{esc(message.thread_ts)}"' if message.thread_ts else ""

@@ -155,7 +155,10 @@ class Playground:
             world.set_erp_state(int(data["project"]), str(data["number"]), str(data["state"]))
         elif name == "permission":
             world.set_permission(
-                str(data["person"]), int(data["project"]), str(data["permission"]), data["on"] is True
+                str(data["person"]),
+                int(data["project"]),
+                str(data["permission"]),
+                data["on"] is True,
             )
         elif name == "outage":
             world.set_outage(str(data["system"]), str(data["mode"]))

@@ -12,17 +12,19 @@ from __future__ import annotations
 import os
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from bot.sandbox_cmd import Sandbox, start_sandbox
+from handlers.blocks.card import UNLINK_ACTION
 from sandbox.playground.render import BAR_COLORS
 
 try:
-    from playwright.async_api import Page, async_playwright, expect
+    from playwright.async_api import Locator, Page, async_playwright, expect
+
+    HAVE_PLAYWRIGHT = True
 except ImportError:  # pragma: no cover - depends on the machine
-    async_playwright = None
+    HAVE_PLAYWRIGHT = False
 
 REPO = Path(__file__).resolve().parents[2]
 CHROMIUM = Path(os.environ.get("CCO_CHROMIUM", "/usr/bin/chromium"))
@@ -35,11 +37,12 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 WAIT_MS = 20_000
+TOWER_A = 101
 
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.skipif(
-        async_playwright is None,
+        not HAVE_PLAYWRIGHT,
         reason="the playwright package is not installed (pip install playwright)",
     ),
     pytest.mark.skipif(
@@ -59,12 +62,11 @@ async def sandbox(tmp_path: Path) -> AsyncIterator[Sandbox]:
 
 
 @pytest.fixture
-async def page(sandbox: Sandbox) -> AsyncIterator[Any]:
-    assert async_playwright is not None
+async def page(sandbox: Sandbox) -> AsyncIterator[Page]:
     async with async_playwright() as driver:
         browser = await driver.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         try:
-            opened = await browser.new_page(viewport={"width": 1440, "height": 900})
+            opened = await browser.new_page(viewport={"width": 1440, "height": 1080})
             errors: list[str] = []
             opened.on("pageerror", lambda error: errors.append(str(error)))
             await opened.goto(sandbox.url)
@@ -80,15 +82,17 @@ async def type_command(page: Page, text: str) -> None:
     await box.press("Enter")
 
 
-async def click_unlink(page: Page, number: str) -> None:
-    row = page.locator(f'.bk-section:has(.bk-text:has-text("CCO #{number} —"))')
-    await row.locator("button[data-action-id]").click()
+async def click_unlink(page: Page, sandbox: Sandbox, number: str) -> None:
+    package_id = sandbox.stack.index.packages[(TOWER_A, number)]
+    await page.locator(
+        f'button[data-action-id="{UNLINK_ACTION}"][data-value="{package_id}"]'
+    ).click()
     dialog = page.locator("dialog[open]")
     await expect(dialog).to_contain_text(f"Unlink CCO #{number}?")
     await dialog.locator("button[value=confirm]").click()
 
 
-def reply(page: Page, color: str, text: str) -> Any:
+def reply(page: Page, color: str, text: str) -> Locator:
     return page.locator(f'.thread .msg.reply .bk-attachment[data-color="{color}"]').filter(
         has_text=text
     )
@@ -99,7 +103,9 @@ async def screenshot(page: Page, name: str) -> None:
     if folder:
         target = Path(folder) if Path(folder).is_absolute() else REPO / folder
         target.mkdir(parents=True, exist_ok=True)
-        await page.wait_for_timeout(900)  # let the reply's highlight fade
+        await page.mouse.move(0, 0)
+        await expect(page.locator("#toast")).to_be_hidden(timeout=8000)
+        await page.wait_for_timeout(1700)  # let the new reply's highlight fade
         await page.screenshot(path=str(target / f"playground-{name}.png"))
 
 
@@ -114,11 +120,11 @@ async def test_link_unlink_green_then_revoke_and_red(page: Page, sandbox: Sandbo
         "ERP-synced CCOs — Tower A", timeout=WAIT_MS
     )
 
-    await click_unlink(page, "002")
+    await click_unlink(page, sandbox, "002")
     green = reply(page, BAR_COLORS["good"], "Successfully unlinked CCO #002")
     await expect(green).to_be_visible(timeout=WAIT_MS)
     world, index = sandbox.stack.procore.world, sandbox.stack.index
-    assert world.packages[index.packages[(101, "002")]].origin_id is None
+    assert world.packages[index.packages[(TOWER_A, "002")]].origin_id is None
     await screenshot(page, "green")
 
     ana = page.locator('[data-person="U0ANA"]')
@@ -128,9 +134,9 @@ async def test_link_unlink_green_then_revoke_and_red(page: Page, sandbox: Sandbo
     cco_003 = page.locator('#ccos [data-cco="003"] .forecast')
     await expect(cco_003).to_contain_text("missing Can Push to Accounting")
 
-    await click_unlink(page, "003")
+    await click_unlink(page, sandbox, "003")
     red = reply(page, BAR_COLORS["danger"], "You can't unlink CCO #003 yet")
     await expect(red).to_be_visible(timeout=WAIT_MS)
     await expect(red).to_contain_text("Can Push to Accounting")
-    assert world.packages[index.packages[(101, "003")]].origin_id is not None
+    assert world.packages[index.packages[(TOWER_A, "003")]].origin_id is not None
     await screenshot(page, "red")

@@ -104,9 +104,7 @@ class Rig:
         current = self.stack.slack.message(card.channel, card.ts)
         assert current is not None
         package_id = self.stack.index.packages[(TOWER_A, number)]
-        return any(
-            b.get("block_id") == f"cco:{package_id}" and "accessory" in b for b in current.blocks
-        )
+        return any(b.get("block_id") == f"act:{package_id}" for b in current.blocks)
 
     @staticmethod
     async def until(check: Callable[[], bool], limit: float = 10.0) -> None:

@@ -110,8 +110,8 @@ async def test_tampered_button_value_acts_on_nothing(rig: Rig) -> None:
     # Edit the stored card the way a tampering client would: point a button at another package.
     other = rig.stack.index.packages[(202, "001")]
     for block in card.blocks:
-        if block.get("accessory"):
-            block["accessory"]["value"] = str(other)
+        if block.get("type") == "actions" and str(block.get("block_id")).startswith("act:"):
+            block["elements"][0]["value"] = str(other)
             break
     await rig.sender.click("U0ANA", card.channel, card.ts, "cco_unlink", str(other))
     await rig.until(

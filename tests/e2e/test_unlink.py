@@ -23,7 +23,7 @@ async def test_card_lists_synced_ccos_and_hides_unsynced(rig: Rig) -> None:
     assert "Acme Drywall" in shown and "SC-001 Drywall &amp; framing" in shown  # mrkdwn-escaped
     assert "$12,500.00" in shown and "-$1,500.00" in shown
     assert "5 synced with *Acumatica*" in shown
-    button = card.blocks[3]["accessory"]
+    button = card.blocks[4]["elements"][0]
     assert button["style"] == "danger"
     assert button["confirm"]["confirm"]["text"] == "Unlink"
 

@@ -95,8 +95,6 @@ function labelThread(thread) {
   thread.classList.toggle("empty", count === 0);
 }
 
-function nearBottom(list) { return list.scrollHeight - list.scrollTop - list.clientHeight < 120; }
-
 function upsert(change, list) {
   const old = document.getElementById(`msg-${change.ts}`);
   if (change.deleted) { if (old) old.remove(); return null; }
@@ -151,15 +149,16 @@ async function poll(generation) {
     if (generation !== state.generation) return;
     state.seq = data.seq;
     const list = $("messages");
-    const stick = nearBottom(list);
-    let last = null;
-    for (const change of data.changes) last = upsert(change, list) || last;
-    for (const id of data.elsewhere) document.querySelector(`[data-channel-id="${id}"]`)?.classList.add("unread");
-    if (last) {
-      if (stick && !last.classList.contains("reply")) list.scrollTop = list.scrollHeight;
-      else last.scrollIntoView({ block: "nearest", behavior: "smooth" });
-      if (last.classList.contains("reply")) last.classList.add("flash");
+    let newMessage = null;
+    let newReply = null;
+    for (const change of data.changes) {
+      const el = upsert(change, list);
+      if (!el || change.kind === "message_updated") continue;
+      if (el.classList.contains("reply")) newReply = el; else newMessage = el;
     }
+    for (const id of data.elsewhere) document.querySelector(`[data-channel-id="${id}"]`)?.classList.add("unread");
+    if (newMessage) list.scrollTop = list.scrollHeight;
+    if (newReply) { newReply.scrollIntoView({ block: "end" }); newReply.classList.add("flash"); }
     if (data.changes.length) schedulePanel();
   }
 }

@@ -1,0 +1,63 @@
+"""What a person's App Home shows: their own requests; for approvers, the requests they can act
+on and the recent unlinks in those projects. Approval rights are read now, per project."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlmodel import col
+
+from handlers.flows.services import Services
+from handlers.flows.unlink import authorize_user
+from procore.models import PermissionSnapshot
+from storage import repos
+from storage.models import UnlinkAttempt, UnlinkRequest, utcnow
+
+#: projects with pending requests checked for approval rights on one Home open
+MAX_PROJECTS = 5
+
+
+@dataclass
+class HomeData:
+    own_requests: list[UnlinkRequest] = field(default_factory=list)
+    approvable: list[UnlinkRequest] = field(default_factory=list)
+    recent_unlinks: list[UnlinkAttempt] = field(default_factory=list)
+    approver_projects: list[str] = field(default_factory=list)
+
+
+async def home_for(svc: Services, team_id: str, user_id: str) -> HomeData:
+    data = HomeData()
+    async with svc.db.session() as s:
+        data.own_requests = list(
+            await repos.requests_where(
+                s,
+                col(UnlinkRequest.team_id) == team_id,
+                col(UnlinkRequest.requester) == user_id,
+                limit=10,
+            )
+        )
+        pending = await repos.requests_where(
+            s,
+            col(UnlinkRequest.team_id) == team_id,
+            col(UnlinkRequest.company_id) == svc.company_id,
+            col(UnlinkRequest.status) == "pending",
+            col(UnlinkRequest.expires_at) > utcnow(),
+            limit=50,
+        )
+    projects: dict[int, str] = {}
+    for request in pending:
+        projects.setdefault(request.project_id, request.project_name)
+    for project_id, name in list(projects.items())[:MAX_PROJECTS]:
+        rights = await authorize_user(svc, user_id, project_id, name)
+        if not isinstance(rights, PermissionSnapshot):
+            continue
+        data.approver_projects.append(name)
+        data.approvable.extend(
+            r
+            for r in pending
+            if r.project_id == project_id and not (svc.four_eyes and r.requester == user_id)
+        )
+        async with svc.db.session() as s:
+            attempts = await repos.project_attempts(s, svc.company_id, project_id, 50)
+        data.recent_unlinks.extend([a for a in attempts if a.state == "unlinked"][:5])
+    return data

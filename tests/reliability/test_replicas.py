@@ -1,0 +1,86 @@
+"""Two real `cco-bot serve` processes on one PostgreSQL: 50 concurrent clicks on one CCO, split
+across both, make exactly one Procore write and exactly one final thread reply."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import httpx
+import pytest
+
+from handlers.blocks.card import UNLINK_ACTION
+from sandbox import demo
+from sandbox.stack import Stack
+from storage import repos
+from storage.db import Database
+from storage.models import OutboxMessage
+from tests.e2e.rig import SYNC_WRITE, TOWER_A, TOWER_CHANNEL, attachment_color, text_of
+from tests.reliability.processes import (
+    link_and_post_card,
+    replica_env,
+    settled,
+    start_replica,
+    until,
+)
+
+pytestmark = pytest.mark.postgres
+
+CLICKS = 50
+
+
+async def test_fifty_clicks_across_two_replicas_write_once_and_reply_once(
+    postgres: tuple[str, Database], stack: Stack, http: httpx.AsyncClient, tmp_path: Path
+) -> None:
+    url, db = postgres
+    env = replica_env(stack, url)
+    first, second = await asyncio.gather(
+        start_replica("replica-1", env, tmp_path, http),
+        start_replica("replica-2", env, tmp_path, http),
+    )
+    try:
+        senders = [first.sender(stack, http), second.sender(stack, http)]
+        card = await link_and_post_card(stack, senders[0], TOWER_CHANNEL, TOWER_A)
+        package_id = stack.index.packages[(TOWER_A, "002")]  # reversed in Acumatica: may unlink
+
+        clicks = [
+            senders[i % 2].click("U0ANA", card.channel, card.ts, UNLINK_ACTION, str(package_id))
+            for i in range(CLICKS)
+        ]
+        deliveries = await asyncio.gather(*clicks)
+        assert [d.status for d in deliveries] == [200] * CLICKS, {d.body for d in deliveries}
+
+        slack = stack.slack
+        await until(lambda: len(slack.thread_replies(card.channel, card.ts)) >= 1)
+        await settled(db)
+        # Give both replicas several sweeps to post anything still owed (there must be nothing).
+        await asyncio.sleep(2.0)
+
+        writes = stack.procore.recorder.count("PATCH", SYNC_WRITE)
+        applied = [u for u in stack.procore.world.sync_updates if u.item_id == package_id]
+        replies = slack.thread_replies(card.channel, card.ts)
+        busy = [
+            m for m in slack.ephemerals_for("U0ANA", card.channel) if "in progress" in text_of(m)
+        ]
+        async with db.session() as s:
+            attempts = await repos.project_attempts(s, demo.COMPANY_ID, TOWER_A)
+            outbox = await repos.count_rows(s, OutboxMessage)
+        served = [r.log_text().count("unlink.claimed") for r in (first, second)]
+        print(
+            f"\nreplicas: {CLICKS} clicks over 2 processes (split {CLICKS // 2}/{CLICKS // 2}) -> "
+            f"{writes} Procore write(s) received, {len(applied)} applied, "
+            f"{len(replies)} thread reply(ies), {len(busy)} 'already in progress' answers, "
+            f"{len(attempts)} attempt(s) (claimed per replica: {served}), {outbox} outbox row(s)"
+        )
+        assert writes == 1
+        assert len(applied) == 1 and applied[0].origin_id is None
+        assert stack.procore.world.packages[package_id].origin_id is None
+        assert len(replies) == 1
+        assert attachment_color(replies[0]) == "good"
+        assert "Successfully unlinked CCO #002" in text_of(replies[0])
+        assert len(attempts) == 1 and attempts[0].state == "unlinked"
+        assert outbox == 1
+        # Every other click was told, and none of them became a thread reply.
+        assert len(busy) >= 1
+    finally:
+        await asyncio.gather(first.stop(), second.stop())
