@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Literal
@@ -45,6 +47,12 @@ class Runtime:
         await self.erp_http.aclose()
         await self.procore_http.aclose()
         await self.db.dispose()
+
+
+def link_key(settings: Settings) -> bytes:
+    """A key for signed download links, derived from the signing secret (never the secret)."""
+    secret = (settings.slack_signing_secret or settings.slack_app_token or "").encode()
+    return hmac.new(secret, b"cco-bot download links", hashlib.sha256).digest()
 
 
 def slack_client(settings: Settings) -> AsyncWebClient:
@@ -105,6 +113,8 @@ async def build_runtime(settings: Settings, mode: Literal["http", "socket"] = "h
         outbox_claim=timedelta(seconds=settings.outbox_claim_seconds),
         request_ttl=timedelta(hours=settings.request_ttl_hours),
         four_eyes=settings.four_eyes,
+        public_url=settings.public_url,
+        link_key=link_key(settings),
     )
     register(bolt, services, slack)
     return Runtime(settings, db, procore_http, erp_http, procore, erp, slack, bolt, services)

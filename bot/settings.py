@@ -57,6 +57,8 @@ class Settings(BaseSettings):
     erp_api_version: str = "v44.0"
     erp_timeout: float = Field(default=10.0, gt=0)
 
+    #: the app's public base URL (for signed audit CSV links); unset: no download links
+    public_url: str | None = None
     database_url: str = "sqlite+aiosqlite:///./cco-bot.db"
     host: str = "0.0.0.0"
     port: int = Field(default=3000, ge=0, le=65535)
@@ -86,7 +88,7 @@ class Settings(BaseSettings):
             raise ValueError("must be an http(s) URL ending in /api/")
         return value if value.endswith("/") else value + "/"
 
-    @field_validator("procore_api_url", "procore_login_url", "erp_base_url")
+    @field_validator("procore_api_url", "procore_login_url", "erp_base_url", "public_url")
     @classmethod
     def _base_url(cls, value: str | None) -> str | None:
         if value is None:

@@ -11,6 +11,7 @@ from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 
 from bot.runtime import Runtime
+from handlers.flows.history import audit_csv, csv_link_valid
 from handlers.flows.recovery import sweep
 from storage.db import ping
 
@@ -32,6 +33,26 @@ async def slack_events(request: web.Request) -> web.StreamResponse:
     return await to_aiohttp_response(bolt_response)
 
 
+async def audit_csv_download(request: web.Request) -> web.Response:
+    """The project's full audit as CSV, for a signed link handed to an approver."""
+    runtime = request.app[RUNTIME]
+    svc = runtime.services
+    try:
+        project_id = int(request.match_info["project_id"])
+        expires = int(request.query.get("expires", "0"))
+    except ValueError:
+        return web.Response(status=400, text="malformed link")
+    signature = request.query.get("signature", "")
+    if not csv_link_valid(svc.link_key, svc.company_id, project_id, expires, signature):
+        return web.Response(status=403, text="this download link is invalid or has expired")
+    body = await audit_csv(svc, project_id)
+    return web.Response(
+        text=body,
+        content_type="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="cco-audit-{project_id}.csv"'},
+    )
+
+
 async def healthz(request: web.Request) -> web.Response:
     runtime = request.app[RUNTIME]
     if await ping(runtime.db.engine):
@@ -44,6 +65,7 @@ def make_web_app(runtime: Runtime) -> web.Application:
     app[RUNTIME] = runtime
     app.router.add_post("/slack/events", slack_events)
     app.router.add_get("/healthz", healthz)
+    app.router.add_get("/audit/{project_id}.csv", audit_csv_download)
 
     app.cleanup_ctx.append(_sweeping)
 

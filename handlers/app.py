@@ -16,6 +16,7 @@ from handlers.blocks import answers
 from handlers.blocks.card import PAGE_ACTION, UNLINK_ACTION
 from handlers.cards import CardFlowError, post_card, turn_page
 from handlers.dedupe import dedupe_middleware
+from handlers.flows.history import OneAttempt, history
 from handlers.flows.linking import LinkRefused, channel_project, link_channel
 from handlers.flows.services import Services, new_reference
 from handlers.flows.status import status
@@ -23,11 +24,13 @@ from handlers.flows.unlink import Busy, InvalidClick, UnlinkClick, unlink
 from handlers.home import register_home
 from handlers.request_handlers import register_requests
 from procore.errors import ProcoreError
-from storage import repos
 
 log = structlog.get_logger("cco.handlers")
 
 Ack = Callable[..., Awaitable[None]]
+
+#: the one slash command (manifest.yml declares the same; a test holds them together)
+SLASH_COMMAND = "/cco"
 
 
 def register(app: AsyncApp, svc: Services, slack: AsyncWebClient) -> None:
@@ -35,7 +38,7 @@ def register(app: AsyncApp, svc: Services, slack: AsyncWebClient) -> None:
     register_requests(app, svc, slack)
     register_home(app, svc, slack)
 
-    @app.command("/cco")
+    @app.command(SLASH_COMMAND)
     async def on_cco(ack: Ack, command: dict[str, Any], respond: AsyncRespond) -> None:
         parsed = commands.parse(str(command.get("text") or ""))
         if isinstance(parsed, commands.Help):
@@ -51,6 +54,10 @@ def register(app: AsyncApp, svc: Services, slack: AsyncWebClient) -> None:
     async def on_unlink(ack: Ack, body: dict[str, Any], respond: AsyncRespond) -> None:
         await ack()
         await _guarded(respond, _click_unlink(svc, slack, body, respond))
+
+    @app.action("cco_audit_csv")
+    async def on_csv_link(ack: Ack) -> None:
+        await ack()  # a link button: Slack opens the URL; nothing to do
 
     @app.action(re.compile(f"^{PAGE_ACTION}"))
     async def on_page(ack: Ack, body: dict[str, Any], respond: AsyncRespond) -> None:
@@ -112,11 +119,13 @@ async def _run_command(
     if isinstance(parsed, commands.Unlink):
         await _list(svc, slack, link, parsed.query, user_id, respond)
     elif isinstance(parsed, commands.History):
-        async with svc.db.session() as s:
-            attempts = await repos.project_attempts(s, link.company_id, link.project_id, 200)
-        if parsed.cco_number:
-            attempts = [a for a in attempts if a.cco_number.lstrip("#") == parsed.cco_number]
-        message = answers.history_message(link.project_name, attempts[:15])
+        found = await history(svc, link, user_id, parsed.cco_number)
+        if found is None:
+            message = answers.notice(f"No attempt `{parsed.cco_number}` in {link.project_name}.")
+        elif isinstance(found, OneAttempt):
+            message = answers.attempt_message(found)
+        else:
+            message = answers.history_message(link.project_name, found)
         await respond(**message, response_type="ephemeral")
 
 

@@ -111,7 +111,8 @@ async def active_attempt(s: AsyncSession, company_id: int, cco_id: int) -> Unlin
 
 
 async def get_attempt(s: AsyncSession, reference: str) -> UnlinkAttempt | None:
-    return (await s.exec(select(UnlinkAttempt).where(UnlinkAttempt.reference == reference))).first()
+    query = select(UnlinkAttempt).where(UnlinkAttempt.reference == reference)
+    return (await s.exec(query)).first()
 
 
 async def latest_attempts(

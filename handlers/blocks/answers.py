@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
-from handlers.blocks.kit import context, escape, section, user, when
+from handlers.blocks.kit import Block, actions, button, context, escape, section, user, when
 from handlers.commands import USAGE
+from handlers.flows.history import History, OneAttempt
 from handlers.flows.linking import Linked
 from handlers.flows.status import StatusReport
-from storage.models import UnlinkAttempt
 
 
 def help_message() -> dict[str, Any]:
@@ -82,14 +81,34 @@ def status_message(report: StatusReport) -> dict[str, Any]:
     return {"text": verdict, "blocks": blocks}
 
 
-def history_message(project_name: str, attempts: Sequence[UnlinkAttempt]) -> dict[str, Any]:
-    if not attempts:
-        return notice(f"No unlink attempts yet in *{escape(project_name)}*.")
+def history_message(project_name: str, found: History) -> dict[str, Any]:
     lines = [f"*Latest unlink attempts — {escape(project_name)}*"]
-    for a in attempts:
+    for a in found.attempts:
         outcome = (a.outcome or "in progress").replace("_", " ")
         lines.append(
             f"• CCO #{escape(a.cco_number)} · {user(a.slack_user_id)} · {when(a.created_at)} · "
             f"{outcome} · `{a.reference}`"
         )
-    return {"text": f"Unlink history for {project_name}", "blocks": [section("\n".join(lines))]}
+    if not found.attempts:
+        lines.append("No unlink attempts yet.")
+    blocks: list[Block] = [section("\n".join(lines))]
+    if found.csv_url:
+        blocks.append(
+            actions(
+                button("Download the full audit (CSV)", "cco_audit_csv", "csv", url=found.csv_url)
+            )
+        )
+        blocks.append(context("The link works for 15 minutes. Only approvers get it."))
+    return {"text": f"Unlink history for {project_name}", "blocks": blocks}
+
+
+def attempt_message(found: OneAttempt) -> dict[str, Any]:
+    a = found.attempt
+    lines = [
+        f"*`{a.reference}`* — CCO #{escape(a.cco_number)} · clicked by {user(a.slack_user_id)} "
+        f"{when(a.created_at)} · *{(a.outcome or 'in progress').replace('_', ' ')}*"
+    ]
+    for e in found.events:
+        detail = ", ".join(f"{k}: {v}" for k, v in sorted(e.detail.items()) if v not in (None, ""))
+        lines.append(f"• {when(e.at)} {e.event}{' — ' + escape(detail) if detail else ''}")
+    return {"text": f"Unlink attempt {a.reference}", "blocks": [section("\n".join(lines))]}

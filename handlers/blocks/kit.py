@@ -60,6 +60,7 @@ def button(
     *,
     style: str | None = None,
     confirm: Block | None = None,
+    url: str | None = None,
 ) -> Block:
     element: Block = {
         "type": "button",
@@ -67,6 +68,8 @@ def button(
         "action_id": action_id,
         "value": clip(value, 2000),
     }
+    if url:
+        element["url"] = url
     if style:
         element["style"] = style
     if confirm:

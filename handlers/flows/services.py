@@ -63,5 +63,9 @@ class Services:
     #: pending requests expire after this long; the four-eyes rule bars self-approval
     request_ttl: timedelta = field(default=timedelta(hours=72))
     four_eyes: bool = False
+    #: where Slack users reach this app (for download links); None disables them
+    public_url: str | None = None
+    #: the key that signs download links (derived from the Slack signing secret)
+    link_key: bytes = b""
     #: how long a replica holds an outbox message it is posting before another may retry it
     outbox_claim: timedelta = field(default=timedelta(seconds=30))

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from sandbox.playground.modal import render_modal
 from sandbox.playground.render import ShownMessage, render_message
 from sandbox.slack_feed import FeedEvent
 from sandbox.slack_workspace import SlackMessage, SlackWorkspace
 
 SLACKBOT = "USLACKBOT"
+VIEW_EVENTS = ("view_opened", "view_pushed", "view_updated", "view_closed")
 
 
 def names_of(workspace: SlackWorkspace) -> dict[str, str]:
@@ -101,3 +103,16 @@ def _find(workspace: SlackWorkspace, channel_id: str, ts: str) -> SlackMessage |
         if message.channel == channel_id and message.ts == ts:
             return message
     return None
+
+
+def open_modal(workspace: SlackWorkspace, viewer: str) -> dict[str, Any] | None:
+    """The viewer's topmost open modal, rendered, or None."""
+    stack = workspace.views.modal_stack(viewer)
+    if not stack:
+        return None
+    view = workspace.views.view_json(stack[-1])
+    return {"view_id": view["id"], "html": render_modal(view, names_of(workspace))}
+
+
+def modal_changed(events: list[FeedEvent], viewer: str) -> bool:
+    return any(e.kind in VIEW_EVENTS and e.data.get("user_id") == viewer for e in events)

@@ -2,7 +2,7 @@
 
 Handled: *bold*, _italic_, ~strike~, `code`, ```pre```, links `<url|text>`, mentions `<@U..>`,
 channels `<#C..|name>`, `<!here>`, date tokens `<!date^epoch^{format}|fallback>`, the entities
-`&amp; &lt; &gt;`, newlines, `• ` bullet lines and the :emoji: shortcodes listed in `EMOJI`.
+`&amp; &lt; &gt;`, newlines, `• ` bullet lines, `>` quote lines and the :emoji: shortcodes listed in `EMOJI`.
 """
 
 from __future__ import annotations
@@ -44,6 +44,7 @@ _STYLES = (
 _HOLE = re.compile(r"\x00(\d+)\x00")
 _SAFE_SCHEMES = ("http://", "https://", "mailto:")
 _BULLET = "• "
+_QUOTE = (">", "&gt;")
 
 
 def esc(text: str) -> str:
@@ -74,34 +75,34 @@ def mrkdwn(text: str, names: Names) -> str:
 
 
 def _lines(text: str, names: Names) -> str:
-    """Lines joined by <br>; consecutive `• ` lines become one list."""
+    """Lines joined by <br>; consecutive `• ` lines become a list, `>` lines a quote."""
     if not text:
         return ""
-    out: list[str] = []
-    bullets: list[str] = []
-    plain: list[str] = []
-
-    def flush_bullets() -> None:
-        if bullets:
-            items = "".join(f"<li>{item}</li>" for item in bullets)
-            out.append(f'<ul class="mk-list">{items}</ul>')
-            bullets.clear()
-
-    def flush_plain() -> None:
-        if plain:
-            out.append("<br>".join(plain))
-            plain.clear()
-
+    groups: list[tuple[str, list[str]]] = []
     for line in text.split("\n"):
-        if line.startswith(_BULLET):
-            flush_plain()
-            bullets.append(inline(line[len(_BULLET) :], names))
+        kind, shown = _line(line, names)
+        if groups and groups[-1][0] == kind:
+            groups[-1][1].append(shown)
         else:
-            flush_bullets()
-            plain.append(_indent(line, names))
-    flush_bullets()
-    flush_plain()
-    return "".join(out)
+            groups.append((kind, [shown]))
+    return "".join(_group(kind, lines) for kind, lines in groups)
+
+
+def _line(line: str, names: Names) -> tuple[str, str]:
+    if line.startswith(_BULLET):
+        return "bullet", inline(line[len(_BULLET) :], names)
+    for mark in _QUOTE:
+        if line.startswith(mark):
+            return "quote", _indent(line[len(mark) :].removeprefix(" "), names)
+    return "plain", _indent(line, names)
+
+
+def _group(kind: str, lines: list[str]) -> str:
+    if kind == "bullet":
+        return '<ul class="mk-list">' + "".join(f"<li>{item}</li>" for item in lines) + "</ul>"
+    if kind == "quote":
+        return f'<blockquote class="mk-quote">{"<br>".join(lines)}</blockquote>'
+    return "<br>".join(lines)
 
 
 def _indent(line: str, names: Names) -> str:

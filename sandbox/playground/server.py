@@ -6,6 +6,8 @@ GET  /api/messages           ?channel=&user=  the channel as that user sees it, 
 GET  /api/events             ?channel=&user=&after=  long-poll: changed messages, rendered
 POST /api/command            {"user", "channel", "text"}  `/cco …` as a signed slash command
 POST /api/click              {"user", "channel", "ts", "action_id", "value", "block_id"}
+POST /api/view/submit        {"user", "view_id", "values": {block_id: {action_id: value}}}
+POST /api/view/close         {"user", "view_id"}
 GET  /api/world              ?channel=&user=  the side panel, with what the next click will do
 POST /api/world/erp-state    {"project", "number", "state"}
 POST /api/world/permission   {"person", "project", "permission", "on"}
@@ -82,7 +84,13 @@ class Playground:
         channel, user = _viewer(request)
         ws = self.current().stack.slack
         seq = ws.feed.last_seq
-        return web.json_response({"seq": seq, "messages": feed.channel_view(ws, channel, user)})
+        return web.json_response(
+            {
+                "seq": seq,
+                "messages": feed.channel_view(ws, channel, user),
+                "modal": feed.open_modal(ws, user),
+            }
+        )
 
     async def events(self, request: web.Request) -> web.Response:
         channel, user = _viewer(request)
@@ -93,7 +101,13 @@ class Playground:
             raise web.HTTPBadRequest(text="after must be a number") from None
         events = await ws.feed.wait(after, within=POLL_SECONDS)
         changes, elsewhere = feed.changes(ws, events, channel, user)
-        body = {"seq": ws.feed.last_seq, "changes": changes, "elsewhere": sorted(elsewhere)}
+        body: dict[str, Any] = {
+            "seq": ws.feed.last_seq,
+            "changes": changes,
+            "elsewhere": sorted(elsewhere),
+        }
+        if feed.modal_changed(events, user):
+            body["modal"] = feed.open_modal(ws, user)
         return web.json_response(body)
 
     # -- what the visitor does -----------------------------------------------------------------
@@ -130,6 +144,32 @@ class Playground:
         except (KeyError, AssertionError) as exc:
             return web.json_response({"ok": False, "error": str(exc)}, status=409)
         return web.json_response({"ok": delivery.status == 200, "status": delivery.status})
+
+    async def submit_view(self, request: web.Request) -> web.Response:
+        data = await _json(request)
+        values = data.get("values") or {}
+        try:
+            delivery = await self.sender().submit_view(
+                str(data["user"]), str(data["view_id"]), dict(values)
+            )
+        except (KeyError, AssertionError) as exc:
+            return web.json_response({"ok": False, "error": str(exc)}, status=409)
+        answer = delivery.json if isinstance(delivery.json, dict) else {}
+        errors = answer.get("errors") if answer.get("response_action") == "errors" else None
+        return web.json_response(
+            {"ok": delivery.status == 200, "status": delivery.status, "errors": errors}
+        )
+
+    async def close_view(self, request: web.Request) -> web.Response:
+        """The visitor cancels a modal: Slack closes it (the app is told only when it asked
+        with notify_on_close, which the app does not use)."""
+        data = await _json(request)
+        ws = self.current().stack.slack
+        view = ws.views.get(str(data.get("view_id")))
+        if view is None or view.user_id != data.get("user"):
+            raise web.HTTPNotFound(text="no such open view")
+        ws.views.close(view)
+        return web.json_response({"ok": True})
 
     # -- the side panel ------------------------------------------------------------------------
 
@@ -214,6 +254,8 @@ def make_playground(
     app.router.add_get("/api/events", playground.events)
     app.router.add_post("/api/command", playground.command)
     app.router.add_post("/api/click", playground.click)
+    app.router.add_post("/api/view/submit", playground.submit_view)
+    app.router.add_post("/api/view/close", playground.close_view)
     app.router.add_get("/api/world", playground.world_panel)
     app.router.add_post("/api/world/{change}", playground.change)
     return app

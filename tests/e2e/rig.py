@@ -4,6 +4,7 @@ the sender of signed requests. Tests assert on what the stand-ins received and s
 from __future__ import annotations
 
 import asyncio
+import socket
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -134,6 +135,12 @@ class Rig:
         await asyncio.sleep(0.1)
 
 
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
 def _is_card(message: SlackMessage) -> bool:
     return any(str(b.get("block_id", "")).startswith("cco:") for b in message.blocks)
 
@@ -167,8 +174,10 @@ async def start_rig(db_kind: str, tmp_path: Path, erp: str = "acumatica", **over
     stack = await start_stack(erp)
     url = database_url(db_kind, tmp_path)
     await (await fresh_database(url)).dispose()
+    port = free_port()
+    overrides.setdefault("public_url", f"http://127.0.0.1:{port}")
     runtime = await build_runtime(settings_for(stack, url, **overrides))
-    server = await serve(make_web_app(runtime))
+    server = await serve(make_web_app(runtime), port=port)
     http = httpx.AsyncClient(timeout=30)
     sender = SlackSender(stack.slack, f"{server.url}/slack/events", http)
     return Rig(stack, runtime, server, http, sender)

@@ -24,7 +24,10 @@ from tests.e2e.rig import TOWER_A, Rig, attachment_color, start_rig, stop_rig, t
 async def strict_rig(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Rig]:
     """Four-eyes rule on; requests expire after about a second; a fast sweep."""
     started = await start_rig(
-        request.param, tmp_path, four_eyes=True, request_ttl_hours=1.5 / 3600,
+        request.param,
+        tmp_path,
+        four_eyes=True,
+        request_ttl_hours=1.5 / 3600,
         sweep_interval_seconds=0.3,
     )
     try:
@@ -40,9 +43,7 @@ async def ask(rig: Rig, card: SlackMessage, number: str, user: str, reason: str)
     await rig.sender.click(user, card.channel, card.ts, REQUEST_ACTION, str(package))
     await rig.until(lambda: bool(rig.stack.slack.views.modal_stack(user)))
     modal = rig.stack.slack.views.modal_stack(user)[-1]
-    delivery = await rig.sender.submit_view(
-        user, modal.id, {REASON_BLOCK: {REASON_INPUT: reason}}
-    )
+    delivery = await rig.sender.submit_view(user, modal.id, {REASON_BLOCK: {REASON_INPUT: reason}})
     assert delivery.status == 200
     await rig.until(lambda: len(rig.replies(card)) > before)
     return rig.replies(card)[-1]

@@ -129,6 +129,7 @@ async function loadChannel() {
   }
   list.scrollTop = list.scrollHeight;
   state.seq = data.seq;
+  showModal(data.modal);
   poll(generation);
 }
 
@@ -159,6 +160,7 @@ async function poll(generation) {
     for (const id of data.elsewhere) document.querySelector(`[data-channel-id="${id}"]`)?.classList.add("unread");
     if (newMessage) list.scrollTop = list.scrollHeight;
     if (newReply) { newReply.scrollIntoView({ block: "end" }); newReply.classList.add("flash"); }
+    if ("modal" in data) showModal(data.modal);
     if (data.changes.length) schedulePanel();
   }
 }
@@ -185,6 +187,50 @@ function onMessageClick(event) {
   dialog.returnValue = "";
   dialog.addEventListener("close", () => { if (dialog.returnValue === "confirm") sendClick(button); }, { once: true });
   dialog.showModal();
+}
+
+// -- modals (views.open / push / update) ---------------------------------------------------------
+
+function showModal(modal) {
+  const current = document.querySelector("dialog.bk-modal");
+  if (current && modal && current.dataset.viewId === modal.view_id && current.dataset.html === modal.html) return;
+  if (current) { current.dataset.replaced = "1"; current.close(); current.remove(); }
+  if (!modal) return;
+  const dialog = fromHtml(modal.html);
+  dialog.dataset.html = modal.html;
+  document.body.append(dialog);
+  dialog.addEventListener("cancel", (e) => { e.preventDefault(); closeView(dialog); });
+  dialog.querySelector("form").addEventListener("submit", (e) => {
+    e.preventDefault();
+    if (e.submitter && e.submitter.value === "submit") submitView(dialog); else closeView(dialog);
+  });
+  dialog.showModal();
+  dialog.querySelector(".bk-field-input")?.focus();
+}
+
+async function closeView(dialog) {
+  dialog.close();
+  await api("/api/view/close", { user: state.user, view_id: dialog.dataset.viewId });
+}
+
+async function submitView(dialog) {
+  const values = {};
+  for (const field of dialog.querySelectorAll(".bk-field-input[data-action-id]")) {
+    if (!field.value) continue;
+    values[field.dataset.blockId] ??= {};
+    values[field.dataset.blockId][field.dataset.actionId] = field.value;
+  }
+  for (const error of dialog.querySelectorAll(".bk-error")) error.hidden = true;
+  const answer = await api("/api/view/submit", { user: state.user, view_id: dialog.dataset.viewId, values });
+  if (answer.errors) {
+    for (const [blockId, text] of Object.entries(answer.errors)) {
+      const box = dialog.querySelector(`.bk-input[data-block-id="${CSS.escape(blockId)}"] .bk-error`);
+      if (box) { box.textContent = text; box.hidden = false; }
+    }
+    return;
+  }
+  if (!answer.ok) { toast(answer.error || `The app answered HTTP ${answer.status}`); return; }
+  if (dialog.isConnected && !dialog.dataset.replaced) { dialog.close(); dialog.remove(); }
 }
 
 // -- composer ------------------------------------------------------------------------------------

@@ -1,0 +1,85 @@
+"""manifest.yml matches what the app registers and the Web API methods it really calls."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from handlers.app import SLASH_COMMAND
+from handlers.blocks.requests import REQUEST_ACTION
+from tests.e2e.rig import TOWER_A, Rig
+
+ROOT = Path(__file__).resolve().parents[2]
+SCHEMA = ROOT.parent / "shared" / "specs" / "slack" / "slack-app-manifest.schema.json"
+
+#: the bot scopes each Web API method needs (Slack's method reference pages); users.info needs
+#: users:read, and returns profile.email only with users:read.email, which identify() relies on.
+METHOD_SCOPES: dict[str, set[str]] = {
+    "auth.test": set(),
+    "chat.postMessage": {"chat:write"},
+    "chat.postEphemeral": {"chat:write"},
+    "chat.update": {"chat:write"},
+    "users.info": {"users:read", "users:read.email"},
+    "views.open": set(),
+    "views.publish": set(),
+}
+
+
+def manifest() -> dict[str, Any]:
+    data: dict[str, Any] = yaml.safe_load((ROOT / "manifest.yml").read_text())
+    return data
+
+
+def test_manifest_follows_slacks_schema() -> None:
+    jsonschema = pytest.importorskip("jsonschema")
+    if not SCHEMA.exists():
+        pytest.skip(f"{SCHEMA} is not here")
+    jsonschema.validate(manifest(), json.loads(SCHEMA.read_text()))
+
+
+async def test_declared_commands_are_the_registered_ones(rig: Rig) -> None:
+    declared = {c["command"] for c in manifest()["features"]["slash_commands"]}
+    assert declared == {SLASH_COMMAND}
+    for command in declared:
+        answer = await rig.sender.slash_command("U0ANA", "C0TOWERA", "help", command=command)
+        assert answer.status == 200 and "/cco unlink" in answer.body
+    undeclared = await rig.sender.slash_command("U0ANA", "C0TOWERA", "help", command="/other")
+    assert undeclared.status == 404  # Bolt has no listener for it
+
+
+async def test_scopes_cover_every_method_the_app_calls_and_no_more(rig: Rig) -> None:
+    await rig.link()
+    card = await rig.card()
+    await rig.click_unlink(card, "002", user="U0CHLOE")  # red, with Request unlink
+    red = await rig.reply(card)
+    package = rig.stack.index.packages[(TOWER_A, "002")]
+    await rig.sender.click("U0CHLOE", card.channel, red.ts, REQUEST_ACTION, str(package))
+    await rig.click_unlink(card, "002")
+    await rig.reply(card, 2)
+    await rig.command("status")
+    await rig.sender.open_home("U0ANA")
+    await rig.until(lambda: rig.stack.slack.views.home("U0ANA") is not None)
+    await rig.settle()
+    called = {
+        r.path.removeprefix("/api/")
+        for r in rig.stack.slack.recorder.requests
+        if r.path.startswith("/api/")
+    }
+    assert called >= {
+        "chat.postMessage",
+        "chat.update",
+        "users.info",
+        "views.open",
+        "views.publish",
+    }
+    unknown = called - METHOD_SCOPES.keys()
+    assert not unknown, f"add the scopes of {unknown} to METHOD_SCOPES and manifest.yml"
+    needed = set().union(*(METHOD_SCOPES[m] for m in called)) | {"commands"}
+    declared = set(manifest()["oauth_config"]["scopes"]["bot"])
+    assert declared == needed
+    events = set(manifest()["settings"]["event_subscriptions"]["bot_events"])
+    assert events == {"app_home_opened"}
