@@ -17,14 +17,19 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 )
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.oauth_routes import CALLBACK_PATH
 from bot.settings import Settings
 from erp.base import ErpAdapter
 from erp.registry import build_adapter
 from handlers.app import register
+from handlers.flows.accounts import ProcoreAccounts
 from handlers.flows.services import Services
 from handlers.slack_io import SlackDirectory, SlackMessenger
 from procore.budget import LocalBudget
 from procore.client import ProcoreClient
+from procore.manifest import ManifestReader
+from procore.oauth import ProcoreOAuth
+from storage.accounts import TokenCipher
 from storage.budget import SharedBudget
 from storage.db import Database, create_schema, make_engine
 
@@ -47,6 +52,32 @@ class Runtime:
         await self.erp_http.aclose()
         await self.procore_http.aclose()
         await self.db.dispose()
+
+
+def procore_accounts(
+    settings: Settings, db: Database, http: httpx.AsyncClient
+) -> ProcoreAccounts | None:
+    """Procore account linking, when PUBLIC_URL and TOKEN_ENCRYPTION_KEY are set."""
+    if not settings.linking_enabled():
+        return None
+    assert settings.token_encryption_key and settings.procore_company_id is not None
+    return ProcoreAccounts(
+        db=db,
+        oauth=ProcoreOAuth(
+            login_url=settings.procore_login_url,
+            client_id=settings.procore_client_id or "",
+            client_secret=settings.procore_client_secret or "",
+            redirect_uri=f"{settings.public_url}{CALLBACK_PATH}",
+            http=http,
+        ),
+        reader=ManifestReader(
+            api_url=settings.procore_api_url,
+            company_id=settings.procore_company_id,
+            http=http,
+            keys=settings.permission_keys(),
+        ),
+        cipher=TokenCipher(settings.token_encryption_key),
+    )
 
 
 def link_key(settings: Settings) -> bytes:
@@ -101,6 +132,7 @@ async def build_runtime(settings: Settings, mode: Literal["http", "socket"] = "h
         request_verification_enabled=mode == "http",
         process_before_response=False,
     )
+    accounts = procore_accounts(settings, db, procore_http)
     services = Services(
         db=db,
         procore=procore,
@@ -115,6 +147,8 @@ async def build_runtime(settings: Settings, mode: Literal["http", "socket"] = "h
         four_eyes=settings.four_eyes,
         public_url=settings.public_url,
         link_key=link_key(settings),
+        accounts=accounts,
+        require_linked=settings.require_linked_account,
     )
     register(bolt, services, slack)
     return Runtime(settings, db, procore_http, erp_http, procore, erp, slack, bolt, services)

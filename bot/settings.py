@@ -57,8 +57,12 @@ class Settings(BaseSettings):
     erp_api_version: str = "v44.0"
     erp_timeout: float = Field(default=10.0, gt=0)
 
-    #: the app's public base URL (for signed audit CSV links); unset: no download links
+    #: the app's public base URL (audit CSV links, the Procore OAuth callback); unset: neither
     public_url: str | None = None
+    #: Fernet key(s), comma-separated, that encrypt linked Procore tokens; unset: no linking
+    token_encryption_key: str | None = None
+    #: refuse unlinks and approvals from people who have not linked their Procore account
+    require_linked_account: bool = False
     database_url: str = "sqlite+aiosqlite:///./cco-bot.db"
     host: str = "0.0.0.0"
     port: int = Field(default=3000, ge=0, le=65535)
@@ -96,6 +100,24 @@ class Settings(BaseSettings):
         if not value.startswith(("http://", "https://")):
             raise ValueError("must be an http(s) URL")
         return value.rstrip("/")
+
+    @field_validator("token_encryption_key")
+    @classmethod
+    def _fernet_keys(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        from storage.accounts import TokenCipher
+
+        try:
+            TokenCipher(value)
+        except ValueError:
+            raise ValueError(
+                "must be a Fernet key (32 url-safe base64 bytes), or several separated by commas"
+            ) from None
+        return value
+
+    def linking_enabled(self) -> bool:
+        return bool(self.public_url and self.token_encryption_key)
 
     @field_validator("database_url")
     @classmethod
@@ -154,6 +176,10 @@ class Settings(BaseSettings):
                 raise SettingsError(f"{name.upper()} is not set (needed by `cco-bot {command}`)")
         if command in ("serve", "socket"):
             self._require_erp()
+            if self.require_linked_account and not self.linking_enabled():
+                raise SettingsError(
+                    "REQUIRE_LINKED_ACCOUNT needs PUBLIC_URL and TOKEN_ENCRYPTION_KEY to be set"
+                )
 
     def _require_erp(self) -> None:
         if self.erp_system in NO_ERP_CALLS:

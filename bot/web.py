@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 
 import structlog
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 
+from bot.oauth_routes import add_oauth_routes
 from bot.runtime import Runtime
+from handlers.flows.accounts import Connected
 from handlers.flows.history import audit_csv, csv_link_valid
 from handlers.flows.recovery import sweep
 from storage.db import ping
@@ -53,6 +55,20 @@ async def audit_csv_download(request: web.Request) -> web.Response:
     )
 
 
+def _tell_connected(runtime: Runtime) -> Callable[[Connected], Awaitable[None]]:
+    async def tell(connected: Connected) -> None:
+        await runtime.slack.chat_postMessage(
+            channel=connected.slack_user_id,
+            text=(
+                f"🔗 Your Slack account is now linked to Procore as "
+                f"{connected.procore_user_name}. Your permissions come straight from Procore; "
+                "`/cco disconnect` undoes it."
+            ),
+        )
+
+    return tell
+
+
 async def healthz(request: web.Request) -> web.Response:
     runtime = request.app[RUNTIME]
     if await ping(runtime.db.engine):
@@ -66,6 +82,9 @@ def make_web_app(runtime: Runtime) -> web.Application:
     app.router.add_post("/slack/events", slack_events)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/audit/{project_id}.csv", audit_csv_download)
+    accounts = runtime.services.accounts
+    if accounts is not None:
+        add_oauth_routes(app, accounts, on_connected=_tell_connected(runtime))
 
     app.cleanup_ctx.append(_sweeping)
 

@@ -12,6 +12,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from handlers import commands
+from handlers.accounts_io import account_answer
 from handlers.blocks import answers
 from handlers.blocks.card import PAGE_ACTION, UNLINK_ACTION
 from handlers.cards import CardFlowError, post_card, turn_page
@@ -107,6 +108,11 @@ async def _run_command(
             await respond(**answers.notice(f"❌ {result.reason}"), response_type="ephemeral")
         else:
             await respond(**answers.linked_message(result, user_id), response_type="in_channel")
+        return
+    if isinstance(parsed, commands.Connect | commands.Disconnect):
+        await respond(
+            **await account_answer(svc, parsed, team_id, user_id), response_type="ephemeral"
+        )
         return
     link = await channel_project(svc, team_id, channel_id)
     if isinstance(parsed, commands.Status):

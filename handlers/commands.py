@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from handlers.blocks.kit import escape
 
-VERBS = ("help", "link", "unlink", "status", "history")
+VERBS = ("help", "link", "unlink", "status", "history", "connect", "disconnect")
 MAX_QUERY = 100
 _MAX_ID = 2**63 - 1
 
@@ -17,7 +17,8 @@ USAGE = (
     "• `/cco unlink [number or words]` — list the project's ERP-synced CCOs with Unlink buttons "
     "(`/cco unlink 004`, `/cco unlink drywall`)\n"
     "• `/cco status` — who you are in Procore and the three permissions an unlink needs\n"
-    "• `/cco history [CCO number]` — the latest unlink attempts in this project\n"
+    "• `/cco history [CCO number or reference]` — the latest unlink attempts in this project\n"
+    "• `/cco connect` / `/cco disconnect` — link or unlink your own Procore account\n"
     "• `/cco help` — this message"
 )
 
@@ -48,13 +49,23 @@ class History:
 
 
 @dataclass(frozen=True)
+class Connect:
+    pass
+
+
+@dataclass(frozen=True)
+class Disconnect:
+    pass
+
+
+@dataclass(frozen=True)
 class Usage:
     """Text that could not be understood: `problem` says why, `usage` what would work."""
 
     problem: str
 
 
-Command = Help | Link | Unlink | Status | History | Usage
+Command = Help | Link | Unlink | Status | History | Connect | Disconnect | Usage
 
 
 def parse(text: str) -> Command:
@@ -73,6 +84,10 @@ def parse(text: str) -> Command:
         return Unlink(query)
     if verb == "status":
         return Status()
+    if verb == "connect":
+        return Connect()
+    if verb == "disconnect":
+        return Disconnect()
     if verb == "history":
         return History(rest[0].lstrip("#")[:32] if rest else None)
     return Usage(_unknown(verb))

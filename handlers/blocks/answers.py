@@ -49,6 +49,11 @@ def busy_message(cco_number: str, by_user: str | None, reference: str | None) ->
 
 
 def status_message(report: StatusReport) -> dict[str, Any]:
+    if report.not_linked is not None:
+        return notice(
+            "❌ This workspace requires a linked Procore account: run `/cco connect` and sign in "
+            "to Procore."
+        )
     if report.email is None:
         text = (
             "Your Slack profile shows no email address, so the app can't find you in Procore. "
@@ -76,7 +81,12 @@ def status_message(report: StatusReport) -> dict[str, Any]:
         if all(c.ok for c in report.checks)
         else "You can't unlink CCOs here until every ✗ is fixed."
     )
-    source = "your company directory templates" if report.source == "directory" else report.source
+    source = (
+        "your linked Procore account (Procore's own permission manifest)"
+        if report.source == "linked"
+        else "the company directory's permission templates (run `/cco connect` to use your own "
+        "Procore account instead)"
+    )
     blocks = [section("\n".join(lines)), context(f"{verdict} Read from {source}.")]
     return {"text": verdict, "blocks": blocks}
 

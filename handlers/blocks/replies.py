@@ -15,6 +15,7 @@ from handlers.flows.outcomes import (
     Interrupted,
     Misconfigured,
     NotApplicable,
+    NotLinked,
     NotSynced,
     Outcome,
     PermissionDenied,
@@ -103,6 +104,16 @@ def _red_text(outcome: Outcome, attempt: UnlinkAttempt) -> str:
         )
     if isinstance(outcome, UnknownUser):
         return _unknown_user_text(outcome)
+    if isinstance(outcome, NotLinked):
+        if outcome.reconnect:
+            return (
+                "Procore no longer accepts your linked account (it was revoked or expired). "
+                "Run `/cco connect` to link it again, then click again."
+            )
+        return (
+            "This workspace requires you to link your own Procore account before you unlink or "
+            "approve. Run `/cco connect`, sign in to Procore, then click again."
+        )
     if isinstance(outcome, Unreachable):
         retry = _retry_hint(outcome.retry_after)
         return f"{outcome.system} could not be reached — nothing was changed. {retry}"

@@ -65,7 +65,7 @@ async def _csv_url(svc: Services, link: ChannelLink, user_id: str) -> str | None
     """Approvers (the three permissions on this project) get the CSV link."""
     if not svc.public_url:
         return None
-    rights = await authorize_user(svc, user_id, link.project_id, link.project_name)
+    rights = await authorize_user(svc, link.team_id, user_id, link.project_id, link.project_name)
     if not isinstance(rights, PermissionSnapshot):
         return None
     expires = int(time.time()) + LINK_LIFETIME

@@ -48,7 +48,7 @@ async def home_for(svc: Services, team_id: str, user_id: str) -> HomeData:
     for request in pending:
         projects.setdefault(request.project_id, request.project_name)
     for project_id, name in list(projects.items())[:MAX_PROJECTS]:
-        rights = await authorize_user(svc, user_id, project_id, name)
+        rights = await authorize_user(svc, team_id, user_id, project_id, name)
         if not isinstance(rights, PermissionSnapshot):
             continue
         data.approver_projects.append(name)

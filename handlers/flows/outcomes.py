@@ -44,6 +44,14 @@ class UnknownUser:
 
 
 @dataclass(frozen=True)
+class NotLinked:
+    """Linking is required (or the link stopped working) and this person has no live link."""
+
+    reconnect: bool = False
+    kind: str = "not_linked"
+
+
+@dataclass(frozen=True)
 class NotSynced:
     """The CCO carries no origin_id any more (already unlinked, maybe outside Slack)."""
 
@@ -115,6 +123,7 @@ Outcome = (
     | StillInErp
     | PermissionDenied
     | UnknownUser
+    | NotLinked
     | NotSynced
     | CcoGone
     | NotApplicable

@@ -11,9 +11,10 @@ from dataclasses import dataclass
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col
 
-from handlers.flows.outcomes import PermissionDenied, UnknownUser
+from handlers.flows.outcomes import NotLinked, PermissionDenied, UnknownUser
 from handlers.flows.services import Services
 from handlers.flows.unlink import Busy, Finished, UnlinkClick, authorize_user, card_row, unlink
+from procore.models import PermissionSnapshot
 from storage import repos
 from storage.models import UnlinkRequest, utcnow
 
@@ -50,7 +51,7 @@ class SelfApproval:
 @dataclass(frozen=True)
 class NotAnApprover:
     request: UnlinkRequest
-    why: PermissionDenied | UnknownUser
+    why: PermissionDenied | UnknownUser | NotLinked
 
 
 @dataclass(frozen=True)
@@ -151,8 +152,10 @@ async def deny(
         return request
     if svc.four_eyes and denier == request.requester:
         return SelfApproval(request)
-    rights = await authorize_user(svc, denier, request.project_id, request.project_name)
-    if isinstance(rights, PermissionDenied | UnknownUser):
+    rights = await authorize_user(
+        svc, request.team_id, denier, request.project_id, request.project_name
+    )
+    if not isinstance(rights, PermissionSnapshot):
         return NotAnApprover(request, rights)
     async with svc.db.transaction() as s:
         decided = await repos.decide_request(

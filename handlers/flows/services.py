@@ -8,6 +8,7 @@ from datetime import timedelta
 from typing import Any, Protocol
 
 from erp.base import ErpAdapter
+from handlers.flows.accounts import ProcoreAccounts
 from handlers.flows.outcomes import Outcome
 from procore.client import ProcoreClient
 from procore.permissions import PermissionKeys
@@ -67,5 +68,8 @@ class Services:
     public_url: str | None = None
     #: the key that signs download links (derived from the Slack signing secret)
     link_key: bytes = b""
+    #: Procore account linking (None when not configured) and whether it is required
+    accounts: ProcoreAccounts | None = None
+    require_linked: bool = False
     #: how long a replica holds an outbox message it is posting before another may retry it
     outbox_claim: timedelta = field(default=timedelta(seconds=30))

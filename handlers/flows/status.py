@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from handlers.flows.outcomes import NotLinked, UnknownUser
 from handlers.flows.services import Services
+from handlers.flows.unlink import read_rights
 from procore.models import ProcoreUser
 from procore.permissions import PermissionCheck, evaluate
 from storage import repos
@@ -18,19 +20,23 @@ class StatusReport:
     project_name: str | None
     checks: tuple[PermissionCheck, ...]
     source: str = "directory"
+    not_linked: NotLinked | None = None
 
 
 async def status(
     svc: Services, team_id: str, user_id: str, link: ChannelLink | None
 ) -> StatusReport:
-    email = await svc.directory.email_of(user_id)
-    if not email:
-        return StatusReport(None, None, link.project_name if link else None, ())
-    user = await svc.procore.find_company_user(email)
-    if user is None or link is None:
-        return StatusReport(email, user, link.project_name if link else None, ())
+    project_name = link.project_name if link else None
+    if link is None:
+        email = await svc.directory.email_of(user_id)
+        user = await svc.procore.find_company_user(email) if email else None
+        return StatusReport(email, user, None, ())
+    rights = await read_rights(svc, team_id, user_id, link.project_id)
+    if isinstance(rights, NotLinked):
+        return StatusReport(None, None, project_name, (), not_linked=rights)
+    if isinstance(rights, UnknownUser):
+        return StatusReport(rights.email, None, project_name, ())
     async with svc.db.transaction() as s:
-        await repos.save_user_link(s, team_id, user_id, user.id, email)
-    snapshot = await svc.procore.read_permissions(user, link.project_id)
-    checks = tuple(evaluate(snapshot, svc.keys, link.project_name))
-    return StatusReport(email, user, link.project_name, checks, snapshot.source)
+        await repos.save_user_link(s, team_id, user_id, rights.user.id, rights.user.email)
+    checks = tuple(evaluate(rights, svc.keys, link.project_name))
+    return StatusReport(rights.user.email, rights.user, project_name, checks, rights.source)

@@ -19,6 +19,7 @@ from erp.base import (
     ErpRecord,
     RecordState,
 )
+from handlers.flows.accounts import ReconnectNeeded, linked_permissions
 from handlers.flows.lease import Lease
 from handlers.flows.outbox import deliver_reference
 from handlers.flows.outcomes import (
@@ -26,6 +27,7 @@ from handlers.flows.outcomes import (
     Failed,
     Misconfigured,
     NotApplicable,
+    NotLinked,
     NotSynced,
     Outcome,
     PermissionDenied,
@@ -182,16 +184,35 @@ async def _decide_and_act(
 async def _identify(
     svc: Services, attempt: UnlinkAttempt, project_name: str
 ) -> PermissionSnapshot | Outcome:
-    answer = await authorize_user(svc, attempt.slack_user_id, attempt.project_id, project_name)
+    answer = await authorize_user(
+        svc, attempt.team_id, attempt.slack_user_id, attempt.project_id, project_name
+    )
     if isinstance(answer, PermissionSnapshot):
         attempt.procore_user_id = answer.user.id
     return answer
 
 
 async def authorize_user(
-    svc: Services, slack_user_id: str, project_id: int, project_name: str
-) -> PermissionSnapshot | UnknownUser | PermissionDenied:
-    """Slack user -> Procore user -> the three permissions, read now (never cached)."""
+    svc: Services, team_id: str, slack_user_id: str, project_id: int, project_name: str
+) -> PermissionSnapshot | UnknownUser | PermissionDenied | NotLinked:
+    """The three permissions, read now (never cached); a snapshot only when all three pass."""
+    snapshot = await read_rights(svc, team_id, slack_user_id, project_id)
+    if not isinstance(snapshot, PermissionSnapshot):
+        return snapshot
+    missing = tuple(c for c in evaluate(snapshot, svc.keys, project_name) if not c.ok)
+    if missing:
+        return PermissionDenied(snapshot.user.name, project_name, missing)
+    return snapshot
+
+
+async def read_rights(
+    svc: Services, team_id: str, slack_user_id: str, project_id: int
+) -> PermissionSnapshot | UnknownUser | NotLinked:
+    """From the person's linked Procore account when they have one (authoritative), else
+    Slack email -> Procore company directory -> permission templates."""
+    snapshot = await _linked_snapshot(svc, team_id, slack_user_id, project_id)
+    if snapshot is not None:
+        return snapshot
     email = await svc.directory.email_of(slack_user_id)
     if not email:
         return UnknownUser(None)
@@ -200,10 +221,20 @@ async def authorize_user(
         return UnknownUser(email)
     if not user.is_active:
         return UnknownUser(email, inactive=True)
-    snapshot = await svc.procore.read_permissions(user, project_id)
-    missing = tuple(c for c in evaluate(snapshot, svc.keys, project_name) if not c.ok)
-    if missing:
-        return PermissionDenied(user.name, project_name, missing)
+    return await svc.procore.read_permissions(user, project_id)
+
+
+async def _linked_snapshot(
+    svc: Services, team_id: str, slack_user_id: str, project_id: int
+) -> PermissionSnapshot | NotLinked | None:
+    if svc.accounts is None:
+        return None
+    try:
+        snapshot = await linked_permissions(svc.accounts, team_id, slack_user_id, project_id)
+    except ReconnectNeeded:
+        return NotLinked(reconnect=True)
+    if snapshot is None and svc.require_linked:
+        return NotLinked()
     return snapshot
 
 

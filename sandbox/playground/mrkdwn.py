@@ -2,7 +2,8 @@
 
 Handled: *bold*, _italic_, ~strike~, `code`, ```pre```, links `<url|text>`, mentions `<@U..>`,
 channels `<#C..|name>`, `<!here>`, date tokens `<!date^epoch^{format}|fallback>`, the entities
-`&amp; &lt; &gt;`, newlines, `• ` bullet lines, `>` quote lines and the :emoji: shortcodes listed in `EMOJI`.
+`&amp; &lt; &gt;`, newlines, `• ` bullet lines, `>` quote lines and the :emoji: shortcodes
+listed in `EMOJI`.
 """
 
 from __future__ import annotations

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.sandbox_cmd import Sandbox, start_sandbox
+from bot.sandbox_cmd import Sandbox
 from handlers.blocks.card import UNLINK_ACTION
 from sandbox.playground.render import BAR_COLORS
 
@@ -50,15 +50,6 @@ pytestmark = [
         reason=f"Chromium not found at {CHROMIUM} (apt-get install chromium, or set CCO_CHROMIUM)",
     ),
 ]
-
-
-@pytest.fixture
-async def sandbox(tmp_path: Path) -> AsyncIterator[Sandbox]:
-    started = await start_sandbox(folder=tmp_path)
-    try:
-        yield started
-    finally:
-        await started.stop()
 
 
 @pytest.fixture
@@ -104,6 +95,7 @@ async def screenshot(page: Page, name: str) -> None:
         target = Path(folder) if Path(folder).is_absolute() else REPO / folder
         target.mkdir(parents=True, exist_ok=True)
         await page.mouse.move(0, 0)
+        await page.locator("#messages").evaluate("list => { list.scrollTop = list.scrollHeight; }")
         await expect(page.locator("#toast")).to_be_hidden(timeout=8000)
         await page.wait_for_timeout(1700)  # let the new reply's highlight fade
         await page.screenshot(path=str(target / f"playground-{name}.png"))

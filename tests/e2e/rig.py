@@ -76,7 +76,9 @@ class Rig:
         ]
 
     async def click_unlink(self, card: SlackMessage, number: str, user: str = "U0ANA") -> Delivery:
+        """Click Unlink on a row, once the row shows the button (a person can't click sooner)."""
         package_id = self.stack.index.packages[(TOWER_A, number)]
+        await self.until(lambda: self.row_has_button(card, number), limit=5)
         return await self.sender.click(user, card.channel, card.ts, UNLINK_ACTION, str(package_id))
 
     async def reply(self, card: SlackMessage, count: int = 1) -> SlackMessage:

@@ -11,6 +11,7 @@ import pytest
 from erp.base import ErpInfo
 from handlers.blocks import kit
 from handlers.blocks.card import CardView, RowState, card_message
+from sandbox.playground.modal import render_modal
 from sandbox.playground.mrkdwn import mrkdwn
 from sandbox.playground.render import (
     BAR_COLORS,
@@ -254,6 +255,12 @@ def test_newlines_bullets_and_indents() -> None:
     )
 
 
+def test_quote_lines() -> None:
+    assert md("asks *x*\n>because &lt;y&gt;\n&gt; two\nend") == (
+        'asks <b>x</b><blockquote class="mk-quote">because &lt;y&gt;<br>two</blockquote>end'
+    )
+
+
 def test_emoji_shortcodes() -> None:
     assert md(":white_check_mark: done :x: :not_an_emoji: 10:30:00") == (
         "✅ done ❌ :not_an_emoji: 10:30:00"
@@ -319,3 +326,71 @@ def test_person_avatar_initials_are_escaped() -> None:
     html = render_message(message(author_id="U0X", author="<img> Ana", is_app=False), NAMES)
     assert ">A</div>" in html and "<img>" not in html
     assert '<span class="msg-author">&lt;img&gt; Ana</span>' in html
+
+
+# -- modals ------------------------------------------------------------------------------------
+
+
+def modal_view(optional: bool) -> dict[str, object]:
+    return {
+        "id": "V0MODAL",
+        "type": "modal",
+        "title": kit.plain("Deny request"),
+        "submit": kit.plain("Deny"),
+        "close": kit.plain("Cancel"),
+        "blocks": [
+            kit.section("Deny <@U0ANA>'s request?"),
+            {
+                "type": "input",
+                "block_id": "reason",
+                "optional": optional,
+                "label": kit.plain("Reason"),
+                "hint": kit.plain("They see it"),
+                "element": {
+                    "type": "plain_text_input",
+                    "action_id": "reason_input",
+                    "multiline": True,
+                    "min_length": 3,
+                    "max_length": 1000,
+                    "initial_value": "<none>",
+                },
+            },
+            {
+                "type": "input",
+                "block_id": "when",
+                "label": kit.plain("When"),
+                "element": {"type": "datepicker"},
+            },
+        ],
+    }
+
+
+def test_modal_with_title_blocks_inputs_and_buttons() -> None:
+    html = render_modal(modal_view(optional=False), NAMES)
+    assert html.startswith('<dialog class="bk-modal" data-view-id="V0MODAL">')
+    assert '<div class="bk-modal-title">Deny request</div>' in html
+    assert 'Deny <span class="mk-mention" data-user="U0ANA">@Ana Alvarez</span>' in html
+    assert '<label class="bk-label">Reason</label>' in html
+    assert (
+        '<textarea class="bk-field-input" rows="3" data-block-id="reason" '
+        'data-action-id="reason_input" minlength="3" maxlength="1000" required>&lt;none&gt;'
+        "</textarea>"
+    ) in html
+    assert '<div class="bk-hint">They see it</div>' in html
+    assert "[datepicker — not shown" in html
+    assert '<button class="bk-button" value="close">Cancel</button>' in html
+    assert '<button class="bk-button bk-primary" value="submit">Deny</button>' in html
+
+
+def test_optional_input_is_marked_and_not_required() -> None:
+    html = render_modal(modal_view(optional=True), NAMES)
+    assert 'Reason <span class="bk-optional">(optional)</span>' in html
+    assert "required>" not in html.split('data-block-id="when"')[0]
+
+
+def test_modal_without_submit_has_only_close() -> None:
+    view = {"id": "V1", "title": kit.plain("Info"), "blocks": [kit.divider()]}
+    html = render_modal(view, NAMES)
+    assert 'value="submit"' not in html
+    assert '<button class="bk-button" value="close">Cancel</button>' in html
+    assert '<hr class="bk-divider">' in html

@@ -150,6 +150,7 @@ async function poll(generation) {
     if (generation !== state.generation) return;
     state.seq = data.seq;
     const list = $("messages");
+    const atBottom = list.scrollHeight - list.scrollTop - list.clientHeight < 40;
     let newMessage = null;
     let newReply = null;
     for (const change of data.changes) {
@@ -158,8 +159,8 @@ async function poll(generation) {
       if (el.classList.contains("reply")) newReply = el; else newMessage = el;
     }
     for (const id of data.elsewhere) document.querySelector(`[data-channel-id="${id}"]`)?.classList.add("unread");
-    if (newMessage) list.scrollTop = list.scrollHeight;
-    if (newReply) { newReply.scrollIntoView({ block: "end" }); newReply.classList.add("flash"); }
+    if (newMessage || atBottom) list.scrollTop = list.scrollHeight;
+    if (newReply) { newReply.scrollIntoView({ block: "nearest" }); newReply.classList.add("flash"); }
     if ("modal" in data) showModal(data.modal);
     if (data.changes.length) schedulePanel();
   }
@@ -380,7 +381,7 @@ function selectChannel(id) {
 function selectUser(id) {
   state.user = id;
   const p = person(id);
-  $("acting-role").textContent = p.title + (p.email ? "" : " · no email in Slack");
+  $("acting-role").textContent = p.title;
   loadChannel();
   renderPanel();
 }

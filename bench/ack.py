@@ -1,0 +1,251 @@
+"""Ack path: Slack-signed `/cco help` and `/cco unlink` at 20 and 50 concurrent senders against a
+real `cco-bot serve`, and the same load against a bare Bolt AsyncApp that only acks, in one run,
+on SQLite and on PostgreSQL. Prints throughput, p50/p99 of the ack and the app/bare ratios.
+
+    python -m bench.ack [--seconds 3] [--warmup 1]
+
+Fairness on a small machine: the server under test (either one) runs alone on the last CPU; the
+load generator (its own process, aiohttp) and the stand-ins (this process) share the others.
+The CPU each process used during the measured window is printed so a saturated load generator
+would show.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from bench._support import (
+    TOWER_A,
+    TOWER_CHANNEL,
+    USER,
+    Server,
+    app_env,
+    cpus,
+    database_urls,
+    free_port,
+    link,
+    machine,
+    pin,
+    quiet,
+    scratch_dir,
+    slack_sender,
+    start_app,
+    start_server,
+    table,
+)
+from sandbox.stack import Stack, start_stack
+
+COMMANDS = ("help", "unlink")
+CONCURRENCY = (20, 50)
+THROUGHPUT_TARGET = 0.9
+P99_TARGET = 1.25
+
+
+@dataclass(frozen=True)
+class Run:
+    database: str
+    command: str
+    concurrency: int
+    target: str
+    figures: dict[str, Any]
+
+
+def cpu_plan() -> tuple[set[int] | None, set[int] | None]:
+    """(server CPUs, load generator + stand-in CPUs)."""
+    available = cpus()
+    if len(available) < 2:
+        return None, None
+    return {available[-1]}, set(available[:-1])
+
+
+def command_fields(stack: Stack, text: str) -> dict[str, str]:
+    ws = stack.slack
+    channel = ws.channels[TOWER_CHANNEL]
+    return {
+        "token": ws.verification_token,
+        "team_id": ws.team_id,
+        "team_domain": ws.domain,
+        "channel_id": TOWER_CHANNEL,
+        "channel_name": channel.name,
+        "user_id": USER,
+        "user_name": ws.users[USER].name,
+        "command": "/cco",
+        "text": text,
+        "api_app_id": ws.app_id,
+        "is_enterprise_install": "false",
+        "response_url": ws.issue_response_url(TOWER_CHANNEL, USER),
+    }
+
+
+async def load(
+    stack: Stack,
+    server: Server,
+    text: str,
+    concurrency: int,
+    seconds: float,
+    warmup: float,
+    cpu_set: set[int] | None,
+) -> dict[str, Any]:
+    config = {
+        "url": server.events_url,
+        "secret": stack.slack.signing_secret,
+        "concurrency": concurrency,
+        "warmup": warmup,
+        "duration": seconds,
+        "fields": command_fields(stack, text),
+        "watch": {"server": server.pid, "standins": os.getpid()},
+    }
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bench.loadgen",
+        json.dumps(config),
+        stdout=asyncio.subprocess.PIPE,
+        cwd=Path(__file__).resolve().parents[1],
+    )
+    pin(process.pid, cpu_set)
+    out, _ = await process.communicate()
+    if process.returncode != 0:
+        raise RuntimeError("the load generator failed")
+    figures: dict[str, Any] = json.loads(out)
+    return figures
+
+
+async def bench(seconds: float, warmup: float) -> list[Run]:
+    server_cpus, other_cpus = cpu_plan()
+    pin(os.getpid(), other_cpus)
+    runs: list[Run] = []
+    stack = await start_stack("acumatica")
+    try:
+        with scratch_dir() as work:
+            for label, url in database_urls(work):
+                port = free_port()
+                bare = await start_server(
+                    "bare-bolt",
+                    [sys.executable, "-m", "bench.bare_bolt", "--port", str(port)],
+                    app_env(stack, url),
+                    port,
+                    work,
+                )
+                pin(bare.pid, server_cpus)
+                app = await start_app(stack, url, work, server_cpus)
+                try:
+                    async with httpx.AsyncClient(timeout=30) as http:
+                        await link(stack, slack_sender(stack, app, http), TOWER_A, TOWER_CHANNEL)
+                    for command in COMMANDS:
+                        for concurrency in CONCURRENCY:
+                            for target in (bare, app):
+                                figures = await load(
+                                    stack, target, command, concurrency, seconds, warmup, other_cpus
+                                )
+                                drained = time.monotonic()
+                                await quiet(stack)
+                                figures["drain"] = time.monotonic() - drained
+                                runs.append(Run(label, command, concurrency, target.name, figures))
+                    runs.append(Run(label, "rss", 0, app.name, {"peak_rss": app.peak_rss_mb()}))
+                finally:
+                    app.stop()
+                    bare.stop()
+    finally:
+        await stack.stop()
+    return runs
+
+
+def report(runs: list[Run]) -> str:
+    rows: list[list[object]] = []
+    cpu_rows: list[list[object]] = []
+    by_key = {(r.database, r.command, r.concurrency, r.target): r.figures for r in runs}
+    for (database, command, concurrency, target), app in by_key.items():
+        if target != "cco-bot" or command == "rss":
+            continue
+        bare = by_key[(database, command, concurrency, "bare-bolt")]
+        tput = app["throughput"] / bare["throughput"]
+        p99 = app["p99"] / bare["p99"]
+        met = tput >= THROUGHPUT_TARGET and p99 <= P99_TARGET
+        rows.append(
+            [
+                database,
+                f"/cco {command}",
+                concurrency,
+                f"{bare['throughput']:.0f}",
+                f"{app['throughput']:.0f}",
+                f"{tput:.2f}x",
+                f"{bare['p50'] * 1000:.1f} / {bare['p99'] * 1000:.1f}",
+                f"{app['p50'] * 1000:.1f} / {app['p99'] * 1000:.1f}",
+                f"{p99:.2f}x",
+                "yes" if met else "NO",
+            ]
+        )
+        for name, figures in (("bare", bare), ("cco-bot", app)):
+            cpu = figures["cpu"]
+            cpu_rows.append(
+                [
+                    database,
+                    f"/cco {command}",
+                    concurrency,
+                    name,
+                    f"{cpu['server']:.0%}",
+                    f"{cpu['loadgen']:.0%}",
+                    f"{cpu['standins']:.0%}",
+                    figures["errors"],
+                    f"{figures['drain']:.1f} s",
+                ]
+            )
+    headers = [
+        "database",
+        "command",
+        "senders",
+        "bare req/s",
+        "app req/s",
+        "tput ratio",
+        "bare p50/p99 ms",
+        "app p50/p99 ms",
+        "p99 ratio",
+        "target met",
+    ]
+    cpu_headers = [
+        "database",
+        "command",
+        "senders",
+        "server",
+        "server CPU",
+        "loadgen CPU",
+        "stand-ins CPU",
+        "errors",
+        "drain after",
+    ]
+    rss = [[r.database, f"{r.figures['peak_rss']:.0f} MB"] for r in runs if r.command == "rss"]
+    return "\n\n".join(
+        [
+            table(headers, rows),
+            table(cpu_headers, cpu_rows),
+            table(["database", "cco-bot serve peak RSS (after all ack runs)"], rss),
+        ]
+    )
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--seconds", type=float, default=3.0, help="measured window per run")
+    parser.add_argument("--warmup", type=float, default=1.0, help="unmeasured start of each run")
+    args = parser.parse_args()
+    started = time.monotonic()
+    runs = asyncio.run(bench(args.seconds, args.warmup))
+    print(f"# Ack path — {machine()}\n")
+    print(report(runs))
+    print(f"\n(whole benchmark: {time.monotonic() - started:.0f} s)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

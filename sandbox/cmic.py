@@ -1,0 +1,355 @@
+"""A stateful CMiC REST host: subcontract headers and change orders at `scmast`.
+
+`GET /{environment}/pm-rest-api/rest/1/scmast` (e.g. `/cmicprod/...`; one path segment) (Oracle ADF BC REST) with HTTP Basic authentication answers
+`{"items": [rows], "count", "hasMore", "limit", "offset", "links"}`. Supported query forms:
+`q=Attr = 'value' and Attr2 = 'value2'` (equality clauses joined by `and`; a quote inside a
+literal is doubled), `fields=A,B`, `limit` (default 25; above 1000 is HTTP 400, as from CMiC
+Patch 22) and `offset`. `GET .../scmast/{ScmstVUuid}` answers one row or 404. Each row carries
+`links`. A bad query is 400 with an ADF error body (`title`, `status`, `o:errorDetails`); wrong
+credentials are 401 with `WWW-Authenticate: Basic`.
+
+A subcontract has its base row (change code `000`); each change order is a further row with
+change code `001`, `002`, …. Deleting a change order removes its row; voiding keeps it with
+`ScmstStatusCode` "V" (CMiC publishes no status codes; this mirrors the assumption in the marked
+block of the adapter) — posted rows read "P".
+
+Control routes (JSON) under `/_sandbox/cmic/`:
+  GET    state
+  POST   accounts                        {"username", "password"}
+  POST   change_orders                   {"company", "vendor", "contract", "job"?, "change_code"?,
+                                          "description"?, "status"?}  -> the row (with ScmstVUuid)
+  DELETE change_orders/{vuuid}
+  POST   change_orders/{vuuid}/void
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+import uuid
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from aiohttp import web
+
+from sandbox.faults import Faults, Recorder, instrument
+
+RESOURCE = "/pm-rest-api/rest/1/scmast"
+DEFAULT_LIMIT = 25
+MAX_LIMIT = 1000
+POSTED, VOIDED = "P", "V"
+BASE_CHANGE_CODE = "000"
+
+
+def _now() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S+00:00")
+
+
+@dataclass
+class ScmastRow:
+    """One scmast row: a subcontract (change code 000) or one of its change orders."""
+
+    company: str
+    vendor: str
+    contract: str
+    change_code: str
+    job: str = ""
+    description: str = ""
+    status: str = POSTED
+    amount: float = 0.0
+    vuuid: str = field(default_factory=lambda: str(uuid.uuid4()).upper())
+    created: str = field(default_factory=_now)
+    updated: str = field(default_factory=_now)
+
+    def attributes(self) -> dict[str, Any]:
+        return {
+            "ScmstVUuid": self.vuuid,
+            "ScmstCompCode": self.company,
+            "ScmstVenCode": self.vendor,
+            "ScmstContCode": self.contract,
+            "ScmstChgCode": self.change_code,
+            "ScmstJobCode": self.job,
+            "ScmstDesc": self.description,
+            "ScmstStatusCode": self.status,
+            "ScmstCurrCode": "USD",
+            "ScmstContAmt": self.amount,
+            "ScmstSubcontrCode": "NONE",
+            "ScmstOverrideFlag": "Y",
+            "ScmstIuCreateDate": self.created,
+            "ScmstIuUpdateDate": self.updated,
+        }
+
+
+ATTRIBUTES = frozenset(ScmastRow("", "", "", "").attributes())
+
+
+@dataclass
+class CmicState:
+    accounts: dict[str, str] = field(default_factory=dict)
+    rows: list[ScmastRow] = field(default_factory=list)
+    _next_change: dict[tuple[str, str, str], int] = field(default_factory=dict)
+
+    def add_account(self, username: str, password: str) -> None:
+        self.accounts[username] = password
+
+    def revoke_accounts(self) -> None:
+        self.accounts.clear()
+
+    def accepts(self, username: str, password: str) -> bool:
+        return username in self.accounts and self.accounts[username] == password
+
+    def add_change_order(
+        self,
+        company: str,
+        vendor: str,
+        contract: str,
+        *,
+        job: str = "",
+        change_code: str | None = None,
+        description: str = "",
+        status: str = POSTED,
+    ) -> ScmastRow:
+        """Add a change order to the subcontract (created with its base row if new)."""
+        contract_key = (company, vendor, contract)
+        if not any(self._is(row, contract_key, BASE_CHANGE_CODE) for row in self.rows):
+            self.rows.append(ScmastRow(company, vendor, contract, BASE_CHANGE_CODE, job))
+        number = self._next_change.get(contract_key, 1)
+        code = change_code or f"{number:03d}"
+        self._next_change[contract_key] = number + 1
+        row = ScmastRow(company, vendor, contract, code, job, description, status)
+        self.rows.append(row)
+        return row
+
+    @staticmethod
+    def _is(row: ScmastRow, contract_key: tuple[str, str, str], change_code: str) -> bool:
+        return (row.company, row.vendor, row.contract, row.change_code) == (
+            *contract_key,
+            change_code,
+        )
+
+    def find(self, vuuid: str) -> ScmastRow | None:
+        return next((row for row in self.rows if row.vuuid == vuuid), None)
+
+    def delete(self, vuuid: str) -> bool:
+        row = self.find(vuuid)
+        if row is not None:
+            self.rows.remove(row)
+        return row is not None
+
+    def void(self, vuuid: str) -> bool:
+        row = self.find(vuuid)
+        if row is not None:
+            row.status, row.updated = VOIDED, _now()
+        return row is not None
+
+    def select(self, clauses: list[tuple[str, str]]) -> list[ScmastRow]:
+        return [
+            row
+            for row in self.rows
+            if all(str(row.attributes()[name]) == value for name, value in clauses)
+        ]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"accounts": sorted(self.accounts), "rows": [asdict(row) for row in self.rows]}
+
+
+STATE = web.AppKey("cmic_state", CmicState)
+
+
+def make_app(
+    state: CmicState | None = None,
+    recorder: Recorder | None = None,
+    faults: Faults | None = None,
+) -> web.Application:
+    app = web.Application()
+    app[STATE] = state if state is not None else CmicState()
+    instrument(app, recorder if recorder is not None else Recorder(), faults or Faults())
+    app.router.add_get("/{env}" + RESOURCE, read_collection)
+    app.router.add_get("/{env}" + RESOURCE + "/{vuuid}", read_row)
+    _add_control_routes(app)
+    return app
+
+
+# --- the API ------------------------------------------------------------------------------------
+
+
+class QueryError(ValueError):
+    pass
+
+
+def adf_error(status: int, title: str, detail: str) -> web.Response:
+    body = {
+        "type": f"http://www.w3.org/Protocols/rfc2616/rfc2616-sec10.html#sec10.4.{status - 399}",
+        "title": title,
+        "status": str(status),
+        "o:errorDetails": [{"detail": detail, "o:errorCode": "27024"}],
+    }
+    return web.json_response(body, status=status, content_type="application/vnd.oracle.adf.error+json")
+
+
+def _refused() -> web.Response:
+    return web.Response(
+        status=401,
+        text="<html><body><h1>401 Unauthorized</h1></body></html>",
+        content_type="text/html",
+        headers={"WWW-Authenticate": 'Basic realm="CMiC REST"'},
+    )
+
+
+def _authorized(request: web.Request) -> bool:
+    scheme, _, encoded = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "basic":
+        return False
+    try:
+        decoded = base64.b64decode(encoded.strip(), validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError):
+        return False
+    user, sep, password = decoded.partition(":")
+    return bool(sep) and request.app[STATE].accepts(user, password)
+
+
+_CLAUSE = re.compile(r"\s*([A-Za-z]\w*)\s*=\s*'((?:[^']|'')*)'\s*", re.S)
+_AND = re.compile(r"and\b", re.I)
+
+
+def parse_q(q: str) -> list[tuple[str, str]]:
+    """`Attr = 'v' and Attr2 = 'w'` -> [(Attr, v), (Attr2, w)]."""
+    clauses: list[tuple[str, str]] = []
+    position = 0
+    while True:
+        clause = _CLAUSE.match(q, position)
+        if clause is None:
+            raise QueryError(f"cannot parse q near {q[position : position + 30]!r}")
+        name, value = clause.group(1), clause.group(2).replace("''", "'")
+        if name not in ATTRIBUTES:
+            raise QueryError(f"attribute {name} is not defined on scmast")
+        clauses.append((name, value))
+        position = clause.end()
+        if position == len(q):
+            return clauses
+        joiner = _AND.match(q, position)
+        if joiner is None:
+            raise QueryError(f"expected 'and' near {q[position : position + 30]!r}")
+        position = joiner.end()
+
+
+def _fields(request: web.Request) -> list[str] | None:
+    raw = request.query.get("fields")
+    if raw is None:
+        return None
+    names = [name.strip() for name in raw.split(",") if name.strip()]
+    unknown = [name for name in names if name not in ATTRIBUTES]
+    if unknown:
+        raise QueryError(f"attribute {unknown[0]} is not defined on scmast")
+    return names
+
+
+def _int_param(request: web.Request, name: str, default: int) -> int:
+    raw = request.query.get(name)
+    if raw is None:
+        return default
+    if not raw.isdigit():
+        raise QueryError(f"{name} must be a non-negative integer")
+    return int(raw)
+
+
+def _item(request: web.Request, row: ScmastRow, fields: list[str] | None) -> dict[str, Any]:
+    attributes = row.attributes()
+    item = {name: attributes[name] for name in (fields or attributes)}
+    href = f"{request.url.origin()}{request.path.split(RESOURCE)[0]}{RESOURCE}/{row.vuuid}"
+    item["links"] = [{"rel": "self", "href": href, "name": "scmast", "kind": "item"}]
+    return item
+
+
+async def read_collection(request: web.Request) -> web.Response:
+    if not _authorized(request):
+        return _refused()
+    try:
+        if "finder" in request.query:
+            raise QueryError("this stand-in supports q, not row finders")
+        q = request.query.get("q", "").strip()
+        clauses = parse_q(q) if q else []
+        fields = _fields(request)
+        limit = _int_param(request, "limit", DEFAULT_LIMIT)
+        offset = _int_param(request, "offset", 0)
+        if limit > MAX_LIMIT:
+            raise QueryError(f"limit must not exceed {MAX_LIMIT}")
+    except QueryError as error:
+        return adf_error(400, "Bad Request", str(error))
+    rows = request.app[STATE].select(clauses)
+    page = rows[offset : offset + limit]
+    return web.json_response(
+        {
+            "items": [_item(request, row, fields) for row in page],
+            "count": len(page),
+            "hasMore": offset + limit < len(rows),
+            "limit": limit,
+            "offset": offset,
+            "links": [
+                {"rel": "self", "href": str(request.url), "name": "scmast", "kind": "collection"}
+            ],
+        }
+    )
+
+
+async def read_row(request: web.Request) -> web.Response:
+    if not _authorized(request):
+        return _refused()
+    row = request.app[STATE].find(request.match_info["vuuid"])
+    if row is None:
+        return adf_error(404, "Not Found", "The requested resource does not exist.")
+    try:
+        fields = _fields(request)
+    except QueryError as error:
+        return adf_error(400, "Bad Request", str(error))
+    return web.json_response(_item(request, row, fields))
+
+
+# --- control routes -----------------------------------------------------------------------------
+
+
+def _add_control_routes(app: web.Application) -> None:
+    root = "/_sandbox/cmic"
+    app.router.add_get(root + "/state", _state)
+    app.router.add_post(root + "/accounts", _add_account)
+    app.router.add_post(root + "/change_orders", _add_change_order)
+    app.router.add_delete(root + "/change_orders/{vuuid}", _delete_change_order)
+    app.router.add_post(root + "/change_orders/{vuuid}/void", _void_change_order)
+
+
+async def _state(request: web.Request) -> web.Response:
+    return web.json_response(request.app[STATE].as_dict())
+
+
+async def _add_account(request: web.Request) -> web.Response:
+    data = await request.json()
+    request.app[STATE].add_account(str(data["username"]), str(data["password"]))
+    return web.json_response({"ok": True}, status=201)
+
+
+async def _add_change_order(request: web.Request) -> web.Response:
+    data = await request.json()
+    row = request.app[STATE].add_change_order(
+        str(data["company"]),
+        str(data["vendor"]),
+        str(data["contract"]),
+        job=str(data.get("job", "")),
+        change_code=str(data["change_code"]) if data.get("change_code") else None,
+        description=str(data.get("description", "")),
+        status=str(data.get("status", POSTED)),
+    )
+    return web.json_response(row.attributes(), status=201)
+
+
+async def _delete_change_order(request: web.Request) -> web.Response:
+    if not request.app[STATE].delete(request.match_info["vuuid"]):
+        return web.json_response({"error": "no such row"}, status=404)
+    return web.json_response({"ok": True})
+
+
+async def _void_change_order(request: web.Request) -> web.Response:
+    if not request.app[STATE].void(request.match_info["vuuid"]):
+        return web.json_response({"error": "no such row"}, status=404)
+    return web.json_response({"ok": True})
