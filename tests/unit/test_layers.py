@@ -1,0 +1,58 @@
+"""The direction of imports in ARCHITECTURE §1, checked on the source."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+APP = ("bot", "handlers", "procore", "erp", "storage")
+
+
+def imports_of(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(), filename=str(path))
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.add(node.module)
+    return found
+
+
+def modules(package: str) -> list[Path]:
+    return sorted((ROOT / package).rglob("*.py"))
+
+
+def top(name: str) -> str:
+    return name.split(".")[0]
+
+
+@pytest.mark.parametrize("path", modules("sandbox"), ids=lambda p: p.name)
+def test_sandbox_models_vendors_not_our_code(path: Path) -> None:
+    assert not {top(m) for m in imports_of(path)} & set(APP)
+
+
+@pytest.mark.parametrize("path", modules("handlers/flows"), ids=lambda p: p.name)
+def test_flows_never_import_slack(path: Path) -> None:
+    assert not {top(m) for m in imports_of(path)} & {"slack_bolt", "slack_sdk"}
+
+
+@pytest.mark.parametrize(
+    "path",
+    [p for p in modules("erp") if p.stem not in ("__init__", "registry")],
+    ids=lambda p: p.name,
+)
+def test_erp_adapters_import_only_the_erp_contract(path: Path) -> None:
+    ours = {m for m in imports_of(path) if top(m) in (*APP, "sandbox")}
+    own_helpers = {m for m in ours if m.startswith(f"erp.{path.stem.split('_')[0]}")}
+    assert ours - own_helpers <= {"erp.base", "erp.settings"}, ours
+
+
+@pytest.mark.parametrize("package", ["procore", "erp", "storage"])
+def test_lower_layers_do_not_reach_up(package: str) -> None:
+    for path in modules(package):
+        reached = {top(m) for m in imports_of(path)} & {"bot", "handlers", "sandbox"}
+        assert not reached, f"{path.relative_to(ROOT)} imports {reached}"
