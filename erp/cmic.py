@@ -74,7 +74,7 @@ KEY_FIELDS = ("ScmstCompCode", "ScmstVenCode", "ScmstContCode", "ScmstChgCode")
 ROW_ID_FIELD = "ScmstVUuid"
 STATUS_FIELD = "ScmstStatusCode"
 VOIDED_STATUSES = frozenset({"v", "void", "voided"})
-# ---------------------------------------------------------------------------------------------------
+# ------------------------------------------------------------------------------------------------
 
 RESOURCE_PATH = "/pm-rest-api/rest/1/scmast"
 #: the attributes the check reads (ADF `fields`)
@@ -118,11 +118,8 @@ def _literal(value: str) -> str:
 
 
 def basic_authorization(settings: ErpSettings) -> str:
-    missing = [
-        name
-        for name, value in (("ERP_USERNAME", settings.username), ("ERP_PASSWORD", settings.password))
-        if not value
-    ]
+    given = {"ERP_USERNAME": settings.username, "ERP_PASSWORD": settings.password}
+    missing = [name for name, value in given.items() if not value]
     if missing:
         raise ErpMisconfigured(INFO.name, f"{' and '.join(missing)} not set")
     pair = f"{settings.username}:{settings.password}".encode()
@@ -147,23 +144,28 @@ class CmicAdapter:
                 lookup.origin_id,
                 "its origin_id is not a CMiC subcontract change order key",
             )
+        row = await self._find_row(key, lookup.origin_id)
+        if row is None:
+            return ErpRecord(RecordState.DELETED, _reference_from_key(key), "no such row in scmast")
+        return record_for(row)
+
+    async def aclose(self) -> None:
+        """The HTTP client belongs to the caller; there is no session to end."""
+
+    async def _find_row(self, key: ChangeOrderKey, origin_id: str) -> dict[str, Any] | None:
+        """The key's row; None only when CMiC answers with no rows at all."""
         seen_rows = False
         for page in range(MAX_PAGES):
             rows, more = read_page(await self._get(key, offset=page * PAGE_SIZE))
             row = next((r for r in rows if key.matches(r)), None)
             if row is not None:
-                return record_for(row)
+                return row
             seen_rows = seen_rows or bool(rows)
+            if not more and seen_rows:
+                raise ErpBadResponse(INFO.name, f"the rows returned are not {origin_id}")
             if not more:
-                break
-        else:
-            raise ErpBadResponse(INFO.name, f"more than {MAX_PAGES} pages for one change order")
-        if seen_rows:
-            raise ErpBadResponse(INFO.name, f"the rows returned are not {lookup.origin_id}")
-        return ErpRecord(RecordState.DELETED, _reference_from_key(key), "no such row in scmast")
-
-    async def aclose(self) -> None:
-        """The HTTP client belongs to the caller; there is no session to end."""
+                return None
+        raise ErpBadResponse(INFO.name, f"more than {MAX_PAGES} pages for one change order")
 
     async def _get(self, key: ChangeOrderKey, *, offset: int) -> httpx.Response:
         params = {
@@ -192,7 +194,9 @@ def read_page(response: httpx.Response) -> tuple[list[dict[str, Any]], bool]:
             f"HTTP {status}: check ERP_USERNAME/ERP_PASSWORD and the account's API Security grants",
         )
     if status == 404:
-        raise ErpMisconfigured(INFO.name, f"no scmast resource at {response.url} (check ERP_BASE_URL)")
+        raise ErpMisconfigured(
+            INFO.name, f"no scmast resource at {response.url} (check ERP_BASE_URL)"
+        )
     if status in _BUSY_STATUSES or status >= 500:
         raise ErpUnreachable(INFO.name, f"HTTP {status}")
     if status != 200:

@@ -1,6 +1,7 @@
 """A stateful CMiC REST host: subcontract headers and change orders at `scmast`.
 
-`GET /{environment}/pm-rest-api/rest/1/scmast` (e.g. `/cmicprod/...`; one path segment) (Oracle ADF BC REST) with HTTP Basic authentication answers
+`GET /{environment}/pm-rest-api/rest/1/scmast` (Oracle ADF BC REST; the environment is one path
+segment, e.g. `/cmicprod`) with HTTP Basic authentication answers
 `{"items": [rows], "count", "hasMore", "limit", "offset", "links"}`. Supported query forms:
 `q=Attr = 'value' and Attr2 = 'value2'` (equality clauses joined by `and`; a quote inside a
 literal is doubled), `fields=A,B`, `limit` (default 25; above 1000 is HTTP 400, as from CMiC
@@ -186,7 +187,9 @@ def adf_error(status: int, title: str, detail: str) -> web.Response:
         "status": str(status),
         "o:errorDetails": [{"detail": detail, "o:errorCode": "27024"}],
     }
-    return web.json_response(body, status=status, content_type="application/vnd.oracle.adf.error+json")
+    return web.json_response(
+        body, status=status, content_type="application/vnd.oracle.adf.error+json"
+    )
 
 
 def _refused() -> web.Response:

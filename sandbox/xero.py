@@ -1,0 +1,325 @@
+"""A stateful Xero stand-in: custom-connection tokens and the Accounting API's purchase orders.
+
+- `POST /connect/token` (the identity service; Xero's real host is identity.xero.com):
+  `grant_type=client_credentials`, client id/secret by HTTP Basic (or in the form). Answers
+  `{"access_token", "expires_in": 1800, "token_type": "Bearer", "scope"}`; a wrong client is 400
+  `{"error": "invalid_client"}`, another grant 400 `{"error": "unsupported_grant_type"}`.
+- `GET /Connections` (bearer token): the connection's tenant (`tenantId`, `tenantName`, …).
+- `GET /api.xro/2.0/PurchaseOrders/{PurchaseOrderID}` (or by PurchaseOrderNumber): needs
+  `Authorization: Bearer` (unknown token: 401, expired: 401 "TokenExpired") and the token's
+  tenant in `xero-tenant-id` (missing or other: 403), each as Xero's problem JSON
+  `{"Type", "Title", "Status", "Detail", "Instance", "Extensions"}`. Answers
+  `{"Id", "Status": "OK", "ProviderName", "DateTimeUTC", "PurchaseOrders": [po]}` with
+  `Accept: application/json`, XML otherwise (Xero's default); an unknown PO is 404 with Xero's
+  plain-text sentence.
+- Limits as Xero enforces them per tenant: 5 calls in flight, 60 a minute, 5,000 a day, and
+  10,000 a minute per app (all settable in `XeroState.limits`). Over a limit: 429 with
+  `Retry-After` and `X-Rate-Limit-Problem` (concurrent / minute / day / appminute). API answers
+  carry `X-DayLimit-Remaining`, `X-MinLimit-Remaining` and `X-AppMinLimit-Remaining`. Calls
+  count as in flight from arrival (before any injected latency) to answer.
+
+Control routes (JSON) under `/_sandbox/xero/`:
+  GET    state                      (POs, connections, max_in_flight per tenant, rate_limited)
+  POST   connections                {"client_id", "client_secret", "tenant_id", "tenant_name"?}
+  POST   purchase_orders            {"lines": [{"description", "amount"}], "number"?, "status"?,
+                                     "contact"?, "tenant_id"?}        -> the PO in Xero's shape
+  POST   purchase_orders/{id}/lines {"lines": [...]}   (as a CCO export appends) -> the new lines
+  DELETE purchase_orders/{id}/lines/{line_item_id}
+  DELETE purchase_orders/{id}       (Status DELETED; `?purge=true` removes it: reads give 404)
+  POST   limits                     {"concurrent"?, "per_minute"?, "per_day"?, "window"?}
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+from xml.etree import ElementTree
+
+from aiohttp import web
+
+from sandbox.faults import Faults, Handler, Recorder, instrument
+from sandbox.xero_state import TOKEN_SCOPE, TOKEN_SECONDS, Connection, XeroState, ms_date
+
+API_ROOT = "/api.xro/2.0"
+NOT_FOUND_TEXT = "The resource you're looking for cannot be found"
+STATE = web.AppKey("xero_state", XeroState)
+OVER_CONCURRENCY = web.RequestKey("xero_over_concurrency", bool)
+
+
+def make_app(
+    state: XeroState | None = None,
+    recorder: Recorder | None = None,
+    faults: Faults | None = None,
+) -> web.Application:
+    app = web.Application()
+    app[STATE] = state if state is not None else XeroState()
+    app.middlewares.append(_in_flight)
+    instrument(app, recorder if recorder is not None else Recorder(), faults or Faults())
+    app.router.add_post("/connect/token", issue_token)
+    app.router.add_get("/Connections", list_connections)
+    app.router.add_get(API_ROOT + "/PurchaseOrders/{key}", get_purchase_order)
+    _add_control_routes(app)
+    return app
+
+
+@web.middleware
+async def _in_flight(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Outermost: a call is in flight from arrival until answered; over 5, it is marked."""
+    if not request.path.startswith(API_ROOT + "/"):
+        return await handler(request)
+    usage = request.app[STATE].usage
+    tenant = request.headers.get("xero-tenant-id", "")
+    if not usage.enter(tenant):
+        request[OVER_CONCURRENCY] = True
+        return await handler(request)
+    try:
+        return await handler(request)
+    finally:
+        usage.leave(tenant)
+
+
+# --- identity ----------------------------------------------------------------------------------
+
+
+def _client(request: web.Request, form: dict[str, str]) -> tuple[str, str]:
+    scheme, _, encoded = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() == "basic":
+        try:
+            client_id, _, secret = base64.b64decode(encoded, validate=True).decode().partition(":")
+            return client_id, secret
+        except (binascii.Error, UnicodeDecodeError):
+            return "", ""
+    return form.get("client_id", ""), form.get("client_secret", "")
+
+
+async def issue_token(request: web.Request) -> web.Response:
+    form = {key: str(value) for key, value in (await request.post()).items()}
+    if form.get("grant_type") != "client_credentials":
+        return web.json_response({"error": "unsupported_grant_type"}, status=400)
+    token = request.app[STATE].issue_token(*_client(request, form))
+    if token is None:
+        return web.json_response({"error": "invalid_client"}, status=400)
+    return web.json_response(
+        {
+            "access_token": token,
+            "expires_in": TOKEN_SECONDS,
+            "token_type": "Bearer",
+            "scope": TOKEN_SCOPE,
+        }
+    )
+
+
+async def list_connections(request: web.Request) -> web.Response:
+    """`GET /Connections` (xero-identity.yaml): the tenant a custom connection's token reaches."""
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    state = request.app[STATE]
+    tenant, expired = state.tenant_of(token.strip())
+    if scheme.lower() != "bearer" or tenant is None or expired:
+        return _problem(401, "Unauthorized", "AuthenticationUnsuccessful")
+    connected = _iso_now()
+    return web.json_response(
+        [
+            {
+                "id": str(uuid.uuid5(uuid.NAMESPACE_URL, c.client_id + c.tenant_id)),
+                "tenantId": c.tenant_id,
+                "tenantType": "ORGANISATION",
+                "tenantName": c.tenant_name,
+                "createdDateUtc": connected,
+                "updatedDateUtc": connected,
+            }
+            for c in state.connections
+            if c.tenant_id == tenant
+        ]
+    )
+
+
+def _iso_now() -> str:
+    """The identity service's plain ISO date-time (no `/Date()/` form there)."""
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f0")
+
+
+# --- the Accounting API ----------------------------------------------------------------------
+
+
+def _problem(status: int, title: str, detail: str) -> web.Response:
+    body: dict[str, Any] = {
+        "Type": None,
+        "Title": title,
+        "Status": status,
+        "Detail": detail,
+        "Instance": str(uuid.uuid4()),
+        "Extensions": {},
+    }
+    return web.json_response(body, status=status)
+
+
+def _authenticate(request: web.Request) -> str | web.Response:
+    """The caller's tenant id, or the 401/403 Xero would answer."""
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    tenant, expired = request.app[STATE].tenant_of(token.strip())
+    if scheme.lower() != "bearer" or tenant is None:
+        return _problem(401, "Unauthorized", "AuthenticationUnsuccessful")
+    if expired:
+        return _problem(401, "Unauthorized", "TokenExpired")
+    if request.headers.get("xero-tenant-id", "").casefold() != tenant.casefold():
+        return _problem(403, "Forbidden", "AuthenticationUnsuccessful")
+    return tenant
+
+
+def _rate_limited(request: web.Request, tenant: str) -> web.Response | None:
+    usage = request.app[STATE].usage
+    if request.get(OVER_CONCURRENCY):
+        problem, wait = "concurrent", 1
+    else:
+        over = usage.over_limit(tenant)
+        if over is None:
+            return None
+        problem, wait = over
+    usage.refuse(tenant, problem)
+    headers = {"Retry-After": str(wait), "X-Rate-Limit-Problem": problem}
+    return web.Response(status=429, headers=headers)
+
+
+async def get_purchase_order(request: web.Request) -> web.Response:
+    state = request.app[STATE]
+    tenant = _authenticate(request)
+    if isinstance(tenant, web.Response):
+        return tenant
+    response = _rate_limited(request, tenant) or _answer(request, tenant)
+    if response.status != 429:
+        state.usage.count(tenant)
+    response.headers.update(state.usage.remaining(tenant))
+    return response
+
+
+def _answer(request: web.Request, tenant: str) -> web.Response:
+    order = request.app[STATE].find(tenant, request.match_info["key"])
+    if order is None:
+        return web.Response(status=404, text=NOT_FOUND_TEXT, content_type="text/plain")
+    body = {
+        "Id": str(uuid.uuid4()),
+        "Status": "OK",
+        "ProviderName": "cco-bot sandbox",
+        "DateTimeUTC": ms_date(datetime.now(UTC)).replace("+0000", ""),
+        "PurchaseOrders": [order.to_json()],
+    }
+    if "application/json" in request.headers.get("Accept", ""):
+        return web.json_response(body)
+    return web.Response(text=_xml("Response", body), content_type="text/xml")
+
+
+def _xml(root: str, body: dict[str, Any]) -> str:
+    """Xero's XML rendering: one element per field, list items named by the singular."""
+
+    def add(parent: ElementTree.Element, name: str, value: Any) -> None:
+        element = ElementTree.SubElement(parent, name)
+        if isinstance(value, dict):
+            for key, item in value.items():
+                add(element, key, item)
+        elif isinstance(value, list):
+            for item in value:
+                add(element, name.removesuffix("s"), item)
+        elif value is not None:
+            element.text = str(value).lower() if isinstance(value, bool) else str(value)
+
+    top = ElementTree.Element(root)
+    for key, value in body.items():
+        add(top, key, value)
+    return ElementTree.tostring(top, encoding="unicode")
+
+
+# --- control routes -----------------------------------------------------------------------------
+
+
+def _add_control_routes(app: web.Application) -> None:
+    root = "/_sandbox/xero"
+    app.router.add_get(root + "/state", _state)
+    app.router.add_post(root + "/connections", _add_connection)
+    app.router.add_post(root + "/purchase_orders", _add_purchase_order)
+    app.router.add_post(root + "/purchase_orders/{id}/lines", _append_lines)
+    app.router.add_delete(root + "/purchase_orders/{id}/lines/{line_id}", _remove_line)
+    app.router.add_delete(root + "/purchase_orders/{id}", _delete_purchase_order)
+    app.router.add_post(root + "/limits", _set_limits)
+
+
+def _lines(data: dict[str, Any]) -> list[tuple[str, float]]:
+    return [(str(line["description"]), float(line["amount"])) for line in data.get("lines", [])]
+
+
+def _no_such_order() -> web.Response:
+    return web.json_response({"error": "no such purchase order"}, status=404)
+
+
+async def _state(request: web.Request) -> web.Response:
+    return web.json_response(request.app[STATE].as_dict())
+
+
+async def _add_connection(request: web.Request) -> web.Response:
+    data = await request.json()
+    connection = Connection(
+        client_id=str(data["client_id"]),
+        client_secret=str(data["client_secret"]),
+        tenant_id=str(data["tenant_id"]),
+        tenant_name=str(data.get("tenant_name", "Demo Company (US)")),
+    )
+    request.app[STATE].add_connection(connection)
+    return web.json_response({"ok": True}, status=201)
+
+
+async def _add_purchase_order(request: web.Request) -> web.Response:
+    data = await request.json()
+    try:
+        order = request.app[STATE].add_purchase_order(
+            _lines(data),
+            contact_name=str(data.get("contact", "Drywall Co")),
+            status=str(data.get("status", "AUTHORISED")),
+            number=str(data["number"]) if data.get("number") else None,
+            tenant_id=str(data["tenant_id"]) if data.get("tenant_id") else None,
+        )
+    except ValueError as error:
+        return web.json_response({"error": str(error)}, status=400)
+    return web.json_response(order.to_json(), status=201)
+
+
+async def _append_lines(request: web.Request) -> web.Response:
+    data = await request.json()
+    try:
+        added = request.app[STATE].append_lines(request.match_info["id"], _lines(data))
+    except KeyError:
+        return _no_such_order()
+    return web.json_response([line.to_json() for line in added], status=201)
+
+
+async def _remove_line(request: web.Request) -> web.Response:
+    try:
+        removed = request.app[STATE].remove_lines(
+            request.match_info["id"], [request.match_info["line_id"]]
+        )
+    except KeyError:
+        return _no_such_order()
+    if not removed:
+        return web.json_response({"error": "no such line on the purchase order"}, status=404)
+    return web.json_response({"ok": True})
+
+
+async def _delete_purchase_order(request: web.Request) -> web.Response:
+    purge = request.query.get("purge", "").lower() in ("1", "true", "yes")
+    try:
+        request.app[STATE].delete_purchase_order(request.match_info["id"], purge=purge)
+    except KeyError:
+        return _no_such_order()
+    return web.json_response({"ok": True})
+
+
+async def _set_limits(request: web.Request) -> web.Response:
+    data = await request.json()
+    limits = request.app[STATE].limits
+    for name in ("concurrent", "per_minute", "per_day", "app_per_minute"):
+        if name in data:
+            setattr(limits, name, int(data[name]))
+    if "window" in data:
+        limits.window = float(data["window"])
+    return web.json_response({"ok": True})
