@@ -72,10 +72,11 @@ class Sandbox:
         """Restart the ERP stand-in and the app on `system`; Slack and Procore keep running."""
         erp_facts(system)  # refuse a system the app does not know before stopping anything
         async with self._switching:
+            switched = await start_erp(self.stack, system)
             if self.app_server is not None:
                 await self.app_server.stop()
             await self.stack.erp_server.stop()
-            self.stack = await start_erp(self.stack, system)
+            self.stack = switched
             await self.start_app()
 
     async def stop(self) -> None:
@@ -99,6 +100,8 @@ async def start_sandbox(
     port: int = 0, erp: str = "acumatica", folder: Path | None = None
 ) -> Sandbox:
     """Start everything on 127.0.0.1; the playground on `port` (0: a free one)."""
+    if erp not in ERP_DEMOS:
+        raise ValueError(f"no ERP stand-in for {erp!r}; try one of: {', '.join(sorted(ERP_DEMOS))}")
     erp_facts(erp)
     stack = await start_stack(erp)
     if folder is None:

@@ -16,7 +16,7 @@ from handlers.accounts_io import account_answer
 from handlers.blocks import answers
 from handlers.blocks.card import PAGE_ACTION, UNLINK_ACTION
 from handlers.cards import CardFlowError, post_card, turn_page
-from handlers.dedupe import dedupe_middleware
+from handlers.dedupe import dedupe_middleware, first_delivery
 from handlers.flows.history import OneAttempt, history
 from handlers.flows.linking import LinkRefused, channel_project, link_channel
 from handlers.flows.services import Services, new_reference
@@ -49,7 +49,8 @@ def register(app: AsyncApp, svc: Services, slack: AsyncWebClient) -> None:
             await ack(**answers.usage_message(parsed.problem))
             return
         await ack()
-        await _guarded(respond, _run_command(svc, slack, parsed, command, respond))
+        if await first_delivery(svc.db, command):  # after the ack: no DB write before it
+            await _guarded(respond, _run_command(svc, slack, parsed, command, respond))
 
     @app.action(UNLINK_ACTION)
     async def on_unlink(ack: Ack, body: dict[str, Any], respond: AsyncRespond) -> None:
@@ -167,7 +168,7 @@ async def _click_unlink(
         return
     if isinstance(result, Busy):
         number = _row_number(body, click.cco_id)
-        message = answers.busy_message(number, result.by_user, result.reference)
+        message = answers.busy_message(number, result.by_user, result.reference, result.finished_at)
         await _ephemeral(slack, click.channel_id, click.slack_user_id, message, respond)
 
 

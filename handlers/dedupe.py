@@ -1,5 +1,9 @@
 """Recognise a Slack delivery seen before (an Events API retry, a duplicated interaction) and
-answer it without acting again. Runs after Bolt's request verification."""
+answer it without acting again. Runs after Bolt's request verification.
+
+Slash commands are the exception: their listener acks first and asks `first_delivery` only
+before it acts, so no database write stands between Slack and the ack (`/cco help` never
+writes at all)."""
 
 from __future__ import annotations
 
@@ -42,11 +46,20 @@ async def first_time(db: Database, key: str) -> bool:
     return True
 
 
+async def first_delivery(db: Database, body: dict[str, Any]) -> bool:
+    """True unless this delivery (by `delivery_key`) was seen before; remembers it."""
+    key = delivery_key(body)
+    if key is None or await first_time(db, key):
+        return True
+    log.info("slack.duplicate_delivery", key=key)
+    return False
+
+
 def dedupe_middleware(db: Database) -> Callable[..., Awaitable[BoltResponse | None]]:
     async def dedupe(
         body: dict[str, Any], next: Callable[[], Awaitable[None]]
     ) -> BoltResponse | None:
-        key = delivery_key(body)
+        key = None if body.get("command") else delivery_key(body)
         if key is None or await first_time(db, key):
             await next()
             return None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from handlers.blocks.kit import Block, actions, button, context, escape, section, user, when
@@ -39,9 +40,16 @@ def linked_message(linked: Linked, user_id: str) -> dict[str, Any]:
     return {"text": text, "blocks": [section(text)]}
 
 
-def busy_message(cco_number: str, by_user: str | None, reference: str | None) -> dict[str, Any]:
+def busy_message(
+    cco_number: str, by_user: str | None, reference: str | None, done_at: datetime | None = None
+) -> dict[str, Any]:
     who = f" by {user(by_user)}" if by_user else ""
     ref = f" (ref `{reference}`)" if reference else ""
+    if done_at is not None:
+        return notice(
+            f"✅ CCO #{escape(cco_number)} was already unlinked{who} {when(done_at)}{ref}. "
+            "The answer is in the card's thread; nothing more was done."
+        )
     return notice(
         f"⏳ An unlink of CCO #{escape(cco_number)} is already in progress{who}{ref}. "
         "Its answer will appear in the card's thread."

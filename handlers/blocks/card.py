@@ -114,7 +114,7 @@ def _row(row: dict[str, Any], erp: ErpInfo, state: RowState) -> list[Block]:
 
 def _status_line(state: RowState, erp: ErpInfo) -> str | None:
     who = user(state.user_id) if state.user_id else "someone"
-    at = f" at {when(state.at)}" if state.at else ""
+    at = f" {when(state.at)}" if state.at else ""
     if state.kind == "checking":
         return f"⏳ checking… ({who})"
     if state.kind == "unlinked":

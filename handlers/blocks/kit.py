@@ -98,9 +98,12 @@ def when(at: datetime) -> str:
     return f"<!date^{epoch}^{{date_short_pretty}} at {{time}}|{fallback}>"
 
 
-def colored(color: str, fallback: str, blocks: list[Block]) -> dict[str, Any]:
-    """A message whose blocks sit in an attachment, for the colored bar (good/danger/warning)."""
+def colored(color: str, headline: str, fallback: str, blocks: list[Block]) -> dict[str, Any]:
+    """A short headline, then the details in an attachment with a colored bar (good/danger/
+    warning). With top-level blocks, Slack uses `text` only for notifications and screen
+    readers, so the full sentence is not shown twice."""
     return {
         "text": fallback,
+        "blocks": [section(headline)],
         "attachments": [{"color": color, "fallback": fallback, "blocks": blocks}],
     }

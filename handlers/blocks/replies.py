@@ -36,16 +36,18 @@ def cco_label(number: str, title: str | None = None) -> str:
 def outcome_message(outcome: Outcome, attempt: UnlinkAttempt) -> dict[str, Any]:
     ref = f"ref `{attempt.reference}`"
     clicker = user(attempt.slack_user_id)
+    label = cco_label(attempt.cco_number)
     if isinstance(outcome, Unlinked):
         return _green(outcome, attempt, clicker, ref)
     if isinstance(outcome, NotSynced | NotApplicable):
         text = _neutral_text(outcome, attempt)
-        return colored("warning", _plain(text), [section(text), context(f"{clicker} · {ref}")])
+        blocks = [section(text), context(f"{clicker} · {ref}")]
+        return colored("warning", f"ℹ️ *Nothing to unlink* — {label}", _plain(text), blocks)
     text = _red_text(outcome, attempt)
     lines = [section(f"❌ {text}"), context(f"Clicked by {clicker} · {ref}")]
     if isinstance(outcome, PermissionDenied) and attempt.request_id is None:
         lines.append(actions(request_button(attempt.cco_id), block_id="ask"))
-    return colored("danger", _plain(f"❌ {text}"), lines)
+    return colored("danger", f"❌ *Not unlinked* — {label}", _plain(f"❌ {text}"), lines)
 
 
 def _green(outcome: Unlinked, attempt: UnlinkAttempt, clicker: str, ref: str) -> dict[str, Any]:
@@ -64,7 +66,8 @@ def _green(outcome: Unlinked, attempt: UnlinkAttempt, clicker: str, ref: str) ->
     blocks: list[Block] = [section(text), context(f"{found} · unlinked by {clicker} · {ref}")]
     if note:
         blocks.append(context(escape(note)))
-    return colored("good", _plain(text), blocks)
+    headline = f"✅ *Unlinked* — {cco_label(cco.number)} from {erp.name}"
+    return colored("good", headline, _plain(text), blocks)
 
 
 def _neutral_text(outcome: NotSynced | NotApplicable, attempt: UnlinkAttempt) -> str:

@@ -116,7 +116,7 @@ def request_modal(metadata: dict[str, Any], cco_label: str) -> dict[str, Any]:
                 "type": "input",
                 "block_id": REASON_BLOCK,
                 "optional": True,
-                "label": plain("Why? (optional)", 2000),
+                "label": plain("Why?", 2000),
                 "element": {
                     "type": "plain_text_input",
                     "action_id": REASON_INPUT,

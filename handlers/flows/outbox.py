@@ -6,6 +6,7 @@ never post the same reply; a failed delivery stays queued with its error for the
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -21,6 +22,8 @@ if TYPE_CHECKING:
 log = structlog.get_logger("cco.outbox")
 
 MAX_TRIES = 20
+#: the share of its claim a delivery may take before it is abandoned (and retried later)
+CLAIM_SHARE = 0.8
 
 
 async def deliver_reference(svc: Services, reference: str) -> int:
@@ -70,7 +73,10 @@ async def _claim(svc: Services, message: OutboxMessage) -> bool:
 
 async def _deliver_one(svc: Services, message: OutboxMessage) -> bool:
     try:
-        await svc.messenger.deliver(message)
+        # Give up before the claim runs out: once it has, another replica may post the message,
+        # so this one must not still be posting it (Slack's client retries and waits on its own).
+        async with asyncio.timeout(svc.outbox_claim.total_seconds() * CLAIM_SHARE):
+            await svc.messenger.deliver(message)
     except Exception as exc:
         log.warning("outbox.delivery_failed", reference=message.reference, error=_describe(exc))
         await _settle(svc, message, delivered=False, error=_describe(exc))

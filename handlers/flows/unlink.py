@@ -7,7 +7,9 @@ attempt is marked `unlinking` (with a lease) before the write so a crash can be 
 from __future__ import annotations
 
 import asyncio
+import random
 from dataclasses import dataclass
+from datetime import datetime
 
 import structlog
 
@@ -74,10 +76,12 @@ class InvalidClick(Exception):
 
 @dataclass(frozen=True)
 class Busy:
-    """Another attempt on this CCO is in flight; the clicker is told, nothing else happens."""
+    """Another attempt on this CCO is in flight (or already unlinked it from this card, then
+    `finished_at` is set); the clicker is told, nothing else happens."""
 
     by_user: str | None
     reference: str | None
+    finished_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -107,7 +111,9 @@ async def unlink(svc: Services, click: UnlinkClick) -> Busy | Finished:
         await repos.claim_attempt(svc.db, attempt)
     except repos.AttemptBusy as busy:
         active = busy.active
-        return Busy(active.slack_user_id if active else None, active.reference if active else None)
+        if active is None:
+            return Busy(None, None)
+        return Busy(active.slack_user_id, active.reference, active.finished_at)
     bound = log.bind(reference=attempt.reference, cco_id=click.cco_id, user=click.slack_user_id)
     bound.info("unlink.claimed", project_id=card.project_id)
     await svc.messenger.refresh_card(click.channel_id, click.card_ts)
@@ -277,26 +283,47 @@ async def _clear_link(
     async with svc.db.transaction() as s:
         s.add(attempt)
         s.add(repos.audit_for(attempt, "erp_checked", record.state.value, _record_detail(record)))
-    try:
-        await svc.procore.clear_sync_link(cco)
-    except ProcoreRejected as exc:
-        return ProcoreRefused(cco, str(exc))
-    except ProcoreUnreachable as exc:
-        # The write may or may not have landed: read the package again before answering.
-        return await _after_uncertain_write(svc, cco, record, exc)
+    for repeat in range(WRITE_REPEATS + 1):
+        try:
+            await svc.procore.clear_sync_link(cco)
+        except ProcoreRejected as exc:
+            return ProcoreRefused(cco, str(exc))
+        except ProcoreUnreachable as exc:
+            # The write may or may not have landed: read the package again before answering.
+            settled = await _after_uncertain_write(svc, cco, record, exc)
+            if settled is not None:
+                return settled
+            if repeat == WRITE_REPEATS:
+                return Unreachable("Procore", exc.retry_after)
+            if not await lease.hold():
+                raise LeaseLost from exc
+            continue
+        break
     return Unlinked(cco, svc.erp.info, record)
+
+
+#: an unconfirmed write (timeout, dropped connection, 5xx) is repeated this many times; clearing
+#: the link twice is the same change, and the package is re-read before each repeat
+WRITE_REPEATS = 1
+#: seconds (jittered) to let a slow write land before the package is re-read
+REREAD_PAUSE = (0.2, 0.6)
 
 
 async def _after_uncertain_write(
     svc: Services, cco: Cco, record: ErpRecord, error: ProcoreUnreachable
-) -> Outcome:
+) -> Outcome | None:
+    """The outcome when the re-read settles it; None when the link is still the one the ERP
+    check passed for and Procore gave no "try later", so the write may be repeated."""
+    await asyncio.sleep(random.uniform(*REREAD_PAUSE))
     try:
         fresh = await svc.procore.get_cco(cco.project_id, cco.id)
     except ProcoreError:
         return Unreachable("Procore", error.retry_after)
     if not fresh.synced:
         return Unlinked(fresh, svc.erp.info, record)
-    return Unreachable("Procore", error.retry_after)
+    if error.retry_after is not None or fresh.origin_id != cco.origin_id:
+        return Unreachable("Procore", error.retry_after)
+    return None
 
 
 def _from_error(svc: Services, error: BaseException) -> Outcome:

@@ -10,35 +10,43 @@ from __future__ import annotations
 import dataclasses
 
 from sandbox import demo
-from sandbox.erp_demos import ERP_DEMOS, ErpDemo
+from sandbox.erp_demos import ERP_DEMOS, ErpDemo, ErpKeys
 from sandbox.procore_world import ProcoreWorld
 from sandbox.stack import Stack
 
 
 def seed_erp(world: ProcoreWorld, index: demo.DemoIndex, erp: ErpDemo) -> None:
+    """Create the demo records in `erp`, then point Procore at them (Procore is left untouched
+    when the ERP refuses a record)."""
+    commitments: dict[tuple[int, str], str] = {}
+    records: dict[tuple[int, str], ErpKeys] = {}
     for project in demo.PROJECTS:
-        origins: dict[str, str] = {}
-        for commitment in project.commitments:
-            origin = erp.commitment_origin(f"{project.id}-{commitment.number}")
-            for held in world.commitments.values():
-                if held.project_id == project.id and held.number == commitment.number:
-                    held.origin_id = origin
-            origins[commitment.key] = origin
+        origins = {
+            c.key: erp.commitment_origin(f"{project.id}-{c.number}") for c in project.commitments
+        }
+        commitments.update({(project.id, c.number): origins[c.key] for c in project.commitments})
         for cco in project.ccos:
-            if cco.erp_state is None:
-                continue
-            key = f"{project.id}-{cco.number}"
-            keys = erp.add_record(key, cco.erp_state, origins[cco.commitment])
-            package_id = index.packages[(project.id, cco.number)]
-            world.set_origin(package_id, keys.origin_id)
-            world.packages[package_id].line_items.clear()
-            for line_origin in keys.line_origin_ids:
-                world.add_line_item(package_id, cco.title, cco.amount, origin_id=line_origin)
-            index.erp_keys[(project.id, cco.number)] = keys
+            if cco.erp_state is not None:
+                key = f"{project.id}-{cco.number}"
+                records[(project.id, cco.number)] = erp.add_record(
+                    key, cco.erp_state, origins[cco.commitment]
+                )
+    for held in world.commitments.values():
+        held.origin_id = commitments.get((held.project_id, held.number), held.origin_id)
+    for (project_id, number), keys in records.items():
+        package_id = index.packages[(project_id, number)]
+        world.set_origin(package_id, keys.origin_id)
+        package = world.packages[package_id]
+        package.line_items.clear()
+        for line_origin in keys.line_origin_ids:
+            world.add_line_item(
+                package_id, package.title, package.grand_total, origin_id=line_origin
+            )
+        index.erp_keys[(project_id, number)] = keys
 
 
 async def start_erp(stack: Stack, system: str) -> Stack:
-    """The stack with a running stand-in for `system` (the caller stops the old one)."""
+    """The stack with a running stand-in for `system` (the caller stops the old one, after)."""
     if system not in ERP_DEMOS:
         raise ValueError(f"no ERP stand-in for {system!r}: {', '.join(sorted(ERP_DEMOS))}")
     erp = ERP_DEMOS[system]()

@@ -117,6 +117,9 @@ async def test_link_unlink_green_then_revoke_and_red(page: Page, sandbox: Sandbo
     await expect(green).to_be_visible(timeout=WAIT_MS)
     world, index = sandbox.stack.procore.world, sandbox.stack.index
     assert world.packages[index.packages[(TOWER_A, "002")]].origin_id is None
+    card = page.locator(".msg", has=page.locator(".bk-header"))
+    await expect(card.locator(".msg-edited")).to_be_visible()
+    await expect(card.locator(".msg-body").first).to_contain_text("✅ Unlinked by @Ana Alvarez")
     await screenshot(page, "green")
 
     ana = page.locator('[data-person="U0ANA"]')
@@ -131,4 +134,5 @@ async def test_link_unlink_green_then_revoke_and_red(page: Page, sandbox: Sandbo
     await expect(red).to_be_visible(timeout=WAIT_MS)
     await expect(red).to_contain_text("Can Push to Accounting")
     assert world.packages[index.packages[(TOWER_A, "003")]].origin_id is not None
+    await expect(card.locator(".msg-body").first).to_contain_text("❌ Last try by @Ana Alvarez")
     await screenshot(page, "red")

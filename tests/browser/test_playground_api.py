@@ -63,6 +63,7 @@ async def test_typed_commands_and_a_confirmed_click_get_the_apps_answers(sandbox
     assert f'data-color="{BAR_COLORS["good"]}"' in green
     assert f'data-thread-ts="{card_ts}"' in green, "the answer is a reply in the card's thread"
     assert sandbox.stack.procore.world.packages[package_id].origin_id is None
+    await wait_for(sandbox, "✅ Unlinked by")  # the card's row says so, in place
     assert cco(await panel(sandbox), "002")["forecast"]["color"] == "yellow"
 
 
@@ -146,6 +147,7 @@ async def test_switching_the_erp_restarts_the_app_on_it(sandbox: Sandbox) -> Non
     assert shown["erp"]["name"] == "MYOB Advanced"
     assert cco(shown, "002")["forecast"]["color"] == "green"
     await call(sandbox, "api/command", {**VIEWER, "text": "/cco link 101"})
+    await wait_for(sandbox, "linked this channel")
     await call(sandbox, "api/command", {**VIEWER, "text": "/cco unlink"})
     card = await wait_for(sandbox, "ERP-synced CCOs — Tower A")
     assert "synced with <b>MYOB Advanced</b>" in card

@@ -173,7 +173,9 @@ def test_attachment_bar_color(color: object, bar: str) -> None:
 
 
 def test_colored_reply_is_an_attachment_with_its_bar() -> None:
-    payload = kit.colored("danger", "no", [kit.section("❌ *No*"), kit.context("ref `R-1`")])
+    payload = kit.colored(
+        "danger", "❌ *Not unlinked*", "no", [kit.section("❌ *No*"), kit.context("ref `R-1`")]
+    )
     html = attachment(payload["attachments"][0], NAMES)
     assert html.startswith(
         f'<div class="bk-attachment" style="border-left-color:{BAR_COLORS["danger"]}" '
