@@ -32,6 +32,8 @@ class Settings(BaseSettings):
     slack_bot_token: str | None = None
     slack_app_token: str | None = None
     slack_api_url: str = "https://slack.com/api/"
+    #: seconds to wait for one Slack Web API answer (each retry waits again)
+    slack_timeout: int = Field(default=10, ge=1)
 
     procore_client_id: str | None = None
     procore_client_secret: str | None = None

@@ -9,12 +9,14 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 import structlog
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_sdk.signature import SignatureVerifier
 
 from bot.oauth_routes import add_oauth_routes
 from bot.runtime import Runtime
 from handlers.flows.accounts import Connected
 from handlers.flows.history import audit_csv, csv_link_valid
 from handlers.flows.recovery import sweep
+from handlers.payloads import shape_problem
 from storage.db import ping
 
 log = structlog.get_logger("cco.web")
@@ -28,11 +30,28 @@ async def slack_events(request: web.Request) -> web.StreamResponse:
     runtime = request.app[RUNTIME]
     try:
         bolt_request = await to_bolt_request(request)
+    except web.HTTPException:
+        raise  # e.g. 413 for a body over MAX_BODY
     except Exception as exc:
         log.info("slack.malformed_request", error=type(exc).__name__)
         return web.json_response({"error": "malformed request"}, status=400)
+    problem = shape_problem(bolt_request.body)
+    if problem is not None and _signed(runtime, bolt_request.raw_body, request):
+        # Unsigned bodies go on to Bolt, whose request verification answers 401.
+        log.info("slack.malformed_payload", problem=problem)
+        return web.json_response({"error": "malformed payload", "problem": problem}, status=400)
     bolt_response = await runtime.bolt.async_dispatch(bolt_request)
     return await to_aiohttp_response(bolt_response)
+
+
+def _signed(runtime: Runtime, body: str, request: web.Request) -> bool:
+    secret = runtime.settings.slack_signing_secret
+    if not secret:
+        return False
+    try:
+        return SignatureVerifier(secret).is_valid_request(body, dict(request.headers))
+    except ValueError:
+        return False
 
 
 async def audit_csv_download(request: web.Request) -> web.Response:

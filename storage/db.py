@@ -6,8 +6,10 @@ under a transaction-scoped advisory lock; SQLite serialises writers itself.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from sqlalchemy import event, text
@@ -62,22 +64,45 @@ async def ping(engine: AsyncEngine) -> bool:
     return True
 
 
+#: set while the current task (and tasks it starts) holds the SQLite turn, so nesting never waits
+_HOLDS_TURN: ContextVar[bool] = ContextVar("holds_sqlite_turn", default=False)
+
+
 class Database:
-    """The engine and a session factory; flows own the transaction (`db.transaction()`)."""
+    """The engine and a session factory; flows own the transaction (`db.transaction()`).
+
+    On SQLite every transaction takes the write lock (`BEGIN IMMEDIATE`), so only one runs at a
+    time anyway; sessions of this process take turns on an asyncio lock instead of queueing
+    inside SQLite, whose busy handler sleeps in steps of up to 100 ms and, under load, held
+    connections until the pool's checkout timed out (see docs/performance.md).
+    """
 
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
         self._sessions = async_sessionmaker(engine, class_=AsyncSession, expire_on_commit=False)
+        self._turn = asyncio.Lock() if engine.dialect.name == "sqlite" else None
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
-        async with self._sessions() as session, session.begin():
+        async with self._take_turn(), self._sessions() as session, session.begin():
             yield session
 
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:
-        async with self._sessions() as session:
+        async with self._take_turn(), self._sessions() as session:
             yield session
+
+    @asynccontextmanager
+    async def _take_turn(self) -> AsyncIterator[None]:
+        if self._turn is None or _HOLDS_TURN.get():
+            yield
+            return
+        async with self._turn:
+            holding = _HOLDS_TURN.set(True)
+            try:
+                yield
+            finally:
+                _HOLDS_TURN.reset(holding)
 
     async def dispose(self) -> None:
         await self.engine.dispose()

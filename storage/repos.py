@@ -86,19 +86,40 @@ class AttemptBusy(Exception):
         self.active = active
 
 
-async def claim_attempt(db: Database, attempt: UnlinkAttempt) -> UnlinkAttempt:
+async def claim_attempt(
+    db: Database, attempt: UnlinkAttempt, *, once_per_card: bool = False
+) -> UnlinkAttempt:
     """Insert `attempt` as the CCO's one active attempt, or raise `AttemptBusy`.
 
-    The partial unique index decides between concurrent claims, on any replica.
+    The partial unique index decides between concurrent claims, on any replica. With
+    `once_per_card`, a claim after another attempt already unlinked the CCO from the same card is
+    busy too (its `active` is that finished attempt), decided in the same transaction.
     """
     try:
         async with db.transaction() as s:
             s.add(attempt)
+            await s.flush()  # the unique index decides here; a finished rival is visible after
+            done = await unlinked_from_card(s, attempt) if once_per_card else None
+            if done is not None:
+                s.expunge(done)  # keeps its loaded fields through the rollback
+                raise AttemptBusy(done)  # rolls the claim back
             s.add(audit_for(attempt, "claimed"))
     except IntegrityError:
         async with db.session() as s:
             raise AttemptBusy(await active_attempt(s, attempt.company_id, attempt.cco_id)) from None
     return attempt
+
+
+async def unlinked_from_card(s: AsyncSession, attempt: UnlinkAttempt) -> UnlinkAttempt | None:
+    """Another attempt that already unlinked `attempt`'s CCO from the same card."""
+    query = select(UnlinkAttempt).where(
+        UnlinkAttempt.channel_id == attempt.channel_id,
+        UnlinkAttempt.card_ts == attempt.card_ts,
+        UnlinkAttempt.cco_id == attempt.cco_id,
+        UnlinkAttempt.state == "unlinked",
+        col(UnlinkAttempt.id) != attempt.id,
+    )
+    return (await s.exec(query)).first()
 
 
 async def active_attempt(s: AsyncSession, company_id: int, cco_id: int) -> UnlinkAttempt | None:

@@ -108,7 +108,9 @@ async def unlink(svc: Services, click: UnlinkClick) -> Busy | Finished:
     )
     repos.advance(attempt, "claimed", svc.lease)
     try:
-        await repos.claim_attempt(svc.db, attempt)
+        # A late click (a double click, a card not yet refreshed) on a CCO this card already
+        # unlinked gets "already unlinked", not a second attempt and a second thread reply.
+        await repos.claim_attempt(svc.db, attempt, once_per_card=True)
     except repos.AttemptBusy as busy:
         active = busy.active
         if active is None:

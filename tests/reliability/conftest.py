@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -16,13 +17,13 @@ from tests.e2e.rig import Rig, start_rig, stop_rig
 
 #: the in-process app retries owed replies and recovers attempts quickly, so a fault test can
 #: watch the whole story within a few seconds; outbound timeouts are short for the same reason
-FAST_APP = {
+FAST_APP: dict[str, Any] = {
     "attempt_lease_seconds": 2.0,
     "sweep_interval_seconds": 0.3,
     "outbox_claim_seconds": 2.0,
     "procore_timeout": 0.8,
     "erp_timeout": 0.8,
-    "slack_timeout": 0.8,
+    "slack_timeout": 1,
 }
 
 needs_postgres = pytest.mark.skipif(

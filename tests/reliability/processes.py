@@ -5,6 +5,7 @@ subprocess on its own loopback port, all sharing one PostgreSQL database."""
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import signal
 import socket
@@ -13,10 +14,13 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
 
 import httpx
 from sqlmodel import col, select
 
+from handlers.blocks.card import UNLINK_ACTION
 from sandbox.slack_sender import SlackSender
 from sandbox.slack_workspace import SlackMessage
 from sandbox.stack import Stack
@@ -181,3 +185,39 @@ async def link_and_post_card(
     assert listed.status == 200, listed.body
     await until(lambda: any(is_card(m) for m in slack.channel_messages(channel)))
     return next(m for m in slack.channel_messages(channel) if is_card(m))
+
+
+async def stale_click(sender: SlackSender, card: SlackMessage, user_id: str, value: str) -> int:
+    """A click on an Unlink button the user still sees on an older copy of the card (e.g. a
+    double click, or a client that had not refreshed yet): same payload as a fresh click."""
+    ws = sender.workspace
+    payload: dict[str, Any] = {
+        "type": "block_actions",
+        "user": {"id": user_id, "username": user_id, "name": user_id, "team_id": ws.team_id},
+        "api_app_id": ws.app_id,
+        "token": ws.verification_token,
+        "trigger_id": ws.issue_trigger(user_id),
+        "team": {"id": ws.team_id, "domain": ws.domain},
+        "enterprise": None,
+        "is_enterprise_install": False,
+        "container": {
+            "type": "message",
+            "message_ts": card.ts,
+            "channel_id": card.channel,
+            "is_ephemeral": False,
+        },
+        "channel": {"id": card.channel, "name": ws.channels[card.channel].name},
+        "response_url": ws.issue_response_url(card.channel, user_id, card.ts),
+        "actions": [
+            {
+                "action_id": UNLINK_ACTION,
+                "block_id": f"act:{value}",
+                "type": "button",
+                "value": value,
+                "action_ts": ws.next_ts(),
+            }
+        ],
+        "state": {"values": {}},
+    }
+    body = urlencode({"payload": json.dumps(payload)}).encode()
+    return (await sender.deliver(body, "application/x-www-form-urlencoded")).status

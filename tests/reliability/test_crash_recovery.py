@@ -9,12 +9,15 @@ from pathlib import Path
 
 import httpx
 import pytest
+from sqlmodel import select
 
 from handlers.blocks.card import UNLINK_ACTION
 from sandbox.faults import FaultRule
 from sandbox.slack_workspace import SlackMessage
 from sandbox.stack import Stack
+from storage import repos
 from storage.db import Database
+from storage.models import UnlinkAttempt
 from tests.e2e.rig import SYNC_WRITE, TOWER_A, TOWER_CHANNEL, attachment_color, text_of
 from tests.reliability.processes import (
     Replica,
@@ -66,6 +69,11 @@ async def test_killed_before_the_procore_write_a_live_replica_answers_nothing_ch
         package_id = await _click(stack, doomed, http, card)
         await until(lambda: stack.procore.recorder.count("PATCH", SYNC_WRITE) == 1)
         killed_at = await doomed.kill()
+        async with db.session() as s:
+            (abandoned,) = (await s.exec(select(UnlinkAttempt))).all()
+            events = [e.event for e in await repos.audit_events(s, abandoned.reference)]
+        assert abandoned.state == "unlinking" and abandoned.finished_at is None
+        assert events == ["claimed", "erp_checked"]  # killed after the check, before the write
 
         answered_at = await until(lambda: len(_replies(stack, card)) >= 1, RECOVERY_LIMIT)
         recovery = answered_at - killed_at

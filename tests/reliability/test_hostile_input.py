@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 import threading
+from collections import Counter
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -113,6 +114,7 @@ def live(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Live]:
 FUZZ = settings(
     max_examples=EXAMPLES,
     deadline=None,
+    database=None,  # no example database in the repository; failures print their example
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 
@@ -147,7 +149,7 @@ def test_fuzzed_command_text_is_answered_without_5xx_writes_or_stack_traces(live
     writes = live.rig.stack.procore.recorder.count("PATCH", SYNC_WRITE)
     crashes = live.crash_answers()
     print(
-        f"\nfuzzed /cco text: {len(statuses)} commands, statuses {sorted(set(statuses))}, "
+        f"\nfuzzed /cco text: {len(statuses)} commands, statuses {Counter(statuses)}, "
         f"{writes} Procore writes, {len(crashes)} crash answers"
     )
     assert writes == 0
@@ -178,14 +180,9 @@ def tampered(draw: st.DrawFn, live: Live) -> dict[str, Any]:
     ws, card = live.rig.stack.slack, live.card
     foreign = st.sampled_from(live.foreign_ids).map(str)
     value = draw(st.one_of(foreign, number_strings, junk_scalars, st.just(str(live.listed_id))))
+    others = [PAGE_ACTION, f"{PAGE_ACTION}_next", REQUEST_ACTION, APPROVE_ACTION, DENY_ACTION]
     action_id = draw(
-        st.one_of(
-            st.sampled_from(
-                [UNLINK_ACTION, PAGE_ACTION, f"{PAGE_ACTION}_next", REQUEST_ACTION]
-                + [APPROVE_ACTION, DENY_ACTION, "cco_audit_csv"]
-            ),
-            st.text(max_size=30),
-        )
+        st.one_of(st.just(UNLINK_ACTION), st.sampled_from(others), st.text(max_size=30))
     )
     payload: dict[str, Any] = {
         "type": "block_actions",
@@ -217,10 +214,12 @@ def tampered(draw: st.DrawFn, live: Live) -> dict[str, Any]:
         "message": ws.message_json(card),
     }
     forged_ids = st.one_of(
-        st.sampled_from(["C0TOWERB", "C0NOPE", "T0RIVAL", "", "1795809468.944919", "0.0"]),
+        st.sampled_from(["C0TOWERB", "C0NOPE", "T0RIVAL", "U0BEN", "", "1795809468.944919"]),
+        st.text(max_size=20),
         junk_scalars,
     )
-    for path in draw(st.sets(st.sampled_from(_FORGEABLE), max_size=4)):
+    structural = draw(st.integers(0, 9)) < 4  # most examples forge values, not JSON shapes
+    for path in draw(st.sets(st.sampled_from(_FORGEABLE), max_size=2 if structural else 0)):
         *parents, leaf = path
         node = payload
         for key in parents:
@@ -230,7 +229,7 @@ def tampered(draw: st.DrawFn, live: Live) -> dict[str, Any]:
             node.pop(leaf, None)
         else:
             node[leaf] = choice
-    if draw(st.booleans()) and draw(st.booleans()):
+    if structural and draw(st.booleans()):
         payload[draw(st.sampled_from(["actions", "container", "team", "user"]))] = draw(
             junk_scalars
         )
@@ -275,7 +274,7 @@ def test_tampered_clicks_never_write_and_never_reach_an_unlisted_cco(live: Live)
     ]
     crashes = live.crash_answers()
     print(
-        f"\ntampered clicks: {len(statuses)} payloads, statuses {sorted(set(statuses))}, "
+        f"\ntampered clicks: {len(statuses)} payloads, statuses {Counter(statuses)}, "
         f"{writes} Procore writes, attempts on {sorted(touched)}, "
         f"{len(foreign_reads)} reads of unlisted CCOs, {len(crashes)} crash answers"
     )
@@ -292,28 +291,30 @@ def _loopback(url: object) -> bool:
 # -- bodies and retries ------------------------------------------------------------------------
 
 
-async def test_oversized_body_is_refused_with_413(rig: Rig) -> None:
-    body = urlencode({"payload": "x" * (600 * 1024)}).encode()
-    delivery = await rig.sender.deliver(body, FORM)
-    print(f"\noversized body ({len(body) // 1024} KiB): HTTP {delivery.status}")
-    assert delivery.status == 413
+MALFORMED: list[tuple[bytes, str]] = [
+    (b"payload=%7Bnot-json", FORM),
+    (b"payload=%5B1%2C2%5D", FORM),
+    (b"payload=", FORM),
+    (b"payload=%7B%22type%22%3A%22block_actions%22%2C%22actions%22%3A7%7D", FORM),
+    (b"{not json", "application/json"),
+    (b"[1, 2, 3]", "application/json"),
+    (b'{"type": "event_callback", "event": "app_home_opened"}', "application/json"),
+    (b"\xff\xfe\x00garbage", FORM),
+]
 
 
-@pytest.mark.parametrize(
-    ("body", "content_type"),
-    [
-        (b"payload=%7Bnot-json", FORM),
-        (b"payload=%5B1%2C2%5D", FORM),
-        (b"payload=", FORM),
-        (b"{not json", "application/json"),
-        (b"[1, 2, 3]", "application/json"),
-        (b"\xff\xfe\x00garbage", FORM),
-    ],
-)
-async def test_malformed_payload_gets_a_4xx(rig: Rig, body: bytes, content_type: str) -> None:
-    delivery = await rig.sender.deliver(body, content_type)
-    assert 400 <= delivery.status < 500, (delivery.status, delivery.body[:200])
-    assert "Traceback" not in delivery.body
+async def test_oversized_and_malformed_bodies_get_a_clear_4xx(rig: Rig) -> None:
+    oversized = urlencode({"payload": "x" * (600 * 1024)}).encode()
+    too_big = await rig.sender.deliver(oversized, FORM)
+    answers = [await rig.sender.deliver(body, kind) for body, kind in MALFORMED]
+    statuses = [a.status for a in answers]
+    print(
+        f"\noversized body ({len(oversized) // 1024} KiB): HTTP {too_big.status}; "
+        f"malformed bodies: HTTP {statuses}"
+    )
+    assert too_big.status == 413
+    assert all(400 <= status < 500 for status in statuses), statuses
+    assert not any("Traceback" in a.body for a in answers)
 
 
 async def test_events_api_retry_with_the_same_event_id_acts_once(rig: Rig) -> None:
