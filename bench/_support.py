@@ -13,7 +13,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -81,12 +81,13 @@ async def fresh_database(url: str) -> None:
         await engine.dispose()
 
 
-def database_urls(workdir: Path) -> list[tuple[str, str]]:
-    """(label, url) for SQLite and, unless BENCH_SKIP_POSTGRES is set, PostgreSQL."""
-    urls = [("SQLite", f"sqlite+aiosqlite:///{workdir / 'bench.db'}")]
-    if not os.environ.get("BENCH_SKIP_POSTGRES"):
-        urls.append(("PostgreSQL", POSTGRES_URL))
-    return urls
+def database_urls(workdir: Path, only: str = "") -> list[tuple[str, str]]:
+    """(label, url) for SQLite and PostgreSQL; `only` = "sqlite" or "postgresql" keeps one."""
+    urls = [
+        ("SQLite", f"sqlite+aiosqlite:///{workdir / 'bench.db'}"),
+        ("PostgreSQL", POSTGRES_URL),
+    ]
+    return [(label, url) for label, url in urls if only.lower() in ("", label.lower())]
 
 
 # -- processes -------------------------------------------------------------------------------------
@@ -143,15 +144,21 @@ def serve_command(port: int) -> list[str]:
     return [*head, "serve", "--host", "127.0.0.1", "--port", str(port)]
 
 
+def spawn(
+    command: Sequence[str], env: dict[str, str], workdir: Path, log: Path
+) -> subprocess.Popen[bytes]:
+    with log.open("wb") as sink:
+        return subprocess.Popen(
+            list(command), env=env, cwd=workdir, stdout=sink, stderr=subprocess.STDOUT
+        )
+
+
 async def start_server(
     name: str, command: Sequence[str], env: dict[str, str], port: int, workdir: Path
 ) -> Server:
     """Start a server subprocess in `workdir` (no stray `.env`) and wait for `GET /healthz`."""
     log = workdir / f"{name}.log"
-    with log.open("wb") as sink:
-        process = subprocess.Popen(
-            list(command), env=env, cwd=workdir, stdout=sink, stderr=subprocess.STDOUT
-        )
+    process = spawn(command, env, workdir, log)
     server = Server(name, process, f"http://127.0.0.1:{port}", log)
     deadline = time.monotonic() + 60
     async with httpx.AsyncClient(timeout=2) as http:
@@ -181,11 +188,15 @@ async def start_app(
 
 @contextlib.contextmanager
 def scratch_dir() -> Iterator[Path]:
+    """A working directory for databases and server logs; BENCH_KEEP=1 keeps it (path printed)."""
     path = Path(tempfile.mkdtemp(prefix="cco-bench-"))
     try:
         yield path
     finally:
-        shutil.rmtree(path, ignore_errors=True)
+        if os.environ.get("BENCH_KEEP"):
+            print(f"(kept {path})", file=sys.stderr)
+        else:
+            shutil.rmtree(path, ignore_errors=True)
 
 
 # -- Slack, as the sender -------------------------------------------------------------------------
@@ -195,9 +206,8 @@ def slack_sender(stack: Stack, server: Server, http: httpx.AsyncClient) -> Slack
     return SlackSender(stack.slack, server.events_url, http)
 
 
-async def until(check: object, limit: float = 30.0, step: float = 0.002) -> float:
+async def until(check: Callable[[], bool], limit: float = 30.0, step: float = 0.002) -> float:
     """Wait until `check()` is true; return the monotonic time it was first seen true."""
-    assert callable(check)
     deadline = time.monotonic() + limit
     while not check():
         if time.monotonic() > deadline:

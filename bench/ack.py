@@ -19,17 +19,18 @@ import os
 import sys
 import time
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import httpx
 
 from bench._support import (
+    ROOT,
     TOWER_A,
     TOWER_CHANNEL,
     USER,
     Server,
     app_env,
+    cards,
     cpus,
     database_urls,
     free_port,
@@ -42,6 +43,7 @@ from bench._support import (
     start_app,
     start_server,
     table,
+    until,
 )
 from sandbox.stack import Stack, start_stack
 
@@ -111,7 +113,7 @@ async def load(
         "bench.loadgen",
         json.dumps(config),
         stdout=asyncio.subprocess.PIPE,
-        cwd=Path(__file__).resolve().parents[1],
+        cwd=ROOT,
     )
     pin(process.pid, cpu_set)
     out, _ = await process.communicate()
@@ -121,14 +123,14 @@ async def load(
     return figures
 
 
-async def bench(seconds: float, warmup: float) -> list[Run]:
+async def bench(seconds: float, warmup: float, only: str) -> list[Run]:
     server_cpus, other_cpus = cpu_plan()
     pin(os.getpid(), other_cpus)
     runs: list[Run] = []
     stack = await start_stack("acumatica")
     try:
         with scratch_dir() as work:
-            for label, url in database_urls(work):
+            for label, url in database_urls(work, only):
                 port = free_port()
                 bare = await start_server(
                     "bare-bolt",
@@ -145,10 +147,18 @@ async def bench(seconds: float, warmup: float) -> list[Run]:
                     for command in COMMANDS:
                         for concurrency in CONCURRENCY:
                             for target in (bare, app):
+                                posted = len(cards(stack, TOWER_CHANNEL))
                                 figures = await load(
                                     stack, target, command, concurrency, seconds, warmup, other_cpus
                                 )
                                 drained = time.monotonic()
+                                if target is app and command == "unlink":
+                                    owed = posted + figures["acked_total"]
+                                    await until(
+                                        lambda: len(cards(stack, TOWER_CHANNEL)) >= owed,  # noqa: B023
+                                        limit=300,
+                                        step=0.05,
+                                    )
                                 await quiet(stack)
                                 figures["drain"] = time.monotonic() - drained
                                 runs.append(Run(label, command, concurrency, target.name, figures))
@@ -197,6 +207,7 @@ def report(runs: list[Run]) -> str:
                     f"{cpu['server']:.0%}",
                     f"{cpu['loadgen']:.0%}",
                     f"{cpu['standins']:.0%}",
+                    f"{cpu['others']:.0%}",
                     figures["errors"],
                     f"{figures['drain']:.1f} s",
                 ]
@@ -221,6 +232,7 @@ def report(runs: list[Run]) -> str:
         "server CPU",
         "loadgen CPU",
         "stand-ins CPU",
+        "other processes CPU",
         "errors",
         "drain after",
     ]
@@ -238,10 +250,11 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--seconds", type=float, default=3.0, help="measured window per run")
     parser.add_argument("--warmup", type=float, default=1.0, help="unmeasured start of each run")
+    parser.add_argument("--db", default="", help="sqlite or postgresql (default: both)")
     args = parser.parse_args()
-    started = time.monotonic()
-    runs = asyncio.run(bench(args.seconds, args.warmup))
-    print(f"# Ack path — {machine()}\n")
+    started, host = time.monotonic(), machine()
+    runs = asyncio.run(bench(args.seconds, args.warmup, args.db))
+    print(f"# Ack path — {host}\n")
     print(report(runs))
     print(f"\n(whole benchmark: {time.monotonic() - started:.0f} s)")
     return 0

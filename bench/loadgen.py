@@ -20,7 +20,7 @@ from urllib.parse import urlencode
 
 import aiohttp
 
-from bench._proc import cpu_seconds
+from bench._proc import cpu_seconds, machine_busy_seconds
 
 
 @dataclass(frozen=True)
@@ -56,7 +56,11 @@ def _signed(config: Config, serial: int) -> tuple[bytes, dict[str, str]]:
 
 
 async def _sender(
-    config: Config, http: aiohttp.ClientSession, stop_at: float, serials: list[int], out: list[Sample]
+    config: Config,
+    http: aiohttp.ClientSession,
+    stop_at: float,
+    serials: list[int],
+    out: list[Sample],
 ) -> None:
     while time.monotonic() < stop_at:
         serials[0] += 1
@@ -85,9 +89,11 @@ async def run(config: Config) -> dict[str, Any]:
         await asyncio.sleep(max(0.0, window_start - time.monotonic()))
         cpu.update({f"{k}_start": cpu_seconds(pid) for k, pid in config.watch.items()})
         cpu["loadgen_start"] = time.process_time()
+        cpu["machine_start"] = machine_busy_seconds()
         await asyncio.sleep(max(0.0, stop_at - time.monotonic()))
         cpu.update({f"{k}_end": cpu_seconds(pid) for k, pid in config.watch.items()})
         cpu["loadgen_end"] = time.process_time()
+        cpu["machine_end"] = machine_busy_seconds()
 
     async with aiohttp.ClientSession(connector=connector, timeout=timeout) as http:
         marker = asyncio.create_task(mark_window())
@@ -97,15 +103,20 @@ async def run(config: Config) -> dict[str, Any]:
         await marker
     measured = [s for s in samples if s.started >= window_start and s.ended <= stop_at]
     latencies = sorted(s.ended - s.started for s in measured)
-    names = [*config.watch, "loadgen"]
-    return {
+    names = [*config.watch, "loadgen", "machine"]
+    figures: dict[str, Any] = {
         "requests": len(measured),
+        "acked_total": sum(1 for s in samples if s.status == 200),
         "errors": sum(1 for s in measured if s.status != 200),
         "throughput": len(measured) / config.duration,
         "p50": _percentile(latencies, 0.50),
         "p99": _percentile(latencies, 0.99),
         "cpu": {n: (cpu[f"{n}_end"] - cpu[f"{n}_start"]) / config.duration for n in names},
     }
+    figures["cpu"]["others"] = max(
+        0.0, figures["cpu"]["machine"] - sum(figures["cpu"][n] for n in [*config.watch, "loadgen"])
+    )
+    return figures
 
 
 def _percentile(values: list[float], q: float) -> float:
