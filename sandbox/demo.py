@@ -158,6 +158,14 @@ def seed_slack(workspace: SlackWorkspace) -> None:
 
 
 def seed_procore(world: ProcoreWorld, erp: ErpDemo) -> DemoIndex:
+    index = seed_people(world)
+    for project in PROJECTS:
+        _seed_project(world, index, project, erp)
+    return index
+
+
+def seed_people(world: ProcoreWorld) -> DemoIndex:
+    """The company, the app's OAuth client, the projects (without CCOs) and the people."""
     index = DemoIndex()
     world.add_company(COMPANY_NAME, id=COMPANY_ID)
     world.add_client(CLIENT_ID, CLIENT_SECRET, company_ids={COMPANY_ID})
@@ -165,8 +173,6 @@ def seed_procore(world: ProcoreWorld, erp: ErpDemo) -> DemoIndex:
         world.add_project(COMPANY_ID, project.name, is_erp_integrated=True, id=project.id)
     for person in (p for p in PEOPLE if p.in_procore and p.email):
         _seed_person(world, index, person)
-    for project in PROJECTS:
-        _seed_project(world, index, project, erp)
     return index
 
 

@@ -1,7 +1,7 @@
 """What each ERP's sandbox offers the shared adapter contract suite (`test_erp_contract.py`).
 
 An ERP joins the suite by adding `tests/adapters/harness_<system>.py` with a module-level
-`HARNESS` implementing `ErpHarness`, and listing the system in `HARNESS_SYSTEMS` below.
+`make_harness()` returning an `ErpHarness`, and listing the system in `HARNESS_SYSTEMS` below.
 """
 
 from __future__ import annotations

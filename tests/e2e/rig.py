@@ -173,7 +173,10 @@ def attachment_color(message: SlackMessage) -> str | None:
 
 
 async def start_rig(db_kind: str, tmp_path: Path, erp: str = "acumatica", **overrides: Any) -> Rig:
-    stack = await start_stack(erp)
+    return await start_rig_on(await start_stack(erp), db_kind, tmp_path, **overrides)
+
+
+async def start_rig_on(stack: Stack, db_kind: str, tmp_path: Path, **overrides: Any) -> Rig:
     url = database_url(db_kind, tmp_path)
     await (await fresh_database(url)).dispose()
     port = free_port()
