@@ -80,7 +80,7 @@ class TokenSource:
             raise ProcoreUnreachable("Procore's login did not answer in time") from exc
         except httpx.HTTPError as exc:
             raise ProcoreUnreachable(f"Procore's login could not be reached: {exc!r}") from exc
-        body = _json(response)
+        body = token_json(response)
         if response.status_code >= 500 or response.status_code == 429:
             raise ProcoreUnreachable(f"Procore's login answered {response.status_code}")
         if response.status_code != 200:
@@ -89,13 +89,14 @@ class TokenSource:
         value = body.get("access_token")
         if not isinstance(value, str) or not value:
             raise ProcoreUnreachable("Procore's login answered without an access token")
-        lifetime = _lifetime(body.get("expires_in"))
+        lifetime = token_lifetime(body.get("expires_in"))
         margin = min(RENEW_MARGIN, lifetime / 10)
         self._token = _Token(value, self._clock() + lifetime - margin)
         return value
 
 
-def _json(response: httpx.Response) -> dict[str, Any]:
+def token_json(response: httpx.Response) -> dict[str, Any]:
+    """An OAuth token endpoint's JSON object, or {} when the body is not one."""
     try:
         body = response.json()
     except ValueError:
@@ -103,7 +104,8 @@ def _json(response: httpx.Response) -> dict[str, Any]:
     return body if isinstance(body, dict) else {}
 
 
-def _lifetime(value: Any) -> float:
+def token_lifetime(value: Any) -> float:
+    """`expires_in` as seconds; Procore's documented 90 minutes when it is missing or odd."""
     try:
         lifetime = float(value)
     except (TypeError, ValueError):

@@ -16,10 +16,10 @@ from urllib.parse import urlencode
 
 import httpx
 
+from procore.auth import token_json, token_lifetime
 from procore.errors import ProcoreAuthError, ProcoreUnreachable
 
 #: Procore's documented access-token lifetime, used if the answer omits `expires_in`
-DEFAULT_LIFETIME = 5400.0
 
 
 class GrantRefused(ProcoreAuthError):
@@ -78,18 +78,18 @@ class ProcoreOAuth:
         it does not know, so only a refused client or an unreachable login raises."""
         response = await self._post("/oauth/revoke", {"token": token})
         if response.status_code >= 400:
-            _raise_for(response, _json(response))
+            _raise_for(response, token_json(response))
 
     async def _token(self, form: dict[str, str]) -> UserTokens:
         sent_at = self._clock()
         response = await self._post("/oauth/token", form)
-        body = _json(response)
+        body = token_json(response)
         if response.status_code != 200:
             _raise_for(response, body)
         access, refresh = body.get("access_token"), body.get("refresh_token")
         if not isinstance(access, str) or not access or not isinstance(refresh, str) or not refresh:
             raise ProcoreUnreachable("Procore's login answered without an access and refresh token")
-        expires_at = datetime.fromtimestamp(sent_at + _lifetime(body.get("expires_in")), UTC)
+        expires_at = datetime.fromtimestamp(sent_at + token_lifetime(body.get("expires_in")), UTC)
         return UserTokens(access, refresh, expires_at)
 
     async def _post(self, path: str, form: dict[str, str]) -> httpx.Response:
@@ -110,19 +110,3 @@ def _raise_for(response: httpx.Response, body: dict[str, Any]) -> None:
     if error == "invalid_grant":
         raise GrantRefused(f"Procore refused the sign-in: {reason}")
     raise ProcoreAuthError(f"Procore refused the app's credentials: {reason}")
-
-
-def _json(response: httpx.Response) -> dict[str, Any]:
-    try:
-        body = response.json()
-    except ValueError:
-        return {}
-    return body if isinstance(body, dict) else {}
-
-
-def _lifetime(value: Any) -> float:
-    try:
-        lifetime = float(value)
-    except (TypeError, ValueError):
-        return DEFAULT_LIFETIME
-    return lifetime if lifetime > 0 else DEFAULT_LIFETIME
