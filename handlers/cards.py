@@ -7,8 +7,8 @@ from typing import Any
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from handlers.blocks.card import CardView, card_message, empty_message
-from handlers.flows.listing import CardPage, synced_page
+from handlers.blocks.card import card_message, empty_message
+from handlers.flows.listing import synced_page
 from handlers.flows.services import Services
 from storage import repos
 from storage.models import Card, ChannelLink
@@ -18,18 +18,6 @@ class CardFlowError(Exception):
     def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
-
-
-def _view(page: CardPage) -> CardView:
-    return CardView(
-        project_name=page.project_name,
-        erp=page.erp,
-        query=page.query,
-        page=page.page,
-        pages=page.pages,
-        total=page.total,
-        rows=page.rows,
-    )
 
 
 def _not_in_channel(error: SlackApiError) -> CardFlowError:
@@ -50,7 +38,7 @@ async def post_card(
     if not page.rows:
         message = empty_message(page.project_name, page.erp, query)
     else:
-        message = card_message(_view(page), {})
+        message = card_message(page, {})
     try:
         posted = await slack.chat_postMessage(channel=link.channel_id, **message)
     except SlackApiError as exc:

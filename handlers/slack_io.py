@@ -10,10 +10,11 @@ from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from erp.base import ErpInfo
-from handlers.blocks.card import CardView, RowState, card_message
+from handlers.blocks.card import RowState, card_message
 from handlers.blocks.kit import context
 from handlers.blocks.replies import outcome_message
 from handlers.blocks.requests import request_message
+from handlers.flows.listing import CardPage
 from handlers.flows.outcomes import Outcome
 from handlers.flows.services import DirectoryUnavailable
 from storage import repos
@@ -61,8 +62,8 @@ def row_state(attempt: UnlinkAttempt | None) -> RowState:
     )
 
 
-def card_view(card: Card, erp: ErpInfo) -> CardView:
-    return CardView(
+def card_view(card: Card, erp: ErpInfo) -> CardPage:
+    return CardPage(
         project_name=card.project_name or str(card.project_id),
         erp=erp,
         query=card.query,

@@ -22,6 +22,7 @@ from handlers.blocks.kit import (
     when,
 )
 from handlers.blocks.requests import request_button
+from handlers.flows.listing import CardPage
 
 UNLINK_ACTION = "cco_unlink"
 #: the pager buttons share this prefix (action ids must differ within one actions block)
@@ -39,17 +40,6 @@ class RowState:
     outcome: str | None = None
 
 
-@dataclass(frozen=True)
-class CardView:
-    project_name: str
-    erp: ErpInfo
-    query: str
-    page: int
-    pages: int
-    total: int
-    rows: list[dict[str, Any]]
-
-
 def money(amount: str) -> str:
     try:
         value = Decimal(amount)
@@ -59,7 +49,7 @@ def money(amount: str) -> str:
     return f"{sign}${abs(value):,.2f}"
 
 
-def card_message(view: CardView, states: dict[int, RowState]) -> dict[str, Any]:
+def card_message(view: CardPage, states: dict[int, RowState]) -> dict[str, Any]:
     blocks: list[Block] = [header(f"ERP-synced CCOs — {view.project_name}"), _summary(view)]
     for row in view.rows:
         blocks.append(divider())
@@ -80,7 +70,7 @@ def empty_message(project_name: str, erp: ErpInfo, query: str) -> dict[str, Any]
     return {"text": text, "blocks": [section(text)]}
 
 
-def _summary(view: CardView) -> Block:
+def _summary(view: CardPage) -> Block:
     parts = [f"{view.total} synced with *{view.erp.name}*"]
     if view.query:
         parts.append(f"matching “{escape(view.query)}”")
@@ -141,7 +131,7 @@ def _unlink_button(row: dict[str, Any], erp: ErpInfo) -> Block:
     )
 
 
-def _pager(view: CardView) -> Block | None:
+def _pager(view: CardPage) -> Block | None:
     elements: list[Block] = []
     if view.page > 1:
         elements.append(button("◀ Previous", f"{PAGE_ACTION}_prev", str(view.page - 1)))

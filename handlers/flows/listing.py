@@ -20,7 +20,8 @@ _COMMITMENT_READS_AT_ONCE = 5
 
 @dataclass(frozen=True)
 class CardPage:
-    project_id: int
+    """One page of a card: what `handlers.blocks.card` renders."""
+
     project_name: str
     erp: ErpInfo
     query: str
@@ -62,7 +63,6 @@ async def synced_page(svc: Services, link: ChannelLink, query: str, page: int) -
     commitments = await _commitments(svc, link.project_id, shown)
     rows = [_row(c, commitments.get(c.contract_id or -1), link.project_name) for c in shown]
     return CardPage(
-        project_id=link.project_id,
         project_name=link.project_name,
         erp=svc.erp.info,
         query=query,

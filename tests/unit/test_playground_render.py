@@ -10,7 +10,8 @@ import pytest
 
 from erp.base import ErpInfo
 from handlers.blocks import kit
-from handlers.blocks.card import CardView, RowState, card_message
+from handlers.blocks.card import RowState, card_message
+from handlers.flows.listing import CardPage
 from sandbox.playground.modal import render_modal
 from sandbox.playground.mrkdwn import mrkdwn
 from sandbox.playground.render import (
@@ -141,7 +142,7 @@ def test_the_card_the_app_posts() -> None:
         {"id": 11, "number": "001", "title": "Soffit <framing>", "amount": "12500.00"},
         {"id": 12, "number": "002", "title": "Board", "amount": "-10", "commitment": "SC-1"},
     ]
-    view = CardView("Tower A", erp, "", 1, 2, 7, rows)
+    view = CardPage("Tower A", erp, "", 1, 2, 7, rows)
     payload = card_message(view, {12: RowState("unlinked", "U0ANA")})
     html = render_blocks(payload["blocks"], NAMES)
     assert '<div class="bk-header">ERP-synced CCOs — Tower A</div>' in html

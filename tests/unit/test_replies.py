@@ -8,9 +8,9 @@ from decimal import Decimal
 import pytest
 
 from erp.base import ErpInfo, ErpRecord, RecordState
-from handlers.blocks.card import CardView, RowState, card_message
+from handlers.blocks.card import RowState, card_message
 from handlers.blocks.replies import outcome_message
-from handlers.flows.listing import PAGE_SIZE
+from handlers.flows.listing import PAGE_SIZE, CardPage
 from handlers.flows.outcomes import (
     CcoGone,
     Failed,
@@ -123,7 +123,7 @@ def test_a_full_card_page_stays_within_slack_limits() -> None:
         }
         for i in range(PAGE_SIZE)
     ]
-    view = CardView("Tower A", ERP, "", 1, 3, 25, rows)
+    view = CardPage("Tower A", ERP, "", 1, 3, 25, rows)
     states = {0: RowState("checking", "U1"), 1: RowState("unlinked", "U2")}
     message = card_message(view, states)
     blocks = message["blocks"]
