@@ -24,6 +24,8 @@ from storage.models import Card, OutboxMessage, UnlinkAttempt
 log = structlog.get_logger("cco.slack")
 
 NOT_IN_CHANNEL = ("not_in_channel", "channel_not_found")
+#: Slack message metadata naming our thread replies, so a retry can find an earlier post
+REPLY_EVENT = "cco_unlink_answer"
 INVITE_HINT = (
     "I'm not a member of this channel, so this answer came through the button instead of the "
     "card's thread. Invite me with `/invite @cco-bot` to get answers in threads."
@@ -86,14 +88,43 @@ class SlackMessenger:
     async def deliver(self, message: OutboxMessage) -> None:
         if message.kind != "thread_reply":
             raise ValueError(f"unknown outbox kind {message.kind!r}")
+        if message.tries > 0 and await self._already_posted(message):
+            log.info("outbox.found_in_thread", reference=message.reference)
+            return
         try:
             await self._client.chat_postMessage(
-                channel=message.channel_id, thread_ts=message.thread_ts, **message.payload
+                channel=message.channel_id,
+                thread_ts=message.thread_ts,
+                metadata={
+                    "event_type": REPLY_EVENT,
+                    "event_payload": {"reference": message.reference, "outbox_id": message.id},
+                },
+                **message.payload,
             )
         except SlackApiError as exc:
             if exc.response.get("error") not in NOT_IN_CHANNEL or not message.response_url:
                 raise
             await self._via_response_url(message)
+
+    async def _already_posted(self, message: OutboxMessage) -> bool:
+        """An earlier try may have landed although Slack's answer never arrived (a timeout):
+        look for the reply in the thread by its metadata before posting it again. When the
+        thread cannot be read, post (a reply twice is better than none)."""
+        try:
+            answer = await self._client.conversations_replies(
+                channel=message.channel_id,
+                ts=message.thread_ts or "",
+                include_all_metadata=True,
+                limit=1000,
+            )
+        except SlackApiError as exc:
+            log.warning("outbox.thread_unreadable", error=exc.response.get("error"))
+            return False
+        for posted in answer.get("messages") or []:
+            payload = (posted.get("metadata") or {}).get("event_payload") or {}
+            if payload.get("outbox_id") == message.id:
+                return True
+        return False
 
     async def _via_response_url(self, message: OutboxMessage) -> None:
         """The bot is not in the channel: answer through the click's response_url instead,

@@ -393,6 +393,33 @@ def views_publish(ws: SlackWorkspace, params: Params) -> dict[str, Any]:
     return {"ok": True, "view": ws.views.view_json(ws.views.publish_home(user_id, view))}
 
 
+def conversations_replies(ws: SlackWorkspace, params: Params) -> dict[str, Any]:
+    """The thread's parent and its replies, oldest first. Needs channels:history (public) or
+    groups:history (private); `metadata` is included only with `include_all_metadata`."""
+    channel = _visible_channel(ws, _required(params, "channel"))
+    scope = "groups:history" if channel.is_private else "channels:history"
+    if scope not in ws.scopes:
+        raise ApiError("missing_scope", needed=scope)
+    if not ws.bot_is_member(channel.id):
+        raise ApiError("not_in_channel")
+    parent = ws.message(channel.id, _required(params, "ts"))
+    if parent is None or parent.ephemeral_to or parent.deleted:
+        raise ApiError(THREAD_NOT_FOUND)
+    root = parent.thread_ts or parent.ts
+    messages = [ws.message(channel.id, root), *ws.thread_replies(channel.id, root)]
+    with_metadata = _flag(params, "include_all_metadata")
+    shown = []
+    for message in messages:
+        if message is None:
+            continue
+        data = ws.message_json(message)
+        if not with_metadata:
+            data.pop("metadata", None)
+        shown.append(data)
+    limit = int(params.get("limit") or 1000)
+    return {"ok": True, "messages": shown[:limit], "has_more": len(shown) > limit}
+
+
 METHODS: dict[str, Method] = {
     "auth.test": auth_test,
     "chat.postMessage": chat_post_message,
@@ -402,6 +429,7 @@ METHODS: dict[str, Method] = {
     "users.info": users_info,
     "users.lookupByEmail": users_lookup_by_email,
     "conversations.info": conversations_info,
+    "conversations.replies": conversations_replies,
     "views.open": views_open,
     "views.push": views_push,
     "views.update": views_update,

@@ -17,7 +17,14 @@ from sandbox.faults import Faults, Recorder
 from sandbox.slack_feed import ChangeFeed
 from sandbox.slack_views import ViewStore
 
-DEFAULT_SCOPES = ("chat:write", "commands", "users:read", "users:read.email")
+DEFAULT_SCOPES = (
+    "chat:write",
+    "commands",
+    "users:read",
+    "users:read.email",
+    "channels:history",
+    "groups:history",
+)
 TRIGGER_TTL_SECONDS = 3.0
 RESPONSE_URL_MAX_USES = 5
 RESPONSE_URL_TTL_SECONDS = 30 * 60

@@ -88,7 +88,10 @@ async def _deliver_one(svc: Services, message: OutboxMessage) -> bool:
 async def _settle(
     svc: Services, message: OutboxMessage, *, delivered: bool, error: str | None
 ) -> None:
-    values: dict[str, Any] = {"claimed_until": None, "last_error": error}
+    # A failed try keeps its claim for a full claim period: a post that timed out may still land
+    # in that time, and the next try looks for it in the thread before posting again.
+    retry_at = None if delivered else utcnow() + svc.outbox_claim
+    values: dict[str, Any] = {"claimed_until": retry_at, "last_error": error}
     if delivered:
         values["delivered_at"] = utcnow()
     stmt = update(OutboxMessage).where(col(OutboxMessage.id) == message.id).values(**values)

@@ -1,147 +1,105 @@
-"""Every ERP end to end: a green and a red unlink through Slack-signed HTTP, with that ERP's
-stand-in answering the app's real adapter. Records are made by the contract suite's harnesses."""
+"""Every ERP end to end: Slack-signed HTTP to the real app, that ERP's stand-in on loopback.
+
+The demo world's Tower A has CCO #001 present in the ERP, #002 "reversed" (each ERP puts it in
+its own other gone state, `demo_state`) and #003 deleted.
+"""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from dataclasses import asdict
 from pathlib import Path
 
 import pytest
 
-from erp.base import ErpLookup, RecordState
+from erp.base import ErpRecord, RecordState
 from erp.registry import info_for
-from erp.settings import ErpSettings
-from sandbox import demo
-from sandbox.procore import start_procore
-from sandbox.procore_world import ProcoreWorld
-from sandbox.runner import RunningServer
-from sandbox.slack_api import serve_slack
-from sandbox.slack_workspace import SlackWorkspace
-from sandbox.stack import Stack
-from tests.adapters.erp_harness import HARNESS_SYSTEMS, ErpHarness, load_harness
-from tests.e2e.rig import TOWER_A, Rig, attachment_color, start_rig, start_rig_on, stop_rig, text_of
+from sandbox.erp_demos import ERP_DEMOS
+from tests.e2e.rig import TOWER_A, Rig, attachment_color, start_rig, stop_rig, text_of
 
-PRESENT_CCO, GONE_CCO = "001", "002"
+NOT_SYNCED = ("quickbooks_online", "netsuite")
+SYNCED = tuple(system for system in ERP_DEMOS if system not in NOT_SYNCED)
 
 
-class HarnessErp:
-    """The contract suite's harness, seen as the stack's ERP stand-in."""
-
-    def __init__(self, harness: ErpHarness, server: RunningServer) -> None:
-        self.system = harness.system
-        self.harness = harness
-        self.server = server
-        self.recorder = harness.recorder
-        self.faults = harness.faults
-
-    def env(self, server: RunningServer) -> dict[str, str]:
-        settings: ErpSettings = self.harness.settings(server)
-        env = {f"ERP_{k.upper()}": str(v) for k, v in asdict(settings).items() if v is not None}
-        env["ERP_SYSTEM"] = env.pop("ERP_SYSTEM")
-        return env
-
-
-async def erp_stack(system: str) -> tuple[Stack, dict[str, ErpLookup], RecordState]:
-    harness = load_harness(system)
-    assert harness is not None
-    server = await harness.start()
-    gone_state = harness.gone_states[-1]
-    lookups = {
-        PRESENT_CCO: harness.seed(RecordState.PRESENT),
-        GONE_CCO: harness.seed(gone_state),
-    }
-    world = ProcoreWorld()
-    index = demo.seed_people(world)
-    for number, lookup in lookups.items():
-        commitment = world.add_commitment(
-            TOWER_A,
-            lookup.commitment_number or f"SC-{number}",
-            f"Subcontract {number}",
-            vendor_name="Acme Drywall",
-            origin_id=lookup.commitment_origin_id,
-        )
-        package = world.add_package(
-            TOWER_A,
-            commitment.id,
-            number,
-            f"Change {number}",
-            grand_total="1200.00",
-            origin_id=lookup.origin_id,
-        )
-        for line_origin in lookup.line_item_origin_ids:
-            world.add_line_item(package.id, "line", "600.00", origin_id=line_origin)
-        index.packages[(TOWER_A, number)] = package.id
-    workspace = SlackWorkspace(team_id=demo.TEAM_ID, team_name=demo.COMPANY_NAME)
-    demo.seed_slack(workspace)
-    slack_server = await serve_slack(workspace)
-    procore = await start_procore(world)
-    erp = HarnessErp(harness, server)
-    stack = Stack(workspace, slack_server, procore, erp, server, index)  # type: ignore[arg-type]
-    return stack, lookups, gone_state
-
-
-@pytest.fixture(params=HARNESS_SYSTEMS)
-async def erp_rig(
-    request: pytest.FixtureRequest, tmp_path: Path
-) -> AsyncIterator[tuple[Rig, dict[str, ErpLookup], RecordState]]:
-    if load_harness(request.param) is None:
-        pytest.skip(f"no stand-in for {request.param}")
-    stack, lookups, gone_state = await erp_stack(request.param)
-    rig = await start_rig_on(stack, "sqlite", tmp_path)
+@pytest.fixture(params=SYNCED)
+async def rig(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Rig]:
+    started = await start_rig("sqlite", tmp_path, erp=request.param)
     try:
-        yield rig, lookups, gone_state
+        yield started
     finally:
-        await stop_rig(rig)
+        await stop_rig(started)
 
 
-async def test_green_and_red_unlink_through_slack(
-    erp_rig: tuple[Rig, dict[str, ErpLookup], RecordState],
-) -> None:
-    rig, lookups, gone_state = erp_rig
-    info = info_for(rig.stack.erp.system)
+def system_of(rig: Rig) -> str:
+    return rig.stack.erp.system
+
+
+async def click_and_reply(rig: Rig, number: str) -> str:
     await rig.link()
     card = await rig.card()
-    assert f"2 synced with *{info.name}*" in text_of(card)
-
-    await rig.click_unlink(card, GONE_CCO)
-    green = await rig.reply(card)
+    await rig.click_unlink(card, number)
+    reply = await rig.reply(card)
     await rig.settle()
-    assert attachment_color(green) == "good", text_of(green)
-    assert f"Successfully unlinked CCO #{GONE_CCO}" in text_of(green)
-    assert f"from {info.name}" in text_of(green)
+    assert len(rig.replies(card)) == 1
+    return f"{attachment_color(reply)}\n{text_of(reply)}"
+
+
+async def test_a_deleted_record_unlinks_green_naming_the_erp(rig: Rig) -> None:
+    info = info_for(system_of(rig))
+    shown = await click_and_reply(rig, "003")
+    assert shown.startswith("good\n"), shown
+    assert f"Successfully unlinked CCO #003" in shown and f"from {info.name}" in shown
+    assert f": {RecordState.DELETED.value}" in shown
     assert rig.procore_writes() == 1
-    note = info.note_for(gone_state)
-    if note:
-        assert note.split(";")[0] in text_of(green)
-
-    await rig.click_unlink(card, PRESENT_CCO)
-    red = await rig.reply(card, 2)
-    await rig.settle()
-    shown = text_of(red)
-    assert attachment_color(red) == "danger", shown
-    assert f"CCO #{PRESENT_CCO} is still in {info.name}" in shown
-    assert info.fix_template.split("{reference}")[0].strip() in shown
-    assert rig.procore_writes() == 1  # nothing more was written
-    packages, ids = rig.stack.procore.world.packages, rig.stack.index.packages
-    assert packages[ids[(TOWER_A, GONE_CCO)]].origin_id is None
-    assert packages[ids[(TOWER_A, PRESENT_CCO)]].origin_id == lookups[PRESENT_CCO].origin_id
+    package = rig.stack.procore.world.packages[rig.stack.index.packages[(TOWER_A, "003")]]
+    assert package.origin_id is None
 
 
-@pytest.mark.parametrize("system", ["quickbooks_online", "netsuite"])
-async def test_erps_that_sync_no_ccos_say_so_and_offer_no_button(
+async def test_the_other_gone_state_unlinks_green_with_its_note(rig: Rig) -> None:
+    system = system_of(rig)
+    info, state = info_for(system), RecordState(rig.stack.erp.demo_state("reversed"))
+    shown = await click_and_reply(rig, "002")
+    assert shown.startswith("good\n"), shown
+    assert f"from {info.name}" in shown and f": {state.value}" in shown
+    note = info.note_for(state)
+    assert (note is not None) == (system == "myob_advanced")
+    if note is not None:
+        assert note in shown and "reversed instead" in shown
+    assert rig.procore_writes() == 1
+
+
+async def test_a_present_record_is_red_with_the_erps_fix_and_no_write(rig: Rig) -> None:
+    info = info_for(system_of(rig))
+    keys = rig.stack.index.erp_keys[(TOWER_A, "001")]
+    shown = await click_and_reply(rig, "001")
+    assert shown.startswith("danger\n"), shown
+    assert f"CCO #001 is still in {info.name}" in shown
+    assert info.fix(ErpRecord(RecordState.PRESENT, keys.reference)) in shown
+    assert rig.procore_writes() == 0
+    package = rig.stack.procore.world.packages[rig.stack.index.packages[(TOWER_A, "001")]]
+    assert package.origin_id == keys.origin_id
+
+
+@pytest.mark.parametrize("system", NOT_SYNCED)
+async def test_an_erp_without_cco_sync_says_so_and_posts_no_card(
     system: str, tmp_path: Path
 ) -> None:
-    rig = await start_rig("sqlite", tmp_path, erp_system=system)
+    rig = await start_rig("sqlite", tmp_path, erp=system)
     try:
-        info = info_for(system)
         await rig.link()
-        await rig.command("unlink")
-        expected = f"CCOs aren't synced with {info.name}, so there is nothing to unlink."
+        before = len(rig.stack.slack.channel_messages(rig.stack.slack.channels["C0TOWERA"].id))
+        delivery = await rig.command("unlink")
+        assert delivery.status == 200
+        expected = (
+            f"CCOs aren't synced with {info_for(system).name}, so there is nothing to unlink."
+        )
         await rig.until(
             lambda: any(expected in text_of(m) for m in rig.stack.slack.ephemerals_for("U0ANA"))
+            or expected in delivery.body
         )
+        await rig.settle()
         assert rig.cards() == []
+        assert len(rig.stack.slack.channel_messages("C0TOWERA")) == before
         assert rig.stack.erp.recorder.requests == []
+        assert rig.procore_writes() == 0
     finally:
         await stop_rig(rig)

@@ -24,7 +24,12 @@ SLACK_SPEC = SPECS / "slack" / "slack_web_openapi_v2.json"
 #: (see research/procore_api.md §6.2); it lives in one place in procore/client.py.
 PROCORE_GATED = {("PATCH", r"^/rest/v1\.0/companies/\d+/external_data/sync$")}
 #: Slack arguments newer than the 2021 OpenAPI file (documented on Slack's method pages).
-SLACK_NEWER_ARGS = {"views.publish": {"view", "user_id"}, "views.open": {"view", "trigger_id"}}
+SLACK_NEWER_ARGS = {
+    "views.publish": {"view", "user_id"},
+    "views.open": {"view", "trigger_id"},
+    "chat.postMessage": {"metadata"},
+    "conversations.replies": {"include_all_metadata"},
+}
 
 pytestmark = pytest.mark.skipif(
     not (PROCORE_CATALOG.exists() and SLACK_SPEC.exists()), reason="../shared/specs not present"
