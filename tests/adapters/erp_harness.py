@@ -6,11 +6,15 @@ An ERP joins the suite by adding `tests/adapters/harness_<system>.py` with a mod
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
-from typing import Protocol
+import itertools
+from collections.abc import Mapping
+from typing import Any, Generic, Protocol, TypeVar
 
 from erp.base import ErpLookup, RecordState
 from erp.settings import ErpSettings
+from sandbox.erp_demos import ErpDemo, ErpKeys
 from sandbox.faults import Faults, Recorder
 from sandbox.runner import RunningServer
 
@@ -65,3 +69,60 @@ def load_harness(system: str) -> ErpHarness | None:
         raise
     harness: ErpHarness = module.make_harness()
     return harness
+
+
+def settings_from(env: Mapping[str, str], **overrides: object) -> ErpSettings:
+    """The adapter settings an `ERP_*` environment (a demo's `env()`) stands for."""
+    values: dict[str, Any] = {name.removeprefix("ERP_").lower(): v for name, v in env.items()}
+    if "allow_voided" in values:
+        values["allow_voided"] = values["allow_voided"] == "true"
+    return dataclasses.replace(ErpSettings(**values), **overrides)  # type: ignore[arg-type]
+
+
+def lookup_for(keys: ErpKeys, number: int, commitment_origin: str) -> ErpLookup:
+    """What the app hands the adapter for a CCO whose ERP record has `keys`."""
+    return ErpLookup(
+        origin_id=keys.origin_id,
+        cco_number=f"{number:03d}",
+        cco_title=f"Change {number}",
+        commitment_origin_id=commitment_origin,
+        commitment_number=f"SC-{number}",
+        line_item_origin_ids=keys.line_origin_ids,
+    )
+
+
+Demo = TypeVar("Demo", bound=ErpDemo)
+
+
+class DemoHarness(Generic[Demo]):
+    """A harness over the ERP's demo (`sandbox.erp_demos`), which alone knows how to seed it.
+    Subclasses add what only the tests need: `gone_states`, `break_credentials`, `read_route`."""
+
+    gone_states: tuple[RecordState, ...]
+    #: the key of the n-th seeded commitment (`commitment_origin` turns it into the ERP's id)
+    commitment_key = "SC-{number:05d}"
+
+    def __init__(self, demo: Demo) -> None:
+        self.demo = demo
+        self.system = demo.system
+        self.recorder = demo.recorder
+        self.faults = demo.faults
+        self._numbers = itertools.count(1)
+
+    async def start(self) -> RunningServer:
+        return await self.demo.start()
+
+    def settings(self, server: RunningServer, **overrides: object) -> ErpSettings:
+        return settings_from(self.demo.env(server), **overrides)
+
+    def next_commitment(self, state: RecordState) -> tuple[int, str]:
+        """A number for the next CCO, and a new commitment's origin id for it."""
+        if state.value not in self.demo.states():
+            raise ValueError(f"{self.system} has no {state} records")
+        number = next(self._numbers)
+        return number, self.demo.commitment_origin(self.commitment_key.format(number=number))
+
+    def seed(self, state: RecordState) -> ErpLookup:
+        number, commitment = self.next_commitment(state)
+        keys = self.demo.add_record(f"{number:05d}", state.value, commitment)
+        return lookup_for(keys, number, commitment)

@@ -1,22 +1,16 @@
-"""The in-memory integration bridge, as the shared ERP contract suite drives it."""
+"""The in-memory integration bridge, as the shared ERP contract suite drives it (seeded by its
+demo)."""
 
 from __future__ import annotations
 
-import itertools
-from dataclasses import replace
+from erp.base import RecordState
+from sandbox.erp_demos_licensed import HttpBridgeDemo
+from tests.adapters.erp_harness import DemoHarness
 
-from erp.base import ErpLookup, RecordState
-from erp.settings import ErpSettings
-from sandbox.faults import Faults, Recorder
-from sandbox.http_bridge import BridgeState, make_app
-from sandbox.runner import RunningServer, serve
-
-PREFIX = "/procore"
-TOKEN = "bridge-token-7f3a"
+PREFIX, TOKEN = HttpBridgeDemo.PREFIX, HttpBridgeDemo.TOKEN
 
 
-class HttpBridgeHarness:
-    system = "http_bridge"
+class HttpBridgeHarness(DemoHarness[HttpBridgeDemo]):
     gone_states = (
         RecordState.DELETED,
         RecordState.REVERSED,
@@ -25,39 +19,8 @@ class HttpBridgeHarness:
     )
 
     def __init__(self) -> None:
-        self.recorder = Recorder()
-        self.faults = Faults()
-        self.state = BridgeState(token=TOKEN)
-        self._numbers = itertools.count(1)
-
-    async def start(self) -> RunningServer:
-        return await serve(make_app(self.state, self.recorder, self.faults, prefix=PREFIX))
-
-    def settings(self, server: RunningServer, **overrides: object) -> ErpSettings:
-        base = ErpSettings(
-            system="http_bridge", base_url=f"{server.url}{PREFIX}/", client_secret=TOKEN
-        )
-        return replace(base, **overrides)  # type: ignore[arg-type]
-
-    def seed(self, state: RecordState) -> ErpLookup:
-        n = next(self._numbers)
-        origin_id = f"CO-{n:06d}"
-        self.state.put(
-            origin_id,
-            "present" if state is RecordState.DELETED else state.value,
-            reference=f"change order {origin_id}",
-            status_text=state.value.title(),
-        )
-        if state is RecordState.DELETED:
-            self.state.forget(origin_id)
-        return ErpLookup(
-            origin_id=origin_id,
-            cco_number=f"{n:03d}",
-            cco_title=f"Change {n}",
-            commitment_origin_id=f"SC-{n:06d}",
-            commitment_number=f"SC-{n}",
-            line_item_origin_ids=(f"{origin_id}-1",),
-        )
+        super().__init__(HttpBridgeDemo())
+        self.state = self.demo.state
 
     def break_credentials(self) -> None:
         self.state.token = "rotated-by-the-integration-team"

@@ -1,69 +1,27 @@
-"""The MRI API services sandbox, as the shared ERP contract suite drives it."""
+"""The MRI API services sandbox, as the shared ERP contract suite drives it (seeded by its demo)."""
 
 from __future__ import annotations
 
-import itertools
 from dataclasses import replace
 
 from erp.base import ErpLookup, RecordState
-from erp.settings import ErpSettings
-from sandbox.faults import Faults, Recorder
-from sandbox.mri import ApiUser, MriState, make_app
-from sandbox.runner import RunningServer, serve
+from sandbox.erp_demos_licensed import MriDemo
+from tests.adapters.erp_harness import DemoHarness, lookup_for
 
-ROOT = "/MRIWeb/MriApiServices"
-USER = ApiUser(
-    client_id="C1234",
-    database="ACMELIVE",
-    user="PROCOREAPI",
-    partner_key="PK-7F3A-0042",
-    password="p:ss/word é",
-)
+ROOT, USER = MriDemo.ROOT, MriDemo.USER
 
 
-class MriHarness:
-    system = "mri"
+class MriHarness(DemoHarness[MriDemo]):
     gone_states = (RecordState.DELETED,)
 
     def __init__(self) -> None:
-        self.recorder = Recorder()
-        self.faults = Faults()
-        self.state = MriState()
-        self.state.add_user(USER)
-        self._numbers = itertools.count(1)
-
-    async def start(self) -> RunningServer:
-        return await serve(make_app(self.state, self.recorder, self.faults))
-
-    def settings(self, server: RunningServer, **overrides: object) -> ErpSettings:
-        base = ErpSettings(
-            system="mri",
-            base_url=f"{server.url}{ROOT}",
-            username=USER.user,
-            password=USER.password,
-            client_id=USER.client_id,
-            tenant=USER.database,
-            client_secret=USER.partner_key,
-        )
-        return replace(base, **overrides)  # type: ignore[arg-type]
+        super().__init__(MriDemo())
+        self.state = self.demo.state
 
     def seed(self, state: RecordState, *, status: str = "Approved") -> ErpLookup:
-        if state not in (RecordState.PRESENT, RecordState.DELETED):
-            raise ValueError(f"the MRI sandbox cannot seed {state}")
-        n = next(self._numbers)
-        contract, change_order = f"CT{n:05d}", f"CCO{n:05d}"
-        self.state.add_change_order(
-            contract, change_order, description=f"CCO #{n:03d}", status=status
-        )
-        if state is RecordState.DELETED:
-            self.state.delete_change_order(contract, change_order)
-        return ErpLookup(
-            origin_id=change_order,
-            cco_number=f"{n:03d}",
-            cco_title=f"Change {n}",
-            commitment_origin_id=contract,
-            commitment_number=f"SC-{n}",
-        )
+        number, contract = self.next_commitment(state)
+        keys = self.demo.add_record(f"{number:05d}", state.value, contract, status=status)
+        return lookup_for(keys, number, contract)
 
     def break_credentials(self) -> None:
         self.state.revoke_users()

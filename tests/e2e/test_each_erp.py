@@ -15,6 +15,7 @@ from erp.base import ErpRecord, RecordState
 from erp.registry import info_for
 from sandbox.erp_demos import ERP_DEMOS
 from tests.e2e.rig import TOWER_A, Rig, attachment_color, start_rig, stop_rig, text_of
+from tests.e2e.test_spec_conformance import check_procore_requests
 
 NOT_SYNCED = ("quickbooks_online", "netsuite")
 SYNCED = tuple(system for system in ERP_DEMOS if system not in NOT_SYNCED)
@@ -34,12 +35,17 @@ def system_of(rig: Rig) -> str:
 
 
 async def click_and_reply(rig: Rig, number: str) -> str:
+    """Link, post the card, click Unlink on CCO `number`: the one reply's color and text.
+    Every Procore call made on the way is checked against Procore's public API data."""
     await rig.link()
     card = await rig.card()
     await rig.click_unlink(card, number)
     reply = await rig.reply(card)
     await rig.settle()
     assert len(rig.replies(card)) == 1
+    called = check_procore_requests(rig.stack.procore.recorder.requests)
+    if called and info_for(system_of(rig)).needs_commitment:
+        assert "RestV10CommitmentsIdGet" in called
     return f"{attachment_color(reply)}\n{text_of(reply)}"
 
 
@@ -47,7 +53,7 @@ async def test_a_deleted_record_unlinks_green_naming_the_erp(rig: Rig) -> None:
     info = info_for(system_of(rig))
     shown = await click_and_reply(rig, "003")
     assert shown.startswith("good\n"), shown
-    assert f"Successfully unlinked CCO #003" in shown and f"from {info.name}" in shown
+    assert "Successfully unlinked CCO #003" in shown and f"from {info.name}" in shown
     assert f": {RecordState.DELETED.value}" in shown
     assert rig.procore_writes() == 1
     package = rig.stack.procore.world.packages[rig.stack.index.packages[(TOWER_A, "003")]]
@@ -86,15 +92,17 @@ async def test_an_erp_without_cco_sync_says_so_and_posts_no_card(
     rig = await start_rig("sqlite", tmp_path, erp=system)
     try:
         await rig.link()
-        before = len(rig.stack.slack.channel_messages(rig.stack.slack.channels["C0TOWERA"].id))
+        before = len(rig.stack.slack.channel_messages("C0TOWERA"))
         delivery = await rig.command("unlink")
         assert delivery.status == 200
         expected = (
             f"CCOs aren't synced with {info_for(system).name}, so there is nothing to unlink."
         )
         await rig.until(
-            lambda: any(expected in text_of(m) for m in rig.stack.slack.ephemerals_for("U0ANA"))
-            or expected in delivery.body
+            lambda: (
+                any(expected in text_of(m) for m in rig.stack.slack.ephemerals_for("U0ANA"))
+                or expected in delivery.body
+            )
         )
         await rig.settle()
         assert rig.cards() == []
