@@ -72,7 +72,10 @@ class WorldControls:
         if erp is not self._erp:
             self._erp, self.erp_mode = erp, forecast.NORMAL
             self._states = {
-                (p.id, c.number): c.erp_state for p in demo.PROJECTS for c in p.ccos if c.erp_state
+                (p.id, c.number): erp.demo_state(c.erp_state)
+                for p in demo.PROJECTS
+                for c in p.ccos
+                if c.erp_state
             }
         return self._states
 
