@@ -119,6 +119,12 @@ class Server:
     def cpu(self) -> float:
         return cpu_seconds(self.pid)
 
+    def kill(self) -> None:
+        """Stop at once (work still queued in the process is dropped)."""
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+
     def stop(self) -> None:
         if self.process.poll() is None:
             self.process.send_signal(signal.SIGTERM)
@@ -233,6 +239,30 @@ def cards(stack: Stack, channel: str) -> list[str]:
         and m.user == stack.slack.bot_user_id
         and any(str(b.get("block_id", "")).startswith("cco:") for b in m.blocks)
     ]
+
+
+class CardCounter:
+    """Counts the app's cards in a channel, reading only messages posted since the last count
+    (scanning thousands of stored messages each time would slow the stand-ins down)."""
+
+    def __init__(self, stack: Stack, channel: str) -> None:
+        self._ws = stack.slack
+        self._channel = channel
+        self._read = 0
+        self._count = 0
+
+    def __call__(self) -> int:
+        messages = self._ws.messages
+        for message in messages[self._read :]:
+            if (
+                message.channel == self._channel
+                and message.thread_ts is None
+                and message.user == self._ws.bot_user_id
+                and any(str(b.get("block_id", "")).startswith("cco:") for b in message.blocks)
+            ):
+                self._count += 1
+        self._read = len(messages)
+        return self._count
 
 
 # -- what the stand-ins received ------------------------------------------------------------------

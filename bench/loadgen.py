@@ -109,8 +109,10 @@ async def run(config: Config) -> dict[str, Any]:
         "acked_total": sum(1 for s in samples if s.status == 200),
         "errors": sum(1 for s in measured if s.status != 200),
         "throughput": len(measured) / config.duration,
-        "p50": _percentile(latencies, 0.50),
-        "p99": _percentile(latencies, 0.99),
+        "p50": percentile(latencies, 0.50),
+        "p99": percentile(latencies, 0.99),
+        "duration": config.duration,
+        "latencies": [round(x, 5) for x in latencies],
         "cpu": {n: (cpu[f"{n}_end"] - cpu[f"{n}_start"]) / config.duration for n in names},
     }
     figures["cpu"]["others"] = max(
@@ -119,7 +121,7 @@ async def run(config: Config) -> dict[str, Any]:
     return figures
 
 
-def _percentile(values: list[float], q: float) -> float:
+def percentile(values: list[float], q: float) -> float:
     if not values:
         return float("nan")
     index = min(len(values) - 1, max(0, round(q * len(values)) - 1))

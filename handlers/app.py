@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -30,12 +31,17 @@ log = structlog.get_logger("cco.handlers")
 
 Ack = Callable[..., Awaitable[None]]
 
+#: commands worked on at once after their ack; more wait their turn, so that a burst of them
+#: cannot slow the acks of later requests (docs/performance.md, "Ack path")
+COMMANDS_AT_ONCE = 4
+
 #: the one slash command (manifest.yml declares the same; a test holds them together)
 SLASH_COMMAND = "/cco"
 
 
 def register(app: AsyncApp, svc: Services, slack: AsyncWebClient) -> None:
     app.middleware(dedupe_middleware(svc.db))
+    command_slots = asyncio.Semaphore(COMMANDS_AT_ONCE)
 
     # Bolt tries listeners in the order they were added (each try costs ~0.05 ms of CPU), so
     # the slash command and the Unlink click, the busiest, come first.
@@ -49,8 +55,9 @@ def register(app: AsyncApp, svc: Services, slack: AsyncWebClient) -> None:
             await ack(**answers.usage_message(parsed.problem))
             return
         await ack()
-        if await first_delivery(svc.db, command):  # after the ack: no DB write before it
-            await _guarded(respond, _run_command(svc, slack, parsed, command, respond))
+        async with command_slots:  # a burst of commands queues here, not in the event loop
+            if await first_delivery(svc.db, command):  # after the ack: no DB write before it
+                await _guarded(respond, _run_command(svc, slack, parsed, command, respond))
 
     @app.action(UNLINK_ACTION)
     async def on_unlink(ack: Ack, body: dict[str, Any], respond: AsyncRespond) -> None:

@@ -31,8 +31,10 @@ SYNC_PATH = "/rest/v1.0/companies/{company_id}/external_data/sync"
 SYNC_ITEM_TYPE = "change_order"
 # -------------------------------------------------------------------------------------------------
 
-#: page size asked for on list calls (Procore's default page size is not documented)
-PER_PAGE = 100
+#: page size asked for on list calls. Procore documents no default and recommends at most 2,000
+#: (its older guide stated a hard maximum of 10,000); 1,000 reads a 10,000-package project in 10
+#: calls instead of 100 (docs/performance.md, "Scale").
+PER_PAGE = 1000
 
 
 class ProcoreClient:

@@ -15,7 +15,8 @@ from procore.models import Cco, Commitment
 from storage.models import ChannelLink
 
 PAGE_SIZE = 10
-_COMMITMENT_READS_AT_ONCE = 5
+#: a page's commitments are read at once (at most PAGE_SIZE reads: one Procore round trip)
+_COMMITMENT_READS_AT_ONCE = PAGE_SIZE
 
 
 @dataclass(frozen=True)

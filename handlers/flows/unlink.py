@@ -118,19 +118,31 @@ async def unlink(svc: Services, click: UnlinkClick) -> Busy | Finished:
         return Busy(active.slack_user_id, active.reference, active.finished_at)
     bound = log.bind(reference=attempt.reference, cco_id=click.cco_id, user=click.slack_user_id)
     bound.info("unlink.claimed", project_id=card.project_id)
-    await svc.messenger.refresh_card(click.channel_id, click.card_ts)
+    # The row's "checking…" goes up while the checks run, not before them (one Slack round trip
+    # off the click's critical path); it is awaited before the outcome is recorded, so it can
+    # never land after the final card.
+    checking = asyncio.create_task(svc.messenger.refresh_card(click.channel_id, click.card_ts))
     assert attempt.id is not None
     async with Lease(svc.db, attempt.id, svc.lease) as lease:
         try:
             outcome = await _decide_and_act(svc, attempt, card, row, lease)
         except LeaseLost:
             bound.warning("unlink.lease_lost")
+            await _shown(checking)
             return Busy(None, attempt.reference)
         except Exception:
             bound.exception("unlink.crashed")
             outcome = Failed()
+        await _shown(checking)
         await record_outcome(svc, attempt, outcome)
     return Finished(attempt, outcome)
+
+
+async def _shown(card_update: asyncio.Task[None]) -> None:
+    try:
+        await card_update
+    except Exception:
+        log.warning("unlink.card_refresh_failed", exc_info=True)
 
 
 class LeaseLost(Exception):

@@ -10,7 +10,7 @@ from decimal import Decimal
 import httpx
 import pytest
 
-from procore.client import ProcoreClient
+from procore.client import PER_PAGE, ProcoreClient
 from procore.errors import (
     ProcoreAuthError,
     ProcoreForbidden,
@@ -165,7 +165,7 @@ async def test_list_ccos_reads_every_page(
             grand_total=f"{n}.50",
             origin_id=f"CO{n:06d}" if n % 2 else None,
         )
-        for n in range(1, 251)
+        for n in range(1, 2 * PER_PAGE + 51)
     ]
 
     ccos = await client.list_ccos(project.id)
@@ -175,7 +175,7 @@ async def test_list_ccos_reads_every_page(
     assert not ccos[1].synced and ccos[1].contract_id == contract.id
     pages = procore_server.recorder.matching("GET", r"^/rest/v1.0/change_order_packages$")
     assert [r.query["page"] for r in pages] == ["1", "2", "3"]
-    assert {r.query["per_page"] for r in pages} == {"100"}
+    assert {r.query["per_page"] for r in pages} == {str(PER_PAGE)}
 
 
 async def test_get_cco_carries_origin_and_line_origins(
