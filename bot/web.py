@@ -106,12 +106,23 @@ def make_web_app(runtime: Runtime) -> web.Application:
         add_oauth_routes(app, accounts, on_connected=_tell_connected(runtime))
 
     app.cleanup_ctx.append(_sweeping)
+    app.on_shutdown.append(_drain)
 
     async def close(_app: web.Application) -> None:
         await runtime.aclose()
 
     app.on_cleanup.append(close)
     return app
+
+
+#: on SIGTERM, how long acknowledged work may take to finish before the process stops
+DRAIN_SECONDS = 5.0
+
+
+async def _drain(app: web.Application) -> None:
+    inflight = app[RUNTIME].services.inflight
+    if inflight.count and not await inflight.drain(DRAIN_SECONDS):
+        log.warning("shutdown.work_abandoned", in_flight=inflight.count)
 
 
 async def _sweeping(app: web.Application) -> AsyncIterator[None]:

@@ -55,14 +55,15 @@ def register(app: AsyncApp, svc: Services, slack: AsyncWebClient) -> None:
             await ack(**answers.usage_message(parsed.problem))
             return
         await ack()
-        async with command_slots:  # a burst of commands queues here, not in the event loop
+        async with svc.inflight.hold(), command_slots:  # a burst queues here, not in the loop
             if await first_delivery(svc.db, command):  # after the ack: no DB write before it
                 await _guarded(respond, _run_command(svc, slack, parsed, command, respond))
 
     @app.action(UNLINK_ACTION)
     async def on_unlink(ack: Ack, body: dict[str, Any], respond: AsyncRespond) -> None:
         await ack()
-        await _guarded(respond, _click_unlink(svc, slack, body, respond))
+        async with svc.inflight.hold():
+            await _guarded(respond, _click_unlink(svc, slack, body, respond))
 
     @app.action("cco_audit_csv")
     async def on_csv_link(ack: Ack) -> None:
@@ -71,7 +72,8 @@ def register(app: AsyncApp, svc: Services, slack: AsyncWebClient) -> None:
     @app.action(re.compile(f"^{PAGE_ACTION}"))
     async def on_page(ack: Ack, body: dict[str, Any], respond: AsyncRespond) -> None:
         await ack()
-        await _guarded(respond, _click_page(svc, slack, body, respond))
+        async with svc.inflight.hold():
+            await _guarded(respond, _click_page(svc, slack, body, respond))
 
     register_requests(app, svc, slack)
     register_home(app, svc, slack)

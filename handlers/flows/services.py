@@ -9,6 +9,7 @@ from typing import Any, Protocol
 
 from erp.base import ErpAdapter
 from handlers.flows.accounts import ProcoreAccounts
+from handlers.flows.inflight import InFlight
 from handlers.flows.outcomes import Outcome
 from procore.client import ProcoreClient
 from procore.permissions import PermissionKeys
@@ -71,5 +72,7 @@ class Services:
     #: Procore account linking (None when not configured) and whether it is required
     accounts: ProcoreAccounts | None = None
     require_linked: bool = False
+    #: acknowledged work still running (drained on shutdown)
+    inflight: InFlight = field(default_factory=InFlight)
     #: how long a replica holds an outbox message it is posting before another may retry it
     outbox_claim: timedelta = field(default=timedelta(seconds=30))
