@@ -171,12 +171,12 @@ async def _click_unlink(
 ) -> None:
     click = _parse_click(body)
     if click is None:
-        await respond(**_stale_button(), response_type="ephemeral", replace_original=False)
+        await respond(**answers.stale_button(), response_type="ephemeral", replace_original=False)
         return
     try:
         result = await unlink(svc, click)
     except InvalidClick:
-        await respond(**_stale_button(), response_type="ephemeral", replace_original=False)
+        await respond(**answers.stale_button(), response_type="ephemeral", replace_original=False)
         return
     if isinstance(result, Busy):
         number = _row_number(body, click.cco_id)
@@ -191,7 +191,7 @@ async def _click_page(
     action = (body.get("actions") or [{}])[0]
     value = str(action.get("value") or "")
     if not value.isdigit() or len(value) > 6:
-        await respond(**_stale_button(), response_type="ephemeral", replace_original=False)
+        await respond(**answers.stale_button(), response_type="ephemeral", replace_original=False)
         return
     try:
         await turn_page(
@@ -247,13 +247,6 @@ def _row_number(body: dict[str, Any], cco_id: int) -> str:
             if found:
                 return found.group(1)
     return str(cco_id)
-
-
-def _stale_button() -> dict[str, Any]:
-    return answers.notice(
-        "This button doesn't belong to a current `/cco unlink` card, so nothing was done. "
-        "Run `/cco unlink` for a fresh list."
-    )
 
 
 async def _ephemeral(

@@ -10,6 +10,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from handlers.blocks.card import card_message, empty_message
 from handlers.flows.listing import synced_page
 from handlers.flows.services import Services
+from handlers.slack_io import NOT_IN_CHANNEL
 from storage import repos
 from storage.models import Card, ChannelLink
 
@@ -22,7 +23,7 @@ class CardFlowError(Exception):
 
 def _not_in_channel(error: SlackApiError) -> CardFlowError:
     code = error.response.get("error")
-    if code in ("not_in_channel", "channel_not_found"):
+    if code in NOT_IN_CHANNEL:
         return CardFlowError(
             "I'm not in this channel, so I can't post the list here. Invite me with "
             "`/invite @cco-bot` and run `/cco unlink` again."

@@ -42,7 +42,9 @@ def register_requests(app: AsyncApp, svc: Services, slack: AsyncWebClient) -> No
         value = str(((body.get("actions") or [{}])[0]).get("value") or "")
         card_ts = container.get("thread_ts") or container.get("message_ts")
         if not value.isdigit() or len(value) > 19 or not card_ts:
-            await respond(**_stale(), response_type="ephemeral", replace_original=False)
+            await respond(
+                **answers.stale_button(), response_type="ephemeral", replace_original=False
+            )
             return
         metadata = {
             "channel_id": container.get("channel_id"),
@@ -70,7 +72,7 @@ def register_requests(app: AsyncApp, svc: Services, slack: AsyncWebClient) -> No
                 reason=_reason(view),
             )
         except InvalidClick:
-            await _tell(slack, channel_id, user_id, _stale())
+            await _tell(slack, channel_id, user_id, answers.stale_button())
             return
         request = result.request
         if isinstance(result, flows.AlreadyRequested):
@@ -97,7 +99,9 @@ def register_requests(app: AsyncApp, svc: Services, slack: AsyncWebClient) -> No
         request_id = _request_id(body)
         user_id = str((body.get("user") or {}).get("id") or "")
         if request_id is None:
-            await respond(**_stale(), response_type="ephemeral", replace_original=False)
+            await respond(
+                **answers.stale_button(), response_type="ephemeral", replace_original=False
+            )
             return
         response_url = (
             body.get("response_url") if isinstance(body.get("response_url"), str) else None
@@ -112,7 +116,9 @@ def register_requests(app: AsyncApp, svc: Services, slack: AsyncWebClient) -> No
         async with svc.db.session() as s:
             request = await repos.get_request(s, request_id) if request_id else None
         if request is None or request.company_id != svc.company_id:
-            await respond(**_stale(), response_type="ephemeral", replace_original=False)
+            await respond(
+                **answers.stale_button(), response_type="ephemeral", replace_original=False
+            )
             return
         await slack.views_open(trigger_id=body["trigger_id"], view=deny_modal(request))
 
@@ -197,10 +203,3 @@ def _row_label(body: dict[str, Any], cco_id: int) -> str:
             text = str((block.get("text") or {}).get("text", ""))
             return text.split("\n")[0].strip("*").removeprefix("CCO ")
     return f"#{cco_id}"
-
-
-def _stale() -> dict[str, Any]:
-    return answers.notice(
-        "This button doesn't belong to a current card or request, so nothing was done. "
-        "Run `/cco unlink` for a fresh list."
-    )

@@ -24,6 +24,14 @@ def notice(text: str) -> dict[str, Any]:
     return {"text": text, "blocks": [section(text)]}
 
 
+def stale_button() -> dict[str, Any]:
+    """A button whose card or request the app no longer knows (stale, forged or edited)."""
+    return notice(
+        "This button doesn't belong to a current card or request, so nothing was done. "
+        "Run `/cco unlink` for a fresh list."
+    )
+
+
 def not_linked_message() -> dict[str, Any]:
     return notice(
         "This channel isn't linked to a Procore project yet. Run `/cco link <procore project id>` "
