@@ -33,6 +33,10 @@ class ErpLookup:
     commitment_origin_id: str | None = None
     commitment_number: str | None = None
     line_item_origin_ids: tuple[str, ...] = ()
+    #: the project's ERP key (`origin_id` of the Procore project) and its name, for the evidence
+    #: rule: "absent" counts as gone only when the ERP positively knows the commitment or project
+    project_origin_id: str | None = None
+    project_name: str | None = None
 
 
 @dataclass(frozen=True)
@@ -93,6 +97,17 @@ class ErpMisconfigured(ErpError):
 
 class ErpBadResponse(ErpError):
     """The ERP answered, but not in the shape its API documents."""
+
+
+class ErpParentUnknown(ErpError):
+    """The CCO's record is absent and the ERP knows neither its commitment nor its project by
+    their `origin_id`s: the lookup itself may be wrong (wrong company, tenant or key), so absence
+    proves nothing. `commitment` and `project` are the labels users know them by."""
+
+    def __init__(self, system: str, commitment: str | None, project: str | None) -> None:
+        super().__init__(system, "neither the commitment nor the project is known")
+        self.commitment = commitment
+        self.project = project
 
 
 class ErpAdapter(Protocol):
