@@ -2,16 +2,63 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+import asyncpg
 import pytest
+from sqlalchemy.engine import make_url
 from sqlmodel import SQLModel
 
 from storage.db import Database, create_schema, make_engine
 
-POSTGRES_URL = os.environ.get("TEST_DATABASE_URL", "")
+#: the server and database named by TEST_DATABASE_URL
+GIVEN_POSTGRES_URL = os.environ.get("TEST_DATABASE_URL", "")
+
+
+def _private_database(url: str) -> str:
+    """Each pytest run gets its own database on the given server (`<name>_run<pid>`), made at the
+    start of the session and dropped at its end, so that two runs at once (two developers, or a
+    benchmark beside the tests) never drop each other's tables."""
+    if not url.startswith("postgresql"):
+        return url
+    given = make_url(url)
+    return given.set(database=f"{given.database}_run{os.getpid()}").render_as_string(
+        hide_password=False
+    )
+
+
+#: the PostgreSQL the tests use (empty when not configured)
+POSTGRES_URL = _private_database(GIVEN_POSTGRES_URL)
+
+
+def _admin_dsn(url: str) -> tuple[str, str]:
+    """A plain asyncpg DSN to the given database, and the private database's name."""
+    given = make_url(GIVEN_POSTGRES_URL).set(drivername="postgresql")
+    return given.render_as_string(hide_password=False), str(make_url(url).database)
+
+
+async def _create_or_drop(create: bool) -> None:
+    dsn, name = _admin_dsn(POSTGRES_URL)
+    conn = await asyncpg.connect(dsn)
+    try:
+        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        if create:
+            await conn.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await conn.close()
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    if POSTGRES_URL.startswith("postgresql"):
+        asyncio.run(_create_or_drop(create=True))
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    if POSTGRES_URL.startswith("postgresql"):
+        asyncio.run(_create_or_drop(create=False))
 
 
 def database_params() -> list[object]:
