@@ -11,7 +11,8 @@ from typing import Literal
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from erp.registry import SYSTEMS
+from erp.base import ErpMisconfigured
+from erp.registry import SYSTEMS, check_settings
 from erp.settings import ErpSettings
 from procore.permissions import PermissionKeys
 
@@ -188,6 +189,10 @@ class Settings(BaseSettings):
             return
         if not self.erp_base_url:
             raise SettingsError(f"ERP_BASE_URL is not set (needed by ERP_SYSTEM={self.erp_system})")
+        try:
+            check_settings(self.erp())
+        except ErpMisconfigured as exc:
+            raise SettingsError(f"{exc.reason} (ERP_SYSTEM={self.erp_system})") from None
 
 
 def load_settings(**overrides: object) -> Settings:

@@ -122,6 +122,8 @@ def basic_authorization(settings: ErpSettings) -> str:
     missing = [name for name, value in given.items() if not value]
     if missing:
         raise ErpMisconfigured(INFO.name, f"{' and '.join(missing)} not set")
+    if ":" in (settings.username or ""):
+        raise ErpMisconfigured(INFO.name, "ERP_USERNAME must not contain ':' (HTTP Basic auth)")
     pair = f"{settings.username}:{settings.password}".encode()
     return "Basic " + base64.b64encode(pair).decode("ascii")
 

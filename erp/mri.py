@@ -90,6 +90,11 @@ def basic_authorization(settings: ErpSettings) -> str:
     missing = [name for name, value in required if not value]
     if missing:
         raise ErpMisconfigured(INFO.name, f"{', '.join(missing)} not set")
+    for name, value in required[:4]:
+        if "/" in (value or ""):
+            raise ErpMisconfigured(
+                INFO.name, f"{name} must not contain '/' (it separates the parts of the user name)"
+            )
     user = "/".join(value or "" for _, value in required[:4])
     token = base64.b64encode(f"{user}:{settings.password}".encode()).decode("ascii")
     return f"Basic {token}"

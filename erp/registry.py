@@ -11,7 +11,7 @@ from types import ModuleType
 
 import httpx
 
-from erp.base import ErpAdapter, ErpInfo
+from erp.base import ErpAdapter, ErpInfo, ErpMisconfigured
 from erp.settings import ErpSettings
 
 #: ERP_SYSTEM value -> module under `erp/`
@@ -55,3 +55,17 @@ def info_for(system: str) -> ErpInfo:
 def build_adapter(settings: ErpSettings, http: httpx.AsyncClient) -> ErpAdapter:
     adapter: ErpAdapter = _module(settings.system).build(settings, http)
     return adapter
+
+
+def check_settings(settings: ErpSettings) -> None:
+    """Raise `ErpMisconfigured` naming the first missing or malformed ERP setting.
+
+    Each adapter validates its settings when it is built, so building one (with a client that
+    never sends anything) is the check; start-up runs it before anything else is started.
+    """
+    try:
+        build_adapter(settings, httpx.AsyncClient())
+    except ErpMisconfigured:
+        raise
+    except ValueError as exc:
+        raise ErpMisconfigured(settings.system, str(exc)) from None

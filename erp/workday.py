@@ -154,6 +154,8 @@ class WorkdayAdapter:
 
 
 def version_of(api_version: str) -> str:
+    if not re.fullmatch(r"v?[0-9]+(\.[0-9]+)?", api_version):
+        raise ErpMisconfigured(INFO.name, "ERP_API_VERSION must be a version such as v44.0")
     return api_version if api_version.startswith("v") else f"v{api_version}"
 
 

@@ -24,6 +24,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, urlsplit
+from uuid import UUID
 
 import httpx
 
@@ -90,6 +91,16 @@ def purchase_order_url(base_url: str, purchase_order_id: str) -> str:
     return f"{base_url.rstrip('/')}{API_PATH}/PurchaseOrders/{quote(purchase_order_id, safe='')}"
 
 
+def _check_tenant_id(tenant: str) -> None:
+    """Xero names an organisation by its tenant id, a GUID (the `/connections` endpoint's)."""
+    try:
+        UUID(tenant)
+    except ValueError:
+        raise ErpMisconfigured(
+            INFO.name, "ERP_TENANT must be the organisation's tenant id, a GUID"
+        ) from None
+
+
 class XeroAdapter:
     info = INFO
 
@@ -106,6 +117,7 @@ class XeroAdapter:
         if missing:
             raise ErpMisconfigured(INFO.name, f"{', '.join(missing)} not set")
         assert settings.base_url and settings.tenant
+        _check_tenant_id(settings.tenant)
         self._base_url = settings.base_url
         self._tenant = settings.tenant
         self._http = http
