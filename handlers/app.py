@@ -180,7 +180,9 @@ async def _click_unlink(
         return
     if isinstance(result, Busy):
         number = _row_number(body, click.cco_id)
-        message = answers.busy_message(number, result.by_user, result.reference, result.finished_at)
+        message = answers.busy_message(
+            number, result.by_user, result.reference, result.finished_at, result.unlinked
+        )
         await _ephemeral(slack, click.channel_id, click.slack_user_id, message, respond)
 
 

@@ -105,9 +105,25 @@ async def claim_attempt(
                 raise AttemptBusy(done)  # rolls the claim back
             s.add(audit_for(attempt, "claimed"))
     except IntegrityError:
+        # The rival that took the unique index may have finished by the time this reads back
+        # (issue 16): then it is the newest attempt on the CCO, no longer the active one.
         async with db.session() as s:
-            raise AttemptBusy(await active_attempt(s, attempt.company_id, attempt.cco_id)) from None
+            raise AttemptBusy(await holder_of(s, attempt.company_id, attempt.cco_id)) from None
     return attempt
+
+
+async def holder_of(s: AsyncSession, company_id: int, cco_id: int) -> UnlinkAttempt | None:
+    """The attempt that holds the CCO: the active one, else the one that finished last."""
+    active = await active_attempt(s, company_id, cco_id)
+    if active is not None:
+        return active
+    query = (
+        select(UnlinkAttempt)
+        .where(UnlinkAttempt.company_id == company_id, UnlinkAttempt.cco_id == cco_id)
+        .order_by(col(UnlinkAttempt.finished_at).desc(), col(UnlinkAttempt.id).desc())
+        .limit(1)
+    )
+    return (await s.exec(query)).first()
 
 
 async def unlinked_from_card(s: AsyncSession, attempt: UnlinkAttempt) -> UnlinkAttempt | None:

@@ -49,14 +49,26 @@ def linked_message(linked: Linked, user_id: str) -> dict[str, Any]:
 
 
 def busy_message(
-    cco_number: str, by_user: str | None, reference: str | None, done_at: datetime | None = None
+    cco_number: str,
+    by_user: str | None,
+    reference: str | None,
+    done_at: datetime | None = None,
+    unlinked: bool = True,
 ) -> dict[str, Any]:
+    """The clicker's private answer when another attempt holds the CCO: in flight, or (with
+    `done_at`) finished an instant before this click could claim it."""
     who = f" by {user(by_user)}" if by_user else ""
     ref = f" (ref `{reference}`)" if reference else ""
-    if done_at is not None:
+    if done_at is not None and unlinked:
         return notice(
             f"✅ CCO #{escape(cco_number)} was already unlinked{who} {when(done_at)}{ref}. "
             "The answer is in the card's thread; nothing more was done."
+        )
+    if done_at is not None:
+        return notice(
+            f"ℹ️ CCO #{escape(cco_number)} was just checked{who} {when(done_at)}{ref}, and it "
+            "was not unlinked: the answer is in the card's thread. Nothing more was done; click "
+            "Unlink again once its fix is made."
         )
     return notice(
         f"⏳ An unlink of CCO #{escape(cco_number)} is already in progress{who}{ref}. "

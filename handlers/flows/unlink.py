@@ -82,6 +82,8 @@ class Busy:
     by_user: str | None
     reference: str | None
     finished_at: datetime | None = None
+    #: the finished attempt unlinked the CCO (else it ended otherwise, e.g. refused)
+    unlinked: bool = False
 
 
 @dataclass(frozen=True)
@@ -115,7 +117,12 @@ async def unlink(svc: Services, click: UnlinkClick) -> Busy | Finished:
         active = busy.active
         if active is None:
             return Busy(None, None)
-        return Busy(active.slack_user_id, active.reference, active.finished_at)
+        return Busy(
+            active.slack_user_id,
+            active.reference,
+            active.finished_at,
+            unlinked=active.state == "unlinked",
+        )
     bound = log.bind(reference=attempt.reference, cco_id=click.cco_id, user=click.slack_user_id)
     bound.info("unlink.claimed", project_id=card.project_id)
     # The row's "checking…" goes up while the checks run, not before them (one Slack round trip

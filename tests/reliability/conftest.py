@@ -3,7 +3,11 @@ TEST_DATABASE_URL), the stand-in stack, and the in-process rig with short backgr
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import os
+import re
+import shutil
+import tempfile
+from collections.abc import AsyncIterator, Generator, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +18,10 @@ from sandbox.stack import Stack, start_stack
 from storage.db import Database
 from tests.conftest import POSTGRES_URL, database_params, fresh_database
 from tests.e2e.rig import Rig, start_rig, stop_rig
+from tests.reliability.processes import STARTED
+
+#: where the logs of a failed test's replicas are kept (CI clones are thrown away)
+KEPT_LOGS = Path(os.environ.get("CCO_TEST_LOGS") or Path(tempfile.gettempdir()) / "cco-bot-logs")
 
 #: the in-process app retries owed replies and recovers attempts quickly, so a fault test can
 #: watch the whole story within a few seconds; outbound timeouts are short for the same reason
@@ -67,3 +75,28 @@ async def rig(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[R
         yield started
     finally:
         await stop_rig(started)
+
+
+@pytest.fixture(autouse=True)
+def _forget_replicas() -> Iterator[None]:
+    STARTED.clear()
+    yield
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Generator[Any]:
+    """A failed multi-process test keeps each replica's log and shows where it is, with its last
+    lines, in the failure report."""
+    outcome = yield
+    report: pytest.TestReport = outcome.get_result()
+    if not report.failed or not STARTED:
+        return
+    kept = KEPT_LOGS / re.sub(r"[^A-Za-z0-9_.-]+", "_", item.nodeid)
+    kept.mkdir(parents=True, exist_ok=True)
+    for replica in STARTED:
+        copy = kept / replica.log_path.name
+        if replica.log_path.exists():
+            shutil.copyfile(replica.log_path, copy)
+        report.sections.append(
+            (f"replica {replica.name} ({report.when}): log kept at {copy}", replica.log_tail(60))
+        )

@@ -57,6 +57,10 @@ def replica_env(stack: Stack, database_url: str, **extra: str) -> dict[str, str]
     }
 
 
+#: every replica the running test started, so that a failure can show their logs (conftest)
+STARTED: list[Replica] = []
+
+
 @dataclass
 class Replica:
     """One `cco-bot serve` process; its output goes to `log_path`."""
@@ -128,6 +132,7 @@ async def start_replica(
             stderr=asyncio.subprocess.STDOUT,
         )
     replica = Replica(name, port, process, log_path)
+    STARTED.append(replica)
     deadline = time.monotonic() + 40
     while True:
         if process.returncode is not None:
@@ -144,12 +149,22 @@ async def start_replica(
         await asyncio.sleep(0.1)
 
 
-async def until(check: Callable[[], bool], limit: float = 20.0, step: float = 0.02) -> float:
-    """Wait (without blocking the stand-ins) until `check()`; return the monotonic time it held."""
+async def until(
+    check: Callable[[], bool],
+    limit: float = 20.0,
+    step: float = 0.02,
+    *,
+    what: str | None = None,
+    seen: Callable[[], object] | None = None,
+) -> float:
+    """Wait (without blocking the stand-ins) until `check()`; return the monotonic time it held.
+    On time-out the error says `what` was awaited and, with `seen`, what there was instead."""
     deadline = time.monotonic() + limit
     while not check():
         if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {limit:g} s waiting for {check}")
+            instead = f"; instead: {seen()!r}" if seen is not None else ""
+            awaited = what or check
+            raise AssertionError(f"timed out after {limit:g} s waiting for {awaited}{instead}")
         await asyncio.sleep(step)
     return time.monotonic()
 

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 import pytest
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage import repos
 from storage.db import Database, create_schema
@@ -96,3 +99,43 @@ async def test_schema_creation_is_idempotent_and_safe_concurrently(db: Database)
     await asyncio.gather(*(create_schema(db.engine) for _ in range(4)))
     async with db.session() as s:
         assert await repos.count_rows(s, UnlinkAttempt) == 0
+
+
+class _WinnerFinishesFirst(Database):
+    """Holds the race of issue 16 open on purpose: the winner's attempt finishes in the instant
+    between the loser's insert failing on the unique index and the loser reading back who holds
+    the CCO (the read-back is the first plain session the loser opens)."""
+
+    def __init__(self, db: Database, winner: UnlinkAttempt) -> None:
+        super().__init__(db.engine)
+        self.winner: UnlinkAttempt | None = winner
+
+    @asynccontextmanager
+    async def session(self) -> AsyncIterator[AsyncSession]:
+        winner, self.winner = self.winner, None
+        if winner is not None:
+            repos.finish(winner, "unlinked", "unlinked", None)
+            async with self.transaction() as s:
+                assert await repos.finish_if_active(s, winner)
+        async with super().session() as s:
+            yield s
+
+
+async def test_a_claim_that_loses_to_an_attempt_finishing_meanwhile_names_that_attempt(
+    db: Database,
+) -> None:
+    winner = await repos.claim_attempt(db, _attempt("R-WINNER01", user="U0ANA"))
+    racing = _WinnerFinishesFirst(db, winner)
+    with pytest.raises(repos.AttemptBusy) as lost:
+        await repos.claim_attempt(racing, _attempt("R-LOSER001", user="U0BEN"), once_per_card=True)
+    assert racing.winner is None, "the race was not held open: the loser never read back"
+    holder = lost.value.active
+    assert holder is not None, "the loser could not say who held the CCO"
+    assert (holder.reference, holder.slack_user_id, holder.state) == (
+        "R-WINNER01",
+        "U0ANA",
+        "unlinked",
+    )
+    assert holder.finished_at is not None
+    async with db.session() as s:
+        assert await repos.get_attempt(s, "R-LOSER001") is None
