@@ -12,7 +12,7 @@ from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from typing import Any
 
-from sqlalchemy import event, text
+from sqlalchemy import Column, Connection, Text, event, inspect, text
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel import SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -53,6 +53,40 @@ async def create_schema(engine: AsyncEngine) -> None:
         if engine.dialect.name == "postgresql":
             await conn.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": _SCHEMA_LOCK_ID})
         await conn.run_sync(SQLModel.metadata.create_all)
+        await conn.run_sync(_upgrade_columns)
+
+
+def _upgrade_columns(conn: Connection) -> None:
+    """Bring tables an older release created up to the models (`create_all` makes missing
+    tables only): add missing nullable columns, and on PostgreSQL turn VARCHAR(n) columns the
+    models now declare TEXT into TEXT (SQLite never enforces a VARCHAR length). Idempotent."""
+    inspector = inspect(conn)
+    for table in SQLModel.metadata.sorted_tables:
+        found = {c["name"]: c["type"] for c in inspector.get_columns(table.name)}
+        for column in table.columns:
+            if column.name not in found:
+                _add_column(conn, table.name, column)
+            elif (
+                conn.dialect.name == "postgresql"
+                and isinstance(column.type, Text)
+                and not isinstance(found[column.name], Text)
+            ):
+                table_name, column_name = _q(conn, table.name), _q(conn, column.name)
+                conn.execute(text(f"ALTER TABLE {table_name} ALTER COLUMN {column_name} TYPE TEXT"))
+
+
+def _add_column(conn: Connection, table: str, column: Column[Any]) -> None:
+    if not column.nullable:
+        raise RuntimeError(f"{table}.{column.name} is NOT NULL: add it with a default first")
+    kind = column.type.compile(dialect=conn.dialect)
+    if_absent = "IF NOT EXISTS " if conn.dialect.name == "postgresql" else ""
+    conn.execute(
+        text(f"ALTER TABLE {_q(conn, table)} ADD COLUMN {if_absent}{_q(conn, column.name)} {kind}")
+    )
+
+
+def _q(conn: Connection, name: str) -> str:
+    return conn.dialect.identifier_preparer.quote(name)
 
 
 async def ping(engine: AsyncEngine) -> bool:

@@ -14,6 +14,7 @@ from sqlalchemy import (
     Float,
     Index,
     Integer,
+    Text,
     UniqueConstraint,
     text,
 )
@@ -48,6 +49,12 @@ def _ts(**kwargs: Any) -> Any:
     return Field(sa_column=Column(UtcDateTime(), **kwargs))
 
 
+def _whole(default: str = "") -> Any:
+    """A name, number or title from Procore or a user: TEXT, stored whole whatever its length
+    (Procore documents no maximum; a 74-character CCO number must not break a click)."""
+    return Field(default=default, sa_type=Text)
+
+
 class ChannelLink(SQLModel, table=True):
     __tablename__ = "channel_link"
     __table_args__ = (UniqueConstraint("team_id", "channel_id", name="uq_channel_link"),)
@@ -57,7 +64,7 @@ class ChannelLink(SQLModel, table=True):
     channel_id: str = Field(max_length=32)
     company_id: int = Field(sa_column=Column(BigInteger, nullable=False))
     project_id: int = Field(sa_column=Column(BigInteger, nullable=False))
-    project_name: str = Field(max_length=255)
+    project_name: str = _whole()
     linked_by: str = Field(max_length=32)
     linked_at: datetime = _ts(nullable=False, default=utcnow)
 
@@ -86,8 +93,8 @@ class Card(SQLModel, table=True):
     message_ts: str = Field(max_length=32)
     company_id: int = Field(sa_column=Column(BigInteger, nullable=False))
     project_id: int = Field(sa_column=Column(BigInteger, nullable=False))
-    project_name: str = Field(default="", max_length=255)
-    query: str = Field(default="", max_length=255)
+    project_name: str = _whole()
+    query: str = _whole()
     page: int = 1
     pages: int = 1
     total: int = 0
@@ -118,7 +125,7 @@ class UnlinkAttempt(SQLModel, table=True):
     company_id: int = Field(sa_column=Column(BigInteger, nullable=False))
     project_id: int = Field(sa_column=Column(BigInteger, nullable=False))
     cco_id: int = Field(sa_column=Column(BigInteger, nullable=False))
-    cco_number: str = Field(default="", max_length=64)
+    cco_number: str = _whole()
     slack_user_id: str = Field(max_length=32)
     #: the request this attempt approves, if any
     request_id: int | None = None
@@ -133,6 +140,10 @@ class UnlinkAttempt(SQLModel, table=True):
     created_at: datetime = _ts(nullable=False, default=utcnow)
     updated_at: datetime = _ts(nullable=False, default=utcnow)
     lease_until: datetime = _ts(nullable=False, default=utcnow)
+    #: the fencing token of the process holding the lease: renewing it, marking the Procore
+    #: write and finishing the attempt all need it, so a holder whose lease was taken over by a
+    #: recovering replica can do none of them (NULL on rows written before tokens existed)
+    lease_token: str | None = Field(default=None, max_length=32)
     finished_at: datetime | None = _ts(nullable=True)
 
 
@@ -150,7 +161,7 @@ class AuditEvent(SQLModel, table=True):
     company_id: int = Field(sa_column=Column(BigInteger, nullable=False))
     project_id: int = Field(sa_column=Column(BigInteger, nullable=False))
     cco_id: int | None = Field(default=None, sa_column=Column(BigInteger))
-    cco_number: str = Field(default="", max_length=64)
+    cco_number: str = _whole()
     outcome: str | None = Field(default=None, max_length=32)
     detail: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
 
@@ -219,10 +230,10 @@ class UnlinkRequest(SQLModel, table=True):
     message_ts: str | None = Field(default=None, max_length=32)
     company_id: int = Field(sa_column=Column(BigInteger, nullable=False))
     project_id: int = Field(sa_column=Column(BigInteger, nullable=False))
-    project_name: str = Field(default="", max_length=255)
+    project_name: str = _whole()
     cco_id: int = Field(sa_column=Column(BigInteger, nullable=False))
-    cco_number: str = Field(default="", max_length=64)
-    cco_title: str = Field(default="", max_length=255)
+    cco_number: str = _whole()
+    cco_title: str = _whole()
     requester: str = Field(max_length=32)
     reason: str = Field(default="", max_length=1000)
     #: pending -> approved | denied | expired

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
@@ -190,6 +191,38 @@ def advance(attempt: UnlinkAttempt, state: str, lease: timedelta | None = None) 
         attempt.lease_until = now + lease
 
 
+def new_lease_token() -> str:
+    """A fencing token for one holder of an attempt's lease (see `UnlinkAttempt.lease_token`)."""
+    return secrets.token_hex(16)
+
+
+def _holds_lease(attempt: UnlinkAttempt) -> Any:
+    """SQL: the row is unfinished and its lease is still `attempt`'s (its token unchanged)."""
+    return (
+        (col(UnlinkAttempt.id) == attempt.id)
+        & col(UnlinkAttempt.finished_at).is_(None)
+        & col(UnlinkAttempt.lease_token).is_not_distinct_from(attempt.lease_token)
+    )
+
+
+async def mark_unlinking(s: AsyncSession, attempt: UnlinkAttempt, lease: timedelta) -> bool:
+    """Record, right before the Procore write, that it is about to happen (and extend the
+    lease); False, writing nothing, when this holder no longer holds the lease."""
+    advance(attempt, "unlinking", lease)
+    stmt = (
+        update(UnlinkAttempt)
+        .where(_holds_lease(attempt))
+        .values(
+            state=attempt.state,
+            updated_at=attempt.updated_at,
+            lease_until=attempt.lease_until,
+            procore_user_id=attempt.procore_user_id,
+        )
+    )
+    result: Any = await s.exec(stmt)
+    return bool(result.rowcount)
+
+
 def finish(attempt: UnlinkAttempt, state: str, outcome: str, detail: str | None) -> None:
     advance(attempt, state)
     attempt.outcome = outcome
@@ -198,10 +231,11 @@ def finish(attempt: UnlinkAttempt, state: str, outcome: str, detail: str | None)
 
 
 async def finish_if_active(s: AsyncSession, attempt: UnlinkAttempt) -> bool:
-    """Write the attempt's final state unless another process finished it first."""
+    """Write the attempt's final state unless another process finished it first or took its
+    lease over (then that process owns the outcome)."""
     stmt = (
         update(UnlinkAttempt)
-        .where(col(UnlinkAttempt.id) == attempt.id, col(UnlinkAttempt.finished_at).is_(None))
+        .where(_holds_lease(attempt))
         .values(
             state=attempt.state,
             outcome=attempt.outcome,
@@ -216,7 +250,10 @@ async def finish_if_active(s: AsyncSession, attempt: UnlinkAttempt) -> bool:
 
 
 async def take_over(s: AsyncSession, attempt: UnlinkAttempt, lease: timedelta) -> bool:
-    """Claim an abandoned attempt for recovery; only one process wins."""
+    """Claim an abandoned attempt for recovery; only one process wins. The winner's new token
+    (set on `attempt`) fences the previous holder out: it can no longer renew, mark the Procore
+    write or finish."""
+    token, until = new_lease_token(), utcnow() + lease
     stmt = (
         update(UnlinkAttempt)
         .where(
@@ -224,7 +261,26 @@ async def take_over(s: AsyncSession, attempt: UnlinkAttempt, lease: timedelta) -
             col(UnlinkAttempt.finished_at).is_(None),
             col(UnlinkAttempt.lease_until) == attempt.lease_until,
         )
-        .values(lease_until=utcnow() + lease)
+        .values(lease_until=until, lease_token=token)
+    )
+    result: Any = await s.exec(stmt)
+    if not result.rowcount:
+        return False
+    attempt.lease_token, attempt.lease_until = token, until
+    return True
+
+
+async def correct_to_unlinked(s: AsyncSession, attempt: UnlinkAttempt) -> bool:
+    """A finished attempt's record said "not unlinked", but Procore shows the link cleared (a
+    write that landed after its holder lost the lease): make the record say what happened."""
+    stmt = (
+        update(UnlinkAttempt)
+        .where(
+            col(UnlinkAttempt.id) == attempt.id,
+            col(UnlinkAttempt.finished_at).is_not(None),
+            col(UnlinkAttempt.state) != "unlinked",
+        )
+        .values(state="unlinked", outcome="unlinked", updated_at=utcnow())
     )
     result: Any = await s.exec(stmt)
     return bool(result.rowcount)

@@ -1,5 +1,9 @@
 """An attempt's lease: renewed while its process works on it, so a live attempt is never taken
-over, and an abandoned one (its process died) is recovered once the lease runs out."""
+over, and an abandoned one (its process died) is recovered once the lease runs out.
+
+The lease is fenced: each holder has its own token (`UnlinkAttempt.lease_token`), and renewing
+needs it. A holder that stalled past its lease (its heartbeat failed) finds the token changed by
+the replica that took over, and stops: it cannot renew, mark the Procore write or finish."""
 
 from __future__ import annotations
 
@@ -16,11 +20,16 @@ from storage.db import Database
 from storage.models import UnlinkAttempt, utcnow
 
 
-async def renew_lease(db: Database, attempt_id: int, duration: timedelta) -> bool:
-    """Extend the lease of an unfinished attempt; False when the attempt is finished already."""
+async def renew_lease(db: Database, attempt_id: int, token: str, duration: timedelta) -> bool:
+    """Extend the lease of an unfinished attempt held with `token`; False when the attempt is
+    finished already or another process took the lease over."""
     stmt = (
         update(UnlinkAttempt)
-        .where(col(UnlinkAttempt.id) == attempt_id, col(UnlinkAttempt.finished_at).is_(None))
+        .where(
+            col(UnlinkAttempt.id) == attempt_id,
+            col(UnlinkAttempt.finished_at).is_(None),
+            col(UnlinkAttempt.lease_token) == token,
+        )
         .values(lease_until=utcnow() + duration)
     )
     async with db.transaction() as s:
@@ -31,9 +40,10 @@ async def renew_lease(db: Database, attempt_id: int, duration: timedelta) -> boo
 class Lease:
     """`async with Lease(...)`: a heartbeat renews the lease every third of its duration."""
 
-    def __init__(self, db: Database, attempt_id: int, duration: timedelta) -> None:
+    def __init__(self, db: Database, attempt_id: int, token: str, duration: timedelta) -> None:
         self._db = db
         self._id = attempt_id
+        self._token = token
         self._duration = duration
         self._task: asyncio.Task[None] | None = None
         self.lost = False
@@ -54,8 +64,8 @@ class Lease:
                 await self._task
 
     async def hold(self) -> bool:
-        """Renew now; False when another process has finished the attempt meanwhile."""
-        if not self.lost and not await renew_lease(self._db, self._id, self._duration):
+        """Renew now; False when another process has finished the attempt or taken it over."""
+        if not self.lost and not await renew_lease(self._db, self._id, self._token, self._duration):
             self.lost = True
         return not self.lost
 

@@ -34,13 +34,19 @@ async def recover_abandoned(svc: Services) -> int:
         async with svc.db.transaction() as s:
             if not await repos.take_over(s, attempt, svc.lease):
                 continue
-        outcome = await _outcome_of(svc, attempt)
-        if outcome is None:
-            continue  # Procore did not answer: the lease runs out again and we retry
-        log.info("recovery.finishing", reference=attempt.reference, outcome=outcome.kind)
-        if await record_outcome(svc, attempt, outcome):
+        if await finish_taken_over(svc, attempt):
             finished += 1
     return finished
+
+
+async def finish_taken_over(svc: Services, attempt: UnlinkAttempt) -> bool:
+    """Finish an attempt whose lease this process took over (`repos.take_over`, which fenced
+    the previous holder out): re-read Procore, record the one outcome, deliver its reply."""
+    outcome = await _outcome_of(svc, attempt)
+    if outcome is None:
+        return False  # Procore did not answer: the lease runs out again and we retry
+    log.info("recovery.finishing", reference=attempt.reference, outcome=outcome.kind)
+    return await record_outcome(svc, attempt, outcome)
 
 
 async def _outcome_of(svc: Services, attempt: UnlinkAttempt) -> Outcome | None:

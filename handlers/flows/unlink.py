@@ -22,6 +22,7 @@ from erp.base import (
     RecordState,
 )
 from handlers.flows.accounts import ReconnectNeeded, linked_permissions
+from handlers.flows.late_write import reconcile_late_write, record_lease_lost
 from handlers.flows.lease import Lease
 from handlers.flows.outbox import deliver_reference
 from handlers.flows.outcomes import (
@@ -107,6 +108,7 @@ async def unlink(svc: Services, click: UnlinkClick) -> Busy | Finished:
         response_url=click.response_url,
         request_id=click.request_id,
         requested_by=click.requested_by,
+        lease_token=repos.new_lease_token(),
     )
     repos.advance(attempt, "claimed", svc.lease)
     try:
@@ -129,12 +131,13 @@ async def unlink(svc: Services, click: UnlinkClick) -> Busy | Finished:
     # off the click's critical path); it is awaited before the outcome is recorded, so it can
     # never land after the final card.
     checking = asyncio.create_task(svc.messenger.refresh_card(click.channel_id, click.card_ts))
-    assert attempt.id is not None
-    async with Lease(svc.db, attempt.id, svc.lease) as lease:
+    assert attempt.id is not None and attempt.lease_token is not None
+    async with Lease(svc.db, attempt.id, attempt.lease_token, svc.lease) as lease:
         try:
             outcome = await _decide_and_act(svc, attempt, card, row, lease)
         except LeaseLost:
             bound.warning("unlink.lease_lost")
+            await record_lease_lost(svc, attempt)
             await _shown(checking)
             return Busy(None, attempt.reference)
         except Exception:
@@ -153,7 +156,8 @@ async def _shown(card_update: asyncio.Task[None]) -> None:
 
 
 class LeaseLost(Exception):
-    """Another process finished this attempt (its lease ran out): write nothing, say nothing."""
+    """Another process finished this attempt or took its lease over (this one stalled past the
+    lease): write nothing to Procore, say nothing in Slack; the other process owns the answer."""
 
 
 async def card_row(
@@ -298,15 +302,10 @@ async def _load_and_check(
 async def _clear_link(
     svc: Services, attempt: UnlinkAttempt, cco: Cco, record: ErpRecord, lease: Lease
 ) -> Outcome:
-    if not await lease.hold():
-        raise LeaseLost
-    repos.advance(attempt, "unlinking", svc.lease)
-    async with svc.db.transaction() as s:
-        s.add(attempt)
-        s.add(repos.audit_for(attempt, "erp_checked", record.state.value, _record_detail(record)))
+    await _mark_unlinking(svc, attempt, record, lease)
     for repeat in range(WRITE_REPEATS + 1):
         try:
-            await svc.procore.clear_sync_link(cco)
+            await _fenced_write(svc, attempt, cco, record, lease)
         except ProcoreRejected as exc:
             return ProcoreRefused(cco, str(exc))
         except ProcoreUnreachable as exc:
@@ -321,6 +320,29 @@ async def _clear_link(
             continue
         break
     return Unlinked(cco, svc.erp.info, record)
+
+
+async def _mark_unlinking(
+    svc: Services, attempt: UnlinkAttempt, record: ErpRecord, lease: Lease
+) -> None:
+    """The fence right before the Procore write: state `unlinking` and the ERP answer are
+    recorded only while this holder's token still holds the lease; else `LeaseLost`."""
+    async with svc.db.transaction() as s:
+        if lease.lost or not await repos.mark_unlinking(s, attempt, svc.lease):
+            lease.lost = True
+            raise LeaseLost  # rolls the transaction back: nothing is recorded
+        s.add(repos.audit_for(attempt, "erp_checked", record.state.value, _record_detail(record)))
+
+
+async def _fenced_write(
+    svc: Services, attempt: UnlinkAttempt, cco: Cco, record: ErpRecord, lease: Lease
+) -> None:
+    """The Procore write, then the lease: a write that landed after the lease was lost (this
+    process stalled past it) is never hidden; `reconcile_late_write` logs, audits, corrects."""
+    await svc.procore.clear_sync_link(cco)
+    if not await lease.hold():
+        await reconcile_late_write(svc, attempt, cco, record)
+        raise LeaseLost
 
 
 #: an unconfirmed write (timeout, dropped connection, 5xx) is repeated this many times; clearing

@@ -1,0 +1,92 @@
+"""When a holder loses its attempt's lease (it stalled past the lease and a recovering replica
+took over): it says nothing and writes nothing more, but never hides what it did. Its loss is
+audited; a Procore write of its that landed after the loss is logged, audited and reconciled:
+once the new holder has recorded the outcome, Procore is read again, and an outcome that says
+"not unlinked" about a link the late write cleared is corrected in the record and in the thread.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import structlog
+
+from erp.base import ErpRecord
+from handlers.flows.outbox import deliver_reference
+from handlers.flows.outcomes import Unlinked
+from handlers.flows.services import Services
+from procore.errors import ProcoreError
+from procore.models import Cco
+from storage import repos
+from storage.models import OutboxMessage, UnlinkAttempt
+
+log = structlog.get_logger("cco.lease")
+
+#: how often the late writer looks whether the new holder has recorded the outcome
+_POLL_SECONDS = 0.2
+
+
+async def record_lease_lost(svc: Services, attempt: UnlinkAttempt) -> None:
+    """Audit that this holder stopped because its lease was taken over or finished."""
+    async with svc.db.transaction() as s:
+        s.add(repos.audit_for(attempt, "lease_lost", detail={"state": attempt.state}))
+
+
+async def reconcile_late_write(
+    svc: Services, attempt: UnlinkAttempt, cco: Cco, record: ErpRecord
+) -> None:
+    """Procore accepted this holder's write after its lease was lost. Log and audit it; then,
+    when the new holder's recorded outcome contradicts what Procore now shows, correct it."""
+    log.error("unlink.written_after_lease_lost", reference=attempt.reference, cco_id=cco.id)
+    async with svc.db.transaction() as s:
+        s.add(repos.audit_for(attempt, "written_after_lease_lost", detail={"cco_id": cco.id}))
+    finished = await _finished(svc, attempt.reference, 2 * svc.lease.total_seconds())
+    if finished is None:
+        # Still open: whoever finishes it re-reads Procore after this write, so it sees it.
+        log.warning("unlink.late_write_left_to_recovery", reference=attempt.reference)
+        return
+    if finished.state == "unlinked":
+        return
+    try:
+        fresh = await svc.procore.get_cco(cco.project_id, cco.id)
+    except ProcoreError as exc:
+        log.error("unlink.late_write_unreconciled", reference=attempt.reference, error=repr(exc))
+        return
+    if fresh.synced:
+        return  # the late write did not clear the link after all: the recorded answer stands
+    await _correct(svc, finished, Unlinked(fresh, svc.erp.info, record))
+
+
+async def _finished(svc: Services, reference: str, wait: float) -> UnlinkAttempt | None:
+    deadline = time.monotonic() + wait
+    while True:
+        async with svc.db.session() as s:
+            attempt = await repos.get_attempt(s, reference)
+        if attempt is not None and attempt.finished_at is not None:
+            return attempt
+        if time.monotonic() > deadline:
+            return None
+        await asyncio.sleep(_POLL_SECONDS)
+
+
+async def _correct(svc: Services, attempt: UnlinkAttempt, outcome: Unlinked) -> None:
+    message = svc.messenger.outcome_message(outcome, attempt)
+    async with svc.db.transaction() as s:
+        if not await repos.correct_to_unlinked(s, attempt):
+            return
+        detail = {"kind": outcome.kind, "recorded": attempt.outcome}
+        s.add(repos.audit_for(attempt, "reconciled", outcome.kind, detail))
+        s.add(
+            OutboxMessage(
+                reference=attempt.reference,
+                kind="thread_reply",
+                channel_id=attempt.channel_id,
+                thread_ts=attempt.card_ts,
+                response_url=attempt.response_url,
+                payload=message,
+            )
+        )
+    log.warning("unlink.reconciled", reference=attempt.reference, recorded=attempt.outcome)
+    await deliver_reference(svc, attempt.reference)
+    await svc.messenger.refresh_card(attempt.channel_id, attempt.card_ts)
