@@ -16,10 +16,11 @@ from handlers import commands
 from handlers.accounts_io import account_answer
 from handlers.blocks import answers
 from handlers.blocks.card import PAGE_ACTION, UNLINK_ACTION
+from handlers.blocks.links import hidden_message, link_answer
 from handlers.cards import CardFlowError, post_card, turn_page
 from handlers.dedupe import dedupe_middleware, first_delivery
 from handlers.flows.history import OneAttempt, history
-from handlers.flows.linking import LinkRefused, channel_project, link_channel
+from handlers.flows.linking import channel_project, link_channel, project_hidden
 from handlers.flows.services import Services, new_reference
 from handlers.flows.status import status
 from handlers.flows.unlink import Busy, InvalidClick, UnlinkClick, unlink
@@ -117,10 +118,8 @@ async def _run_command(
     user_id = str(command["user_id"])
     if isinstance(parsed, commands.Link):
         result = await link_channel(svc, team_id, channel_id, user_id, parsed.project_id)
-        if isinstance(result, LinkRefused):
-            await respond(**answers.notice(f"❌ {result.reason}"), response_type="ephemeral")
-        else:
-            await respond(**answers.linked_message(result, user_id), response_type="in_channel")
+        message, response_type = link_answer(result, user_id)
+        await respond(**message, response_type=response_type)
         return
     if isinstance(parsed, commands.Connect | commands.Disconnect):
         await respond(
@@ -134,6 +133,10 @@ async def _run_command(
         return
     if link is None:
         await respond(**answers.not_linked_message(), response_type="ephemeral")
+        return
+    hidden = await project_hidden(svc, user_id, link)
+    if hidden is not None:
+        await respond(**hidden_message(hidden), response_type="ephemeral")
         return
     if isinstance(parsed, commands.Unlink):
         await _list(svc, slack, link, parsed.query, user_id, respond)

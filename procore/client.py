@@ -154,12 +154,20 @@ class ProcoreClient:
         """Forget the cached token. The shared `httpx.AsyncClient` is closed by its owner."""
         self._tokens.forget()
 
-    async def _commitments_level(self, user_id: int, project_id: int) -> int:
+    async def is_project_user(self, project_id: int, user_id: int) -> bool:
+        """Whether the company user is in the project's Directory (its active users)."""
+        return await self._project_user(project_id, user_id) is not None
+
+    async def _project_user(self, project_id: int, user_id: int) -> dict[str, Any] | None:
         members = await self._api.get_all(
             f"/rest/v1.0/projects/{project_id}/users", {"filters[id]": user_id}, PER_PAGE
         )
         with _shape("project user"):
-            member = next((m for m in members if int(m["id"]) == user_id), None)
+            return next((dict(m) for m in members if int(m["id"]) == user_id), None)
+
+    async def _commitments_level(self, user_id: int, project_id: int) -> int:
+        member = await self._project_user(project_id, user_id)
+        with _shape("project user"):
             template = (member or {}).get("permission_template") or {}
             template_id = template.get("id")
         if template_id is None:

@@ -242,6 +242,10 @@ class ProcoreWorld:
     def add_membership(self, project_id: int, user_id: int, template_id: int) -> None:
         self.memberships[(project_id, user_id)] = template_id
 
+    def remove_membership(self, project_id: int, user_id: int) -> None:
+        """Take the user out of the project's Directory (they stay a company user)."""
+        self.memberships.pop((project_id, user_id), None)
+
     def add_commitment(
         self,
         project_id: int,

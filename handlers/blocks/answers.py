@@ -8,7 +8,6 @@ from typing import Any
 from handlers.blocks.kit import Block, actions, button, context, escape, section, user, when
 from handlers.commands import USAGE
 from handlers.flows.history import History, OneAttempt
-from handlers.flows.linking import Linked
 from handlers.flows.status import StatusReport
 
 
@@ -37,15 +36,6 @@ def not_linked_message() -> dict[str, Any]:
         "This channel isn't linked to a Procore project yet. Run `/cco link <procore project id>` "
         "here first (the id is the number in the project's Procore URL)."
     )
-
-
-def linked_message(linked: Linked, user_id: str) -> dict[str, Any]:
-    text = (
-        f"🔗 {user(user_id)} linked this channel to Procore project "
-        f"*{escape(linked.project_name)}* ({linked.project_id}). "
-        "Run `/cco unlink` to list its ERP-synced CCOs."
-    )
-    return {"text": text, "blocks": [section(text)]}
 
 
 def busy_message(

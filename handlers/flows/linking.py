@@ -1,19 +1,42 @@
-"""Bind a Slack channel to a Procore project, after checking the project exists in the company."""
+"""Bind a Slack channel to a Procore project (`/cco link`).
+
+A link shows everyone in the channel the project's CCOs, vendors and amounts, so only someone
+Procore knows and lists in that project's Directory may make it; moving a linked channel to
+another project needs the same on the project it is linked to now. Every change is audited
+(on both projects when a channel moves) and announced in the channel.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from handlers.flows.services import Services
+import structlog
+
+from handlers.flows.identity import identify
+from handlers.flows.outcomes import UnknownUser
+from handlers.flows.services import Services, new_reference
 from procore.errors import ProcoreForbidden, ProcoreNotFound
+from procore.models import Project
 from storage import repos
-from storage.models import ChannelLink
+from storage.models import AuditEvent, ChannelLink
+
+log = structlog.get_logger("cco.linking")
+
+LINKED_EVENT = "channel_linked"
+#: on the project a channel was moved away from
+MOVED_AWAY_EVENT = "channel_link_moved"
 
 
 @dataclass(frozen=True)
 class Linked:
     project_id: int
     project_name: str
+    reference: str = ""
+    #: the project the channel was linked to before (a re-link), if any
+    previous_project_id: int | None = None
+    previous_project_name: str | None = None
+    #: the channel was already linked to this project: nothing changed
+    unchanged: bool = False
 
 
 @dataclass(frozen=True)
@@ -21,9 +44,96 @@ class LinkRefused:
     reason: str
 
 
+@dataclass(frozen=True)
+class NotIdentified:
+    """The person is not an active Procore user of the company (by their Slack email)."""
+
+    who: UnknownUser
+    project_id: int
+    reference: str
+
+
+@dataclass(frozen=True)
+class NotOnProject:
+    """The person is not in the Directory of a project the link needs.
+
+    `current` is the channel's link when the missing membership is on the project the channel
+    is linked to now (a re-link); None when it is the project asked for (whose name is then
+    not shown: the person may not see it)."""
+
+    project_id: int
+    wanted_project_id: int
+    current: ChannelLink | None
+    reference: str
+
+
+@dataclass(frozen=True)
+class LinkChangedMeanwhile:
+    """Someone else changed the channel's link while this one was being checked."""
+
+    project_id: int
+
+
+LinkResult = Linked | LinkRefused | NotIdentified | NotOnProject | LinkChangedMeanwhile
+
+
+@dataclass(frozen=True)
+class ProjectHidden:
+    """The person may not see the linked project's CCOs: `who` is set when Procore doesn't know
+    them, else they are not in the project's Directory."""
+
+    link: ChannelLink
+    who: UnknownUser | None
+    reference: str
+
+
 async def link_channel(
     svc: Services, team_id: str, channel_id: str, user_id: str, project_id: int
-) -> Linked | LinkRefused:
+) -> LinkResult:
+    who = await identify(svc, user_id)
+    if isinstance(who, UnknownUser):
+        return _refused(NotIdentified(who, project_id, new_reference()), user_id, channel_id)
+    project = await _project(svc, project_id)
+    if isinstance(project, LinkRefused):
+        return project
+    if not await svc.procore.is_project_user(project.id, who.id):
+        refusal = NotOnProject(project.id, project.id, None, new_reference())
+        return _refused(refusal, user_id, channel_id)
+    current = await channel_project(svc, team_id, channel_id)
+    if current is not None and current.project_id == project.id:
+        return Linked(project.id, project.name, unchanged=True)
+    if current is not None and not await svc.procore.is_project_user(current.project_id, who.id):
+        refusal = NotOnProject(current.project_id, project.id, current, new_reference())
+        return _refused(refusal, user_id, channel_id)
+    return await _save(svc, team_id, channel_id, user_id, project, current)
+
+
+async def project_hidden(svc: Services, user_id: str, link: ChannelLink) -> ProjectHidden | None:
+    """Why the person may not list the linked project's CCOs or history here; None when they may
+    (an active Procore user in the project's Directory: the rule a link itself needs)."""
+    who = await identify(svc, user_id)
+    if isinstance(who, UnknownUser):
+        hidden = ProjectHidden(link, who, new_reference())
+    elif not await svc.procore.is_project_user(link.project_id, who.id):
+        hidden = ProjectHidden(link, None, new_reference())
+    else:
+        return None
+    log.warning(
+        "linking.project_hidden",
+        reference=hidden.reference,
+        user=user_id,
+        channel=link.channel_id,
+        project_id=link.project_id,
+    )
+    return hidden
+
+
+async def channel_project(svc: Services, team_id: str, channel_id: str) -> ChannelLink | None:
+    async with svc.db.session() as s:
+        return await repos.get_channel_link(s, team_id, channel_id)
+
+
+async def _project(svc: Services, project_id: int) -> Project | LinkRefused:
     try:
         project = await svc.procore.get_project(project_id)
     except (ProcoreNotFound, ProcoreForbidden):
@@ -36,7 +146,24 @@ async def link_channel(
         return LinkRefused(
             f"Project {project_id} belongs to another Procore company ({project.company_id})."
         )
+    return project
+
+
+async def _save(
+    svc: Services,
+    team_id: str,
+    channel_id: str,
+    user_id: str,
+    project: Project,
+    checked: ChannelLink | None,
+) -> Linked | LinkChangedMeanwhile:
+    """Store the link and its audit rows, unless the link changed since it was checked."""
+    reference = new_reference()
+    before = (checked.project_id, checked.project_name) if checked else (None, None)
     async with svc.db.transaction() as s:
+        now = await repos.get_channel_link(s, team_id, channel_id)
+        if (now.project_id if now else None) != before[0]:
+            return LinkChangedMeanwhile(project.id)
         await repos.save_channel_link(
             s,
             ChannelLink(
@@ -48,9 +175,71 @@ async def link_channel(
                 linked_by=user_id,
             ),
         )
-    return Linked(project.id, project.name)
+        detail: dict[str, object] = {
+            "channel_id": channel_id,
+            "from_project_id": before[0],
+            "from_project_name": before[1],
+            "to_project_id": project.id,
+            "to_project_name": project.name,
+        }
+        s.add(
+            _audit(
+                reference, LINKED_EVENT, team_id, user_id, project.company_id, project.id, detail
+            )
+        )
+        if checked is not None:
+            s.add(
+                _audit(
+                    reference,
+                    MOVED_AWAY_EVENT,
+                    team_id,
+                    user_id,
+                    checked.company_id,
+                    checked.project_id,
+                    detail,
+                )
+            )
+    log.info(
+        "linking.linked",
+        reference=reference,
+        channel=channel_id,
+        user=user_id,
+        project_id=project.id,
+        from_project_id=before[0],
+    )
+    return Linked(project.id, project.name, reference, before[0], before[1])
 
 
-async def channel_project(svc: Services, team_id: str, channel_id: str) -> ChannelLink | None:
-    async with svc.db.session() as s:
-        return await repos.get_channel_link(s, team_id, channel_id)
+def _audit(
+    reference: str,
+    event: str,
+    team_id: str,
+    user_id: str,
+    company_id: int,
+    project_id: int,
+    detail: dict[str, object],
+) -> AuditEvent:
+    return AuditEvent(
+        reference=reference,
+        event=event,
+        team_id=team_id,
+        slack_user_id=user_id,
+        company_id=company_id,
+        project_id=project_id,
+        outcome="linked",
+        detail=detail,
+    )
+
+
+def _refused(
+    refusal: NotIdentified | NotOnProject, user_id: str, channel_id: str
+) -> NotIdentified | NotOnProject:
+    log.warning(
+        "linking.refused",
+        reference=refusal.reference,
+        why=type(refusal).__name__,
+        user=user_id,
+        channel=channel_id,
+        project_id=refusal.project_id,
+    )
+    return refusal

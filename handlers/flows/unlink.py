@@ -22,6 +22,7 @@ from erp.base import (
     RecordState,
 )
 from handlers.flows.accounts import ReconnectNeeded, linked_permissions
+from handlers.flows.identity import identify
 from handlers.flows.late_write import reconcile_late_write, record_lease_lost
 from handlers.flows.lease import Lease
 from handlers.flows.outbox import deliver_reference
@@ -244,14 +245,9 @@ async def read_rights(
     snapshot = await _linked_snapshot(svc, team_id, slack_user_id, project_id)
     if snapshot is not None:
         return snapshot
-    email = await svc.directory.email_of(slack_user_id)
-    if not email:
-        return UnknownUser(None)
-    user = await svc.procore.find_company_user(email)
-    if user is None:
-        return UnknownUser(email)
-    if not user.is_active:
-        return UnknownUser(email, inactive=True)
+    user = await identify(svc, slack_user_id)
+    if isinstance(user, UnknownUser):
+        return user
     return await svc.procore.read_permissions(user, project_id)
 
 
