@@ -30,6 +30,11 @@ from sandbox.slack_sender import SlackSender
 from sandbox.stack import Stack, start_stack
 
 #: the words in the bench CCOs' titles (the card is `/cco unlink bench`)
+#: the commitment reads (where Procore documents a commitment's origin_id)
+COMMITMENT_READS = (
+    "GET /rest/v1.0/work_order_contracts/",
+    "GET /rest/v1.0/purchase_order_contracts/",
+)
 TITLE_WORD = "bench"
 
 
@@ -203,7 +208,7 @@ def critical_path(
         identify_end = Node("company template", latency["Procore"], [company_users])
     cco = Node("package", latency["Procore"], [token])
     loads = [cco]
-    if any(n.startswith("GET /rest/v1.0/commitments/") for n in names):
+    if any(n.startswith(COMMITMENT_READS) for n in names):
         loads.append(Node("commitment", latency["Procore"], [token]))
     chain: list[Node] = []
     for request in erp:

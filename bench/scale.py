@@ -122,7 +122,13 @@ async def bench(
                         elapsed, calls = await card_after(stack, counter, sender, text)
                         procore = sum(n for c, n in calls.items() if c.startswith("Procore"))
                         pages = calls["Procore GET /rest/v1.0/change_order_packages"]
-                        commitments = calls["Procore GET /rest/v1.0/commitments/{id}"]
+                        commitments = sum(
+                            n
+                            for c, n in calls.items()
+                            if c.endswith(
+                                ("/work_order_contracts/{id}", "/purchase_order_contracts/{id}")
+                            )
+                        )
                         slack = sum(n for c, n in calls.items() if c.startswith("Slack"))
                         rows.append(
                             [

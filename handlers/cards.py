@@ -7,7 +7,7 @@ from typing import Any
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from handlers.blocks.card import card_message, empty_message
+from handlers.blocks.card import card_message, empty_message, not_integrated_message
 from handlers.flows.listing import synced_page
 from handlers.flows.services import Services
 from handlers.slack_io import NOT_IN_CHANNEL
@@ -36,7 +36,9 @@ async def post_card(
 ) -> None:
     page = await synced_page(svc, link, query, 1)
     message: dict[str, Any]
-    if not page.rows:
+    if not page.erp_integrated:
+        message = not_integrated_message(page.project_name)
+    elif not page.rows:
         message = empty_message(page.project_name, page.erp, query)
     else:
         message = card_message(page, {})
@@ -84,6 +86,8 @@ async def turn_page(
     ):
         raise CardFlowError("This card is no longer current. Run `/cco unlink` for a fresh list.")
     fresh = await synced_page(svc, link, card.query, page)
+    if not fresh.erp_integrated:
+        raise CardFlowError(not_integrated_message(fresh.project_name)["text"])
     async with svc.db.transaction() as s:
         stored = await repos.get_card(s, channel_id, message_ts)
         if stored is None:

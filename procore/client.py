@@ -16,20 +16,32 @@ import httpx
 
 from procore.auth import TokenSource
 from procore.budget import RequestBudget
-from procore.errors import ProcoreRejected, ProcoreUnreachable
+from procore.errors import ProcoreNotFound, ProcoreRejected, ProcoreUnreachable
 from procore.http import ProcoreHttp, message_of
 from procore.models import Cco, Commitment, PermissionSnapshot, ProcoreUser, Project
 from procore.permissions import DEFAULT_KEYS, PermissionKeys
 
 # --- Not publicly documented: how a CCO's sync link is cleared ----------------------------------
-# The path is the ERP "External Data" sync named in Procore's ERP technical guide (docs repo
-# history). The payload that marks an item unsynced (`origin_id: null`) and the answer's shape
-# (`{"entities": [...], "errors": [...]}`, HTTP 200 even when an item fails) follow Procore's
-# public sync-action convention; the item type `change_order` is the External Data type the
-# guide lists for commitment change orders, and `item_id` is the change order package id.
+# Procore's ERP events dictionary (`unlink_commitment_change_order`) has the integrator mark the
+# change order *and its items* unsynced through the ERP "External Data Sync" endpoint; the guide's
+# examples set `origin_id: null` on one `change_order` item and one `line_item` item per line. The
+# endpoint's reference is gated, and the guide's own examples disagree on the body: a bare array
+# (CCO sections) or `{"updates": [...]}` (PCCO section, older technical guide). We send
+# `{"updates": [...]}`, the shape of Procore's public sync actions; the answer is
+# `{"entities": [...], "errors": [...]}` (HTTP 200 even when an item fails), so any `errors`
+# entry means the unlink did not happen. `item_id` of the change order is the package id; the
+# line items' ids are the package show's `line_items[].id`.
 SYNC_PATH = "/rest/v1.0/companies/{company_id}/external_data/sync"
 SYNC_ITEM_TYPE = "change_order"
+SYNC_LINE_ITEM_TYPE = "line_item"
 # -------------------------------------------------------------------------------------------------
+
+#: where Procore documents a commitment's `origin_id` (the generic `/commitments/{id}` schema has
+#: none), by commitment type; a contract id neither answers is not a commitment (a prime contract)
+COMMITMENT_PATHS = {
+    "WorkOrderContract": "/rest/v1.0/work_order_contracts/{id}",
+    "PurchaseOrderContract": "/rest/v1.0/purchase_order_contracts/{id}",
+}
 
 #: page size asked for on list calls. Procore documents no default and recommends at most 2,000
 #: (its older guide stated a hard maximum of 10,000); 1,000 reads a 10,000-package project in 10
@@ -76,6 +88,7 @@ class ProcoreClient:
                 company_id=int(data.get("company_id") or company["id"]),
                 name=str(data["name"]),
                 is_erp_integrated=bool(data.get("is_erp_integrated")),
+                origin_id=_text(data.get("origin_id")),
             )
 
     async def list_ccos(self, project_id: int) -> list[Cco]:
@@ -93,19 +106,33 @@ class ProcoreClient:
         with _shape("change order package"):
             return _cco(data, project_id)
 
-    async def get_commitment(self, project_id: int, commitment_id: int) -> Commitment:
-        data = await self._api.get_json(
-            f"/rest/v1.0/commitments/{commitment_id}", {"project_id": project_id}
-        )
-        with _shape("commitment"):
-            vendor = data.get("vendor") or {}
-            return Commitment(
-                id=int(data["id"]),
-                number=str(data.get("number") or ""),
-                title=str(data.get("title") or ""),
-                vendor_name=_text(vendor.get("name")),
-                origin_id=_text(data.get("origin_id")),
-            )
+    async def get_commitment(
+        self, project_id: int, commitment_id: int, type: str | None = None
+    ) -> Commitment:
+        """The work order or purchase order contract `commitment_id`, with its `origin_id`.
+
+        `type` (when known from an earlier read) picks the endpoint; otherwise the work order
+        endpoint is asked first, then the purchase order one. `ProcoreNotFound` when neither
+        knows the id: it is no commitment the app can see (e.g. a prime contract).
+        """
+        kinds = [type] if type in COMMITMENT_PATHS else list(COMMITMENT_PATHS)
+        for kind in kinds:
+            path = COMMITMENT_PATHS[kind].format(id=commitment_id)
+            try:
+                data = await self._api.get_json(path, {"project_id": project_id})
+            except ProcoreNotFound:
+                continue
+            with _shape("commitment"):
+                vendor = data.get("vendor") or {}
+                return Commitment(
+                    id=int(data["id"]),
+                    number=str(data.get("number") or ""),
+                    title=str(data.get("title") or ""),
+                    vendor_name=_text(vendor.get("name") or vendor.get("company")),
+                    origin_id=_text(data.get("origin_id")),
+                    type=str(kind),
+                )
+        raise ProcoreNotFound(f"no work order or purchase order contract {commitment_id}")
 
     async def find_company_user(self, email: str) -> ProcoreUser | None:
         """The company user whose email is exactly `email` (case-insensitive), if any.
@@ -140,10 +167,20 @@ class ProcoreClient:
         )
 
     async def clear_sync_link(self, cco: Cco) -> None:
-        """Mark the CCO unsynced in Procore. The only place that does; one update per call."""
-        update = {"item_type": SYNC_ITEM_TYPE, "item_id": int(cco.id), "origin_id": None}
-        body = {"updates": [update]}
-        data = await self._api.patch_json(SYNC_PATH.format(company_id=self.company_id), body)
+        """Mark the CCO and every one of its line items unsynced in Procore, in one call.
+
+        The only place that does. `ProcoreRejected` when Procore lists any error for any item.
+        """
+        updates: list[dict[str, Any]] = [
+            {"item_type": SYNC_ITEM_TYPE, "item_id": int(cco.id), "origin_id": None}
+        ]
+        updates += [
+            {"item_type": SYNC_LINE_ITEM_TYPE, "item_id": int(line_id), "origin_id": None}
+            for line_id in cco.line_item_ids
+        ]
+        data = await self._api.patch_json(
+            SYNC_PATH.format(company_id=self.company_id), {"updates": updates}
+        )
         if not isinstance(data, dict):
             raise ProcoreUnreachable("Procore answered the sync with something not an object")
         errors = data.get("errors")
@@ -227,6 +264,8 @@ def _cco(item: dict[str, Any], project_id: int) -> Cco:
         origin_id=_text(item.get("origin_id")),
         updated_at=_when(item.get("updated_at")),
         line_item_origin_ids=tuple(str(x["origin_id"]) for x in lines if x.get("origin_id")),
+        line_item_ids=tuple(int(x["id"]) for x in lines),
+        package_type=_text(item.get("type")),
     )
 
 

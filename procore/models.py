@@ -13,6 +13,12 @@ class Project:
     company_id: int
     name: str
     is_erp_integrated: bool = False
+    #: the project's key in the company's ERP (set by the ERP integration when it synced it)
+    origin_id: str | None = None
+
+
+#: the package `type` of a prime contract's change order (not a commitment's: never listed)
+PRIME_CONTRACT_CHANGE_ORDER = "PrimeContractChangeOrder"
 
 
 @dataclass(frozen=True)
@@ -30,19 +36,39 @@ class Cco:
     updated_at: datetime | None = None
     #: origin ids of the package's line items (the ERP's keys for them), when Procore returns them
     line_item_origin_ids: tuple[str, ...] = ()
+    #: ids of the package's line items (`line_items[].id` of the package show); the unlink clears
+    #: their sync link together with the package's
+    line_item_ids: tuple[int, ...] = ()
+    #: the package show's `type`: "CommitmentContractChangeOrder", "PrimeContractChangeOrder" or
+    #: "ChangeOrderPackage"; None on list answers (the list does not carry it)
+    package_type: str | None = None
 
     @property
     def synced(self) -> bool:
         return bool(self.origin_id)
 
+    @property
+    def unsync_confirmed(self) -> bool:
+        """Procore shows neither the package nor any line item it returns as synced."""
+        return not self.origin_id and not self.line_item_origin_ids
+
+    @property
+    def is_prime_contract_change_order(self) -> bool:
+        return self.package_type == PRIME_CONTRACT_CHANGE_ORDER
+
 
 @dataclass(frozen=True)
 class Commitment:
+    """A work order (subcontract) or purchase order contract, read where Procore documents its
+    `origin_id`: `work_order_contracts/{id}` / `purchase_order_contracts/{id}`."""
+
     id: int
     number: str
     title: str
     vendor_name: str | None
     origin_id: str | None = None
+    #: "WorkOrderContract" or "PurchaseOrderContract"
+    type: str = "WorkOrderContract"
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,21 @@ from typing import Any
 from aiohttp import web
 
 from sandbox.faults import Faults, Recorder, instrument
+from sandbox.procore_assumptions import (
+    ACTIVE_USERS_ONLY,
+    DEFAULT_PER_PAGE,
+    MAX_PER_PAGE,
+    MSG_MISSING_COMPANY,
+    MSG_NEEDS_USER,
+    MSG_NO_CONTRACT,
+    MSG_NOT_CONNECTED,
+    MSG_NOT_IN_COMPANY,
+    MSG_RATE_LIMITED,
+    MSG_TOKEN_INVALID,
+    SYNC_ITEM_TYPES,
+    SYNC_MAX_UPDATES,
+    SYNC_PATH,
+)
 from sandbox.procore_control import add_control_routes
 from sandbox.procore_json import (
     commitment_json,
@@ -27,43 +42,17 @@ from sandbox.procore_json import (
     project_json,
     project_user_json,
     template_json,
+    typed_commitment_json,
 )
 from sandbox.procore_oauth import add_oauth_routes
-from sandbox.procore_world import ProcoreWorld, RateState
-from sandbox.runner import RunningServer, serve
-
-# --- Not publicly documented: what this stand-in assumes, and what it is based on ---------------
-#: v1 default page size: Procore documents none ("default and maximum vary by endpoint").
-DEFAULT_PER_PAGE = 100
-#: hard maximum stated by Procore's pagination guide until 2025 (now only "keep it under 2,000").
-MAX_PER_PAGE = 10_000
-#: External Data sync: the path comes from Procore's ERP technical guide (docs repo history); the
-#: payload `{"updates":[{"item_type","item_id","origin_id"}]}` and the answer
-#: `{"entities":[...],"errors":[...]}` follow Procore's public "sync actions" convention (always
-#: HTTP 200, per-item failures in `errors`). The entity fields, the error item shape
-#: (`{...update, "errors": {field: [message]}}`) and the messages are our assumptions.
-SYNC_PATH = "/rest/v1.0/companies/{company_id:\\d+}/external_data/sync"
-SYNC_ITEM_TYPES = frozenset({"change_order"})
-SYNC_MAX_UPDATES = 1000
-#: Company and project user lists return active users only (inactive users have their own
-#: documented `/users/inactive` endpoints).
-ACTIVE_USERS_ONLY = True
-#: Error bodies vary by endpoint in Procore; these follow shapes seen in its OpenAPI models.
-MSG_MISSING_COMPANY = "Missing Procore-Company-Id header!"
-MSG_NOT_CONNECTED = "App is not connected to this company"
-MSG_TOKEN_INVALID = "The access token is invalid"
-MSG_RATE_LIMITED = " ".join(
-    (
-        "You have surpassed the max number of requests for an hour.",
-        "Please wait until your limit resets.",
-    )
+from sandbox.procore_world import (
+    COMMITMENT_TYPES,
+    PRIME_CONTRACT,
+    Commitment,
+    ProcoreWorld,
+    RateState,
 )
-MSG_NO_CONTRACT = "Specified Contract does not exists or User does not have access to it"
-#: A user's token is refused on another company's data; with an app token there is no user for
-#: `/settings/permissions` or `/companies/{id}/me` (the stand-in models no service-account user).
-MSG_NOT_IN_COMPANY = "User does not have access to this company"
-MSG_NEEDS_USER = "This endpoint needs a user's access token"
-# -------------------------------------------------------------------------------------------------
+from sandbox.runner import RunningServer, serve
 
 WORLD_KEY = web.AppKey("procore_world", ProcoreWorld)
 RECORDER_KEY = web.AppKey("procore_recorder", Recorder)
@@ -274,7 +263,7 @@ class ProcoreApi:
         project_id = self._project(request, _required_int(request, "project_id"))
         contract_id = _int(request.query.get("contract_id"), "contract_id")
         if contract_id is not None:
-            self._contract(project_id, contract_id)
+            self._contract(project_id, contract_id, (*COMMITMENT_TYPES, PRIME_CONTRACT))
         ids = {
             _int(v, k) for k, v in request.query.items() if k in ("filters[id]", "filters[id][]")
         }
@@ -296,19 +285,34 @@ class ProcoreApi:
             raise Refusal(
                 404, "Specified Contract does not exists or User does not have access to it"
             )
-        return web.json_response(package_json(package, full=True))
+        package_type = self.world.package_type(package)
+        return web.json_response(package_json(package, full=True, type=package_type))
 
     async def show_commitment(self, request: web.Request) -> web.Response:
+        """`GET /commitments/{id}`: either commitment type, per its public schema."""
         project_id = self._project(request, _required_int(request, "project_id"))
-        commitment = self._contract(project_id, _path_int(request, "id"))
+        commitment = self._contract(project_id, _path_int(request, "id"), COMMITMENT_TYPES)
         return web.json_response(commitment_json(self.world, commitment))
 
-    def _contract(self, project_id: int, contract_id: int) -> Any:
+    async def show_work_order(self, request: web.Request) -> web.Response:
+        return self._typed_contract(request, "WorkOrderContract")
+
+    async def show_purchase_order(self, request: web.Request) -> web.Response:
+        return self._typed_contract(request, "PurchaseOrderContract")
+
+    def _typed_contract(self, request: web.Request, kind: str) -> web.Response:
+        """`GET /work_order_contracts/{id}` or `/purchase_order_contracts/{id}`: a contract of
+        that type only, with its `origin_id` (where Procore documents it)."""
+        project_id = self._project(request, _required_int(request, "project_id"))
+        commitment = self._contract(project_id, _path_int(request, "id"), (kind,))
+        return web.json_response(typed_commitment_json(self.world, commitment))
+
+    def _contract(self, project_id: int, contract_id: int, types: tuple[str, ...]) -> Commitment:
         commitment = self.world.commitments.get(contract_id)
         if commitment is None or commitment.project_id != project_id:
-            raise Refusal(
-                404, "Specified Contract does not exists or User does not have access to it"
-            )
+            raise Refusal(404, MSG_NO_CONTRACT)
+        if commitment.type not in types:
+            raise Refusal(404, MSG_NO_CONTRACT)
         return commitment
 
     async def external_data_sync(self, request: web.Request) -> web.Response:
@@ -317,7 +321,8 @@ class ProcoreApi:
             body = await request.json()
         except ValueError:
             raise Refusal(400, "The request body is not valid JSON") from None
-        updates = body.get("updates") if isinstance(body, dict) else None
+        # the guide's examples show both a bare array and {"updates": [...]}
+        updates = body.get("updates") if isinstance(body, dict) else body
         if not isinstance(updates, list):
             raise Refusal(400, "updates must be an array")
         if len(updates) > SYNC_MAX_UPDATES:
@@ -331,7 +336,7 @@ class ProcoreApi:
                 echo = update if isinstance(update, dict) else {"update": update}
                 errors.append(echo | {"errors": {field_name: [message]}})
                 continue
-            package = self.world.apply_external_data(
+            shown = self.world.apply_external_data(
                 company_id, update["item_type"], update["item_id"], update["origin_id"]
             )
             entities.append(
@@ -339,9 +344,9 @@ class ProcoreApi:
                     "id": next(self._entity_ids),
                     "company_id": company_id,
                     "item_type": update["item_type"],
-                    "item_id": package.id,
-                    "origin_id": package.origin_id,
-                    "origin_data": package.origin_data,
+                    "item_id": update["item_id"],
+                    "origin_id": shown,
+                    "origin_data": None,
                 }
             )
         return web.json_response({"entities": entities, "errors": errors})
@@ -349,19 +354,24 @@ class ProcoreApi:
     def _sync_problem(self, company_id: int, update: Any) -> tuple[str, str] | None:
         if not isinstance(update, dict):
             return "base", "each update must be an object"
-        if update.get("item_type") not in SYNC_ITEM_TYPES:
-            return "item_type", f"is not supported: {update.get('item_type')!r}"
+        item_type = update.get("item_type")
+        if item_type not in SYNC_ITEM_TYPES:
+            return "item_type", f"is not supported: {item_type!r}"
         item_id = update.get("item_id")
         if not isinstance(item_id, int) or isinstance(item_id, bool):
             return "item_id", "must be an integer"
         if "origin_id" not in update or not isinstance(update["origin_id"], str | None):
             return "origin_id", "must be a string or null"
-        package = self.world.packages.get(item_id)
+        if item_type == "line_item":
+            found = self.world.line_item(item_id)
+            package = found[0] if found else None
+        else:
+            package = self.world.packages.get(item_id)
         project = self.world.projects.get(package.project_id) if package else None
         if package is None or project is None or project.company_id != company_id:
-            return "item_id", f"change_order {item_id} not found"
+            return "item_id", f"{item_type} {item_id} not found"
         if package.deleted_at:
-            return "item_id", f"change_order {item_id} has been deleted"
+            return "item_id", f"{item_type} {item_id} has been deleted"
         return None
 
 
@@ -382,6 +392,8 @@ def _add_rest_routes(app: web.Application, api: ProcoreApi) -> None:
     app.router.add_get("/rest/v1.0/change_order_packages", api.list_packages)
     app.router.add_get("/rest/v1.0/change_order_packages/{id:\\d+}", api.show_package)
     app.router.add_get("/rest/v1.0/commitments/{id:\\d+}", api.show_commitment)
+    app.router.add_get("/rest/v1.0/work_order_contracts/{id:\\d+}", api.show_work_order)
+    app.router.add_get("/rest/v1.0/purchase_order_contracts/{id:\\d+}", api.show_purchase_order)
     app.router.add_patch(SYNC_PATH, api.external_data_sync)
     app.router.add_get("/rest/v1.0/settings/permissions", api.permissions)
     app.router.add_get("/rest/{v:v1\\.[1-3]}/companies/{company_id:\\d+}/me", api.company_me)

@@ -9,6 +9,7 @@ POST /_sandbox/procore/expire-tokens   {}
 POST /_sandbox/procore/refuse-client   {"client_id"}
 POST /_sandbox/procore/token-lifetime  {"seconds"}
 POST /_sandbox/procore/rate-limit      {"limit", "window", "enforce"}
+POST /_sandbox/procore/sync-ignored    {"enabled"}   (the sync answers but changes nothing)
 """
 
 from __future__ import annotations
@@ -66,6 +67,10 @@ def _rate_limit(world: ProcoreWorld, data: dict[str, Any]) -> None:
     limit.enforce = bool(data.get("enforce", limit.enforce))
 
 
+def _sync_ignored(world: ProcoreWorld, data: dict[str, Any]) -> None:
+    world.sync_ignored = bool(data["enabled"])
+
+
 CHANGES: dict[str, Change] = {
     "template-level": _template_level,
     "manifest-level": _manifest_level,
@@ -75,6 +80,7 @@ CHANGES: dict[str, Change] = {
     "refuse-client": _refuse_client,
     "token-lifetime": _token_lifetime,
     "rate-limit": _rate_limit,
+    "sync-ignored": _sync_ignored,
 }
 
 

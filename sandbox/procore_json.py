@@ -1,16 +1,23 @@
 """Procore's JSON shapes for the stand-in's state (fields per the public OpenAPI endpoint details).
 
 Fields the stand-in has no state for are answered with Procore's empty values (null, [], {}).
+A field the public schemas do not show is added only as `sandbox.procore_assumptions` says.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from sandbox.procore_assumptions import (
+    ACCESS_LEVEL_NAMES,
+    FRIENDLY_TOOL_NAMES,
+    LINE_ITEM_ORIGIN_ID_SHOWN,
+)
 from sandbox.procore_world import (
     ChangeOrderPackage,
     Commitment,
     CompanyUser,
+    PackageLineItem,
     PermissionTemplate,
     ProcoreWorld,
     Project,
@@ -20,12 +27,6 @@ from sandbox.procore_world import (
 #: usable on every project (what the world calls "project") is a "global" one.
 TEMPLATE_WIRE_TYPE = {"project": "global", "company_tools": "company_tools"}
 EPOCH = "2024-01-02T15:04:05Z"
-#: Not publicly documented: the manifest's access-level names come from Procore's examples
-#: (4 Admin, 3 Standard, 2 Read Only); how "None" is shown is undocumented - the stand-in lists
-#: the tool with level {"id": 0, "name": "None"} and `available_for_user: false`.
-ACCESS_LEVEL_NAMES = {4: "Admin", 3: "Standard", 2: "Read Only", 0: "None"}
-#: Not publicly documented: manifest tool `name`s are internal; the friendly names are the UI's.
-FRIENDLY_TOOL_NAMES = {"commitments": "Commitments", "erp_integrations": "ERP Integrations"}
 #: the package fields embedded in a commitment (per `RestV10CommitmentsIdGet`)
 COMMITMENT_PACKAGE_FIELDS = frozenset(
     {
@@ -131,8 +132,11 @@ def project_json(world: ProcoreWorld, project: Project) -> dict[str, Any]:
     }
 
 
-def package_json(package: ChangeOrderPackage, *, full: bool) -> dict[str, Any]:
-    """A change order package as the list (`full=False`) or show (`full=True`) answers it."""
+def package_json(
+    package: ChangeOrderPackage, *, full: bool, type: str = "CommitmentContractChangeOrder"
+) -> dict[str, Any]:
+    """A change order package as the list (`full=False`) or show (`full=True`, with its `type`)
+    answers it."""
     item: dict[str, Any] = {
         "id": package.id,
         "contract_id": package.contract_id,
@@ -165,36 +169,50 @@ def package_json(package: ChangeOrderPackage, *, full: bool) -> dict[str, Any]:
             "private": False,
             "review_notes": None,
             "schedule_impact_amount": 0,
-            "type": "CommitmentContractChangeOrder",
+            "type": type,
             "creator": None,
             "reviewer": None,
             "attachments": [],
             "line_items": [
-                {
-                    "id": line.id,
-                    "position": position,
-                    "description": line.description,
-                    "quantity": "1.0",
-                    "uom": "LS",
-                    "unit_cost": line.amount,
-                    "total_amount": line.amount,
-                    "extended_amount": line.amount,
-                    # not in the (truncated) public schema: assumed, as on other ERP-synced items
-                    "origin_id": line.origin_id,
-                }
+                _line_item_json(line, position)
                 for position, line in enumerate(package.line_items, start=1)
             ],
         }
     return item
 
 
-def commitment_json(world: ProcoreWorld, commitment: Commitment) -> dict[str, Any]:
-    project = world.projects[commitment.project_id]
+def _line_item_json(line: PackageLineItem, position: int) -> dict[str, Any]:
+    item: dict[str, Any] = {
+        "id": line.id,
+        "position": position,
+        "description": line.description,
+        "quantity": "1.0",
+        "uom": "LS",
+        "unit_cost": line.amount,
+        "total_amount": line.amount,
+        "extended_amount": line.amount,
+    }
+    if LINE_ITEM_ORIGIN_ID_SHOWN:
+        item["origin_id"] = line.origin_id
+    return item
+
+
+def _embedded_packages(world: ProcoreWorld, commitment: Commitment) -> list[dict[str, Any]]:
     packages = [
         p
         for p in world.packages.values()
         if p.contract_id == commitment.id and p.deleted_at is None
     ]
+    return [
+        {k: v for k, v in package_json(p, full=False).items() if k in COMMITMENT_PACKAGE_FIELDS}
+        for p in packages
+    ]
+
+
+def commitment_json(world: ProcoreWorld, commitment: Commitment) -> dict[str, Any]:
+    """`GET /rest/v1.0/commitments/{id}`: its public schema has `type` and `vendor.name`, and no
+    `origin_id`."""
+    project = world.projects[commitment.project_id]
     return {
         "id": commitment.id,
         "number": commitment.number,
@@ -203,20 +221,48 @@ def commitment_json(world: ProcoreWorld, commitment: Commitment) -> dict[str, An
         "type": commitment.type,
         "executed": True,
         "private": False,
+        "vendor": dict(commitment.vendor),
+        "deleted_at": None,
+        "created_at": EPOCH,
+        "updated_at": EPOCH,
+        "change_order_packages": _embedded_packages(world, commitment),
+        "change_order_requests": [],
+        "potential_change_orders": [],
+        "project": {"id": project.id, "name": project.name},
+    }
+
+
+def typed_commitment_json(world: ProcoreWorld, commitment: Commitment) -> dict[str, Any]:
+    """`GET /rest/v1.0/work_order_contracts/{id}` or `/purchase_order_contracts/{id}`: where
+    Procore documents the commitment's `origin_id`; `vendor` is `{id, company, origin_id,
+    origin_data}` there."""
+    project = world.projects[commitment.project_id]
+    vendor = commitment.vendor
+    return {
+        "id": commitment.id,
+        "number": commitment.number,
+        "title": commitment.title,
+        "status": commitment.status,
+        "executed": True,
+        "private": False,
+        "accounting_method": "amount",
         "origin_id": commitment.origin_id,
         "origin_code": None,
         "origin_data": None,
-        "vendor": dict(commitment.vendor),
+        "vendor": {
+            "id": vendor.get("id"),
+            "company": vendor.get("name"),
+            "origin_id": None,
+            "origin_data": None,
+        },
         "project": {"id": project.id, "name": project.name},
         "deleted_at": None,
         "created_at": EPOCH,
         "updated_at": EPOCH,
-        "change_order_packages": [
-            {k: v for k, v in package_json(p, full=False).items() if k in COMMITMENT_PACKAGE_FIELDS}
-            for p in packages
-        ],
+        "change_order_packages": _embedded_packages(world, commitment),
         "change_order_requests": [],
         "potential_change_orders": [],
+        "line_items": [],
     }
 
 

@@ -62,9 +62,16 @@ class CompanyUser:
     job_title: str | None = None
 
 
+#: contract types: the two commitment types, and the prime contract (whose change orders are
+#: change order packages too, but not commitment change orders)
+COMMITMENT_TYPES = ("WorkOrderContract", "PurchaseOrderContract")
+PRIME_CONTRACT = "PrimeContract"
+
+
 @dataclass
 class Commitment:
-    """A work order (subcontract) or purchase order contract."""
+    """A work order (subcontract) or purchase order contract - or, with `type` "PrimeContract",
+    the project's prime contract (served by no commitment endpoint)."""
 
     id: int
     project_id: int
@@ -172,7 +179,13 @@ class ProcoreWorld:
         self.manifest_levels: dict[tuple[int, int | None, str], int] = {}
         #: template tool key -> the tool `name` the manifest uses (default: the same key)
         self.manifest_names: dict[str, str] = {}
+        #: the change order (package) updates the External Data sync applied, in order
         self.sync_updates: list[SyncUpdate] = []
+        #: the line item updates it applied, in order
+        self.line_item_updates: list[SyncUpdate] = []
+        #: the External Data sync answers as if applied but changes nothing (see
+        #: `sandbox.procore_assumptions`): a write Procore silently ignores
+        self.sync_ignored = False
         self._ids = itertools.count(100_001)
         self._windows: dict[str, _Window] = {}
 
@@ -262,6 +275,15 @@ class ProcoreWorld:
         commitment = Commitment(self._id(id), project_id, number, title, vendor, origin_id, type)
         self.commitments[commitment.id] = commitment
         return commitment
+
+    def add_prime_contract(
+        self, project_id: int, number: str, title: str, *, id: int | None = None
+    ) -> Commitment:
+        """The project's prime contract; packages added under it are prime contract change
+        orders (`type` "PrimeContractChangeOrder"), which the app must never list."""
+        contract = Commitment(self._id(id), project_id, number, title, {}, None, PRIME_CONTRACT)
+        self.commitments[contract.id] = contract
+        return contract
 
     def add_package(
         self,
@@ -353,13 +375,38 @@ class ProcoreWorld:
 
     def apply_external_data(
         self, company_id: int, item_type: str, item_id: int, origin_id: str | None
-    ) -> ChangeOrderPackage:
-        """Set or clear a package's origin id as the External Data sync does; record it."""
-        self.set_origin(item_id, origin_id)
-        self.sync_updates.append(
-            SyncUpdate(company_id, item_type, item_id, origin_id, self.clock())
-        )
-        return self.packages[item_id]
+    ) -> str | None:
+        """Set or clear the origin id of a package (`change_order`) or of a package's line item
+        (`line_item`) as the External Data sync does; record it. Returns the origin id now
+        shown - unchanged when `sync_ignored` is on."""
+        if self.sync_ignored:
+            return origin_id
+        applied = SyncUpdate(company_id, item_type, item_id, origin_id, self.clock())
+        if item_type == "line_item":
+            package, line = self.line_item(item_id) or (None, None)
+            assert package is not None and line is not None
+            line.origin_id = origin_id
+            package.updated_at = _iso(self.clock())
+            self.line_item_updates.append(applied)
+        else:
+            self.set_origin(item_id, origin_id)
+            self.sync_updates.append(applied)
+        return origin_id
+
+    def line_item(self, item_id: int) -> tuple[ChangeOrderPackage, PackageLineItem] | None:
+        """The package line item `item_id` and its package, if any."""
+        for package in self.packages.values():
+            for line in package.line_items:
+                if line.id == item_id:
+                    return package, line
+        return None
+
+    def package_type(self, package: ChangeOrderPackage) -> str:
+        """The package show's `type`: a prime contract's change order or a commitment's."""
+        contract = self.commitments.get(package.contract_id)
+        if contract is not None and contract.type == PRIME_CONTRACT:
+            return "PrimeContractChangeOrder"
+        return "CommitmentContractChangeOrder"
 
     # -- OAuth ---------------------------------------------------------------------------------
 
@@ -462,4 +509,6 @@ class ProcoreWorld:
             "token_lifetime": self.token_lifetime,
             "rate_limit": asdict(self.rate_limit),
             "sync_updates": [asdict(s) for s in self.sync_updates],
+            "line_item_updates": [asdict(s) for s in self.line_item_updates],
+            "sync_ignored": self.sync_ignored,
         }

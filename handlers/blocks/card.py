@@ -21,6 +21,7 @@ from handlers.blocks.kit import (
     user,
     when,
 )
+from handlers.blocks.replies import not_erp_integrated_text
 from handlers.blocks.requests import request_button
 from handlers.flows.listing import CardPage
 
@@ -67,6 +68,12 @@ def empty_message(project_name: str, erp: ErpInfo, query: str) -> dict[str, Any]
         f"No CCOs in *{escape(project_name)}* are synced with {erp.name}{narrowed}, "
         "so there is nothing to unlink."
     )
+    return {"text": text, "blocks": [section(text)]}
+
+
+def not_integrated_message(project_name: str) -> dict[str, Any]:
+    """Instead of a card when Procore says the project is not ERP-integrated: no buttons."""
+    text = not_erp_integrated_text(project_name)
     return {"text": text, "blocks": [section(text)]}
 
 

@@ -15,6 +15,8 @@ from handlers.flows.outcomes import (
     Interrupted,
     Misconfigured,
     NotApplicable,
+    NotCommitmentCco,
+    NotErpIntegrated,
     NotLinked,
     NotSynced,
     Outcome,
@@ -23,6 +25,7 @@ from handlers.flows.outcomes import (
     StillInErp,
     UnknownUser,
     Unlinked,
+    UnlinkUnconfirmed,
     Unreachable,
 )
 from storage.models import UnlinkAttempt
@@ -39,7 +42,7 @@ def outcome_message(outcome: Outcome, attempt: UnlinkAttempt) -> dict[str, Any]:
     label = cco_label(attempt.cco_number)
     if isinstance(outcome, Unlinked):
         return _green(outcome, attempt, clicker, ref)
-    if isinstance(outcome, NotSynced | NotApplicable):
+    if isinstance(outcome, NotSynced | NotApplicable | NotErpIntegrated | NotCommitmentCco):
         text = _neutral_text(outcome, attempt)
         blocks = [section(text), context(f"{clicker} · {ref}")]
         return colored("warning", f"ℹ️ *Nothing to unlink* — {label}", _plain(text), blocks)
@@ -70,9 +73,20 @@ def _green(outcome: Unlinked, attempt: UnlinkAttempt, clicker: str, ref: str) ->
     return colored("good", headline, _plain(text), blocks)
 
 
-def _neutral_text(outcome: NotSynced | NotApplicable, attempt: UnlinkAttempt) -> str:
+def _neutral_text(
+    outcome: NotSynced | NotApplicable | NotErpIntegrated | NotCommitmentCco,
+    attempt: UnlinkAttempt,
+) -> str:
     if isinstance(outcome, NotApplicable):
         return f"CCOs aren't synced with {outcome.erp.name}, so there is nothing to unlink."
+    if isinstance(outcome, NotErpIntegrated):
+        return not_erp_integrated_text(outcome.project_name)
+    if isinstance(outcome, NotCommitmentCco):
+        return (
+            f"{cco_label(outcome.cco_number)} is not a commitment change order (it belongs to a "
+            "prime contract, or to no subcontract or purchase order the app can read), so the "
+            "app does not unlink it. Nothing was changed."
+        )
     by = f" by {user(outcome.unlinked_by)}" if outcome.unlinked_by else ""
     at = f" {when(outcome.unlinked_at)}" if outcome.unlinked_at else ""
     return (
@@ -130,6 +144,8 @@ def _red_text(outcome: Outcome, attempt: UnlinkAttempt) -> str:
             f"Procore refused to clear the sync link of {cco}: {escape(outcome.reason)}. "
             "Nothing was changed."
         )
+    if isinstance(outcome, UnlinkUnconfirmed):
+        return _unconfirmed_text(outcome, cco)
     if isinstance(outcome, CcoGone):
         return (
             f"{cco} is no longer in Procore (or the app can no longer see it). "
@@ -144,6 +160,30 @@ def _red_text(outcome: Outcome, attempt: UnlinkAttempt) -> str:
     return (
         f"Something went wrong on our side while unlinking {cco} — nothing was changed in "
         "Procore. Click Unlink again; if it repeats, give the reference below to your admin."
+    )
+
+
+def not_erp_integrated_text(project_name: str) -> str:
+    """Said in the listing and on a click when the project is not ERP-integrated in Procore."""
+    return (
+        f"*{escape(project_name)}* is not ERP-integrated in Procore, so its CCOs are not synced "
+        "with an ERP and there is nothing to unlink. A Procore admin turns ERP integration on "
+        "for the project in Procore. Nothing was changed."
+    )
+
+
+def _unconfirmed_text(outcome: UnlinkUnconfirmed, cco: str) -> str:
+    """Procore took the write but does not show its effect: never reported as a success."""
+    if outcome.still_synced:
+        return (
+            f"Procore accepted the request but still shows {cco} as synced — nothing else was "
+            "changed. Ask a Procore admin to check the CCO in Procore's ERP Integrations tool, "
+            "then click Unlink again."
+        )
+    return (
+        f"Procore accepted the request to clear the sync link of {cco}, but the app could not "
+        "read the CCO back to confirm it — nothing else was changed. Check the CCO in Procore "
+        "(or run `/cco unlink` for a fresh list) before clicking again."
     )
 
 

@@ -1,10 +1,16 @@
-"""List a project's ERP-synced CCOs for a card: filter, sort, page; enrich only the shown page."""
+"""List a project's ERP-synced commitment CCOs for a card: filter, sort, page.
+
+Only packages of an ERP-integrated project whose contract is a work order or purchase order
+contract are listed (a prime contract's change orders are packages too); the commitments of the
+matching packages are read once each, which also gives each row its commitment and vendor.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import re
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -15,7 +21,7 @@ from procore.models import Cco, Commitment
 from storage.models import ChannelLink
 
 PAGE_SIZE = 10
-#: a page's commitments are read at once (at most PAGE_SIZE reads: one Procore round trip)
+#: commitments read at once (one Procore round trip for a page's worth)
 _COMMITMENT_READS_AT_ONCE = PAGE_SIZE
 
 
@@ -30,19 +36,31 @@ class CardPage:
     pages: int
     total: int
     rows: list[dict[str, Any]]
+    #: False when Procore says the project is not ERP-integrated (nothing is listed then)
+    erp_integrated: bool = True
 
 
-def narrow(ccos: list[Cco], query: str) -> list[Cco]:
-    """Keep CCOs whose number matches a number in `query`, or whose title has every word."""
-    query = query.strip()
-    if not query:
+def narrow(ccos: list[Cco], query: str, commitments: dict[int, Commitment]) -> list[Cco]:
+    """Keep the CCOs `query` names. Only numbers ("004", "001 003", "#7"): the CCOs with any of
+    those numbers. Otherwise every word must appear in the CCO's number or title, or its
+    commitment's number, title or vendor (so "drywall" finds the CCOs on "SC-001 Drywall &
+    framing" and "acme" those of Acme Drywall)."""
+    words = query.lower().split()
+    if not words:
         return ccos
-    digits = re.fullmatch(r"#?0*(\d+)", query)
-    if digits:
-        wanted = int(digits.group(1))
-        return [c for c in ccos if _number_value(c.number) == wanted]
-    words = [w.lower() for w in query.split()]
-    return [c for c in ccos if all(w in f"{c.number} {c.title}".lower() for w in words)]
+    numbers = [re.fullmatch(r"#?0*(\d+)", w) for w in words]
+    if all(numbers):
+        wanted = {int(n.group(1)) for n in numbers if n}
+        return [c for c in ccos if _number_value(c.number) in wanted]
+    return [c for c in ccos if all(w in _searchable(c, commitments) for w in words)]
+
+
+def _searchable(cco: Cco, commitments: dict[int, Commitment]) -> str:
+    commitment = commitments.get(cco.contract_id or -1)
+    parts = [cco.number, cco.title]
+    if commitment is not None:
+        parts += [commitment.number, commitment.title, commitment.vendor_name or ""]
+    return " ".join(parts).lower()
 
 
 def _number_value(number: str) -> int | None:
@@ -56,13 +74,20 @@ def _sort_key(cco: Cco) -> tuple[int, str]:
 
 
 async def synced_page(svc: Services, link: ChannelLink, query: str, page: int) -> CardPage:
-    ccos = await svc.procore.list_ccos(link.project_id)
-    synced = sorted(narrow([c for c in ccos if c.synced], query), key=_sort_key)
+    project, ccos = await asyncio.gather(
+        svc.procore.get_project(link.project_id), svc.procore.list_ccos(link.project_id)
+    )
+    if not project.is_erp_integrated:
+        return CardPage(link.project_name, svc.erp.info, query, 1, 1, 0, [], erp_integrated=False)
+    listed_at = datetime.now(UTC)
+    synced_ccos = [c for c in ccos if c.synced]
+    commitments = await _commitments(svc, link.project_id, synced_ccos)
+    matching = narrow(synced_ccos, query, commitments)
+    synced = sorted((c for c in matching if c.contract_id in commitments), key=_sort_key)
     pages = max(1, -(-len(synced) // PAGE_SIZE))
     page = min(max(page, 1), pages)
     shown = synced[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
-    commitments = await _commitments(svc, link.project_id, shown)
-    rows = [_row(c, commitments.get(c.contract_id or -1), link.project_name) for c in shown]
+    rows = [_row(c, commitments[c.contract_id or -1], link.project_name, listed_at) for c in shown]
     return CardPage(
         project_name=link.project_name,
         erp=svc.erp.info,
@@ -75,6 +100,8 @@ async def synced_page(svc: Services, link: ChannelLink, query: str, page: int) -
 
 
 async def _commitments(svc: Services, project_id: int, ccos: list[Cco]) -> dict[int, Commitment]:
+    """The work order / purchase order contracts of `ccos`, by id; a contract id missing from
+    the answer is not a commitment the app can read (e.g. the prime contract)."""
     ids = sorted({c.contract_id for c in ccos if c.contract_id is not None})
     gate = asyncio.Semaphore(_COMMITMENT_READS_AT_ONCE)
 
@@ -89,7 +116,9 @@ async def _commitments(svc: Services, project_id: int, ccos: list[Cco]) -> dict[
     return {c.id: c for c in found if c is not None}
 
 
-def _row(cco: Cco, commitment: Commitment | None, project_name: str) -> dict[str, Any]:
+def _row(
+    cco: Cco, commitment: Commitment, project_name: str, listed_at: datetime
+) -> dict[str, Any]:
     return {
         "id": cco.id,
         "number": cco.number,
@@ -97,14 +126,16 @@ def _row(cco: Cco, commitment: Commitment | None, project_name: str) -> dict[str
         "status": cco.status,
         "amount": str(cco.grand_total.quantize(Decimal("0.01"))),
         "contract_id": cco.contract_id,
+        "contract_type": commitment.type,
         "commitment": _commitment_label(commitment),
-        "vendor": commitment.vendor_name if commitment else None,
+        "vendor": commitment.vendor_name,
         "synced_at": cco.updated_at.isoformat() if cco.updated_at else None,
         "project_name": project_name,
+        #: when Procore showed the CCO synced: an attempt finished before this is history,
+        #: not the row's state (the CCO was re-synced since, `row_state`)
+        "listed_at": listed_at.isoformat(),
     }
 
 
-def _commitment_label(commitment: Commitment | None) -> str | None:
-    if commitment is None:
-        return None
-    return f"{commitment.number} {commitment.title}".strip()
+def _commitment_label(commitment: Commitment) -> str | None:
+    return f"{commitment.number} {commitment.title}".strip() or None

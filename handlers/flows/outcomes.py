@@ -104,6 +104,35 @@ class ProcoreRefused:
 
 
 @dataclass(frozen=True)
+class NotErpIntegrated:
+    """The CCO's project is not ERP-integrated in Procore: its CCOs are not the ERP's to unlink."""
+
+    project_name: str
+    kind: str = "not_erp_integrated"
+
+
+@dataclass(frozen=True)
+class NotCommitmentCco:
+    """The package is not a commitment's change order (a prime contract's, or its commitment is
+    not a work order or purchase order the app can read): only commitment CCOs are unlinked."""
+
+    cco_number: str
+    kind: str = "not_commitment_cco"
+
+
+@dataclass(frozen=True)
+class UnlinkUnconfirmed:
+    """Procore accepted the sync-clearing call, but reading the package back does not show it
+    unsynced (`still_synced`), or could not be done: never reported as unlinked."""
+
+    cco: Cco
+    erp: ErpInfo
+    record: ErpRecord
+    still_synced: bool = True
+    kind: str = "unlink_unconfirmed"
+
+
+@dataclass(frozen=True)
 class Interrupted:
     """The process working on the attempt stopped before Procore changed; another finished it."""
 
@@ -130,6 +159,9 @@ Outcome = (
     | Unreachable
     | Misconfigured
     | ProcoreRefused
+    | NotErpIntegrated
+    | NotCommitmentCco
+    | UnlinkUnconfirmed
     | Interrupted
     | Failed
 )
@@ -143,6 +175,6 @@ def attempt_state(outcome: Outcome) -> str:
     """The final state: unlinked, refused (a check said no) or failed (nothing learned)."""
     if isinstance(outcome, Unlinked):
         return "unlinked"
-    if isinstance(outcome, Unreachable | Misconfigured | Interrupted | Failed):
+    if isinstance(outcome, Unreachable | Misconfigured | UnlinkUnconfirmed | Interrupted | Failed):
         return "failed"
     return "refused"

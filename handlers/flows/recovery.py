@@ -11,10 +11,10 @@ from sqlmodel import col, select
 
 from erp.base import ErpRecord, RecordState
 from handlers.flows.outbox import deliver_pending
-from handlers.flows.outcomes import CcoGone, Interrupted, Outcome, Unlinked
+from handlers.flows.outcomes import CcoGone, Interrupted, Outcome
 from handlers.flows.requests import expire_due
 from handlers.flows.services import Services
-from handlers.flows.unlink import record_outcome
+from handlers.flows.unlink import confirmed_outcome, record_outcome
 from procore.errors import ProcoreError, ProcoreNotFound
 from storage import repos
 from storage.models import AuditEvent, UnlinkAttempt, utcnow
@@ -58,7 +58,8 @@ async def _outcome_of(svc: Services, attempt: UnlinkAttempt) -> Outcome | None:
         log.warning("recovery.procore_unreachable", reference=attempt.reference, error=repr(exc))
         return None
     if attempt.state == "unlinking" and not cco.synced:
-        return Unlinked(cco, svc.erp.info, await _checked_record(svc, attempt))
+        # the same check as after a live write: green only when Procore shows it unsynced
+        return confirmed_outcome(svc, cco, await _checked_record(svc, attempt))
     return Interrupted(attempt.cco_number)
 
 

@@ -14,12 +14,8 @@ from datetime import datetime
 import structlog
 
 from erp.base import (
-    ErpBadResponse,
-    ErpError,
     ErpLookup,
-    ErpMisconfigured,
     ErpRecord,
-    RecordState,
 )
 from handlers.flows.accounts import ReconnectNeeded, linked_permissions
 from handlers.flows.identity import identify
@@ -32,26 +28,25 @@ from handlers.flows.outcomes import (
     Misconfigured,
     NotApplicable,
     NotLinked,
-    NotSynced,
     Outcome,
     PermissionDenied,
     ProcoreRefused,
     StillInErp,
     UnknownUser,
     Unlinked,
+    UnlinkUnconfirmed,
     Unreachable,
     attempt_state,
 )
-from handlers.flows.services import DirectoryUnavailable, Services, new_reference
+from handlers.flows.services import Services, new_reference
+from handlers.flows.verdict import Proceed, after_erp, before_erp, verdict
 from procore.errors import (
-    ProcoreAuthError,
     ProcoreError,
-    ProcoreForbidden,
     ProcoreNotFound,
     ProcoreRejected,
     ProcoreUnreachable,
 )
-from procore.models import Cco, Commitment, PermissionSnapshot
+from procore.models import Cco, Commitment, PermissionSnapshot, Project
 from procore.permissions import evaluate
 from storage import repos
 from storage.models import Card, OutboxMessage, UnlinkAttempt
@@ -196,21 +191,15 @@ async def _decide_and_act(
     contract_id = row.get("contract_id")
     who, what = await asyncio.gather(
         _identify(svc, attempt, project_name),
-        _load_and_check(svc, card.project_id, attempt.cco_id, contract_id),
+        _load_and_check(
+            svc, card.project_id, attempt.cco_id, contract_id, row.get("contract_type")
+        ),
         return_exceptions=True,
     )
-    if isinstance(who, BaseException):
-        return _from_error(svc, who)
-    if not isinstance(who, PermissionSnapshot):
-        return who
-    if isinstance(what, BaseException):
-        return _from_error(svc, what)
-    if not isinstance(what, tuple):
-        return what
-    cco, record = what
-    if not svc.erp.info.allows_unlink(record.state):
-        return StillInErp(cco, svc.erp.info, record)
-    return await _clear_link(svc, attempt, cco, record, lease)
+    decided = verdict(svc.erp.info, who, what)
+    if not isinstance(decided, Proceed):
+        return decided
+    return await _clear_link(svc, attempt, decided.cco, decided.record, lease)
 
 
 async def _identify(
@@ -266,33 +255,56 @@ async def _linked_snapshot(
 
 
 async def _load_and_check(
-    svc: Services, project_id: int, cco_id: int, contract_id: object
+    svc: Services, project_id: int, cco_id: int, contract_id: object, contract_type: object = None
 ) -> tuple[Cco, ErpRecord] | Outcome:
-    commitment_read = None
-    if svc.erp.info.needs_commitment and isinstance(contract_id, int):
-        commitment_read = asyncio.ensure_future(svc.procore.get_commitment(project_id, contract_id))
-    try:
-        cco = await svc.procore.get_cco(project_id, cco_id)
-        commitment: Commitment | None = await commitment_read if commitment_read else None
-    except ProcoreNotFound:
+    """Read the package, its project and its commitment (where Procore documents their
+    `origin_id`s) at once; ask the ERP only about a synced commitment CCO of an ERP-integrated
+    project, with every key and label the ERP's evidence rule needs."""
+    kind = contract_type if isinstance(contract_type, str) else None
+    cco_read, project_read, commitment_read = await asyncio.gather(
+        svc.procore.get_cco(project_id, cco_id),
+        svc.procore.get_project(project_id),
+        _commitment(svc, project_id, contract_id, kind),
+        return_exceptions=True,
+    )
+    if isinstance(cco_read, ProcoreNotFound):
         return CcoGone(str(cco_id))
-    finally:
-        if commitment_read and not commitment_read.done():
-            commitment_read.cancel()
-    if not cco.synced or cco.origin_id is None:
-        return NotSynced(cco, svc.erp.info)
+    for read in (cco_read, project_read, commitment_read):
+        if isinstance(read, BaseException):
+            raise read
+    assert isinstance(cco_read, Cco) and isinstance(project_read, Project)
+    cco, project = cco_read, project_read
+    commitment = commitment_read if isinstance(commitment_read, Commitment) else None
+    if cco.contract_id is not None and cco.contract_id != contract_id:
+        commitment = await _commitment(svc, project_id, cco.contract_id, None)
+    refused = before_erp(svc.erp.info, cco, project, commitment)
+    if refused is not None:
+        return refused
+    assert cco.origin_id is not None and commitment is not None
     lookup = ErpLookup(
         origin_id=cco.origin_id,
         cco_number=cco.number,
         cco_title=cco.title,
-        commitment_origin_id=commitment.origin_id if commitment else None,
-        commitment_number=commitment.number if commitment else None,
+        commitment_origin_id=commitment.origin_id,
+        commitment_number=commitment.number,
         line_item_origin_ids=cco.line_item_origin_ids,
+        project_origin_id=project.origin_id,
+        project_name=project.name,
     )
-    record = await svc.erp.check(lookup)
-    if record.state is RecordState.UNREACHABLE:
-        return Unreachable(svc.erp.info.name)
-    return cco, record
+    return after_erp(svc.erp.info, cco, await svc.erp.check(lookup))
+
+
+async def _commitment(
+    svc: Services, project_id: int, contract_id: object, kind: str | None
+) -> Commitment | None:
+    """The CCO's work order or purchase order contract; None when it is neither (a prime
+    contract's change order) or the app cannot see it."""
+    if not isinstance(contract_id, int):
+        return None
+    try:
+        return await svc.procore.get_commitment(project_id, contract_id, kind)
+    except ProcoreNotFound:
+        return None
 
 
 async def _clear_link(
@@ -315,7 +327,7 @@ async def _clear_link(
                 raise LeaseLost from exc
             continue
         break
-    return Unlinked(cco, svc.erp.info, record)
+    return await _confirmed(svc, cco, record)
 
 
 async def _mark_unlinking(
@@ -359,31 +371,28 @@ async def _after_uncertain_write(
     except ProcoreError:
         return Unreachable("Procore", error.retry_after)
     if not fresh.synced:
-        return Unlinked(fresh, svc.erp.info, record)
+        return confirmed_outcome(svc, fresh, record)
     if error.retry_after is not None or fresh.origin_id != cco.origin_id:
         return Unreachable("Procore", error.retry_after)
     return None
 
 
-def _from_error(svc: Services, error: BaseException) -> Outcome:
-    if isinstance(error, ErpMisconfigured):
-        return Misconfigured(error.system, error.reason)
-    if isinstance(error, ErpBadResponse):
-        return Misconfigured(error.system, f"unexpected answer: {error.reason}")
-    if isinstance(error, ErpError):
-        return Unreachable(error.system)
-    if isinstance(error, ProcoreUnreachable):
-        return Unreachable("Procore", error.retry_after)
-    if isinstance(error, ProcoreAuthError | ProcoreForbidden):
-        return Misconfigured("Procore", str(error))
-    if isinstance(error, ProcoreError):
-        return Misconfigured("Procore", str(error))
-    if isinstance(error, DirectoryUnavailable):
-        return Unreachable("Slack")
-    if isinstance(error, Exception):
-        log.error("unlink.unexpected", error=repr(error))
-        return Failed()
-    raise error
+async def _confirmed(svc: Services, cco: Cco, record: ErpRecord) -> Outcome:
+    """Procore accepted the write: read the package back, green only if it now shows unsynced."""
+    try:
+        fresh = await svc.procore.get_cco(cco.project_id, cco.id)
+    except ProcoreError as exc:
+        log.warning("unlink.confirm_unreadable", cco_id=cco.id, error=repr(exc))
+        return UnlinkUnconfirmed(cco, svc.erp.info, record, still_synced=False)
+    return confirmed_outcome(svc, fresh, record)
+
+
+def confirmed_outcome(svc: Services, fresh: Cco, record: ErpRecord) -> Unlinked | UnlinkUnconfirmed:
+    """The one check before green, here and in recovery: Procore, read after the write, shows
+    the package (and each line item it returns) unsynced. Anything else is never "unlinked"."""
+    if fresh.unsync_confirmed:
+        return Unlinked(fresh, svc.erp.info, record)
+    return UnlinkUnconfirmed(fresh, svc.erp.info, record)
 
 
 def _record_detail(record: ErpRecord) -> dict[str, object]:
@@ -392,7 +401,7 @@ def _record_detail(record: ErpRecord) -> dict[str, object]:
 
 def _outcome_detail(outcome: Outcome) -> dict[str, object]:
     detail: dict[str, object] = {"kind": outcome.kind}
-    if isinstance(outcome, Unlinked | StillInErp):
+    if isinstance(outcome, Unlinked | StillInErp | UnlinkUnconfirmed):
         detail.update(_record_detail(outcome.record))
     elif isinstance(outcome, PermissionDenied):
         detail["missing"] = [c.name for c in outcome.missing]

@@ -210,6 +210,52 @@ async def test_get_commitment(
     )
 
 
+async def test_get_commitment_reads_a_purchase_order_where_its_origin_id_is_documented(
+    client: ProcoreClient, procore_server: ProcoreSandbox, project: Project
+) -> None:
+    contract = procore_server.world.add_commitment(
+        project.id,
+        "PO-7",
+        "Steel",
+        vendor_name="Steel Co",
+        origin_id="PO7-ERP",
+        type="PurchaseOrderContract",
+    )
+
+    got = await client.get_commitment(project.id, contract.id)
+    again = await client.get_commitment(project.id, contract.id, "PurchaseOrderContract")
+
+    assert got == again
+    assert (got.origin_id, got.vendor_name, got.type) == ("PO7-ERP", "Steel Co", contract.type)
+    paths = [r.path for r in procore_server.recorder.requests if "contracts/" in r.path]
+    assert paths == [
+        f"/rest/v1.0/work_order_contracts/{contract.id}",
+        f"/rest/v1.0/purchase_order_contracts/{contract.id}",
+        f"/rest/v1.0/purchase_order_contracts/{contract.id}",
+    ]
+
+
+async def test_a_prime_contract_is_no_commitment(
+    client: ProcoreClient, procore_server: ProcoreSandbox, project: Project
+) -> None:
+    prime = procore_server.world.add_prime_contract(project.id, "PC-1", "Prime")
+
+    with pytest.raises(ProcoreNotFound):
+        await client.get_commitment(project.id, prime.id)
+
+
+async def test_get_project_carries_its_origin_id(
+    client: ProcoreClient, procore_server: ProcoreSandbox
+) -> None:
+    made = procore_server.world.add_project(
+        PROCORE_COMPANY_ID, "Harbor", is_erp_integrated=True, origin_id="HARBOR"
+    )
+
+    got = await client.get_project(made.id)
+
+    assert (got.origin_id, got.is_erp_integrated) == ("HARBOR", True)
+
+
 async def test_missing_cco_is_not_found(client: ProcoreClient, project: Project) -> None:
     with pytest.raises(ProcoreNotFound, match="does not exist"):
         await client.get_cco(project.id, 424242)
@@ -359,6 +405,26 @@ async def test_clear_sync_link_sends_the_one_update_and_clears_origin(
     assert sent.headers["Procore-Company-Id"] == str(PROCORE_COMPANY_ID)
     assert [(u.item_id, u.origin_id) for u in procore_server.world.sync_updates] == [(cco.id, None)]
     assert (await client.get_cco(project.id, cco.id)).synced is False
+
+
+async def test_clear_sync_link_clears_the_package_and_its_line_items_in_one_call(
+    client: ProcoreClient, procore_server: ProcoreSandbox, project: Project
+) -> None:
+    cco = _synced(procore_server, project)
+    world = procore_server.world
+    lines = [world.add_line_item(cco.id, f"line {n}", "1.00", origin_id=f"L{n}") for n in (1, 2)]
+    read = await client.get_cco(project.id, cco.id)
+    assert read.line_item_ids == (lines[0].id, lines[1].id)
+
+    await client.clear_sync_link(read)
+
+    [sent] = procore_server.recorder.matching("PATCH", "external_data/sync")
+    assert [(u["item_type"], u["item_id"], u["origin_id"]) for u in sent.json()["updates"]] == [
+        ("change_order", cco.id, None),
+        ("line_item", lines[0].id, None),
+        ("line_item", lines[1].id, None),
+    ]
+    assert (await client.get_cco(project.id, cco.id)).unsync_confirmed
 
 
 async def test_clear_sync_link_errors_answer_is_rejected(

@@ -44,8 +44,8 @@ async def click_and_reply(rig: Rig, number: str) -> str:
     await rig.settle()
     assert len(rig.replies(card)) == 1
     called = check_procore_requests(rig.stack.procore.recorder.requests)
-    if called and info_for(system_of(rig)).needs_commitment:
-        assert "RestV10CommitmentsIdGet" in called
+    if called and info_for(system_of(rig)).syncs_ccos:
+        assert "RestV10WorkOrderContractsIdGet" in called  # CCO #001-#002 are on SC-001
     return f"{attachment_color(reply)}\n{text_of(reply)}"
 
 

@@ -1,0 +1,70 @@
+"""Everything the Procore stand-in does that Procore's public documentation does not say.
+
+The stand-in (`sandbox.procore`, `sandbox.procore_json`) otherwise answers only fields and
+behaviour found in Procore's public OpenAPI endpoint details (../shared/specs/procore) and its
+developer documentation (procore/documentation: `erp_integration/erp_technical_guide.md`,
+`erp_integration/erp_events_dictionary.md`, `tutorials/using_sync_actions.md`). Each constant
+below is a guess a real tenant must confirm before the app is trusted with it; nothing else in the
+stand-in may invent a field or a behaviour.
+"""
+
+from __future__ import annotations
+
+# -- paging ---------------------------------------------------------------------------------------
+#: v1 default page size: Procore documents none ("default and maximum vary by endpoint").
+DEFAULT_PER_PAGE = 100
+#: hard maximum stated by Procore's pagination guide until 2025 (now only "keep it under 2,000").
+MAX_PER_PAGE = 10_000
+
+# -- the ERP External Data sync (the unlink's one write) ------------------------------------------
+#: The path is the one the ERP technical guide and events dictionary name; its reference page is
+#: gated. The guide's examples send the body either as a bare array or as `{"updates": [...]}`;
+#: the stand-in accepts both. The answer `{"entities": [...], "errors": [...]}` (HTTP 200 even
+#: when an item fails) follows the public sync-action convention; the entity fields, the error
+#: item (`{...update, "errors": {field: [message]}}`) and its messages are assumed.
+SYNC_PATH = "/rest/v1.0/companies/{company_id:\\d+}/external_data/sync"
+#: the External Data item types the stand-in models (the guide lists many more): a CCO is a
+#: `change_order`, each of its lines a `line_item`.
+SYNC_ITEM_TYPES = frozenset({"change_order", "line_item"})
+#: the public sync-action limit (1,000 items per call), assumed to hold for External Data too.
+SYNC_MAX_UPDATES = 1000
+
+# -- fields the public schemas do not show --------------------------------------------------------
+#: A change order package's `line_items[]` carry `origin_id` (the ERP's key of each line). The
+#: public schema of `GET /change_order_packages/{id}` lists `line_items[].id` but no `origin_id`;
+#: the events dictionary has integrators set one per line, so the stand-in shows it. The app reads
+#: it when present and never needs it to decide.
+LINE_ITEM_ORIGIN_ID_SHOWN = True
+
+# -- users, permission manifest -------------------------------------------------------------------
+#: Company and project user lists return active users only (inactive users have their own
+#: documented `/users/inactive` endpoints).
+ACTIVE_USERS_ONLY = True
+#: The manifest's access-level names come from Procore's examples (4 Admin, 3 Standard, 2 Read
+#: Only); how "None" is shown is undocumented - the stand-in lists the tool with level
+#: {"id": 0, "name": "None"} and `available_for_user: false`.
+ACCESS_LEVEL_NAMES = {4: "Admin", 3: "Standard", 2: "Read Only", 0: "None"}
+#: Manifest tool `name`s are internal; the friendly names are the UI's.
+FRIENDLY_TOOL_NAMES = {"commitments": "Commitments", "erp_integrations": "ERP Integrations"}
+
+# -- error bodies ---------------------------------------------------------------------------------
+#: Error bodies vary by endpoint in Procore; these follow shapes seen in its OpenAPI models.
+MSG_MISSING_COMPANY = "Missing Procore-Company-Id header!"
+MSG_NOT_CONNECTED = "App is not connected to this company"
+MSG_TOKEN_INVALID = "The access token is invalid"
+MSG_RATE_LIMITED = " ".join(
+    (
+        "You have surpassed the max number of requests for an hour.",
+        "Please wait until your limit resets.",
+    )
+)
+MSG_NO_CONTRACT = "Specified Contract does not exists or User does not have access to it"
+#: A user's token is refused on another company's data; with an app token there is no user for
+#: `/settings/permissions` or `/companies/{id}/me` (the stand-in models no service-account user).
+MSG_NOT_IN_COMPANY = "User does not have access to this company"
+MSG_NEEDS_USER = "This endpoint needs a user's access token"
+
+# -- switches for tests (behaviour Procore does not document, modelled on purpose) ----------------
+#: `ProcoreWorld.sync_ignored`: the External Data sync answers as if it applied every update
+#: (entities, no errors) but changes nothing - how an unlink that Procore accepted yet did not
+#: carry out looks to the app. Off by default.
