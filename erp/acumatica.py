@@ -7,9 +7,14 @@ The record is gone when it is absent or its `ReverseStatus` says it was reversed
 
 The lookup is `GET {site}/entity/{endpoint}/ChangeOrder?$filter=RefNbr eq '<origin_id>'` rather
 than the key path `GET .../ChangeOrder/<RefNbr>`: the list operation is documented to answer 200
-with an array, so an empty array is an unambiguous "deleted"; the key operation documents only
+with an array, so an empty array is an unambiguous "absent"; the key operation documents only
 200/401/500, a missing record comes back as an error whose status varies by version, which would
-blur "deleted" with "server trouble"; and a key containing `/` would be split into several keys.
+blur "absent" with "server trouble"; and a key containing `/` would be split into several keys.
+
+Absent is not yet gone: a wrong company or key format also answers an empty array. It counts as
+deleted only when the same session finds the CCO's commitment (a `Subcontract` by
+`SubcontractNbr`, else a `PurchaseOrder` by `OrderNbr`) or its project (`Project` by `ProjectID`),
+with the same list operation (`erp.base.absent_record`).
 
 Auth: with ERP_CLIENT_ID/ERP_CLIENT_SECRET, an OAuth 2.0 password-grant token (cached until shortly
 before it expires); otherwise a cookie session per check (`/entity/auth/login`), always followed by
@@ -22,6 +27,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -38,6 +45,7 @@ from erp.base import (
     ErpRecord,
     ErpUnreachable,
     RecordState,
+    absent_record,
 )
 from erp.settings import ErpSettings
 
@@ -59,6 +67,13 @@ NOT_REVERSED = "None"
 # 429). Both texts are matched case-insensitively.
 INVALID_LOGIN_TEXT = "invalid credentials"
 LOGIN_LIMIT_TEXT = "api login limit"
+# The commitment's origin_id is the Acumatica subcontract number (Subcontract.SubcontractNbr) or
+# purchase order number (PurchaseOrder.OrderNbr), and the project's origin_id its ProjectID (the
+# project's CD, e.g. "TOWERA"): Procore's data mapping says commitments become Acumatica
+# subcontracts / purchase orders and projects are imported from Acumatica; the keys it keeps are
+# not published.
+PARENT_ENTITIES = (("Subcontract", "SubcontractNbr"), ("PurchaseOrder", "OrderNbr"))
+PROJECT_ENTITY = ("Project", "ProjectID")
 # -------------------------------------------------------------------------------------------------
 
 LOGIN_PATH = "/entity/auth/login"
@@ -80,6 +95,11 @@ TOKEN_RENEWAL_MARGIN = 60.0
 
 _log = logging.getLogger(__name__)
 
+SETTINGS_HINT = (
+    "ERP_BASE_URL (the site and instance), ERP_TENANT (the company the API user signs in to) "
+    "and ERP_ENDPOINT"
+)
+
 INFOS: dict[str, ErpInfo] = {
     "acumatica": ErpInfo(
         key="acumatica",
@@ -89,6 +109,7 @@ INFOS: dict[str, ErpInfo] = {
             "Reverse change order {reference} in Acumatica (Change Orders, PM308000 → Reverse)"
         ),
         gone_states=frozenset({RecordState.DELETED, RecordState.REVERSED}),
+        settings_hint=SETTINGS_HINT,
     ),
     "myob_advanced": ErpInfo(
         key="myob_advanced",
@@ -103,6 +124,7 @@ INFOS: dict[str, ErpInfo] = {
                 "it was reversed instead, which was accepted.",
             ),
         ),
+        settings_hint=SETTINGS_HINT,
     ),
 }
 
@@ -122,7 +144,7 @@ class AcumaticaAdapter:
         site = _site_root(info.name, settings.base_url)
         if not settings.username or not settings.password:
             raise ErpMisconfigured(info.name, "ERP_USERNAME and ERP_PASSWORD must be set")
-        self._list_url = f"{site}/entity/{_endpoint(info.name, settings.endpoint)}/ChangeOrder"
+        self._entity_root = f"{site}/entity/{_endpoint(info.name, settings.endpoint)}"
         self._auth: _CookieLogin | _PasswordGrant
         if settings.client_id or settings.client_secret:
             self._auth = _PasswordGrant(_Wire(info.name, http, settings.timeout), site, settings)
@@ -134,12 +156,52 @@ class AcumaticaAdapter:
             "$filter": f"{CHANGE_ORDER_KEY} eq {_quoted(lookup.origin_id)}",
             "$select": ",".join(SELECTED_FIELDS),
         }
-        response = await self._auth.get(self._list_url, params)
-        orders = _change_orders(self.info.name, response)
-        return _record(self.info.name, lookup.origin_id, orders)
+        async with self._auth.session() as get:
+            response = await get(f"{self._entity_root}/ChangeOrder", params)
+            orders = _change_orders(self.info.name, response)
+            if orders:
+                return _record(self.info.name, lookup.origin_id, orders)
+            parents = _Parents(self.info.name, self._entity_root, get)
+            return await absent_record(
+                self.info.name, lookup, parents, lookup.origin_id, "no such change order"
+            )
 
     async def aclose(self) -> None:
         self._auth.forget()
+
+
+_Get = Callable[[str, dict[str, str]], Awaitable[httpx.Response]]
+
+
+@dataclass(frozen=True)
+class _Parents:
+    """The commitment and project lookups, in the check's own session."""
+
+    system: str
+    entity_root: str
+    get: _Get
+
+    async def knows_commitment(self, origin_id: str) -> bool:
+        for entity, key in PARENT_ENTITIES:
+            if await self._found(entity, key, origin_id):
+                return True
+        return False
+
+    async def knows_project(self, origin_id: str) -> bool:
+        return await self._found(*PROJECT_ENTITY, origin_id)
+
+    async def _found(self, entity: str, key: str, value: str) -> bool:
+        params = {"$filter": f"{key} eq {_quoted(value)}", "$select": key}
+        body = _json(self.system, await self.get(f"{self.entity_root}/{entity}", params), entity)
+        if not isinstance(body, list):
+            raise ErpBadResponse(self.system, f"the {entity} list is not a JSON array")
+        wanted = value.casefold()
+        return any(
+            isinstance(row, dict)
+            and isinstance(row.get(key), dict)
+            and str(row[key].get("value") or "").casefold() == wanted
+            for row in body
+        )
 
 
 # --- the wire: one place where httpx errors and HTTP statuses become ErpErrors -------------------
@@ -201,13 +263,19 @@ class _CookieLogin:
         if settings.tenant:
             self._credentials["company"] = settings.tenant
 
-    async def get(self, url: str, params: dict[str, str]) -> httpx.Response:
+    @asynccontextmanager
+    async def session(self) -> AsyncIterator[_Get]:
+        """One login for all the reads of a check, always followed by a logout."""
         cookies = httpx.Cookies()
         await self._login(cookies)
-        try:
+
+        async def get(url: str, params: dict[str, str]) -> httpx.Response:
             response = await self._wire.send(cookies, "GET", url, params=params)
             self._wire.raise_for_status(response, "the API user's access rights")
             return response
+
+        try:
+            yield get
         finally:
             await self._logout(cookies)
 
@@ -258,6 +326,11 @@ class _PasswordGrant:
         }
         self._token: _Token | None = None
         self._lock = asyncio.Lock()
+
+    @asynccontextmanager
+    async def session(self) -> AsyncIterator[_Get]:
+        """Every read carries the (cached) bearer token; there is no session to end."""
+        yield self.get
 
     async def get(self, url: str, params: dict[str, str]) -> httpx.Response:
         token, fresh = await self._current_token()
@@ -317,8 +390,6 @@ class _ChangeOrder:
 
 
 def _record(system: str, origin_id: str, orders: list[_ChangeOrder]) -> ErpRecord:
-    if not orders:
-        return ErpRecord(RecordState.DELETED, origin_id)
     wanted = origin_id.casefold()
     order = next((o for o in orders if o.ref_nbr.casefold() == wanted), None)
     if order is None:

@@ -66,6 +66,9 @@ class ErpInfo:
     needs_commitment: bool = False
     #: extra words for a gone state that Procore's own guidance does not name (MYOB: reversal)
     state_notes: tuple[tuple[RecordState, str], ...] = ()
+    #: the settings that point the app at one company of this ERP, named when the ERP knows
+    #: neither the CCO nor its parents (`ErpParentUnknown`)
+    settings_hint: str = "the ERP_* settings"
 
     def allows_unlink(self, state: RecordState) -> bool:
         return self.syncs_ccos and state in self.gone_states
@@ -108,6 +111,62 @@ class ErpParentUnknown(ErpError):
         super().__init__(system, "neither the commitment nor the project is known")
         self.commitment = commitment
         self.project = project
+
+
+class ParentRecords(Protocol):
+    """An adapter's own "does the ERP know this key?" lookups, in its vendor's wire format."""
+
+    async def knows_commitment(self, origin_id: str) -> bool:
+        """Whether the ERP holds the commitment whose ERP key (Procore `origin_id`) this is."""
+        ...
+
+    async def knows_project(self, origin_id: str) -> bool:
+        """Whether the ERP holds the project whose ERP key (Procore `origin_id`) this is."""
+        ...
+
+
+async def absent_record(
+    system: str,
+    lookup: ErpLookup,
+    parents: ParentRecords,
+    reference: str,
+    status_text: str | None = None,
+    *,
+    commitment_known: bool | None = None,
+) -> ErpRecord:
+    """The evidence rule for a CCO whose ERP record is absent, the same for every adapter.
+
+    Absence counts as gone (`DELETED`) only when the same ERP connection positively knows the
+    CCO's commitment or, failing that, its project by their `origin_id`s; otherwise the lookup
+    itself may be wrong (company, tenant, key format, API user) and `ErpParentUnknown` is raised.
+    `commitment_known` is the adapter's answer when its own read already settled it.
+    """
+    commitment = lookup.commitment_origin_id
+    if commitment_known is None and commitment:
+        commitment_known = await parents.knows_commitment(commitment)
+    if commitment_known and commitment:
+        return ErpRecord(RecordState.DELETED, reference, status_text)
+    if lookup.project_origin_id and await parents.knows_project(lookup.project_origin_id):
+        return ErpRecord(RecordState.DELETED, reference, status_text)
+    raise ErpParentUnknown(system, commitment_label(lookup), project_label(lookup))
+
+
+def commitment_label(lookup: ErpLookup) -> str | None:
+    """ "SC-001 (SC000501)": the commitment's Procore number and its ERP key."""
+    return _label(lookup.commitment_number, lookup.commitment_origin_id)
+
+
+def project_label(lookup: ErpLookup) -> str | None:
+    """ "Tower A (TOWERA)": the project's Procore name and its ERP key."""
+    return _label(lookup.project_name, lookup.project_origin_id)
+
+
+def _label(name: str | None, origin_id: str | None) -> str | None:
+    if name and origin_id:
+        return origin_id if name == origin_id else f"{name} ({origin_id})"
+    if origin_id:
+        return origin_id
+    return f"{name} (no ERP key in Procore)" if name else None
 
 
 class ErpAdapter(Protocol):

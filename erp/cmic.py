@@ -5,7 +5,9 @@ a row of the subcontract header resource `scmast` whose change code (`ScmstChgCo
 `001`, `002`, … (`000` is the original contract). CMiC's REST API is Oracle ADF Business
 Components REST: the check is one collection read,
 `GET {ERP_BASE_URL}/pm-rest-api/rest/1/scmast?q=<key filter>&fields=...&limit=..&offset=..`,
-answered with `{"items": [rows], "hasMore": bool}`. No row: the change order was deleted.
+answered with `{"items": [rows], "hasMore": bool}`. No row is only "absent": it counts as
+deleted when the same account finds the commitment's subcontract (its base row, change code
+`000`) or, failing that, any subcontract row of the project's job (`erp.base.absent_record`).
 
 Procore's CMiC guidance says to delete the change order before unlinking; CMiC itself voids a
 posted one. A voided row counts as gone only when the company allows it (`ERP_ALLOW_VOIDED`).
@@ -33,8 +35,14 @@ from erp.base import (
     ErpRecord,
     ErpUnreachable,
     RecordState,
+    absent_record,
 )
 from erp.settings import ErpSettings
+
+SETTINGS_HINT = (
+    "ERP_BASE_URL (the CMiC API host and environment, e.g. /cmicprod) and the API account "
+    "(ERP_USERNAME) and its company grants"
+)
 
 INFO = ErpInfo(
     key="cmic",
@@ -42,6 +50,7 @@ INFO = ErpInfo(
     record_noun="subcontract change order",
     fix_template="Delete subcontract change order {reference} in CMiC",
     gone_states=frozenset({RecordState.DELETED}),
+    settings_hint=SETTINGS_HINT,
 )
 
 #: the same ERP when the company accepts a voided subcontract change order as gone
@@ -58,6 +67,7 @@ INFO_VOID_ALLOWED = ErpInfo(
             "voided instead, which this company accepts.",
         ),
     ),
+    settings_hint=SETTINGS_HINT,
 )
 
 # --- Not publicly documented: how Procore keys a CMiC change order, and what "voided" looks like --
@@ -68,9 +78,14 @@ INFO_VOID_ALLOWED = ErpInfo(
 #   "ACME|V1001|SC-24-001|002"; an origin_id without "|" is taken to be the row id ScmstVUuid;
 # - a voided change order stays readable with `ScmstStatusCode` "V" (CMiC enumerates no status
 #   codes publicly; "VOID"/"VOIDED" are accepted too, case-insensitively);
-# - a quote inside a q literal is doubled, as in ADF's SQL-like filter grammar.
+# - a quote inside a q literal is doubled, as in ADF's SQL-like filter grammar;
+# - the commitment's origin_id is its subcontract, "<ScmstCompCode>|<ScmstVenCode>|<ScmstContCode>"
+#   or the contract code alone; the project's origin_id is its CMiC job code (`ScmstJobCode`).
 KEY_SEPARATOR = "|"
 KEY_FIELDS = ("ScmstCompCode", "ScmstVenCode", "ScmstContCode", "ScmstChgCode")
+CONTRACT_FIELDS = KEY_FIELDS[:3]
+JOB_FIELD = "ScmstJobCode"
+BASE_CHANGE_CODE = "000"
 ROW_ID_FIELD = "ScmstVUuid"
 STATUS_FIELD = "ScmstStatusCode"
 VOIDED_STATUSES = frozenset({"v", "void", "voided"})
@@ -148,8 +163,25 @@ class CmicAdapter:
             )
         row = await self._find_row(key, lookup.origin_id)
         if row is None:
-            return ErpRecord(RecordState.DELETED, _reference_from_key(key), "no such row in scmast")
+            return await absent_record(
+                INFO.name, lookup, self, _reference_from_key(key), "no such row in scmast"
+            )
         return record_for(row)
+
+    async def knows_commitment(self, origin_id: str) -> bool:
+        parts = [part.strip() for part in origin_id.split(KEY_SEPARATOR)]
+        names = CONTRACT_FIELDS if len(parts) == len(CONTRACT_FIELDS) else CONTRACT_FIELDS[2:]
+        if len(parts) != len(names) or not all(parts):
+            return False
+        fields = (*zip(names, parts, strict=True), ("ScmstChgCode", BASE_CHANGE_CODE))
+        return await self._any_row(ChangeOrderKey(tuple(fields)))
+
+    async def knows_project(self, origin_id: str) -> bool:
+        return await self._any_row(ChangeOrderKey(((JOB_FIELD, origin_id.strip()),)))
+
+    async def _any_row(self, key: ChangeOrderKey) -> bool:
+        rows, _ = read_page(await self._get(key, offset=0, limit=1))
+        return any(key.matches(row) for row in rows)
 
     async def aclose(self) -> None:
         """The HTTP client belongs to the caller; there is no session to end."""
@@ -169,11 +201,13 @@ class CmicAdapter:
                 return None
         raise ErpBadResponse(INFO.name, f"more than {MAX_PAGES} pages for one change order")
 
-    async def _get(self, key: ChangeOrderKey, *, offset: int) -> httpx.Response:
+    async def _get(
+        self, key: ChangeOrderKey, *, offset: int, limit: int = PAGE_SIZE
+    ) -> httpx.Response:
         params = {
             "q": key.q(),
             "fields": ",".join(READ_FIELDS),
-            "limit": str(PAGE_SIZE),
+            "limit": str(limit),
             "offset": str(offset),
         }
         headers = {"Authorization": self._authorization, "Accept": "application/json"}

@@ -36,6 +36,7 @@ from erp.base import (
     ErpRecord,
     ErpUnreachable,
     RecordState,
+    absent_record,
 )
 from erp.settings import ErpSettings
 
@@ -46,6 +47,9 @@ INFO = ErpInfo(
     fix_template="Delete contract change order {reference} in MRI",
     gone_states=frozenset({RecordState.DELETED}),
     needs_commitment=True,
+    settings_hint=(
+        "ERP_BASE_URL (the API services root), ERP_TENANT (the MRI database) and ERP_CLIENT_ID"
+    ),
 )
 
 # --- Not publicly documented: MRI's job-cost contract change order API ----------------------
@@ -57,7 +61,9 @@ INFO = ErpInfo(
 # Assumed here, and nowhere else (to be confirmed with MRI for the tenant's version):
 # - the API name and its filter parameters for job-cost contract change orders;
 # - origin_id is the change order's `ChangeOrderID`; the commitment's origin_id the `ContractID`;
-# - a deleted change order is absent from `value` (MRI documents no soft-delete status);
+# - a deleted change order is absent from `value` (MRI documents no soft-delete status); absence
+#   counts as deleted only when the contract (API `CONTRACTS_API`, filter CONTRACTID) or the
+#   project's job (API `JOBS_API`, filter JOBID; the project's origin_id is its JobID) is found;
 # - errors come as OData v3 JSON, `{"odata.error": {"code", "message": {"value"}}}`.
 API_PATH = "api.asp"
 API_NAME = "MRI_S-PMJC_ContractChangeOrders"
@@ -67,6 +73,10 @@ ROWS = "value"
 ROW_CHANGE_ORDER = "ChangeOrderID"
 ROW_CONTRACT = "ContractID"
 ROW_STATUS = "Status"
+CONTRACTS_API = "MRI_S-PMJC_Contracts"
+JOBS_API = "MRI_S-PMJC_Jobs"
+JOB_PARAM = "JOBID"
+ROW_JOB = "JobID"
 NEXT_PAGE = "nextLink"
 ERROR_KEY = "odata.error"
 # ---------------------------------------------------------------------------------------------
@@ -125,7 +135,22 @@ class MriAdapter:
 
     async def check(self, lookup: ErpLookup) -> ErpRecord:
         response = await self._get(query_for(lookup))
-        return find_change_order(read_rows(response), lookup.origin_id)
+        record = find_change_order(read_rows(response), lookup.origin_id)
+        if record is not None:
+            return record
+        return await absent_record(
+            INFO.name, lookup, self, lookup.origin_id, "contract change order not found"
+        )
+
+    async def knows_commitment(self, origin_id: str) -> bool:
+        return await self._finds(CONTRACTS_API, CONTRACT_PARAM, ROW_CONTRACT, origin_id)
+
+    async def knows_project(self, origin_id: str) -> bool:
+        return await self._finds(JOBS_API, JOB_PARAM, ROW_JOB, origin_id)
+
+    async def _finds(self, api: str, param: str, field: str, value: str) -> bool:
+        rows, _ = read_rows(await self._get({"$api": api, "$format": "json", param: value}))
+        return any(str(row.get(field, "")).strip() == value for row in rows)
 
     async def aclose(self) -> None:
         """The HTTP client belongs to the caller; there is no session to end."""
@@ -182,7 +207,10 @@ def _error_text(response: httpx.Response) -> str:
     return f": {text}" if isinstance(text, str) and text else ""
 
 
-def find_change_order(answer: tuple[list[dict[str, Any]], bool], origin_id: str) -> ErpRecord:
+def find_change_order(
+    answer: tuple[list[dict[str, Any]], bool], origin_id: str
+) -> ErpRecord | None:
+    """The change order's record; None when MRI answers with no rows (absent)."""
     rows, more = answer
     for row in rows:
         if str(row.get(ROW_CHANGE_ORDER, "")).strip() == origin_id:
@@ -192,4 +220,4 @@ def find_change_order(answer: tuple[list[dict[str, Any]], bool], origin_id: str)
             return ErpRecord(RecordState.PRESENT, reference, str(status) if status else None)
     if rows or more:
         raise ErpBadResponse(INFO.name, f"the answer does not hold change order {origin_id}")
-    return ErpRecord(RecordState.DELETED, origin_id, "contract change order not found")
+    return None

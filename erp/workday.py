@@ -3,7 +3,10 @@
 Procore exports a Commitment as a Workday Supplier Contract and each CCO as an amendment of it.
 The adapter asks Workday Web Services (SOAP 1.1, document/literal) for the contract with
 `Resource_Management/Get_Supplier_Contracts`, authenticating with a WS-Security UsernameToken,
-and finds the CCO's amendment among the contract's amendments.
+and finds the CCO's amendment among the contract's amendments. An amendment that is not on a
+contract Workday returned is gone; when Workday does not know the contract either, absence
+counts as gone only if the same tenant knows the project (`Get_Projects` by `Project_ID`,
+`erp.base.absent_record`), since a wrong tenant or key format looks just the same.
 
 XML is built and read with the standard library's ElementTree. Workday is a trusted endpoint
 reached over TLS; ElementTree (expat) never resolves external entities, and nothing here turns
@@ -28,6 +31,7 @@ from erp.base import (
     ErpRecord,
     ErpUnreachable,
     RecordState,
+    absent_record,
 )
 from erp.settings import ErpSettings
 
@@ -38,6 +42,7 @@ INFO = ErpInfo(
     fix_template="Cancel or delete Supplier Contract Amendment {reference} in Workday",
     gone_states=frozenset({RecordState.DELETED, RecordState.CANCELED}),
     needs_commitment=True,
+    settings_hint="ERP_BASE_URL (the services host), ERP_TENANT and the ISU in ERP_USERNAME",
 )
 
 # --- Not publicly documented: how a Procore CCO maps onto Workday ---------------------------
@@ -65,6 +70,10 @@ AMENDMENT_REFERENCE = "Supplier_Contract_Amendment_Reference"
 AMENDMENT_STATUS = "Document_Status_Reference"
 STATUS_ID_TYPE = "Document_Status_ID"
 CANCELED_STATUSES = frozenset({"canceled", "cancelled"})
+# - the project's origin_id is its Workday `Project_ID` (or its WID); Procore imports projects
+#   from Workday. `Get_Projects` is an operation of the same Resource_Management service.
+PROJECT_OPERATION = "Get_Projects"
+PROJECT_ID_TYPE = "Project_ID"
 #: Workday's validation message for a reference to nothing (published Workday error catalogs)
 NOT_FOUND_MESSAGE = "not a valid id value"
 #: Workday's authentication fault: faultcode Client.authenticationError (vendor KB articles)
@@ -132,9 +141,42 @@ class WorkdayAdapter:
         envelope = request_envelope(self._credentials, self._version, contract_id)
         response = await self._post(envelope)
         answer = read_answer(response)
+        data = _contract_data(answer, contract_id) if answer is not None else None
+        if answer is None or data is None:
+            return await absent_record(
+                INFO.name,
+                lookup,
+                self,
+                lookup.origin_id,
+                "Supplier Contract not found",
+                commitment_known=False,
+            )
+        record = find_amendment(answer, data, lookup.origin_id)
+        if record is not None:
+            return record
+        return await absent_record(
+            INFO.name,
+            lookup,
+            self,
+            lookup.origin_id,
+            "amendment not on the Supplier Contract",
+            commitment_known=True,
+        )
+
+    async def knows_commitment(self, origin_id: str) -> bool:
+        """Read in `check` itself (the contract is what it asks for)."""
+        return False
+
+    async def knows_project(self, origin_id: str) -> bool:
+        envelope = projects_envelope(self._credentials, self._version, origin_id)
+        answer = read_answer(await self._post(envelope), PROJECT_OPERATION)
         if answer is None:
-            return ErpRecord(RecordState.DELETED, lookup.origin_id, "Supplier Contract not found")
-        return find_amendment(answer, contract_id, lookup.origin_id)
+            return False
+        return any(
+            origin_id in {*_ids(project.find("wd:Project_Reference", _NS)).values()}
+            or project.findtext("wd:Project_Data/wd:Project_ID", "", _NS) == origin_id
+            for project in answer.iterfind("wd:Response_Data/wd:Project", _NS)
+        )
 
     async def aclose(self) -> None:
         """The HTTP client belongs to the caller; there is no session to end."""
@@ -183,13 +225,31 @@ def _child(parent: ET.Element, tag: str, text: str | None = None, **attrs: str) 
     return element
 
 
-def request_envelope(credentials: Credentials, version: str, contract_id: str) -> bytes:
+def _request(credentials: Credentials, version: str, operation: str) -> ET.Element:
+    """The envelope (returned) with its security header and an empty `<operation>_Request`."""
     envelope = ET.Element(
         "soapenv:Envelope", {"xmlns:soapenv": SOAP_ENV, "xmlns:bsvc": BSVC, "xmlns:wsse": WSSE}
     )
     _security_header(_child(envelope, "soapenv:Header"), credentials)
     body = _child(envelope, "soapenv:Body")
-    request = _child(body, f"bsvc:{OPERATION}_Request", **{"bsvc:version": version})
+    _child(body, f"bsvc:{operation}_Request", **{"bsvc:version": version})
+    return envelope
+
+
+def projects_envelope(credentials: Credentials, version: str, project_id: str) -> bytes:
+    envelope = _request(credentials, version, PROJECT_OPERATION)
+    request = envelope[1][0]
+    reference = _child(_child(request, "bsvc:Request_References"), "bsvc:Project_Reference")
+    id_type = WID_TYPE if WID_FORM.fullmatch(project_id) else PROJECT_ID_TYPE
+    _child(reference, "bsvc:ID", project_id, **{"bsvc:type": id_type})
+    _child(_child(request, "bsvc:Response_Group"), "bsvc:Include_Reference", "true")
+    wire: bytes = ET.tostring(envelope, encoding="utf-8", xml_declaration=True)
+    return wire
+
+
+def request_envelope(credentials: Credentials, version: str, contract_id: str) -> bytes:
+    envelope = _request(credentials, version, OPERATION)
+    request = envelope[1][0]
     references = _child(request, "bsvc:Request_References")
     reference = _child(references, "bsvc:Supplier_Contract_Reference")
     _child(reference, "bsvc:ID", contract_id, **{"bsvc:type": contract_id_type(contract_id)})
@@ -210,8 +270,8 @@ def _security_header(header: ET.Element, credentials: Credentials) -> None:
 # --- the response -----------------------------------------------------------------------------
 
 
-def read_answer(response: httpx.Response) -> ET.Element | None:
-    """The `Get_Supplier_Contracts_Response` element, or None when the contract is unknown.
+def read_answer(response: httpx.Response, operation: str = OPERATION) -> ET.Element | None:
+    """The `<operation>_Response` element, or None when the reference names nothing.
 
     Every other answer becomes an `ErpError`: refused credentials are a configuration error,
     rate limits, server faults and 5xx are "unreachable", anything unreadable is a bad response.
@@ -231,9 +291,9 @@ def read_answer(response: httpx.Response) -> ET.Element | None:
         raise ErpMisconfigured(INFO.name, f"HTTP {response.status_code} from {response.url}")
     if root is None:
         raise ErpBadResponse(INFO.name, "the answer is not XML")
-    answer = root.find(f"env:Body/wd:{OPERATION}_Response", _NS)
+    answer = root.find(f"env:Body/wd:{operation}_Response", _NS)
     if answer is None:
-        raise ErpBadResponse(INFO.name, f"no {OPERATION}_Response in the SOAP body")
+        raise ErpBadResponse(INFO.name, f"no {operation}_Response in the SOAP body")
     return answer
 
 
@@ -267,10 +327,8 @@ def _fault_messages(fault: ET.Element) -> list[str]:
     return [m for m in messages if m]
 
 
-def find_amendment(answer: ET.Element, contract_id: str, origin_id: str) -> ErpRecord:
-    data = _contract_data(answer, contract_id)
-    if data is None:
-        return ErpRecord(RecordState.DELETED, origin_id, "Supplier Contract not found")
+def find_amendment(answer: ET.Element, data: ET.Element, origin_id: str) -> ErpRecord | None:
+    """The amendment's record on the contract's `data`; None when it is not on the contract."""
     if not _amendments_included(answer):
         raise ErpBadResponse(
             INFO.name,
@@ -281,7 +339,7 @@ def find_amendment(answer: ET.Element, contract_id: str, origin_id: str) -> ErpR
         ids = _ids(amendment.find(f"wd:{AMENDMENT_REFERENCE}", _NS))
         if origin_id in ids.values():
             return _amendment_record(amendment, ids, origin_id)
-    return ErpRecord(RecordState.DELETED, origin_id, "amendment not on the Supplier Contract")
+    return None
 
 
 def _contract_data(answer: ET.Element, contract_id: str) -> ET.Element | None:

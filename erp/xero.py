@@ -37,6 +37,7 @@ from erp.base import (
     ErpRecord,
     ErpUnreachable,
     RecordState,
+    absent_record,
 )
 from erp.settings import ErpSettings
 from erp.xero_limits import LimitsSeen, LimitWait, RateLimited, XeroLimiter, when
@@ -50,6 +51,9 @@ INFO = ErpInfo(
     ),
     gone_states=frozenset({RecordState.DELETED}),
     needs_commitment=True,
+    settings_hint=(
+        "ERP_TENANT (the organisation's tenant id) and the custom connection's ERP_CLIENT_ID"
+    ),
 )
 
 # --- Not publicly documented: how Procore's CCO maps onto a Xero purchase order -----------------
@@ -57,8 +61,10 @@ INFO = ErpInfo(
 # publish the origin ids it keeps, nor how its Unlink is verified for Xero. Assumed here:
 # - the commitment's origin_id is the PO's PurchaseOrderID (a GUID);
 # - each CCO line item's origin_id is the Xero LineItemID of the PO line that the CCO added;
-# - the CCO is gone when the PO is deleted (Status DELETED, or not found) or none of those
-#   LineItemIDs is on the PO any more; while any is, it is still in Xero;
+# - the CCO is gone when the PO is deleted (Status DELETED) or none of those LineItemIDs is on
+#   the PO any more; while any is, it is still in Xero. A PO Xero does not find counts as gone
+#   only when the organisation knows the project: an option of a tracking category whose
+#   TrackingOptionID is the project's origin_id (`GET /TrackingCategories`);
 # - a CCO without line origin ids cannot be told apart from the base commitment: its PO is then
 #   reported present unless deleted (never unlink on a guess).
 # Xero answers an unknown id with 404 and the plain text below (seen in Xero's SDK issues, not in
@@ -136,8 +142,33 @@ class XeroAdapter:
         response = await self._read(purchase_order_url(self._base_url, purchase_order_id))
         order = read_purchase_order(response, purchase_order_id)
         if order is None:
-            return ErpRecord(RecordState.DELETED, purchase_order_id, "purchase order not found")
-        return order.record_for(lookup.line_item_origin_ids)
+            return await absent_record(
+                INFO.name,
+                lookup,
+                self,
+                purchase_order_id,
+                "purchase order not found",
+                commitment_known=False,
+            )
+        record = order.record_for(lookup.line_item_origin_ids)
+        if record is not None:
+            return record
+        return await absent_record(
+            INFO.name,
+            lookup,
+            self,
+            order.number or order.purchase_order_id,
+            "the CCO's lines are not on the PO",
+            commitment_known=True,
+        )
+
+    async def knows_commitment(self, origin_id: str) -> bool:
+        """Read in `check` itself (the PO is what it asks for)."""
+        return False
+
+    async def knows_project(self, origin_id: str) -> bool:
+        response = await self._read(f"{self._base_url.rstrip('/')}{API_PATH}/TrackingCategories")
+        return origin_id.casefold() in tracking_option_ids(response)
 
     async def aclose(self) -> None:
         self._tokens.forget()
@@ -242,7 +273,8 @@ class PurchaseOrder:
     status: str
     line_item_ids: frozenset[str]
 
-    def record_for(self, cco_line_ids: tuple[str, ...]) -> ErpRecord:
+    def record_for(self, cco_line_ids: tuple[str, ...]) -> ErpRecord | None:
+        """The CCO's state on this PO; None when none of its lines is on the PO (absent)."""
         reference = self.number or self.purchase_order_id
         if self.status.upper() == DELETED_STATUS:
             return ErpRecord(RecordState.DELETED, reference, "purchase order deleted")
@@ -255,7 +287,7 @@ class PurchaseOrder:
         wanted = {line_id.casefold() for line_id in cco_line_ids}
         on_po = wanted & self.line_item_ids
         if not on_po:
-            return ErpRecord(RecordState.DELETED, reference, "the CCO's lines are not on the PO")
+            return None
         return ErpRecord(
             RecordState.PRESENT,
             reference,
@@ -265,18 +297,9 @@ class PurchaseOrder:
 
 def read_purchase_order(response: httpx.Response, purchase_order_id: str) -> PurchaseOrder | None:
     """The PO in a GetPurchaseOrder answer, or None when Xero does not know it."""
-    if response.status_code == 404:
-        if NOT_FOUND_TEXT in response.text.casefold():
-            return None
-        raise ErpMisconfigured(INFO.name, f"no Xero API at {response.url} (check ERP_BASE_URL)")
-    if response.status_code in (401, 403):
-        raise ErpMisconfigured(
-            INFO.name,
-            f"HTTP {response.status_code} {_problem(response)}: check ERP_TENANT (the "
-            "organisation's tenant id) and that the connection has the accounting.transactions "
-            "scope",
-        )
-    _raise_for_status(response)
+    if response.status_code == 404 and NOT_FOUND_TEXT in response.text.casefold():
+        return None
+    _raise_for_api_status(response)
     body = _json_or_none(response)
     orders = body.get("PurchaseOrders") if isinstance(body, dict) else None
     if not isinstance(orders, list):
@@ -287,6 +310,36 @@ def read_purchase_order(response: httpx.Response, purchase_order_id: str) -> Pur
         if wanted in (order.purchase_order_id.casefold(), order.number.casefold()):
             return order
     raise ErpBadResponse(INFO.name, f"the answer does not hold purchase order {purchase_order_id}")
+
+
+def _raise_for_api_status(response: httpx.Response) -> None:
+    """Errors of an Accounting API read, once "not found" has been handled."""
+    if response.status_code == 404:
+        raise ErpMisconfigured(INFO.name, f"no Xero API at {response.url} (check ERP_BASE_URL)")
+    if response.status_code in (401, 403):
+        raise ErpMisconfigured(
+            INFO.name,
+            f"HTTP {response.status_code} {_problem(response)}: check ERP_TENANT (the "
+            "organisation's tenant id) and that the connection has the accounting.transactions "
+            "and accounting.settings scopes",
+        )
+    _raise_for_status(response)
+
+
+def tracking_option_ids(response: httpx.Response) -> set[str]:
+    """The TrackingOptionIDs (casefolded) of every option of every tracking category."""
+    _raise_for_api_status(response)
+    body = _json_or_none(response)
+    categories = body.get("TrackingCategories") if isinstance(body, dict) else None
+    if not isinstance(categories, list):
+        raise ErpBadResponse(INFO.name, "the answer has no TrackingCategories list")
+    return {
+        str(option.get("TrackingOptionID") or "").casefold()
+        for category in categories
+        if isinstance(category, dict) and isinstance(category.get("Options"), list)
+        for option in category["Options"]
+        if isinstance(option, dict)
+    }
 
 
 def _purchase_order(entry: object) -> PurchaseOrder:

@@ -35,6 +35,7 @@ from erp.base import (
     ErpRecord,
     ErpUnreachable,
     RecordState,
+    absent_record,
 )
 from erp.settings import ErpSettings
 
@@ -45,6 +46,10 @@ INFO = ErpInfo(
     fix_template="Delete change order {reference} in Yardi Voyager",
     gone_states=frozenset({RecordState.DELETED}),
     needs_commitment=True,
+    settings_hint=(
+        "ERP_BASE_URL (the Voyager site), ERP_TENANT (server/database) and ERP_CLIENT_ID "
+        "(the interface entity)"
+    ),
 )
 
 # --- Not publicly documented: Yardi Voyager's Job Cost interface ----------------------------
@@ -61,7 +66,9 @@ INFO = ErpInfo(
 # - the read operation, its parameters, and the shape of its result;
 # - origin_id is the change order's Voyager code; the commitment's origin_id its contract code;
 # - a deleted change order is simply absent: an empty list, or Yardi's usual "No ... exist with
-#   the given search criteria" message;
+#   the given search criteria" message; absence counts as deleted only when the contract
+#   (`GetContracts_Login` by ContractCode) or the project's job (`GetJobs_Login` by JobCode; the
+#   project's origin_id is its Voyager job code) is found;
 # - the wording of Voyager's login / licence errors (matched by fragment).
 SERVICE_PATH = "webservices/itfjobcost.asmx"
 NAMESPACE = "http://tempuri.org/YSI.Interfaces.WebServices/ItfJobCost"
@@ -73,7 +80,10 @@ RESULT_ITEM = "ChangeOrder"
 ITEM_CODE = "Code"
 ITEM_CONTRACT = "ContractCode"
 ITEM_STATUS = "Status"
-NOT_FOUND_TEXT = "no change orders exist"
+NOT_FOUND_TEXT = "exist with the given search criteria"
+#: the parent reads: operation -> (its key parameter, the list element, the item element)
+CONTRACTS_READ = ("GetContracts_Login", "ContractCode", "Contracts", "Contract")
+JOBS_READ = ("GetJobs_Login", "JobCode", "Jobs", "Job")
 CREDENTIAL_ERROR_TEXTS = (
     "invalid user",
     "password",
@@ -166,19 +176,36 @@ class YardiAdapter:
         envelope = request_envelope(self._login, lookup)
         response = await self._post(envelope)
         items = read_change_orders(response)
-        return find_change_order(items, lookup.origin_id)
+        if items:
+            return find_change_order(items, lookup.origin_id)
+        return await absent_record(
+            INFO.name, lookup, self, lookup.origin_id, "change order not found"
+        )
+
+    async def knows_commitment(self, origin_id: str) -> bool:
+        return await self._finds(CONTRACTS_READ, origin_id)
+
+    async def knows_project(self, origin_id: str) -> bool:
+        return await self._finds(JOBS_READ, origin_id)
+
+    async def _finds(self, read: tuple[str, str, str, str], code: str) -> bool:
+        operation, parameter, list_tag, item_tag = read
+        envelope = call_envelope(self._login, operation, ((parameter, code),))
+        response = await self._post(envelope, operation)
+        items = read_items(response, operation, list_tag, item_tag)
+        return any(_field(item, ITEM_CODE) == code for item in items)
 
     async def aclose(self) -> None:
         """The HTTP client belongs to the caller; there is no session to end."""
 
-    async def _post(self, envelope: bytes) -> httpx.Response:
+    async def _post(self, envelope: bytes, operation: str = OPERATION) -> httpx.Response:
         try:
             return await self._http.post(
                 self._url,
                 content=envelope,
                 headers={
                     "Content-Type": "text/xml; charset=utf-8",
-                    "SOAPAction": f'"{NAMESPACE}/{OPERATION}"',
+                    "SOAPAction": f'"{NAMESPACE}/{operation}"',
                 },
                 timeout=self._timeout,
             )
@@ -198,14 +225,20 @@ def _child(parent: ET.Element, tag: str, text: str | None = None) -> ET.Element:
 
 
 def request_envelope(login: Login, lookup: ErpLookup) -> bytes:
+    parameters: list[tuple[str, str]] = []
+    if lookup.commitment_origin_id:
+        parameters.append((CONTRACT_PARAM, lookup.commitment_origin_id))
+    parameters.append((CHANGE_ORDER_PARAM, lookup.origin_id))
+    return call_envelope(login, OPERATION, tuple(parameters))
+
+
+def call_envelope(login: Login, operation: str, parameters: tuple[tuple[str, str], ...]) -> bytes:
+    """One interface call: the seven login fields, then the operation's own parameters."""
     envelope = ET.Element("soap:Envelope", {"xmlns:soap": SOAP_ENV})
     body = _child(envelope, "soap:Body")
-    call = ET.SubElement(body, OPERATION, {"xmlns": NAMESPACE})
-    for name, value in login.fields():
+    call = ET.SubElement(body, operation, {"xmlns": NAMESPACE})
+    for name, value in (*login.fields(), *parameters):
         _child(call, name, value)
-    if lookup.commitment_origin_id:
-        _child(call, CONTRACT_PARAM, lookup.commitment_origin_id)
-    _child(call, CHANGE_ORDER_PARAM, lookup.origin_id)
     wire: bytes = ET.tostring(envelope, encoding="utf-8", xml_declaration=True)
     return wire
 
@@ -214,7 +247,14 @@ def request_envelope(login: Login, lookup: ErpLookup) -> bytes:
 
 
 def read_change_orders(response: httpx.Response) -> list[ET.Element]:
-    """The `ChangeOrder` elements of the answer ([] when Voyager says there are none).
+    """The `ChangeOrder` elements of the answer ([] when Voyager says there are none)."""
+    return read_items(response, OPERATION, RESULT_LIST, RESULT_ITEM)
+
+
+def read_items(
+    response: httpx.Response, operation: str, list_tag: str, item_tag: str
+) -> list[ET.Element]:
+    """The `item_tag` elements of an operation's answer ([] when Voyager says there are none).
 
     Refused credentials or licence are a configuration error; 408/429/5xx and server faults are
     "unreachable"; anything else that is not the expected document is a bad response.
@@ -232,7 +272,7 @@ def read_change_orders(response: httpx.Response) -> list[ET.Element]:
         raise ErpUnreachable(INFO.name, f"HTTP {status}")
     if status != 200 or root is None:
         raise ErpBadResponse(INFO.name, f"HTTP {status} without a SOAP answer")
-    return _items(_result_document(root))
+    return _items(_result_document(root, operation), list_tag, item_tag)
 
 
 def _parse(content: bytes | str) -> ET.Element | None:
@@ -255,17 +295,17 @@ def _is_credential_error(text: str) -> bool:
     return any(fragment in lowered for fragment in CREDENTIAL_ERROR_TEXTS)
 
 
-def _result_document(root: ET.Element) -> ET.Element:
+def _result_document(root: ET.Element, operation: str) -> ET.Element:
     """The document inside `<Operation>Result`: its child element, or its text parsed as XML."""
-    result = root.find(f"soap:Body/itf:{OPERATION}Response/itf:{OPERATION}Result", _NS)
+    result = root.find(f"soap:Body/itf:{operation}Response/itf:{operation}Result", _NS)
     if result is None:
-        raise ErpBadResponse(INFO.name, f"no {OPERATION}Result in the SOAP body")
+        raise ErpBadResponse(INFO.name, f"no {operation}Result in the SOAP body")
     children = list(result)
     if children:
         return children[0]
     document = _parse((result.text or "").strip())
     if document is None:
-        raise ErpBadResponse(INFO.name, f"{OPERATION}Result holds no XML document")
+        raise ErpBadResponse(INFO.name, f"{operation}Result holds no XML document")
     return document
 
 
@@ -273,12 +313,12 @@ def _local(tag: str) -> str:
     return tag.rpartition("}")[2]
 
 
-def _items(document: ET.Element) -> list[ET.Element]:
+def _items(document: ET.Element, list_tag: str, item_tag: str) -> list[ET.Element]:
     if _local(document.tag) == "Messages":
         return _read_messages(document)
-    if _local(document.tag) != RESULT_LIST:
-        raise ErpBadResponse(INFO.name, f"expected {RESULT_LIST}, got {_local(document.tag)}")
-    return [item for item in document if _local(item.tag) == RESULT_ITEM]
+    if _local(document.tag) != list_tag:
+        raise ErpBadResponse(INFO.name, f"expected {list_tag}, got {_local(document.tag)}")
+    return [item for item in document if _local(item.tag) == item_tag]
 
 
 def _read_messages(messages: ET.Element) -> list[ET.Element]:
@@ -305,8 +345,6 @@ def _field(item: ET.Element, name: str) -> str:
 
 
 def find_change_order(items: list[ET.Element], origin_id: str) -> ErpRecord:
-    if not items:
-        return ErpRecord(RecordState.DELETED, origin_id, "change order not found")
     for item in items:
         if _field(item, ITEM_CODE) == origin_id:
             contract = _field(item, ITEM_CONTRACT)

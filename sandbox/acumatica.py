@@ -11,13 +11,23 @@ Routes, under the instance path (default `/AcumaticaERP`, "" for a site at the w
   `POST .../ChangeOrder/ReverseChangeOrder` with `{"entity": {...}}` → 204 + `Location`.
   Unknown endpoint/version → 404; no session or token → 401; a query the endpoint cannot process
   → 500 (the only error statuses the document lists for GET) — all with `HttpError` bodies.
-Choices where Acumatica's documents are silent: a missing record by key is a 404 "No entity
-satisfies the condition."; the reverse action's `Location` names the new reversing change order.
+- `GET /entity/Default/{version}/{Subcontract|PurchaseOrder|Project}` with `$filter`, `$select`,
+  `$top`, `$skip` → JSON array, and `GET .../{entity}/{key}`: the parents of a CCO (entities of
+  the published Default/24.200.001 contract; only a few of their fields are served).
+
+Assumptions, where Acumatica's documents are silent (the one list for this vendor):
+- a missing record by key is a 404 "No entity satisfies the condition.";
+- the reverse action's `Location` names the new reversing change order;
+- Procore keeps a commitment's Acumatica subcontract / purchase order number and a project's
+  ProjectID as their `origin_id`s (what the demo world seeds);
+- "empty company" (a wrong ERP_TENANT whose company holds no data) answers every list with `[]`
+  and every key with 404, exactly as a company without records would.
 
 Control routes (playground, tests): `GET /_sandbox/acumatica/state`, `POST /_sandbox/acumatica/add`
 (`{"ref_nbr"?, "project_id"?, "status"?, "description"?, "commitments"?: [{"po_nbr", "vendor",
 "amount", "description"?}]}`), `POST /_sandbox/acumatica/reverse` and `.../delete` (`{"ref_nbr"}`),
-`POST /_sandbox/acumatica/refuse_logins`.
+`POST /_sandbox/acumatica/refuse_logins`, `POST /_sandbox/acumatica/empty_company`
+(`{"empty": true|false}`).
 """
 
 from __future__ import annotations
@@ -28,8 +38,17 @@ from typing import Any
 
 from aiohttp import web
 
-from sandbox.acumatica_odata import QueryError, parse_query, render, select_rows
+from sandbox.acumatica_odata import (
+    QueryError,
+    parse_parent_query,
+    parse_query,
+    render,
+    render_parent,
+    select_parents,
+    select_rows,
+)
 from sandbox.acumatica_world import (
+    PARENT_FIELDS,
     AcumaticaWorld,
     ChangeOrder,
     ChangeOrderError,
@@ -80,6 +99,9 @@ def _add_vendor_routes(app: web.Application, root: str) -> None:
     app.router.add_get(entity + "/{key}", get_change_order)
     app.router.add_delete(entity + "/{key}", delete_change_order)
     app.router.add_post(entity + "/{key}", invoke_action)
+    for parent in PARENT_FIELDS:
+        app.router.add_get(f"{root}/entity/{{endpoint}}/{{version}}/{parent}", list_parents)
+        app.router.add_get(f"{root}/entity/{{endpoint}}/{{version}}/{parent}/{{key}}", get_parent)
 
 
 def _add_control_routes(app: web.Application) -> None:
@@ -88,6 +110,7 @@ def _add_control_routes(app: web.Application) -> None:
     app.router.add_post("/_sandbox/acumatica/reverse", control_reverse)
     app.router.add_post("/_sandbox/acumatica/delete", control_delete)
     app.router.add_post("/_sandbox/acumatica/refuse_logins", control_refuse_logins)
+    app.router.add_post("/_sandbox/acumatica/empty_company", control_empty_company)
 
 
 # --- wire helpers --------------------------------------------------------------------------
@@ -212,14 +235,51 @@ async def list_change_orders(request: web.Request) -> web.Response:
         query = parse_query(request.query)
     except QueryError as error:
         return http_error(500, "An error has occurred.", str(error))
-    rows = select_rows(_world(request).change_orders.values(), query)
+    rows = select_rows(_world(request).visible_change_orders(), query)
     root = _links_root(request)
     return web.json_response([render(co, query, n, root) for n, co in enumerate(rows, start=1)])
 
 
 def _by_key(request: web.Request) -> ChangeOrder | None:
     world, key = _world(request), request.match_info["key"]
+    if world.empty_company:
+        return None
     return world.by_id(key) or world.find(key)
+
+
+# --- Subcontract, PurchaseOrder, Project -----------------------------------------------------
+def _parent_entity(request: web.Request) -> str:
+    return request.path.rstrip("/").split("/entity/", 1)[1].split("/")[2]
+
+
+async def list_parents(request: web.Request) -> web.Response:
+    refused = _guard(request)
+    if refused is not None:
+        return refused
+    entity = _parent_entity(request)
+    try:
+        query = parse_parent_query(request.query, entity)
+    except QueryError as error:
+        return http_error(500, "An error has occurred.", str(error))
+    rows = select_parents(_world(request).visible_parents(entity), query)
+    return web.json_response([render_parent(r, query, n) for n, r in enumerate(rows, start=1)])
+
+
+async def get_parent(request: web.Request) -> web.Response:
+    refused = _guard(request)
+    if refused is not None:
+        return refused
+    entity, key = _parent_entity(request), request.match_info["key"].casefold()
+    found = [r for r in _world(request).visible_parents(entity) if key in (r.key.casefold(), r.id)]
+    if not found:
+        return http_error(404, "No entity satisfies the condition.")
+    try:
+        query = parse_parent_query(
+            {k: v for k, v in request.query.items() if k != "$filter"}, entity
+        )
+    except QueryError as error:
+        return http_error(500, "An error has occurred.", str(error))
+    return web.json_response(render_parent(found[0], query, 1))
 
 
 async def get_change_order(request: web.Request) -> web.Response:
@@ -337,6 +397,13 @@ async def _control_change(request: web.Request, *, reverse: bool) -> web.Respons
     except ChangeOrderError as error:
         return web.json_response({"error": str(error)}, status=409)
     return web.json_response({"deleted": ref})
+
+
+async def control_empty_company(request: web.Request) -> web.Response:
+    data = await _json(request)
+    empty = data.get("empty", True) if isinstance(data, dict) else True
+    _world(request).empty_company = bool(empty)
+    return web.json_response({"empty_company": _world(request).empty_company})
 
 
 async def control_refuse_logins(request: web.Request) -> web.Response:

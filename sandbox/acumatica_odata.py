@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sandbox.acumatica_world import ChangeOrder, CommitmentLine
+from sandbox.acumatica_world import PARENT_FIELDS, ChangeOrder, CommitmentLine, ParentRecord
 
 #: the detail collections of the ChangeOrder entity; only Commitments carries data here
 DETAILS = ("ApprovalDetails", "Attributes", "Commitments", "CostBudget", "RevenueBudget")
@@ -92,11 +92,38 @@ def parse_query(params: Mapping[str, str]) -> Query:
     )
 
 
-def parse_filter(text: str) -> Filter:
+def parse_parent_query(params: Mapping[str, str], entity: str) -> Query:
+    """`$filter`, `$select`, `$top`, `$skip` on a Subcontract, PurchaseOrder or Project list."""
+    fields = PARENT_FIELDS[entity]
+    return Query(
+        filter=parse_filter(params.get("$filter", ""), fields),
+        select=_names(params["$select"], fields) if "$select" in params else None,
+        expand=frozenset(),
+        top=_count(params, "$top"),
+        skip=_count(params, "$skip") or 0,
+    )
+
+
+def select_parents(records: Iterable[ParentRecord], query: Query) -> list[ParentRecord]:
+    rows = [r for r in records if _fields_match(r.fields(), query.filter)]
+    rows = rows[query.skip :]
+    return rows if query.top is None else rows[: query.top]
+
+
+def render_parent(record: ParentRecord, query: Query, row_number: int) -> dict[str, Any]:
+    entity = _entity_shell(record.id, row_number)
+    for name, value in record.fields().items():
+        if query.select is None or name in query.select:
+            entity[name] = _wrap(value)
+    entity["custom"] = {}
+    return entity
+
+
+def parse_filter(text: str, fields: tuple[str, ...] = FIELDS) -> Filter:
     tokens = _tokens(text)
     groups: Filter = [[]]
     while tokens:
-        groups[-1].append(_comparison(tokens))
+        groups[-1].append(_comparison(tokens, fields))
         if not tokens:
             break
         joiner = tokens.pop(0)
@@ -148,9 +175,12 @@ def _wrap(value: Any) -> dict[str, Any]:
 
 
 def _matches(order: ChangeOrder, groups: Filter) -> bool:
+    return _fields_match(order.fields(), groups)
+
+
+def _fields_match(fields: Mapping[str, Any], groups: Filter) -> bool:
     if not groups:
         return True
-    fields = order.fields()
     return any(all(c.holds(fields) for c in group) for group in groups)
 
 
@@ -173,13 +203,13 @@ def _tokens(text: str) -> list[tuple[str, str]]:
     return tokens
 
 
-def _comparison(tokens: list[tuple[str, str]]) -> Comparison:
+def _comparison(tokens: list[tuple[str, str]], fields: tuple[str, ...]) -> Comparison:
     if len(tokens) < 3:
         raise QueryError("Incomplete comparison in $filter.")
     (kind, name), (_, operator), literal = tokens[0], tokens[1], tokens[2]
     del tokens[:3]
-    if kind != "word" or name not in FIELDS:
-        raise QueryError(f"The ChangeOrder entity has no field {name!r}.")
+    if kind != "word" or name not in fields:
+        raise QueryError(f"The entity has no field {name!r}.")
     if operator.casefold() not in _OPERATORS:
         raise QueryError(f"Unsupported operator {operator!r} in $filter.")
     return Comparison(name, operator.casefold(), _literal(*literal))
@@ -201,7 +231,7 @@ def _names(text: str, allowed: tuple[str, ...]) -> frozenset[str]:
     names = frozenset(part.strip() for part in text.split(",") if part.strip())
     unknown = sorted(names - set(allowed))
     if unknown:
-        raise QueryError(f"The ChangeOrder entity has no field or detail {unknown[0]!r}.")
+        raise QueryError(f"The entity has no field or detail {unknown[0]!r}.")
     return names
 
 

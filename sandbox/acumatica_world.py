@@ -120,6 +120,53 @@ class ChangeOrder:
         return data
 
 
+#: the parent entities the stand-in serves (list by $filter, one by key) and their fields
+PARENT_FIELDS: dict[str, tuple[str, ...]] = {
+    "Subcontract": ("SubcontractNbr", "Status", "VendorID", "Description", "LastModifiedDateTime"),
+    "PurchaseOrder": (
+        "OrderNbr",
+        "Type",
+        "Status",
+        "VendorID",
+        "Project",
+        "Description",
+        "LastModifiedDateTime",
+    ),
+    "Project": ("ProjectID", "Description", "Status", "Customer", "LastModifiedDateTime"),
+}
+#: each parent entity's key field
+PARENT_KEYS = {"Subcontract": "SubcontractNbr", "PurchaseOrder": "OrderNbr", "Project": "ProjectID"}
+
+
+@dataclass
+class ParentRecord:
+    """A subcontract, purchase order or project: only what the parent lookups read."""
+
+    entity: str
+    key: str
+    status: str = "Open"
+    description: str = ""
+    vendor: str | None = None
+    project: str | None = None
+    last_modified: str = field(default_factory=_now)
+    id: str = field(default_factory=_guid)
+
+    def fields(self) -> dict[str, Any]:
+        values: dict[str, Any] = {
+            PARENT_KEYS[self.entity]: self.key,
+            "Status": self.status,
+            "Description": self.description,
+            "LastModifiedDateTime": self.last_modified,
+        }
+        if self.entity == "PurchaseOrder":
+            values |= {"Type": "Normal", "VendorID": self.vendor, "Project": self.project}
+        elif self.entity == "Subcontract":
+            values["VendorID"] = self.vendor
+        else:
+            values["Customer"] = None
+        return values
+
+
 @dataclass
 class User:
     name: str
@@ -140,6 +187,10 @@ class AcumaticaWorld:
         #: OAuth connected applications (SM303010): client_id -> client_secret
         self.oauth_clients: dict[str, str] = {}
         self.change_orders: dict[str, ChangeOrder] = {}
+        #: entity name -> key (casefolded) -> subcontract, purchase order or project
+        self.parents: dict[str, dict[str, ParentRecord]] = {name: {} for name in PARENT_FIELDS}
+        #: the API user signs in to a company that holds nothing (a wrong ERP_TENANT)
+        self.empty_company = False
         #: cookie sessions: .ASPXAUTH value -> user name
         self.sessions: dict[str, str] = {}
         self.tokens: dict[str, AccessToken] = {}
@@ -173,6 +224,30 @@ class AcumaticaWorld:
         )
         self.change_orders[ref.casefold()] = order
         return order
+
+    def add_parent(
+        self,
+        entity: str,
+        key: str,
+        *,
+        description: str = "",
+        vendor: str | None = None,
+        project: str | None = None,
+    ) -> ParentRecord:
+        """Add (or return) the subcontract, purchase order or project with this key."""
+        existing = self.parents[entity].get(key.casefold())
+        if existing is not None:
+            return existing
+        record = ParentRecord(entity, key, description=description, vendor=vendor, project=project)
+        self.parents[entity][key.casefold()] = record
+        return record
+
+    def visible_change_orders(self) -> list[ChangeOrder]:
+        """What the signed-in company holds (nothing in an empty company)."""
+        return [] if self.empty_company else list(self.change_orders.values())
+
+    def visible_parents(self, entity: str) -> list[ParentRecord]:
+        return [] if self.empty_company else list(self.parents[entity].values())
 
     def find(self, ref_nbr: str) -> ChangeOrder | None:
         return self.change_orders.get(ref_nbr.casefold())
@@ -289,6 +364,11 @@ class AcumaticaWorld:
             "max_sessions": self.max_sessions,
             "active_tokens": len(self.tokens),
             "logins_refused": self.logins_refused,
+            "empty_company": self.empty_company,
+            "parents": {
+                entity: [record.fields() for record in records.values()]
+                for entity, records in self.parents.items()
+            },
             "users": [user.name for user in self.users.values()],
             "oauth_clients": sorted(self.oauth_clients),
         }
@@ -299,6 +379,9 @@ def demo_world() -> AcumaticaWorld:
     world = AcumaticaWorld()
     world.add_user("admin", "123", company="Company")
     world.add_oauth_client("cco-bot@Company", "sandbox-secret")
+    world.add_parent("Project", "TOWER-A", description="Tower A")
+    for number, vendor in (("SC000012", "DRYWALLCO"), ("SC000007", "STEELWORKS")):
+        world.add_parent("Subcontract", number, vendor=vendor)
     world.add_change_order(
         "CO000101",
         description="Drywall changes",

@@ -14,6 +14,11 @@ change code `001`, `002`, …. Deleting a change order removes its row; voiding 
 `ScmstStatusCode` "V" (CMiC publishes no status codes; this mirrors the assumption in the marked
 block of the adapter) — posted rows read "P".
 
+Assumptions beyond CMiC's public pages (the one list for this vendor): the "V"/"P" status codes
+above; the adapter's key formats (change order, subcontract, job; see its marked block); and
+"empty company" — an API account whose company grants show it no rows — answers every query with
+no rows and every row id with 404.
+
 Control routes (JSON) under `/_sandbox/cmic/`:
   GET    state
   POST   accounts                        {"username", "password"}
@@ -21,6 +26,7 @@ Control routes (JSON) under `/_sandbox/cmic/`:
                                           "description"?, "status"?}  -> the row (with ScmstVUuid)
   DELETE change_orders/{vuuid}
   POST   change_orders/{vuuid}/void
+  POST   empty_company                   {"empty": true|false}
 """
 
 from __future__ import annotations
@@ -91,6 +97,8 @@ class CmicState:
     accounts: dict[str, str] = field(default_factory=dict)
     rows: list[ScmastRow] = field(default_factory=list)
     _next_change: dict[tuple[str, str, str], int] = field(default_factory=dict)
+    #: the API account sees a company holding nothing (a wrong environment or company grant)
+    empty_company: bool = False
 
     def add_account(self, username: str, password: str) -> None:
         self.accounts[username] = password
@@ -133,6 +141,10 @@ class CmicState:
     def find(self, vuuid: str) -> ScmastRow | None:
         return next((row for row in self.rows if row.vuuid == vuuid), None)
 
+    def visible(self, vuuid: str) -> ScmastRow | None:
+        """The row as the API account sees it (none in an empty company)."""
+        return None if self.empty_company else self.find(vuuid)
+
     def delete(self, vuuid: str) -> bool:
         row = self.find(vuuid)
         if row is not None:
@@ -146,6 +158,8 @@ class CmicState:
         return row is not None
 
     def select(self, clauses: list[tuple[str, str]]) -> list[ScmastRow]:
+        if self.empty_company:
+            return []
         return [
             row
             for row in self.rows
@@ -153,7 +167,11 @@ class CmicState:
         ]
 
     def as_dict(self) -> dict[str, Any]:
-        return {"accounts": sorted(self.accounts), "rows": [asdict(row) for row in self.rows]}
+        return {
+            "accounts": sorted(self.accounts),
+            "rows": [asdict(row) for row in self.rows],
+            "empty_company": self.empty_company,
+        }
 
 
 STATE = web.AppKey("cmic_state", CmicState)
@@ -300,7 +318,7 @@ async def read_collection(request: web.Request) -> web.Response:
 async def read_row(request: web.Request) -> web.Response:
     if not _authorized(request):
         return _refused()
-    row = request.app[STATE].find(request.match_info["vuuid"])
+    row = request.app[STATE].visible(request.match_info["vuuid"])
     if row is None:
         return adf_error(404, "Not Found", "The requested resource does not exist.")
     try:
@@ -320,6 +338,13 @@ def _add_control_routes(app: web.Application) -> None:
     app.router.add_post(root + "/change_orders", _add_change_order)
     app.router.add_delete(root + "/change_orders/{vuuid}", _delete_change_order)
     app.router.add_post(root + "/change_orders/{vuuid}/void", _void_change_order)
+    app.router.add_post(root + "/empty_company", _empty_company)
+
+
+async def _empty_company(request: web.Request) -> web.Response:
+    data = await request.json()
+    request.app[STATE].empty_company = bool(data.get("empty", True))
+    return web.json_response({"empty_company": request.app[STATE].empty_company})
 
 
 async def _state(request: web.Request) -> web.Response:

@@ -203,9 +203,22 @@ def _seed_person(world: ProcoreWorld, index: DemoIndex, person: DemoPerson) -> N
         index.project_templates[(project.id, person.key)] = template.id
 
 
+def erp_project_key(project: DemoProject) -> str:
+    """The key the demo ERPs file a project under: "TOWERA" for Tower A."""
+    return "".join(project.name.split()).upper()
+
+
+def seed_erp_project(world: ProcoreWorld, project: DemoProject, erp: ErpDemo) -> None:
+    """The project's record in the ERP, and its key as the Procore project's `origin_id`."""
+    world.projects[project.id].origin_id = erp.project_origin(
+        erp_project_key(project), project.name
+    )
+
+
 def _seed_project(
     world: ProcoreWorld, index: DemoIndex, project: DemoProject, erp: ErpDemo
 ) -> None:
+    seed_erp_project(world, project, erp)
     contracts: dict[str, tuple[int, str]] = {}
     for c in project.commitments:
         origin = erp.commitment_origin(f"{project.id}-{c.number}")

@@ -46,6 +46,15 @@ class ErpDemo(Protocol):
         """Create (if this ERP has one) the commitment's record; return its origin id."""
         ...
 
+    def project_origin(self, key: str, name: str) -> str:
+        """Create (if this ERP has one) the project's record; return its origin id."""
+        ...
+
+    def set_empty_company(self, empty: bool) -> None:
+        """Point the app's ERP connection at a company that holds nothing (as a wrong company,
+        tenant or database would), or back at the seeded one."""
+        ...
+
     def add_record(self, key: str, state: str, commitment_origin: str) -> ErpKeys:
         """Create the CCO's record and put it in the state that stands for the demo word
         `state` here (`demo_state`); return the keys Procore holds for it."""
@@ -120,6 +129,12 @@ class NotSyncedDemo(StandInDemo):
 
     def commitment_origin(self, key: str) -> str:
         return key
+
+    def project_origin(self, key: str, name: str) -> str:
+        return key
+
+    def set_empty_company(self, empty: bool) -> None:
+        """Nothing to empty: the app never asks this ERP anything."""
 
     def add_record(self, key: str, state: str, commitment_origin: str) -> ErpKeys:
         return ErpKeys(key, key)

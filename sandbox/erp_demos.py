@@ -68,7 +68,16 @@ class AcumaticaDemo(StandInDemo):
         return env
 
     def commitment_origin(self, key: str) -> str:
-        return f"SUB-{key}"
+        """A subcontract, or a purchase order for a `PO-` commitment (its number in the ERP)."""
+        if "PO-" in key:
+            return self.world.add_parent("PurchaseOrder", f"ORD-{key}", vendor=self.VENDOR).key
+        return self.world.add_parent("Subcontract", f"SUB-{key}", vendor=self.VENDOR).key
+
+    def project_origin(self, key: str, name: str) -> str:
+        return self.world.add_parent("Project", key, description=name).key
+
+    def set_empty_company(self, empty: bool) -> None:
+        self.world.empty_company = empty
 
     def add_record(self, key: str, state: str, commitment_origin: str) -> ErpKeys:
         order = self.world.add_change_order(
@@ -126,6 +135,13 @@ class WorkdayDemo(StandInDemo):
         contract = self.state.add_contract(self.TENANT, key, name=f"Subcontract {key}")
         return contract.contract_id
 
+    def project_origin(self, key: str, name: str) -> str:
+        self.state.add_project(self.TENANT, key, name)
+        return key
+
+    def set_empty_company(self, empty: bool) -> None:
+        self.state.empty_company = empty
+
     def add_record(
         self, key: str, state: str, commitment_origin: str, *, status: str = "Approved"
     ) -> ErpKeys:
@@ -163,6 +179,8 @@ class CmicDemo(StandInDemo):
         self.state.add_account(self.USERNAME, self.PASSWORD)
         self.allow_voided = allow_voided
         self._rows: dict[str, ScmastRow] = {}
+        #: the job of the project being seeded (`project_origin` names it)
+        self.job = self.JOB
 
     def env(self, server: RunningServer) -> dict[str, str]:
         return {
@@ -181,10 +199,18 @@ class CmicDemo(StandInDemo):
     def commitment_origin(self, key: str) -> str:
         self.state.rows.append(
             ScmastRow(
-                self.COMPANY, self.VENDOR, key, BASE_CHANGE_CODE, self.JOB, f"Subcontract {key}"
+                self.COMPANY, self.VENDOR, key, BASE_CHANGE_CODE, self.job, f"Subcontract {key}"
             )
         )
         return key
+
+    def project_origin(self, key: str, name: str) -> str:
+        """CMiC's job code (ten characters at most); the project's subcontracts are on it."""
+        self.job = key[:10]
+        return self.job
+
+    def set_empty_company(self, empty: bool) -> None:
+        self.state.empty_company = empty
 
     def add_change_order(self, contract: str, *, status: str = POSTED) -> ScmastRow:
         """The subcontract's next change order row (the subcontract is created when new)."""
@@ -192,7 +218,7 @@ class CmicDemo(StandInDemo):
             self.COMPANY,
             self.VENDOR,
             contract,
-            job=self.JOB,
+            job=self.job,
             description=f"CCO on {contract}",
             status=status,
         )
@@ -255,6 +281,13 @@ class XeroDemo(StandInDemo):
     def commitment_origin(self, key: str) -> str:
         base = [(f"{key} – base scope", 12_000.0), (f"{key} – taping", 3_500.0)]
         return self.state.add_purchase_order(base, number=key).purchase_order_id
+
+    def project_origin(self, key: str, name: str) -> str:
+        """The TrackingOptionID of the project's option in the "Project" tracking category."""
+        return self.state.add_project(name)
+
+    def set_empty_company(self, empty: bool) -> None:
+        self.state.empty_company = empty
 
     def add_record(self, key: str, state: str, commitment_origin: str) -> ErpKeys:
         cco = [(f"CCO {key} – extra board", 800.0), (f"CCO {key} – labour", 450.0)]

@@ -59,6 +59,14 @@ class YardiDemo(StandInDemo):
         self.state.contracts.setdefault(key, {})
         return key
 
+    def project_origin(self, key: str, name: str) -> str:
+        """Voyager's job code."""
+        self.state.jobs[key] = name
+        return key
+
+    def set_empty_company(self, empty: bool) -> None:
+        self.state.empty_company = empty
+
     def add_record(
         self, key: str, state: str, commitment_origin: str, *, status: str = "Approved"
     ) -> ErpKeys:
@@ -107,8 +115,17 @@ class MriDemo(StandInDemo):
         }
 
     def commitment_origin(self, key: str) -> str:
-        """MRI's contract id (the stand-in holds contracts only through their change orders)."""
+        """MRI's contract id."""
+        self.state.add_contract(key, description=f"Contract {key}")
         return key
+
+    def project_origin(self, key: str, name: str) -> str:
+        """MRI's job id."""
+        self.state.add_job(key, description=name)
+        return key
+
+    def set_empty_company(self, empty: bool) -> None:
+        self.state.empty_company = empty
 
     def add_record(
         self, key: str, state: str, commitment_origin: str, *, status: str = "Approved"
@@ -152,6 +169,14 @@ class HttpBridgeDemo(StandInDemo):
     def commitment_origin(self, key: str) -> str:
         """The ERP's contract id as Procore keeps it (the bridge is asked about CCOs only)."""
         return f"SC-{key}"
+
+    def project_origin(self, key: str, name: str) -> str:
+        return key
+
+    def set_empty_company(self, empty: bool) -> None:
+        """Not modelled: the bridge is the company's own code and keeps its own explicit rule
+        (a missing record is answered `deleted` only by the bridge's decision,
+        docs/http-bridge.md); the app adds no evidence rule on top of it."""
 
     def add_record(self, key: str, state: str, commitment_origin: str) -> ErpKeys:
         origin_id = f"CO-{key}"

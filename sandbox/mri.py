@@ -7,14 +7,21 @@ HTTP Basic `clientid/database/user/partnerkey:password` answers
 `WWW-Authenticate: Basic`), an unknown `$api` or a `$format` other than json is 400; errors carry
 an OData v3 body `{"odata.error": {"code", "message": {"lang", "value"}}}`.
 
-The API name, filters and row fields are not public (see the marked block in `erp/mri.py`); this
-stand-in speaks the same assumed shape, and MRI's public conventions for everything else.
+The API names, filters and row fields are not public (see the marked block in `erp/mri.py`);
+this stand-in speaks the same assumed shape, and MRI's public conventions for everything else.
+Assumptions, in one place for this vendor: the three job-cost APIs `API_NAME` (contract change
+orders), `CONTRACTS_API` (contracts, filter CONTRACTID) and `JOBS_API` (jobs, filter JOBID) and
+their row fields; and "empty company" — a database (`ERP_TENANT`) that holds none of these rows —
+answers every API with an empty `value`.
 
 Control routes (JSON) under `/_sandbox/mri/`:
   GET    state
   POST   users            {"client_id", "database", "user", "partner_key", "password"}
   POST   change_orders    {"contract_id", "change_order_id", "description"?, "status"?}
   DELETE contracts/{contract_id}/change_orders/{change_order_id}
+  POST   contracts        {"contract_id", "job_id"?, "description"?}
+  POST   jobs             {"job_id", "description"?}
+  POST   empty_company    {"empty": true|false}
 """
 
 from __future__ import annotations
@@ -29,7 +36,14 @@ from aiohttp import web
 from sandbox.faults import Faults, Recorder, instrument
 
 API_NAME = "MRI_S-PMJC_ContractChangeOrders"
-FILTERS = {"CONTRACTID": "ContractID", "CHANGEORDERID": "ChangeOrderID"}
+CONTRACTS_API = "MRI_S-PMJC_Contracts"
+JOBS_API = "MRI_S-PMJC_Jobs"
+#: each API's filter parameters -> the row field they match
+FILTERS: dict[str, dict[str, str]] = {
+    API_NAME: {"CONTRACTID": "ContractID", "CHANGEORDERID": "ChangeOrderID"},
+    CONTRACTS_API: {"CONTRACTID": "ContractID", "JOBID": "JobID"},
+    JOBS_API: {"JOBID": "JobID"},
+}
 
 
 @dataclass(frozen=True)
@@ -65,6 +79,23 @@ class ContractChangeOrder:
 class MriState:
     users: list[ApiUser] = field(default_factory=list)
     change_orders: list[ContractChangeOrder] = field(default_factory=list)
+    #: contract id -> {"ContractID", "JobID", "Description", "Status"}
+    contracts: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: job id -> {"JobID", "Description", "Status"}
+    jobs: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: the database holds none of these rows (a wrong ERP_TENANT)
+    empty_company: bool = False
+
+    def add_contract(self, contract_id: str, *, job_id: str = "", description: str = "") -> None:
+        self.contracts[contract_id] = {
+            "ContractID": contract_id,
+            "JobID": job_id,
+            "Description": description,
+            "Status": "Active",
+        }
+
+    def add_job(self, job_id: str, *, description: str = "") -> None:
+        self.jobs[job_id] = {"JobID": job_id, "Description": description, "Status": "Active"}
 
     def add_user(self, user: ApiUser) -> None:
         self.users.append(user)
@@ -97,17 +128,23 @@ class MriState:
     def accepts(self, basic_user: str, password: str) -> bool:
         return any((u.basic_user, u.password) == (basic_user, password) for u in self.users)
 
-    def rows(self, filters: dict[str, str]) -> list[dict[str, Any]]:
-        return [
-            row
-            for row in (co.row() for co in self.change_orders)
-            if all(row[key] == value for key, value in filters.items())
-        ]
+    def rows(self, filters: dict[str, str], api: str = API_NAME) -> list[dict[str, Any]]:
+        if self.empty_company:
+            return []
+        every = {
+            API_NAME: [co.row() for co in self.change_orders],
+            CONTRACTS_API: list(self.contracts.values()),
+            JOBS_API: list(self.jobs.values()),
+        }[api]
+        return [row for row in every if all(row[k] == v for k, v in filters.items())]
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "users": [u.basic_user for u in self.users],
             "change_orders": [asdict(co) for co in self.change_orders],
+            "contracts": list(self.contracts.values()),
+            "jobs": list(self.jobs.values()),
+            "empty_company": self.empty_company,
         }
 
 
@@ -144,9 +181,9 @@ def basic_credentials(header: str) -> tuple[str, str] | None:
     return (user, password) if sep else None
 
 
-def _metadata_url(request: web.Request) -> str:
-    container = API_NAME.lower()
-    api = f"{request.url.origin()}/{request.match_info['root']}/api.asp?$api={API_NAME}"
+def _metadata_url(request: web.Request, api_name: str) -> str:
+    container = api_name.lower()
+    api = f"{request.url.origin()}/{request.match_info['root']}/api.asp?$api={api_name}"
     return f"{api}&$metadata#MRI.{container}-container/{container}"
 
 
@@ -160,15 +197,15 @@ async def api_services(request: web.Request) -> web.Response:
             **{"WWW-Authenticate": 'Basic realm="MRI API"'},
         )
     query = request.query
-    if query.get("$api") != API_NAME:
-        return odata_error(400, "BadRequest", f"API '{query.get('$api', '')}' was not found.")
+    api = query.get("$api", "")
+    if api not in FILTERS:
+        return odata_error(400, "BadRequest", f"API '{api}' was not found.")
     if query.get("$format", "json").lower() != "json":
         return odata_error(400, "BadRequest", "This sandbox answers $format=json only.")
-    filters = {
-        FILTERS[name.upper()]: value for name, value in query.items() if name.upper() in FILTERS
-    }
-    rows = request.app[STATE].rows(filters)
-    return web.json_response({"odata.metadata": _metadata_url(request), "value": rows})
+    known = FILTERS[api]
+    filters = {known[name.upper()]: value for name, value in query.items() if name.upper() in known}
+    rows = request.app[STATE].rows(filters, api)
+    return web.json_response({"odata.metadata": _metadata_url(request, api), "value": rows})
 
 
 # --- control routes ---------------------------------------------------------------------------
@@ -182,6 +219,31 @@ def _add_control_routes(app: web.Application) -> None:
     app.router.add_delete(
         root + "/contracts/{contract_id}/change_orders/{change_order_id}", _delete_change_order
     )
+    app.router.add_post(root + "/contracts", _add_contract)
+    app.router.add_post(root + "/jobs", _add_job)
+    app.router.add_post(root + "/empty_company", _empty_company)
+
+
+async def _add_contract(request: web.Request) -> web.Response:
+    data = await request.json()
+    request.app[STATE].add_contract(
+        str(data["contract_id"]),
+        job_id=str(data.get("job_id", "")),
+        description=str(data.get("description", "")),
+    )
+    return web.json_response({"ok": True}, status=201)
+
+
+async def _add_job(request: web.Request) -> web.Response:
+    data = await request.json()
+    request.app[STATE].add_job(str(data["job_id"]), description=str(data.get("description", "")))
+    return web.json_response({"ok": True}, status=201)
+
+
+async def _empty_company(request: web.Request) -> web.Response:
+    data = await request.json()
+    request.app[STATE].empty_company = bool(data.get("empty", True))
+    return web.json_response({"empty_company": request.app[STATE].empty_company})
 
 
 async def _state(request: web.Request) -> web.Response:

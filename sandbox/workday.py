@@ -4,7 +4,12 @@ Tenants hold Integration System Users (ISUs) and Supplier Contracts with amendme
 endpoint `POST /ccx/service/{tenant}/Resource_Management/{version}` checks the WS-Security
 UsernameToken (`user@tenant`, PasswordText) and answers Workday's envelopes: the
 `wd:Get_Supplier_Contracts_Response`, or a `SOAP-ENV:Fault` (HTTP 500) with `faultcode`,
-`faultstring` and, for validation errors, `detail/wd:Validation_Fault`.
+`faultstring` and, for validation errors, `detail/wd:Validation_Fault`. `Get_Projects` answers
+the projects a `Project_Reference` names (the same fault when it names none).
+
+Assumptions beyond Workday's public material (the one list for this vendor): the amendment data
+and project lookup described in `sandbox.workday_soap`, and "empty company" — an ISU reading a
+tenant that holds nothing — where every reference names nothing (validation fault).
 
 Control routes (JSON) under `/_sandbox/workday/`:
   GET    state
@@ -14,6 +19,8 @@ Control routes (JSON) under `/_sandbox/workday/`:
   POST   tenants/{tenant}/contracts/{contract_id}/amendments      {"amendment_id", "status"?}
   POST   tenants/{tenant}/contracts/{contract_id}/amendments/{amendment_id}/cancel
   DELETE tenants/{tenant}/contracts/{contract_id}/amendments/{amendment_id}
+  POST   tenants/{tenant}/projects                                {"project_id", "name"?}
+  POST   empty_company                                            {"empty": true|false}
 """
 
 from __future__ import annotations
@@ -24,12 +31,16 @@ from aiohttp import web
 
 from sandbox.faults import Faults, Recorder, instrument
 from sandbox.workday_soap import (
+    PROJECTS_OPERATION,
     AuthFailed,
     RequestInvalid,
     auth_fault,
     contracts_response,
+    operation_name,
     parse_envelope,
+    projects_response,
     read_contracts_request,
+    read_project_references,
     validation_fault,
 )
 from sandbox.workday_state import Amendment, SupplierContract, WorkdayState, demo_state
@@ -79,6 +90,9 @@ async def soap_endpoint(request: web.Request) -> web.Response:
     try:
         call = parse_envelope(await request.read())
         state.authenticate(tenant, call.username, call.password, call.password_type)
+        if call.operation is not None and operation_name(call.operation) == PROJECTS_OPERATION:
+            projects = state.projects(tenant, read_project_references(call.operation))
+            return _soap(projects_response(projects, request.match_info["version"]))
         wanted = read_contracts_request(call.operation)
         contracts = state.contracts(tenant, wanted.references)
     except AuthFailed:
@@ -101,6 +115,21 @@ def _add_control_routes(app: web.Application) -> None:
     app.router.add_post(contract + "/amendments", _add_amendment)
     app.router.add_post(contract + "/amendments/{amendment_id}/cancel", _cancel_amendment)
     app.router.add_delete(contract + "/amendments/{amendment_id}", _delete_amendment)
+    app.router.add_post(root + "/tenants/{tenant}/projects", _add_project)
+    app.router.add_post(root + "/empty_company", _empty_company)
+
+
+async def _add_project(request: web.Request) -> web.Response:
+    data = await request.json()
+    tenant = request.match_info["tenant"]
+    request.app[STATE].add_project(tenant, str(data["project_id"]), str(data.get("name", "")))
+    return web.json_response({"ok": True}, status=201)
+
+
+async def _empty_company(request: web.Request) -> web.Response:
+    data = await request.json()
+    request.app[STATE].empty_company = bool(data.get("empty", True))
+    return web.json_response({"empty_company": request.app[STATE].empty_company})
 
 
 def _missing(what: str) -> web.Response:

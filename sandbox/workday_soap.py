@@ -8,7 +8,9 @@ with `faultcode` `SOAP-ENV:Client.authenticationError` ("invalid username or pas
 Not publicly documented (mirrors the assumption block in the app's Workday adapter): the
 contract's amendments are listed as `Supplier_Contract_Data/Supplier_Contract_Amendment_Data`
 when `Response_Group/Include_Amendment_Data` is true, each with a
-`Supplier_Contract_Amendment_Reference` and a `Document_Status_Reference`.
+`Supplier_Contract_Amendment_Reference` and a `Document_Status_Reference`. `Get_Projects`
+(same service, in the public WSDL) is served by `Project_Reference` only, answering
+`Response_Data/Project` with its `Project_Reference` and `Project_Data/Project_ID`.
 """
 
 from __future__ import annotations
@@ -48,11 +50,45 @@ class NotFound(RequestInvalid):
     """A reference names no object of its ID type (Workday's "Invalid ID value")."""
 
 
+PROJECTS_OPERATION = "Get_Projects"
+
+
 def not_found_for(id_type: str, value: str, position: int = 1) -> NotFound:
     return NotFound(
         f"Invalid ID value.  '{value}' is not a valid ID value for type = '{id_type}'",
         _REFERENCE_XPATH.format(n=position),
     )
+
+
+def operation_name(operation: ET.Element | None) -> str:
+    """`Get_Supplier_Contracts` for a `wd:Get_Supplier_Contracts_Request` element, else ""."""
+    if operation is None or not operation.tag.startswith(f"{{{BSVC}}}"):
+        return ""
+    return operation.tag.removeprefix(f"{{{BSVC}}}").removesuffix("_Request")
+
+
+def read_project_references(operation: ET.Element) -> list[tuple[str, str]]:
+    return [
+        _reference_id(reference, position)
+        for position, reference in enumerate(
+            operation.iterfind("wd:Request_References/wd:Project_Reference", _NS), 1
+        )
+    ]
+
+
+def projects_response(projects: list[tuple[str, str, str]], version: str) -> bytes:
+    """`(wid, project_id, name)` of each project found, as a Get_Projects_Response."""
+    envelope = ET.Element("env:Envelope", {"xmlns:env": SOAP_ENV})
+    body = _child(envelope, "env:Body")
+    answer = _child(
+        body, f"wd:{PROJECTS_OPERATION}_Response", **{"xmlns:wd": BSVC, "wd:version": version}
+    )
+    data = _child(answer, "wd:Response_Data")
+    for wid, project_id, name in projects:
+        project = _child(data, "wd:Project")
+        _reference(project, "Project_Reference", [("WID", wid), ("Project_ID", project_id)], name)
+        _child(_child(project, "wd:Project_Data"), "wd:Project_ID", project_id)
+    return _wire(envelope)
 
 
 @dataclass

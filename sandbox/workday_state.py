@@ -66,11 +66,35 @@ class Tenant:
     #: ISU user name (without `@tenant`) -> password
     users: dict[str, str] = field(default_factory=dict)
     contracts: dict[str, SupplierContract] = field(default_factory=dict)
+    #: Project_ID -> project name
+    projects: dict[str, str] = field(default_factory=dict)
 
 
 class WorkdayState:
     def __init__(self) -> None:
         self.tenants: dict[str, Tenant] = {}
+        #: the ISU reads a tenant holding nothing (an implementation tenant not yet loaded)
+        self.empty_company = False
+
+    def add_project(self, tenant: str, project_id: str, name: str = "") -> None:
+        self.tenant(tenant).projects[project_id] = name
+
+    def projects(
+        self, tenant: str, references: list[tuple[str, str]]
+    ) -> list[tuple[str, str, str]]:
+        """(WID, Project_ID, name) of each referenced project; NotFound as for contracts."""
+        known = {} if self.empty_company else self.tenant(tenant).projects
+        found = []
+        for position, (id_type, value) in enumerate(references, 1):
+            match = [
+                (wid_for("project", pid), pid, name)
+                for pid, name in known.items()
+                if (id_type, value) in (("WID", wid_for("project", pid)), ("Project_ID", pid))
+            ]
+            if not match:
+                raise not_found_for(id_type, value, position)
+            found.append(match[0])
+        return found
 
     def tenant(self, name: str) -> Tenant:
         """The tenant called `name`, created on first use."""
@@ -138,7 +162,7 @@ class WorkdayState:
 
         Raises NotFound, as Workday does, for the first reference that names nothing.
         """
-        known = self.tenant(tenant).contracts.values()
+        known = [] if self.empty_company else list(self.tenant(tenant).contracts.values())
         if not references:
             return list(known)
         found = []
@@ -154,6 +178,8 @@ class WorkdayState:
             name: {
                 "users": sorted(t.users),
                 "contracts": [c.as_dict() for c in t.contracts.values()],
+                "projects": t.projects,
+                "empty_company": self.empty_company,
             }
             for name, t in self.tenants.items()
         }

@@ -12,6 +12,8 @@
   `{"Id", "Status": "OK", "ProviderName", "DateTimeUTC", "PurchaseOrders": [po]}` with
   `Accept: application/json`, XML otherwise (Xero's default); an unknown PO is 404 with Xero's
   plain-text sentence.
+- `GET /api.xro/2.0/TrackingCategories`: the organisation's tracking categories with their
+  `Options` (here one category, "Project", holding the projects).
 - Limits as Xero enforces them per tenant: 5 calls in flight, 60 a minute, 5,000 a day, and
   10,000 a minute per app (all settable in `XeroState.limits`). Over a limit: 429 with
   `Retry-After` and `X-Rate-Limit-Problem` (concurrent / minute / day / appminute). API answers
@@ -27,6 +29,13 @@ Control routes (JSON) under `/_sandbox/xero/`:
   DELETE purchase_orders/{id}/lines/{line_item_id}
   DELETE purchase_orders/{id}       (Status DELETED; `?purge=true` removes it: reads give 404)
   POST   limits                     {"concurrent"?, "per_minute"?, "per_day"?, "window"?}
+  POST   projects                   {"name", "tenant_id"?}   -> {"tracking_option_id"}
+  POST   empty_company              {"empty": true|false}
+
+Assumptions beyond Xero's public API (the one list for this vendor): a Procore project is an
+option of a "Project" tracking category and its origin_id is that option's TrackingOptionID; the
+CCO keys in the Xero adapter's marked block; and "empty company" — an organisation holding
+nothing — where every PO is 404 and the tracking category has no options.
 """
 
 from __future__ import annotations
@@ -34,6 +43,7 @@ from __future__ import annotations
 import base64
 import binascii
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 from xml.etree import ElementTree
@@ -61,6 +71,7 @@ def make_app(
     app.router.add_post("/connect/token", issue_token)
     app.router.add_get("/Connections", list_connections)
     app.router.add_get(API_ROOT + "/PurchaseOrders/{key}", get_purchase_order)
+    app.router.add_get(API_ROOT + "/TrackingCategories", get_tracking_categories)
     _add_control_routes(app)
     return app
 
@@ -184,11 +195,22 @@ def _rate_limited(request: web.Request, tenant: str) -> web.Response | None:
 
 
 async def get_purchase_order(request: web.Request) -> web.Response:
+    return _api_call(request, _answer)
+
+
+async def get_tracking_categories(request: web.Request) -> web.Response:
+    return _api_call(request, _tracking_categories)
+
+
+def _api_call(
+    request: web.Request, answer: Callable[[web.Request, str], web.Response]
+) -> web.Response:
+    """Authenticate, keep the limits, answer, and report what is left of them."""
     state = request.app[STATE]
     tenant = _authenticate(request)
     if isinstance(tenant, web.Response):
         return tenant
-    response = _rate_limited(request, tenant) or _answer(request, tenant)
+    response = _rate_limited(request, tenant) or answer(request, tenant)
     if response.status != 429:
         state.usage.count(tenant)
     response.headers.update(state.usage.remaining(tenant))
@@ -209,6 +231,26 @@ def _answer(request: web.Request, tenant: str) -> web.Response:
     if "application/json" in request.headers.get("Accept", ""):
         return web.json_response(body)
     return web.Response(text=_xml("Response", body), content_type="text/xml")
+
+
+def _tracking_categories(request: web.Request, tenant: str) -> web.Response:
+    options = request.app[STATE].tracking_options(tenant)
+    category = {
+        "TrackingCategoryID": str(uuid.uuid5(uuid.NAMESPACE_URL, f"project-category:{tenant}")),
+        "Name": "Project",
+        "Status": "ACTIVE",
+        "Options": [
+            {"TrackingOptionID": oid, "Name": name, "Status": "ACTIVE"} for oid, name in options
+        ],
+    }
+    body = {
+        "Id": str(uuid.uuid4()),
+        "Status": "OK",
+        "ProviderName": "cco-bot sandbox",
+        "DateTimeUTC": ms_date(datetime.now(UTC)).replace("+0000", ""),
+        "TrackingCategories": [category] if options else [],
+    }
+    return web.json_response(body)
 
 
 def _xml(root: str, body: dict[str, Any]) -> str:
@@ -243,6 +285,21 @@ def _add_control_routes(app: web.Application) -> None:
     app.router.add_delete(root + "/purchase_orders/{id}/lines/{line_id}", _remove_line)
     app.router.add_delete(root + "/purchase_orders/{id}", _delete_purchase_order)
     app.router.add_post(root + "/limits", _set_limits)
+    app.router.add_post(root + "/projects", _add_project)
+    app.router.add_post(root + "/empty_company", _empty_company)
+
+
+async def _add_project(request: web.Request) -> web.Response:
+    data = await request.json()
+    tenant = str(data["tenant_id"]) if data.get("tenant_id") else None
+    option_id = request.app[STATE].add_project(str(data["name"]), tenant_id=tenant)
+    return web.json_response({"tracking_option_id": option_id}, status=201)
+
+
+async def _empty_company(request: web.Request) -> web.Response:
+    data = await request.json()
+    request.app[STATE].empty_company = bool(data.get("empty", True))
+    return web.json_response({"empty_company": request.app[STATE].empty_company})
 
 
 def _lines(data: dict[str, Any]) -> list[tuple[str, float]]:

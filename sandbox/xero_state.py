@@ -199,6 +199,10 @@ class XeroState:
     purchase_orders: list[PurchaseOrder] = field(default_factory=list)
     limits: Limits = field(default_factory=Limits)
     tokens: dict[str, tuple[str, float]] = field(default_factory=dict)
+    #: the "Project" tracking category's options: TrackingOptionID -> (tenant id, name)
+    project_options: dict[str, tuple[str, str]] = field(default_factory=dict)
+    #: the tenant id names an organisation that holds nothing (a wrong ERP_TENANT's twin)
+    empty_company: bool = False
     usage: Usage = field(init=False)
 
     def __post_init__(self) -> None:
@@ -254,8 +258,21 @@ class XeroState:
         self.purchase_orders.append(order)
         return order
 
+    def add_project(self, name: str, *, tenant_id: str | None = None) -> str:
+        """A project as an option of the "Project" tracking category; its TrackingOptionID."""
+        option_id = _guid()
+        self.project_options[option_id] = (tenant_id or self.default_tenant(), name)
+        return option_id
+
+    def tracking_options(self, tenant_id: str) -> list[tuple[str, str]]:
+        if self.empty_company:
+            return []
+        return [(oid, name) for oid, (t, name) in self.project_options.items() if t == tenant_id]
+
     def find(self, tenant_id: str, key: str) -> PurchaseOrder | None:
         """By PurchaseOrderID (any case) or, as Xero also allows, by PurchaseOrderNumber."""
+        if self.empty_company:
+            return None
         for order in self.purchase_orders:
             if order.tenant_id != tenant_id:
                 continue
@@ -311,4 +328,6 @@ class XeroState:
             ],
             "max_in_flight": dict(self.usage.max_in_flight),
             "rate_limited": list(self.usage.rate_limited),
+            "project_options": {k: list(v) for k, v in self.project_options.items()},
+            "empty_company": self.empty_company,
         }

@@ -6,9 +6,14 @@ answers like an ASP.NET web service: the operation's `...Response/...Result` hol
 `<ChangeOrders>` or Yardi's `<Messages><Message messageType="Error">` (HTTP 200 both); an unknown
 SOAPAction or an unreadable envelope is a `soap:Client` fault (HTTP 500).
 
-The Job Cost read operation and its element names are not public (see the marked block in
+The Job Cost read operations and their element names are not public (see the marked block in
 `erp/yardi.py`); this stand-in speaks the same assumed shape, and Yardi's public conventions
-(login fields, namespaces, Messages) for everything else.
+(login fields, namespaces, Messages) for everything else. Assumptions, in one place for this
+vendor: the operations `GetChangeOrders_Login` (ContractCode, ChangeOrderCode),
+`GetContracts_Login` (ContractCode -> `<Contracts><Contract><Code>`) and `GetJobs_Login`
+(JobCode -> `<Jobs><Job><Code>`), Yardi's "No ... exist with the given search criteria" message
+for an empty answer, and "empty company" — a database (`ERP_TENANT`) holding none of these
+records — answering every read with that message.
 
 Control routes (JSON) under `/_sandbox/yardi/`:
   GET    state
@@ -17,6 +22,9 @@ Control routes (JSON) under `/_sandbox/yardi/`:
                                                 "interface_license"}
   POST   change_orders                         {"contract_code", "code", "description"?, "status"?}
   DELETE contracts/{contract_code}/change_orders/{code}
+  POST   contracts                             {"contract_code"}
+  POST   jobs                                  {"job_code", "description"?}
+  POST   empty_company                         {"empty": true|false}
 """
 
 from __future__ import annotations
@@ -44,6 +52,18 @@ LOGIN_FIELDS = (
 )
 INVALID_LOGIN = "Invalid User Name or Password, or Interface Entity not licensed for this database"
 NOT_FOUND = "No change orders exist with the given search criteria."
+CONTRACTS_OPERATION = "GetContracts_Login"
+JOBS_OPERATION = "GetJobs_Login"
+#: operation -> (the list element, the item element, the "none found" message)
+OPERATIONS = {
+    OPERATION: ("ChangeOrders", "ChangeOrder", NOT_FOUND),
+    CONTRACTS_OPERATION: (
+        "Contracts",
+        "Contract",
+        "No contracts exist with the given search criteria.",
+    ),
+    JOBS_OPERATION: ("Jobs", "Job", "No jobs exist with the given search criteria."),
+}
 
 
 @dataclass(frozen=True)
@@ -81,6 +101,10 @@ class YardiState:
     logins: list[Login] = field(default_factory=list)
     #: contract code -> change order code -> change order
     contracts: dict[str, dict[str, ChangeOrder]] = field(default_factory=dict)
+    #: job code -> description
+    jobs: dict[str, str] = field(default_factory=dict)
+    #: the database holds nothing (a wrong ERP_TENANT)
+    empty_company: bool = False
 
     def add_login(self, login: Login) -> None:
         self.logins.append(login)
@@ -102,6 +126,8 @@ class YardiState:
         return any(login.wire() == wire_login for login in self.logins)
 
     def find(self, contract_code: str | None, code: str | None) -> list[ChangeOrder]:
+        if self.empty_company:
+            return []
         return [
             change_order
             for contract, change_orders in self.contracts.items()
@@ -121,7 +147,35 @@ class YardiState:
                 for change_orders in self.contracts.values()
                 for co in change_orders.values()
             ],
+            "contracts": sorted(self.contracts),
+            "jobs": self.jobs,
+            "empty_company": self.empty_company,
         }
+
+    def items(self, operation: str, call: dict[str, str]) -> list[dict[str, str]]:
+        """The rows an operation answers (each a {element: text} of its item)."""
+        if self.empty_company:
+            return []
+        if operation == CONTRACTS_OPERATION:
+            wanted = call.get("ContractCode") or None
+            return [{"Code": code} for code in self.contracts if wanted in (None, code)]
+        if operation == JOBS_OPERATION:
+            wanted = call.get("JobCode") or None
+            return [
+                {"Code": code, "Description": text}
+                for code, text in self.jobs.items()
+                if wanted in (None, code)
+            ]
+        found = self.find(call.get("ContractCode") or None, call.get("ChangeOrderCode") or None)
+        return [
+            {
+                "Code": co.code,
+                "ContractCode": co.contract_code,
+                "Description": co.description,
+                "Status": co.status,
+            }
+            for co in found
+        ]
 
 
 STATE = web.AppKey("yardi_state", YardiState)
@@ -167,9 +221,9 @@ def client_fault(message: str) -> web.Response:
     return _xml(_envelope_with(fault), status=500)
 
 
-def result_response(document: ET.Element) -> web.Response:
-    response = ET.Element(f"{{{NAMESPACE}}}{OPERATION}Response")
-    ET.SubElement(response, f"{{{NAMESPACE}}}{OPERATION}Result").append(document)
+def result_response(document: ET.Element, operation: str = OPERATION) -> web.Response:
+    response = ET.Element(f"{{{NAMESPACE}}}{operation}Response")
+    ET.SubElement(response, f"{{{NAMESPACE}}}{operation}Result").append(document)
     return _xml(_envelope_with(response))
 
 
@@ -179,26 +233,25 @@ def messages(text: str) -> ET.Element:
     return document
 
 
-def change_orders_document(found: list[ChangeOrder]) -> ET.Element:
-    document = ET.Element("ChangeOrders")
-    for change_order in found:
-        item = ET.SubElement(document, "ChangeOrder")
-        ET.SubElement(item, "Code").text = change_order.code
-        ET.SubElement(item, "ContractCode").text = change_order.contract_code
-        ET.SubElement(item, "Description").text = change_order.description
-        ET.SubElement(item, "Status").text = change_order.status
+def list_document(operation: str, rows: list[dict[str, str]]) -> ET.Element:
+    list_tag, item_tag, _ = OPERATIONS[operation]
+    document = ET.Element(list_tag)
+    for row in rows:
+        item = ET.SubElement(document, item_tag)
+        for name, text in row.items():
+            ET.SubElement(item, name).text = text
     return document
 
 
-def read_call(body: bytes) -> dict[str, str]:
+def read_call(body: bytes, operation: str = OPERATION) -> dict[str, str]:
     """The operation's child elements as {local name: text}; ClientFault when unreadable."""
     try:
         root = ET.fromstring(body)
     except ET.ParseError:
         raise ClientFault("Server was unable to read request.") from None
-    call = root.find(f"{{{SOAP_ENV}}}Body/{{{NAMESPACE}}}{OPERATION}")
+    call = root.find(f"{{{SOAP_ENV}}}Body/{{{NAMESPACE}}}{operation}")
     if call is None:
-        raise ClientFault(f"Server did not find the {OPERATION} element in the request body.")
+        raise ClientFault(f"Server did not find the {operation} element in the request body.")
     return {child.tag.rpartition("}")[2]: (child.text or "").strip() for child in call}
 
 
@@ -206,21 +259,22 @@ async def job_cost_service(request: web.Request) -> web.Response:
     if request.match_info["service"].lower() != SERVICE_FILE:
         raise web.HTTPNotFound()
     action = request.headers.get("SOAPAction", "").strip('"')
-    if action != f"{NAMESPACE}/{OPERATION}":
+    namespace, _, operation = action.rpartition("/")
+    if namespace != NAMESPACE or operation not in OPERATIONS:
         return client_fault(
             f"Server did not recognize the value of HTTP Header SOAPAction: {action}."
         )
     try:
-        call = read_call(await request.read())
+        call = read_call(await request.read(), operation)
     except ClientFault as fault:
         return client_fault(str(fault))
     state = request.app[STATE]
     if not state.accepts(tuple(call.get(name, "") for name in LOGIN_FIELDS)):
-        return result_response(messages(INVALID_LOGIN))
-    found = state.find(call.get("ContractCode") or None, call.get("ChangeOrderCode") or None)
-    if not found:
-        return result_response(messages(NOT_FOUND))
-    return result_response(change_orders_document(found))
+        return result_response(messages(INVALID_LOGIN), operation)
+    rows = state.items(operation, call)
+    if not rows:
+        return result_response(messages(OPERATIONS[operation][2]), operation)
+    return result_response(list_document(operation, rows), operation)
 
 
 # --- control routes ---------------------------------------------------------------------------
@@ -234,6 +288,27 @@ def _add_control_routes(app: web.Application) -> None:
     app.router.add_delete(
         root + "/contracts/{contract_code}/change_orders/{code}", _delete_change_order
     )
+    app.router.add_post(root + "/contracts", _add_contract)
+    app.router.add_post(root + "/jobs", _add_job)
+    app.router.add_post(root + "/empty_company", _empty_company)
+
+
+async def _add_contract(request: web.Request) -> web.Response:
+    data = await request.json()
+    request.app[STATE].contracts.setdefault(str(data["contract_code"]), {})
+    return web.json_response({"ok": True}, status=201)
+
+
+async def _add_job(request: web.Request) -> web.Response:
+    data = await request.json()
+    request.app[STATE].jobs[str(data["job_code"])] = str(data.get("description", ""))
+    return web.json_response({"ok": True}, status=201)
+
+
+async def _empty_company(request: web.Request) -> web.Response:
+    data = await request.json()
+    request.app[STATE].empty_company = bool(data.get("empty", True))
+    return web.json_response({"empty_company": request.app[STATE].empty_company})
 
 
 async def _state(request: web.Request) -> web.Response:

@@ -21,6 +21,7 @@ def seed_erp(world: ProcoreWorld, index: demo.DemoIndex, erp: ErpDemo) -> None:
     commitments: dict[tuple[int, str], str] = {}
     records: dict[tuple[int, str], ErpKeys] = {}
     for project in demo.PROJECTS:
+        demo.seed_erp_project(world, project, erp)
         origins = {
             c.key: erp.commitment_origin(f"{project.id}-{c.number}") for c in project.commitments
         }

@@ -35,6 +35,8 @@ class ErpHarness(Protocol):
     system: str
     #: states the adapter must report as allowing an unlink (each is seeded by `seed`)
     gone_states: tuple[RecordState, ...]
+    #: whether the adapter applies `erp.base.absent_record` (the HTTP bridge keeps its own rule)
+    evidence_rule: bool
     recorder: Recorder
     faults: Faults
 
@@ -53,6 +55,10 @@ class ErpHarness(Protocol):
 
     def break_credentials(self) -> None:
         """Make the sandbox refuse the adapter's credentials from now on (401/403)."""
+        ...
+
+    def empty_company(self) -> None:
+        """Point the sandbox's answers at a company that holds nothing (a wrong company)."""
         ...
 
     def read_route(self) -> str:
@@ -79,7 +85,9 @@ def settings_from(env: Mapping[str, str], **overrides: object) -> ErpSettings:
     return dataclasses.replace(ErpSettings(**values), **overrides)  # type: ignore[arg-type]
 
 
-def lookup_for(keys: ErpKeys, number: int, commitment_origin: str) -> ErpLookup:
+def lookup_for(
+    keys: ErpKeys, number: int, commitment_origin: str, project_origin: str | None = None
+) -> ErpLookup:
     """What the app hands the adapter for a CCO whose ERP record has `keys`."""
     return ErpLookup(
         origin_id=keys.origin_id,
@@ -88,7 +96,12 @@ def lookup_for(keys: ErpKeys, number: int, commitment_origin: str) -> ErpLookup:
         commitment_origin_id=commitment_origin,
         commitment_number=f"SC-{number}",
         line_item_origin_ids=keys.line_origin_ids,
+        project_origin_id=project_origin,
+        project_name=PROJECT_NAME if project_origin else None,
     )
+
+
+PROJECT_KEY, PROJECT_NAME = "TOWERA", "Tower A"
 
 
 Demo = TypeVar("Demo", bound=ErpDemo)
@@ -99,6 +112,7 @@ class DemoHarness(Generic[Demo]):
     Subclasses add what only the tests need: `gone_states`, `break_credentials`, `read_route`."""
 
     gone_states: tuple[RecordState, ...]
+    evidence_rule = True
     #: the key of the n-th seeded commitment (`commitment_origin` turns it into the ERP's id)
     commitment_key = "SC-{number:05d}"
 
@@ -108,6 +122,16 @@ class DemoHarness(Generic[Demo]):
         self.recorder = demo.recorder
         self.faults = demo.faults
         self._numbers = itertools.count(1)
+        self._project: str | None = None
+
+    def project(self) -> str:
+        """The seeded project's origin id (its record is created in the ERP on first use)."""
+        if self._project is None:
+            self._project = self.demo.project_origin(PROJECT_KEY, PROJECT_NAME)
+        return self._project
+
+    def empty_company(self) -> None:
+        self.demo.set_empty_company(True)
 
     async def start(self) -> RunningServer:
         return await self.demo.start()
@@ -123,6 +147,7 @@ class DemoHarness(Generic[Demo]):
         return number, self.demo.commitment_origin(self.commitment_key.format(number=number))
 
     def seed(self, state: RecordState) -> ErpLookup:
+        project = self.project()
         number, commitment = self.next_commitment(state)
         keys = self.demo.add_record(f"{number:05d}", state.value, commitment)
-        return lookup_for(keys, number, commitment)
+        return lookup_for(keys, number, commitment, project)

@@ -17,6 +17,8 @@ class HttpBridgeHarness(DemoHarness[HttpBridgeDemo]):
         RecordState.VOIDED,
         RecordState.CANCELED,
     )
+    #: the bridge answers "deleted" by its own explicit rule (docs/http-bridge.md)
+    evidence_rule = False
 
     def __init__(self) -> None:
         super().__init__(HttpBridgeDemo())

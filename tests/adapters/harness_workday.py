@@ -20,7 +20,7 @@ class WorkdayHarness(DemoHarness[WorkdayDemo]):
     def seed(self, state: RecordState, *, status: str = "Approved") -> ErpLookup:
         number, contract = self.next_commitment(state)
         keys = self.demo.add_record(f"{number:05d}", state.value, contract, status=status)
-        return lookup_for(keys, number, contract)
+        return lookup_for(keys, number, contract, self.project())
 
     def break_credentials(self) -> None:
         self.state.put_user(TENANT, ISU, "rotated-by-the-workday-admin")

@@ -21,7 +21,7 @@ class YardiHarness(DemoHarness[YardiDemo]):
     def seed(self, state: RecordState, *, status: str = "Approved") -> ErpLookup:
         number, contract = self.next_commitment(state)
         keys = self.demo.add_record(f"{number:05d}", state.value, contract, status=status)
-        return lookup_for(keys, number, contract)
+        return lookup_for(keys, number, contract, self.project())
 
     def break_credentials(self) -> None:
         self.state.revoke_logins()

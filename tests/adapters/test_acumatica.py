@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -19,6 +19,7 @@ from erp.base import (
     ErpBadResponse,
     ErpLookup,
     ErpMisconfigured,
+    ErpParentUnknown,
     ErpUnreachable,
     RecordState,
 )
@@ -214,11 +215,66 @@ async def test_the_reversing_change_order_is_not_taken_for_the_original(cookie_r
     assert of_reversing.status_text == "On Hold, Reversing"
 
 
-async def test_deleted_change_order_is_deleted(cookie_rig: Rig) -> None:
+def _with_parents(lookup: ErpLookup) -> ErpLookup:
+    return replace(
+        lookup,
+        commitment_origin_id="SC000501",
+        commitment_number="SC-001",
+        project_origin_id="TOWERA",
+        project_name="Tower A",
+    )
+
+
+def _parent_reads(rig: Rig) -> list[tuple[str, str]]:
+    return [
+        (r.path.rsplit("/", 1)[-1], r.query["$filter"])
+        for r in rig.harness.recorder.requests
+        if r.method == "GET" and not r.path.endswith("/ChangeOrder")
+    ]
+
+
+async def test_a_deleted_change_order_is_deleted_when_its_subcontract_is_known(
+    cookie_rig: Rig,
+) -> None:
+    cookie_rig.world.add_parent("Subcontract", "SC000501")
     order = cookie_rig.world.add_change_order()
     cookie_rig.world.delete(order.ref_nbr)
-    record = await cookie_rig.adapter().check(cookie_rig.lookup(order.ref_nbr))
+    record = await cookie_rig.adapter().check(_with_parents(cookie_rig.lookup(order.ref_nbr)))
     assert (record.state, record.reference) == (RecordState.DELETED, order.ref_nbr)
+    assert _parent_reads(cookie_rig) == [("Subcontract", "SubcontractNbr eq 'SC000501'")]
+    assert cookie_rig.world.session_count == 1  # one login for the change order and its parents
+
+
+async def test_a_purchase_order_or_the_project_is_evidence_too(cookie_rig: Rig) -> None:
+    lookup = _with_parents(cookie_rig.lookup("CO009999"))
+    cookie_rig.world.add_parent("PurchaseOrder", "SC000501")
+    assert (await cookie_rig.adapter().check(lookup)).state is RecordState.DELETED
+    cookie_rig.world.parents["PurchaseOrder"].clear()
+    cookie_rig.world.add_parent("Project", "TOWERA")
+    assert (await cookie_rig.adapter().check(lookup)).state is RecordState.DELETED
+    assert ("Project", "ProjectID eq 'TOWERA'") in _parent_reads(cookie_rig)
+
+
+async def test_absent_with_unknown_parents_is_never_deleted(cookie_rig: Rig) -> None:
+    lookup = _with_parents(cookie_rig.lookup("CO009999"))
+    with pytest.raises(ErpParentUnknown) as caught:
+        await cookie_rig.adapter().check(lookup)
+    assert (caught.value.commitment, caught.value.project) == (
+        "SC-001 (SC000501)",
+        "Tower A (TOWERA)",
+    )
+    assert [entity for entity, _ in _parent_reads(cookie_rig)] == [
+        "Subcontract",
+        "PurchaseOrder",
+        "Project",
+    ]
+
+
+async def test_absent_without_any_parent_key_is_never_deleted(cookie_rig: Rig) -> None:
+    cookie_rig.world.add_parent("Project", "TOWERA")
+    with pytest.raises(ErpParentUnknown):
+        await cookie_rig.adapter().check(cookie_rig.lookup("CO009999"))
+    assert _parent_reads(cookie_rig) == []
 
 
 async def test_quote_in_the_key_is_escaped(cookie_rig: Rig) -> None:

@@ -5,13 +5,20 @@ from __future__ import annotations
 import base64
 import json
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import httpx
 import pytest
 
-from erp.base import ErpAdapter, ErpBadResponse, ErpLookup, ErpMisconfigured, RecordState
+from erp.base import (
+    ErpAdapter,
+    ErpBadResponse,
+    ErpLookup,
+    ErpMisconfigured,
+    ErpParentUnknown,
+    RecordState,
+)
 from erp.cmic import INFO, INFO_VOID_ALLOWED
 from erp.registry import build_adapter
 from sandbox.cmic import VOIDED
@@ -121,8 +128,33 @@ async def test_a_row_id_origin_id_is_looked_up_by_scmstvuuid(rig: Rig) -> None:
 
     assert (await adapter.check(_lookup(row.vuuid))).state is RecordState.PRESENT
     rig.harness.state.delete(row.vuuid)
-    assert (await adapter.check(_lookup(row.vuuid))).state is RecordState.DELETED
+    lookup = replace(_lookup(row.vuuid), commitment_origin_id=row.contract)
+    assert (await adapter.check(lookup)).state is RecordState.DELETED
     assert rig.calls()[0].query["q"] == f"ScmstVUuid = '{row.vuuid}'"
+
+
+async def test_absent_counts_as_deleted_only_with_its_subcontract_or_job_in_cmic(rig: Rig) -> None:
+    row = rig.harness.add_row()
+    rig.harness.state.delete(row.vuuid)
+    absent = replace(
+        _lookup(origin_id_of(row)),
+        commitment_origin_id=f"{COMPANY}|{VENDOR}|NO-SUCH-SC",
+        commitment_number="SC-404",
+        project_origin_id=row.job,
+        project_name="Tower A",
+    )
+    adapter = rig.adapter()
+
+    assert (await adapter.check(absent)).state is RecordState.DELETED
+    q = [call.query["q"] for call in rig.calls()[1:]]
+    assert q == [
+        f"ScmstCompCode = '{COMPANY}' and ScmstVenCode = '{VENDOR}' and "
+        "ScmstContCode = 'NO-SUCH-SC' and ScmstChgCode = '000'",
+        f"ScmstJobCode = '{row.job}'",
+    ]
+    with pytest.raises(ErpParentUnknown) as caught:
+        await adapter.check(replace(absent, project_origin_id="NO-JOB"))
+    assert caught.value.commitment == f"SC-404 ({COMPANY}|{VENDOR}|NO-SUCH-SC)"
 
 
 async def test_quotes_in_key_values_are_doubled_and_still_match(rig: Rig) -> None:
@@ -189,7 +221,7 @@ async def test_sandbox_control_routes_add_void_and_delete(rig: Rig) -> None:
     row = added.json()
     assert (added.status_code, row["ScmstChgCode"]) == (201, "001")
     adapter = rig.adapter()
-    lookup = _lookup(f"{COMPANY}|{VENDOR}|SC-9|001")
+    lookup = replace(_lookup(f"{COMPANY}|{VENDOR}|SC-9|001"), commitment_origin_id="SC-9")
 
     await rig.http.post(f"{control}/change_orders/{row['ScmstVUuid']}/void")
     assert (await adapter.check(lookup)).state is RecordState.VOIDED

@@ -4,12 +4,19 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import httpx
 import pytest
 
-from erp.base import ErpBadResponse, ErpLookup, ErpMisconfigured, ErpUnreachable, RecordState
+from erp.base import (
+    ErpBadResponse,
+    ErpLookup,
+    ErpMisconfigured,
+    ErpParentUnknown,
+    ErpUnreachable,
+    RecordState,
+)
 from erp.registry import build_adapter
 from erp.settings import ErpSettings
 from erp.workday import INFO, WorkdayAdapter
@@ -185,15 +192,27 @@ async def test_missing_amendment_on_an_existing_contract_is_deleted(rig: Rig) ->
     assert contract["amendments"] == []
 
 
-async def test_missing_contract_is_deleted(rig: Rig) -> None:
+async def test_a_missing_contract_is_deleted_only_when_the_tenant_knows_the_project(
+    rig: Rig,
+) -> None:
     lookup = rig.harness.seed(RecordState.PRESENT)
     assert lookup.commitment_origin_id is not None
     rig.harness.state.delete_contract(TENANT, lookup.commitment_origin_id)
+    lookup = replace(lookup, project_origin_id="TOWERA", project_name="Tower A")
 
+    with pytest.raises(ErpParentUnknown) as caught:
+        await rig.adapter().check(lookup)
+    assert caught.value.project == "Tower A (TOWERA)"
+    rig.harness.state.add_project(TENANT, "TOWERA", "Tower A")
     record = await rig.adapter().check(lookup)
 
     assert record.state is RecordState.DELETED
     assert INFO.allows_unlink(record.state)
+    projects = ET.fromstring(rig.soap_calls()[-1].body).find("env:Body/wd:Get_Projects_Request", NS)
+    assert projects is not None
+    assert projects.findtext("wd:Request_References/wd:Project_Reference/wd:ID", None, NS) == (
+        "TOWERA"
+    )
 
 
 async def test_commitment_without_workday_key_asks_nothing(rig: Rig) -> None:
@@ -209,7 +228,8 @@ async def test_commitment_without_workday_key_asks_nothing(rig: Rig) -> None:
 
 async def test_sandbox_answers_an_unknown_contract_with_a_validation_fault(rig: Rig) -> None:
     lookup = ErpLookup("SCA-9", "009", "Gone", commitment_origin_id="SC-NOPE")
-    await rig.adapter().check(lookup)
+    with pytest.raises(ErpParentUnknown):
+        await rig.adapter().check(lookup)
 
     response = await rig.http.post(rig.server.url + SOAP_PATH, content=rig.soap_calls()[0].body)
 

@@ -10,7 +10,7 @@ import re
 import time
 import uuid
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +18,7 @@ import httpx
 import pytest
 import yaml
 
-from erp.base import ErpLookup, ErpMisconfigured, ErpUnreachable, RecordState
+from erp.base import ErpLookup, ErpMisconfigured, ErpParentUnknown, ErpUnreachable, RecordState
 from erp.registry import build_adapter
 from erp.xero import INFO, XeroAdapter, token_url
 from erp.xero_limits import XeroLimiter
@@ -92,12 +92,22 @@ async def test_po_deleted_is_gone_even_with_the_lines_on_it(rig: Rig) -> None:
     assert (record.state, record.reference) == (RecordState.DELETED, order.number)
 
 
-async def test_an_unknown_po_is_gone(rig: Rig) -> None:
+async def test_an_unknown_po_is_gone_only_when_the_organisation_knows_the_project(
+    rig: Rig,
+) -> None:
     order, lookup = rig.harness.add_commitment_with_cco()
     rig.harness.state.delete_purchase_order(order.purchase_order_id, purge=True)
+    lookup = replace(lookup, project_origin_id=str(uuid.uuid4()), project_name="Tower A")
 
-    assert (await rig.adapter().check(lookup)).state is RecordState.DELETED
-    assert rig.reads()[-1].path.endswith(order.purchase_order_id)
+    with pytest.raises(ErpParentUnknown):
+        await rig.adapter().check(lookup)
+    paths = [r.path for r in rig.harness.recorder.requests if r.method == "GET"]
+    assert paths[-2:] == [
+        f"/api.xro/2.0/PurchaseOrders/{order.purchase_order_id}",
+        "/api.xro/2.0/TrackingCategories",
+    ]
+    known = replace(lookup, project_origin_id=rig.harness.state.add_project("Tower A").upper())
+    assert (await rig.adapter().check(known)).state is RecordState.DELETED
 
 
 async def test_without_line_ids_only_a_deleted_po_counts_as_gone(rig: Rig) -> None:

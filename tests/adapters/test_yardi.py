@@ -10,7 +10,14 @@ from xml.sax.saxutils import escape
 import httpx
 import pytest
 
-from erp.base import ErpAdapter, ErpBadResponse, ErpLookup, ErpMisconfigured, RecordState
+from erp.base import (
+    ErpAdapter,
+    ErpBadResponse,
+    ErpLookup,
+    ErpMisconfigured,
+    ErpParentUnknown,
+    RecordState,
+)
 from erp.registry import build_adapter
 from erp.yardi import INFO
 from sandbox.faults import FaultRule, RecordedRequest
@@ -45,7 +52,8 @@ async def rig() -> AsyncIterator[Rig]:
 
 
 def call_fields(call: RecordedRequest) -> list[tuple[str, str]]:
-    operation = ET.fromstring(call.body).find(f"{{{SOAP}}}Body/{{{ITF}}}{OPERATION}")
+    body = ET.fromstring(call.body).find(f"{{{SOAP}}}Body")
+    operation = next(iter(body), None) if body is not None else None
     assert operation is not None
     return [(child.tag.rpartition("}")[2], child.text or "") for child in operation]
 
@@ -84,10 +92,13 @@ async def test_platform_comes_from_the_third_part_of_erp_tenant(rig: Rig) -> Non
     with pytest.raises(ErpMisconfigured):  # the sandbox knows this login on SQL Server only
         await rig.adapter(tenant=tenant).check(ErpLookup("CO1", "001", "One"))
     rig.harness.state.add_login(replace(LOGIN, platform="Oracle"))
-    record = await rig.adapter(tenant=tenant).check(ErpLookup("CO1", "001", "One"))
+    rig.harness.state.jobs["TOWERA"] = "Tower A"
+    lookup = ErpLookup("CO1", "001", "One", project_origin_id="TOWERA")
+    record = await rig.adapter(tenant=tenant).check(lookup)
 
     assert record.state is RecordState.DELETED
     assert ("Platform", "Oracle") in call_fields(rig.calls()[-1])
+    assert ("JobCode", "TOWERA") in call_fields(rig.calls()[-1])
 
 
 async def test_without_a_commitment_only_the_change_order_code_is_sent(rig: Rig) -> None:
@@ -124,12 +135,21 @@ async def test_result_sent_as_escaped_text_is_read_too(rig: Rig) -> None:
     assert (record.state, record.reference) == (RecordState.PRESENT, "CO9 (contract C9)")
 
 
-async def test_an_empty_change_order_list_is_deleted(rig: Rig) -> None:
+async def test_an_empty_change_order_list_alone_is_not_deleted(rig: Rig) -> None:
     rig.harness.faults.add(
         FaultRule(path=rig.harness.read_route(), status=200, body=soap_answer("<ChangeOrders/>"))
     )
-    record = await rig.adapter().check(ErpLookup("CO9", "009", "Nine"))
-    assert record.state is RecordState.DELETED
+    with pytest.raises(ErpParentUnknown):
+        await rig.adapter().check(ErpLookup("CO9", "009", "Nine"))
+    assert len(rig.calls()) == 1
+
+
+async def test_an_absent_change_order_of_a_known_contract_is_deleted(rig: Rig) -> None:
+    lookup = rig.harness.seed(RecordState.DELETED)
+    assert (await rig.adapter().check(lookup)).state is RecordState.DELETED
+    contracts = rig.calls()[-1]
+    assert contracts.headers["SOAPAction"] == f'"{ITF}/GetContracts_Login"'
+    assert ("ContractCode", lookup.commitment_origin_id) in call_fields(contracts)
 
 
 async def test_an_answer_without_the_asked_change_order_is_not_read_as_deleted(rig: Rig) -> None:
