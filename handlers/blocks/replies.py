@@ -20,6 +20,7 @@ from handlers.flows.outcomes import (
     NotLinked,
     NotSynced,
     Outcome,
+    ParentUnknownInErp,
     PermissionDenied,
     ProcoreRefused,
     StillInErp,
@@ -50,7 +51,16 @@ def outcome_message(outcome: Outcome, attempt: UnlinkAttempt) -> dict[str, Any]:
     lines = [section(f"❌ {text}"), context(f"Clicked by {clicker} · {ref}")]
     if isinstance(outcome, PermissionDenied) and attempt.request_id is None:
         lines.append(actions(request_button(attempt.cco_id), block_id="ask"))
-    return colored("danger", f"❌ *Not unlinked* — {label}", _plain(f"❌ {text}"), lines)
+    return colored("danger", f"❌ *{_red_title(outcome)}* — {label}", _plain(f"❌ {text}"), lines)
+
+
+def _red_title(outcome: Outcome) -> str:
+    """A write Procore took but does not show applied never reads "unlinked", not even "not"."""
+    if isinstance(outcome, UnlinkUnconfirmed):
+        return "Still synced in Procore" if outcome.still_synced else "Not confirmed by Procore"
+    if isinstance(outcome, ParentUnknownInErp):
+        return "Nothing changed"
+    return "Not unlinked"
 
 
 def _green(outcome: Unlinked, attempt: UnlinkAttempt, clicker: str, ref: str) -> dict[str, Any]:
@@ -99,7 +109,7 @@ def _neutral_text(
 def _red_text(outcome: Outcome, attempt: UnlinkAttempt) -> str:
     cco = cco_label(attempt.cco_number)
     if isinstance(outcome, StillInErp):
-        fix = outcome.erp.fix(outcome.record)
+        fix = escape(outcome.erp.fix(outcome.record))  # it names the ERP's own reference
         shown = outcome.record.status_text
         status = f" ({escape(shown)})" if shown else ""
         return (
@@ -139,6 +149,8 @@ def _red_text(outcome: Outcome, attempt: UnlinkAttempt) -> str:
             f"The app's {outcome.system} connection needs attention: {escape(outcome.reason)}. "
             "Nothing was changed. Ask whoever installed cco-bot to check its settings."
         )
+    if isinstance(outcome, ParentUnknownInErp):
+        return parent_unknown_text(outcome, cco)
     if isinstance(outcome, ProcoreRefused):
         return (
             f"Procore refused to clear the sync link of {cco}: {escape(outcome.reason)}. "
@@ -187,22 +199,48 @@ def _unconfirmed_text(outcome: UnlinkUnconfirmed, cco: str) -> str:
     )
 
 
+def parent_unknown_text(outcome: ParentUnknownInErp, cco: str) -> str:
+    """The ERP has no record of the CCO and knows neither its commitment nor its project: the
+    lookup itself is suspect, so the absence proves nothing (never reads "unlinked")."""
+    parents = [
+        f"{kind} {escape(label)}"
+        for kind, label in (("commitment", outcome.commitment), ("project", outcome.project))
+        if label
+    ]
+    unknown = " or ".join(parents) or "this CCO's commitment or project"
+    name = outcome.erp.name
+    return (
+        f"{cco} is not in {name}, but {name} doesn't know {unknown} either — the app may be "
+        "pointed at the wrong company; nothing was changed. Ask whoever installed cco-bot to "
+        f"check {outcome.erp.settings_hint}."
+    )
+
+
 def _unknown_user_text(outcome: UnknownUser) -> str:
     if outcome.email is None:
         return (
             "Your Slack profile shows no email address, so the app can't find you in Procore. "
             "Ask a Slack admin to make your email visible, then click Unlink again."
         )
-    email = escape(outcome.email)
+    # The thread is the channel's: the address itself goes to the clicker only (`email_notice`).
     if outcome.inactive:
         return (
-            f"Your Procore account ({email}) is inactive in the Company Directory. "
-            "Ask a Procore company admin to reactivate it."
+            "Your Procore account (the email in your Slack profile) is inactive in the Company "
+            "Directory. Ask a Procore company admin to reactivate it."
         )
     return (
-        f"No Procore user has the email {email}. Ask a Procore company admin to add you to the "
-        "Company Directory with that email (or use the email Procore has in Slack)."
+        "No Procore user has the email address in your Slack profile (sent to you privately). "
+        "Ask a Procore company admin to add you to the Company Directory with that email (or use "
+        "the email Procore has in Slack)."
     )
+
+
+def email_notice(outcome: UnknownUser) -> str | None:
+    """The private note naming the address Procore did not match (never posted in the channel)."""
+    if outcome.email is None:
+        return None
+    state = "is inactive in Procore" if outcome.inactive else "matches no Procore user"
+    return f"The email in your Slack profile, {escape(outcome.email)}, {state} (only you see this)."
 
 
 def _retry_hint(retry_after: float | None) -> str:

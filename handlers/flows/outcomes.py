@@ -95,6 +95,18 @@ class Misconfigured:
 
 
 @dataclass(frozen=True)
+class ParentUnknownInErp:
+    """The ERP has no record of the CCO and does not know its commitment or project either: the
+    app may be pointed at the wrong company (or key format), so absence proved nothing and
+    nothing was changed. `commitment` / `project` are labels such as "SC-001 (SC000501)"."""
+
+    erp: ErpInfo
+    commitment: str | None
+    project: str | None
+    kind: str = "erp_parent_unknown"
+
+
+@dataclass(frozen=True)
 class ProcoreRefused:
     """Procore answered the sync-clearing call with an error for the item."""
 
@@ -158,6 +170,7 @@ Outcome = (
     | NotApplicable
     | Unreachable
     | Misconfigured
+    | ParentUnknownInErp
     | ProcoreRefused
     | NotErpIntegrated
     | NotCommitmentCco
@@ -175,6 +188,9 @@ def attempt_state(outcome: Outcome) -> str:
     """The final state: unlinked, refused (a check said no) or failed (nothing learned)."""
     if isinstance(outcome, Unlinked):
         return "unlinked"
-    if isinstance(outcome, Unreachable | Misconfigured | UnlinkUnconfirmed | Interrupted | Failed):
+    if isinstance(
+        outcome,
+        Unreachable | Misconfigured | ParentUnknownInErp | UnlinkUnconfirmed | Interrupted | Failed,
+    ):
         return "failed"
     return "refused"

@@ -29,6 +29,7 @@ from handlers.flows.outcomes import (
     NotApplicable,
     NotLinked,
     Outcome,
+    ParentUnknownInErp,
     PermissionDenied,
     ProcoreRefused,
     StillInErp,
@@ -411,6 +412,9 @@ def _outcome_detail(outcome: Outcome) -> dict[str, object]:
         detail["system"] = outcome.system
     elif isinstance(outcome, Misconfigured | ProcoreRefused):
         detail["reason"] = outcome.reason
+    elif isinstance(outcome, ParentUnknownInErp):
+        detail["system"] = outcome.erp.name
+        detail["commitment"], detail["project"] = outcome.commitment, outcome.project
     return detail
 
 

@@ -11,7 +11,15 @@ from dataclasses import dataclass
 
 import structlog
 
-from erp.base import ErpBadResponse, ErpError, ErpInfo, ErpMisconfigured, ErpRecord, RecordState
+from erp.base import (
+    ErpBadResponse,
+    ErpError,
+    ErpInfo,
+    ErpMisconfigured,
+    ErpParentUnknown,
+    ErpRecord,
+    RecordState,
+)
 from handlers.flows.outcomes import (
     Failed,
     Misconfigured,
@@ -20,6 +28,7 @@ from handlers.flows.outcomes import (
     NotErpIntegrated,
     NotSynced,
     Outcome,
+    ParentUnknownInErp,
     StillInErp,
     Unreachable,
 )
@@ -73,6 +82,8 @@ def verdict(erp: ErpInfo, who: Who, what: What) -> Outcome | Proceed:
         return outcome_of_error(who)
     if not isinstance(who, PermissionSnapshot):
         return who
+    if isinstance(what, ErpParentUnknown):
+        return ParentUnknownInErp(erp, what.commitment, what.project)
     if isinstance(what, BaseException):
         return outcome_of_error(what)
     if not isinstance(what, tuple):

@@ -18,6 +18,7 @@ from handlers.flows.outcomes import (
     Misconfigured,
     NotLinked,
     Outcome,
+    ParentUnknownInErp,
     PermissionDenied,
     ProcoreRefused,
     StillInErp,
@@ -69,6 +70,7 @@ RED: list[Outcome] = [
     Unreachable("Procore", retry_after=240),
     Misconfigured("Acumatica", "ERP_PASSWORD was refused"),
     ProcoreRefused(CCO, "item is locked"),
+    ParentUnknownInErp(ERP, "SC-001 (SC000501)", "Tower A (TOWERA)"),
     Interrupted("004"),
     Failed(),
 ]
@@ -102,6 +104,26 @@ def test_still_in_erp_names_the_fix() -> None:
         "CCO #004 is still in Acumatica (Open). Reverse change order CO000101 in Acumatica, "
         "then click Unlink again." in str(message["text"])
     )
+
+
+def test_an_erp_that_knows_no_parent_says_so_and_never_unlinked() -> None:
+    hinted = ErpInfo(
+        "acumatica",
+        "Acumatica",
+        "change order",
+        "Reverse {reference}",
+        settings_hint="ERP_BASE_URL and ERP_TENANT",
+    )
+    outcome = ParentUnknownInErp(hinted, "SC-001 (SC000501)", "<!channel> TOWERA")
+    shown = flat(outcome_message(outcome, ATTEMPT))
+    assert (
+        "Acumatica doesn't know commitment SC-001 (SC000501) or project &lt;!channel&gt; TOWERA "
+        "either — the app may be pointed at the wrong company; nothing was changed" in shown
+    )
+    assert "check ERP_BASE_URL and ERP_TENANT" in shown
+    assert "unlinked" not in shown.lower()
+    unlabelled = flat(outcome_message(ParentUnknownInErp(hinted, None, None), ATTEMPT))
+    assert "doesn't know this CCO's commitment or project either" in unlabelled
 
 
 def test_unreachable_says_nothing_was_changed_and_when_to_retry() -> None:
