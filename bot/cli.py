@@ -36,7 +36,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             return run_sandbox(port=args.port, erp=args.erp)
         settings = load_settings()
-        configure_logging(settings.log_level, settings.log_format)
+        configure_logging(settings.log_level, settings.log_format, settings.secret_values())
         if args.command == "db":
             return asyncio.run(_db_upgrade(settings))
         settings.require_for(args.command)

@@ -119,6 +119,20 @@ class Settings(BaseSettings):
             ) from None
         return value
 
+    def secret_values(self) -> tuple[str, ...]:
+        """The configured secrets, for the log masking (`bot.logging.configure_logging`)."""
+        keys = (self.token_encryption_key or "").split(",")
+        values = (
+            self.slack_signing_secret,
+            self.slack_bot_token,
+            self.slack_app_token,
+            self.procore_client_secret,
+            self.erp_password,
+            self.erp_client_secret,
+            *keys,
+        )
+        return tuple(v.strip() for v in values if v and v.strip())
+
     def linking_enabled(self) -> bool:
         return bool(self.public_url and self.token_encryption_key)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import re
 from collections.abc import AsyncIterator, Awaitable, Callable
 
 import structlog
@@ -13,6 +14,7 @@ from slack_sdk.signature import SignatureVerifier
 
 from bot.oauth_routes import add_oauth_routes
 from bot.runtime import Runtime
+from handlers.blocks.kit import escape
 from handlers.flows.accounts import Connected
 from handlers.flows.history import audit_csv, csv_link_valid
 from handlers.flows.recovery import sweep
@@ -28,6 +30,10 @@ RUNTIME = web.AppKey("runtime", Runtime)
 
 async def slack_events(request: web.Request) -> web.StreamResponse:
     runtime = request.app[RUNTIME]
+    if not _timestamp_well_formed(request):
+        # Bolt's verification would crash on int() of it (a 500 with a traceback in the log).
+        log.info("slack.malformed_timestamp")
+        return web.json_response({"error": "invalid request signature"}, status=401)
     try:
         bolt_request = await to_bolt_request(request)
     except web.HTTPException:
@@ -42,6 +48,12 @@ async def slack_events(request: web.Request) -> web.StreamResponse:
         return web.json_response({"error": "malformed payload", "problem": problem}, status=400)
     bolt_response = await runtime.bolt.async_dispatch(bolt_request)
     return await to_aiohttp_response(bolt_response)
+
+
+def _timestamp_well_formed(request: web.Request) -> bool:
+    """Slack's `X-Slack-Request-Timestamp` is whole seconds; an absent one is Bolt's 401."""
+    stamp = request.headers.get("X-Slack-Request-Timestamp")
+    return stamp is None or re.fullmatch(r"[0-9]{1,12}", stamp) is not None
 
 
 def _signed(runtime: Runtime, body: str, request: web.Request) -> bool:
@@ -80,8 +92,8 @@ def _tell_connected(runtime: Runtime) -> Callable[[Connected], Awaitable[None]]:
             channel=connected.slack_user_id,
             text=(
                 f"🔗 Your Slack account is now linked to Procore as "
-                f"{connected.procore_user_name}. Your permissions come straight from Procore; "
-                "`/cco disconnect` undoes it."
+                f"{escape(connected.procore_user_name)}. Your permissions come straight from "
+                "Procore; `/cco disconnect` undoes it."
             ),
         )
 

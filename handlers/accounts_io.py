@@ -6,7 +6,7 @@ from typing import Any
 
 from handlers import commands
 from handlers.blocks.answers import notice
-from handlers.blocks.kit import actions, button, context, section
+from handlers.blocks.kit import actions, button, context, escape, section
 from handlers.flows.accounts import connection, disconnect, start_connect
 from handlers.flows.services import Services
 
@@ -34,7 +34,7 @@ async def account_answer(
     current = await connection(svc.accounts, team_id, user_id)
     url = await start_connect(svc.accounts, team_id, user_id)
     already = (
-        f"You are linked as *{current.procore_user_name}*; signing in again replaces it. "
+        f"You are linked as *{escape(current.procore_user_name)}*; signing in again replaces it. "
         if current is not None
         else ""
     )

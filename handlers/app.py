@@ -25,6 +25,7 @@ from handlers.flows.services import Services, new_reference
 from handlers.flows.status import status
 from handlers.flows.unlink import Busy, InvalidClick, UnlinkClick, unlink
 from handlers.home import register_home
+from handlers.notes import private_note
 from handlers.request_handlers import register_requests
 from procore.errors import ProcoreError
 
@@ -187,6 +188,8 @@ async def _click_unlink(
             number, result.by_user, result.reference, result.finished_at, result.unlinked
         )
         await _ephemeral(slack, click.channel_id, click.slack_user_id, message, respond)
+    elif (note := private_note(result)) is not None:
+        await _ephemeral(slack, click.channel_id, click.slack_user_id, note, respond)
 
 
 async def _click_page(

@@ -127,7 +127,7 @@ def history_message(project_name: str, found: History) -> dict[str, Any]:
             )
         )
         blocks.append(context("The link works for 15 minutes. Only approvers get it."))
-    return {"text": f"Unlink history for {project_name}", "blocks": blocks}
+    return {"text": f"Unlink history for {escape(project_name)}", "blocks": blocks}
 
 
 def attempt_message(found: OneAttempt) -> dict[str, Any]:

@@ -58,7 +58,7 @@ def card_message(view: CardPage, states: dict[int, RowState]) -> dict[str, Any]:
     pager = _pager(view)
     if pager:
         blocks.append(pager)
-    fallback = f"{view.total} ERP-synced CCOs in {view.project_name}"
+    fallback = f"{view.total} ERP-synced CCOs in {escape(view.project_name)}"
     return {"text": fallback, "blocks": blocks}
 
 

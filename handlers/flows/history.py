@@ -94,16 +94,27 @@ async def audit_csv(svc: Services, project_id: int) -> str:
     writer = csv.writer(out)
     writer.writerow(CSV_COLUMNS)
     for e in events:
-        writer.writerow(
-            [
-                e.at.isoformat(),
-                e.reference,
-                e.event,
-                e.outcome or "",
-                e.slack_user_id,
-                e.cco_id or "",
-                e.cco_number,
-                json.dumps(e.detail, sort_keys=True),
-            ]
-        )
+        row = [
+            e.at.isoformat(),
+            e.reference,
+            e.event,
+            e.outcome or "",
+            e.slack_user_id,
+            e.cco_id or "",
+            e.cco_number,
+            json.dumps(e.detail, sort_keys=True),
+        ]
+        writer.writerow([inert_cell(cell) for cell in row])
     return out.getvalue()
+
+
+#: a cell starting with one of these is a formula to a spreadsheet (CSV injection)
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def inert_cell(value: object) -> object:
+    """A CSV cell a spreadsheet shows as text: a leading `'` before what would start a formula
+    (a CCO number or ERP reference is the vendor's text, opened by an approver's Excel)."""
+    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
+        return "'" + value
+    return value

@@ -120,14 +120,19 @@ async def test_each_missing_permission_is_named_and_nothing_is_written(
     assert rig.procore_writes() == 0
 
 
-async def test_unknown_email_is_red_and_names_the_email(rig: Rig) -> None:
+async def test_unknown_email_is_red_and_names_the_email_to_the_clicker_only(rig: Rig) -> None:
+    email = "dan@drywall-sub.example"
     await rig.link()
     card = await rig.card()
     await rig.click_unlink(card, "002", user="U0DAN")
     reply = await rig.reply(card)
     await rig.settle()
     assert attachment_color(reply) == "danger"
-    assert "No Procore user has the email dan@drywall-sub.example" in text_of(reply)
+    assert "No Procore user has the email address in your Slack profile" in text_of(reply)
+    public = rig.stack.slack.channel_messages(card.channel) + rig.replies(card)
+    assert not any(email in text_of(m) for m in public)  # the channel never sees it
+    private = [text_of(m) for m in rig.stack.slack.ephemerals_for("U0DAN", card.channel)]
+    assert any(email in text and "only you see this" in text for text in private), private
     assert rig.procore_writes() == 0
 
 
