@@ -146,6 +146,82 @@ async def test_sync_always_answers_200_with_entities_and_errors(
     assert len(world.sync_updates) == 1
 
 
+async def test_sync_takes_a_bare_array_and_clears_line_items(
+    http: httpx.AsyncClient, procore_server: ProcoreSandbox
+) -> None:
+    world = procore_server.world
+    project = world.add_project(PROCORE_COMPANY_ID, "Tower A")
+    contract = world.add_commitment(project.id, "SC-1", "Drywall")
+    package = world.add_package(project.id, contract.id, "1", "CCO", origin_id="CO1")
+    line = world.add_line_item(package.id, "Board", "10.00", origin_id="L1")
+    updates = [
+        {"item_type": "change_order", "item_id": package.id, "origin_id": None},
+        {"item_type": "line_item", "item_id": line.id, "origin_id": None},
+    ]
+
+    response = await http.patch(
+        f"/rest/v1.0/companies/{PROCORE_COMPANY_ID}/external_data/sync",
+        json=updates,  # the guide's CCO examples send a bare array
+        headers=await _headers(http),
+    )
+
+    assert response.json()["errors"] == []
+    assert (world.packages[package.id].origin_id, line.origin_id) == (None, None)
+    assert [u.item_id for u in world.line_item_updates] == [line.id]
+
+
+async def test_sync_ignored_answers_as_applied_and_changes_nothing(
+    http: httpx.AsyncClient, procore_server: ProcoreSandbox
+) -> None:
+    world = procore_server.world
+    project = world.add_project(PROCORE_COMPANY_ID, "Tower A")
+    contract = world.add_commitment(project.id, "SC-1", "Drywall")
+    package = world.add_package(project.id, contract.id, "1", "CCO", origin_id="CO1")
+    await http.post("/_sandbox/procore/sync-ignored", json={"enabled": True})
+
+    response = await http.patch(
+        f"/rest/v1.0/companies/{PROCORE_COMPANY_ID}/external_data/sync",
+        json={"updates": [{"item_type": "change_order", "item_id": package.id, "origin_id": None}]},
+        headers=await _headers(http),
+    )
+
+    body = response.json()
+    assert response.status_code == 200 and body["errors"] == []
+    assert [e["item_id"] for e in body["entities"]] == [package.id]
+    assert world.packages[package.id].origin_id == "CO1" and world.sync_updates == []
+
+
+async def test_typed_commitment_endpoints_serve_only_their_type_with_origin_id(
+    http: httpx.AsyncClient, procore_server: ProcoreSandbox
+) -> None:
+    world = procore_server.world
+    project = world.add_project(PROCORE_COMPANY_ID, "Tower A")
+    po = world.add_commitment(
+        project.id, "PO-1", "Steel", origin_id="PO1", type="PurchaseOrderContract"
+    )
+    prime = world.add_prime_contract(project.id, "PC-1", "Prime")
+    package = world.add_package(project.id, prime.id, "P1", "Owner change", origin_id="X")
+    headers = await _headers(http)
+    query = {"project_id": project.id}
+
+    as_po = await http.get(
+        f"/rest/v1.0/purchase_order_contracts/{po.id}", params=query, headers=headers
+    )
+    as_wo = await http.get(
+        f"/rest/v1.0/work_order_contracts/{po.id}", params=query, headers=headers
+    )
+    generic = await http.get(f"/rest/v1.0/commitments/{po.id}", params=query, headers=headers)
+    prime_read = await http.get(f"/rest/v1.0/commitments/{prime.id}", params=query, headers=headers)
+    shown = await http.get(
+        f"/rest/v1.0/change_order_packages/{package.id}", params=query, headers=headers
+    )
+
+    assert as_po.json()["origin_id"] == "PO1" and as_po.json()["vendor"]["company"] == "Vendor"
+    assert as_wo.status_code == 404 and prime_read.status_code == 404
+    assert "origin_id" not in generic.json()  # not in the public schema of /commitments/{id}
+    assert shown.json()["type"] == "PrimeContractChangeOrder"
+
+
 async def test_control_routes_change_the_world(
     http: httpx.AsyncClient, procore_server: ProcoreSandbox
 ) -> None:
