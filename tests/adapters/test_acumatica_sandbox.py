@@ -184,3 +184,46 @@ async def test_control_routes(client: httpx.AsyncClient, world: AcumaticaWorld) 
     state = (await client.get("/_sandbox/acumatica/state")).json()
     assert ref not in [co["RefNbr"] for co in state["change_orders"]]
     assert state["active_sessions"] == 0
+
+
+ROOT = "/AcumaticaERP/entity/Default/24.200.001"
+
+
+async def test_parent_entities_are_listed_by_key_with_value_wrappers(
+    client: httpx.AsyncClient, world: AcumaticaWorld
+) -> None:
+    world.add_parent("Subcontract", "SC000501", vendor="DRYWALLCO")
+    world.add_parent("PurchaseOrder", "PO000777", vendor="STONE", project="TOWERA")
+    world.add_parent("Project", "TOWERA", description="Tower A")
+    await _login(client)
+
+    subcontracts = await client.get(
+        f"{ROOT}/Subcontract",
+        params={"$filter": "SubcontractNbr eq 'sc000501'", "$select": "SubcontractNbr"},
+    )
+    orders = await client.get(f"{ROOT}/PurchaseOrder", params={"$filter": "OrderNbr eq 'PO1'"})
+    project = await client.get(f"{ROOT}/Project/TOWERA")
+    missing = await client.get(f"{ROOT}/Project/NOPE")
+
+    assert [row["SubcontractNbr"] for row in subcontracts.json()] == [{"value": "SC000501"}]
+    assert "VendorID" not in subcontracts.json()[0]
+    assert orders.json() == []
+    assert project.json()["Description"] == {"value": "Tower A"}
+    assert missing.status_code == 404
+    bad = await client.get(f"{ROOT}/Project", params={"$filter": "RefNbr eq 'X'"})
+    assert bad.status_code == 500  # a field the entity does not have
+
+
+async def test_an_empty_company_knows_no_change_order_and_no_parent(
+    client: httpx.AsyncClient, world: AcumaticaWorld
+) -> None:
+    world.add_parent("Project", "TOWERA")
+    switched = await client.post("/_sandbox/acumatica/empty_company", json={"empty": True})
+    assert switched.json() == {"empty_company": True}
+    await _login(client)
+
+    assert (await client.get(ENTITY)).json() == []
+    assert (await client.get(f"{ENTITY}/CO000101")).status_code == 404
+    assert (await client.get(f"{ROOT}/Project")).json() == []
+    await client.post("/_sandbox/acumatica/empty_company", json={"empty": False})
+    assert len((await client.get(f"{ROOT}/Project")).json()) == 1

@@ -25,6 +25,7 @@ from tests.adapters.erp_harness import HARNESS_SYSTEMS, ErpHarness, load_harness
 class Rig:
     harness: ErpHarness
     adapter: ErpAdapter
+    server_url: str = ""
 
 
 @pytest.fixture(params=HARNESS_SYSTEMS)
@@ -36,7 +37,7 @@ async def rig(request: pytest.FixtureRequest) -> AsyncIterator[Rig]:
     async with httpx.AsyncClient() as http:
         adapter = build_adapter(harness.settings(server, timeout=1.0), http)
         try:
-            yield Rig(harness, adapter)
+            yield Rig(harness, adapter, server.url)
         finally:
             await adapter.aclose()
             await server.stop()
@@ -104,6 +105,30 @@ async def test_an_empty_company_knows_no_parent_so_nothing_counts_as_gone(rig: R
         assert caught.value.commitment == (
             f"{lookup.commitment_number} ({lookup.commitment_origin_id})"
         )
+
+
+#: each stand-in's control prefix (`POST /_sandbox/<prefix>/empty_company`)
+CONTROL = {
+    "acumatica": "acumatica",
+    "myob_advanced": "acumatica",
+    "cmic": "cmic",
+    "xero": "xero",
+    "workday": "workday",
+    "yardi_voyager": "yardi",
+    "mri": "mri",
+}
+
+
+async def test_the_empty_company_switch_is_a_control_route_too(rig: Rig) -> None:
+    _needs_evidence_rule(rig)
+    lookup = rig.harness.seed(RecordState.DELETED)
+    route = f"{rig.server_url}/_sandbox/{CONTROL[rig.harness.system]}/empty_company"
+    async with httpx.AsyncClient() as http:
+        assert (await http.post(route, json={"empty": True})).status_code == 200
+        with pytest.raises(ErpParentUnknown):
+            await rig.adapter.check(lookup)
+        assert (await http.post(route, json={"empty": False})).status_code == 200
+    assert (await rig.adapter.check(lookup)).state is RecordState.DELETED
 
 
 async def test_without_parent_keys_absence_is_never_deleted(rig: Rig) -> None:
