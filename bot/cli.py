@@ -40,6 +40,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "db":
             return asyncio.run(_db_upgrade(settings))
         settings.require_for(args.command)
+        if settings.linking_enabled():
+            asyncio.run(_check_token_key(settings))
     except SettingsError as exc:
         print(f"cco-bot: {exc}", file=sys.stderr)
         return 2
@@ -58,6 +60,30 @@ async def _db_upgrade(settings: Settings) -> int:
         await engine.dispose()
     print("cco-bot: database schema is up to date", file=sys.stderr)
     return 0
+
+
+async def _check_token_key(settings: Settings) -> None:
+    """TOKEN_ENCRYPTION_KEY must decrypt every linked Procore account already stored: a wrong
+    key stops start-up (nothing is deleted) instead of failing each linked person later."""
+    from storage.accounts import TokenCipher, unreadable_count
+    from storage.db import Database, create_schema, make_engine
+
+    assert settings.token_encryption_key
+    engine = make_engine(settings.database_url)
+    try:
+        await create_schema(engine)
+        async with Database(engine).session() as s:
+            unreadable, stored = await unreadable_count(
+                s, TokenCipher(settings.token_encryption_key)
+            )
+    finally:
+        await engine.dispose()
+    if unreadable:
+        raise SettingsError(
+            f"TOKEN_ENCRYPTION_KEY does not decrypt {unreadable} of the {stored} linked Procore "
+            "accounts stored (was the key changed? list the new key first and the old one after "
+            "it, comma-separated); nothing was deleted"
+        )
 
 
 def _serve(settings: Settings, host: str | None, port: int | None) -> int:

@@ -1,7 +1,9 @@
-"""`GET /procore/oauth/callback`: where Procore sends the browser after `/cco connect`.
+"""`GET /procore/oauth/start` and `GET /procore/oauth/callback`: the two pages of `/cco connect`.
 
-The page says who was connected, or why not, and nothing else: the URL carries a one-time code,
-so the page is not cached and sends no referrer.
+The start page (the link Slack shows) names the Slack user being linked before the browser goes
+to Procore, so someone who was forwarded the link sees it is not theirs. The callback page says
+who was connected, or why not, and nothing else: the URL carries a one-time code, so the pages
+are not cached and send no referrer.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from handlers.flows.accounts import (
     Connected,
     ConnectRefused,
     ProcoreAccounts,
+    connect_start,
     finish_connect,
     refuse_connect,
 )
@@ -24,6 +27,7 @@ from handlers.flows.accounts import (
 log = structlog.get_logger("cco.oauth")
 
 CALLBACK_PATH = "/procore/oauth/callback"
+START_PATH = "/procore/oauth/start"
 FAILED = "Something went wrong on our side — nothing was saved. Run `/cco connect` again."
 HEADERS = {
     "Cache-Control": "no-store",
@@ -33,14 +37,23 @@ HEADERS = {
 }
 
 OnConnected = Callable[[Connected], Awaitable[None]]
+#: tells the Slack user who started a refused link (e.g. a Slack DM)
+OnRefused = Callable[[ConnectRefused], Awaitable[None]]
 
 
-def _page(title: str, message: str, status: int) -> web.Response:
+def _page(
+    title: str, message: str, status: int, link: tuple[str, str] | None = None
+) -> web.Response:
+    button = (
+        f"<p><a href='{html.escape(link[0], quote=True)}'>{html.escape(link[1])}</a></p>"
+        if link
+        else ""
+    )
     text = (
         "<!doctype html><html><head><meta charset='utf-8'>"
         f"<title>{html.escape(title)}</title></head>"
         "<body style='font-family:sans-serif;max-width:36em;margin:4em auto'>"
-        f"<h1>{html.escape(title)}</h1><p>{html.escape(message)}</p></body></html>"
+        f"<h1>{html.escape(title)}</h1><p>{html.escape(message)}</p>{button}</body></html>"
     )
     return web.Response(text=text, status=status, content_type="text/html", headers=HEADERS)
 
@@ -60,9 +73,28 @@ def add_oauth_routes(
     *,
     path: str = CALLBACK_PATH,
     on_connected: OnConnected | None = None,
+    on_refused: OnRefused | None = None,
 ) -> None:
-    """Mount the callback. `on_connected` (e.g. a Slack DM) runs after a successful link; its
-    failure is logged and does not change the page."""
+    """Mount the start page and the callback. `on_connected` (e.g. a Slack DM) runs after a
+    successful link, `on_refused` after a refusal the Slack user must hear of; their failure is
+    logged and does not change the page."""
+
+    async def start(request: web.Request) -> web.Response:
+        try:
+            page = await connect_start(accounts, request.query.get("state", ""))
+        except Exception:
+            log.exception("oauth.start_failed")
+            return _page("Not connected", FAILED, 503)
+        if isinstance(page, ConnectRefused):
+            return _page("Not connected", page.reason, 400)
+        message = (
+            f"This link connects a Procore account to the Slack user {page.slack_user_name}. "
+            f"Continue only if you are {page.slack_user_name}, and sign in to Procore with your "
+            "own account: the app links it only if its email is that Slack user's email, and "
+            "refuses (and revokes) any other sign-in."
+        )
+        title = f"Link Procore to {page.slack_user_name}"
+        return _page(title, message, 200, (page.authorize_url, "Continue to Procore sign-in"))
 
     async def callback(request: web.Request) -> web.Response:
         try:
@@ -71,13 +103,20 @@ def add_oauth_routes(
             log.exception("oauth.callback_failed")
             return _page("Not connected", FAILED, 503)
         if isinstance(outcome, ConnectRefused):
+            if on_refused is not None and outcome.notify is not None:
+                try:
+                    await on_refused(outcome)
+                except Exception:
+                    log.exception("oauth.on_refused_failed", user=outcome.slack_user_id)
             return _page("Not connected", outcome.reason, 400)
         if on_connected is not None:
             try:
                 await on_connected(outcome)
             except Exception:
                 log.exception("oauth.on_connected_failed", user=outcome.slack_user_id)
-        message = f"Connected as {outcome.procore_user_name} — you can close this tab."
+        slack = f" (Slack user {outcome.slack_user_name})" if outcome.slack_user_name else ""
+        message = f"Connected as {outcome.procore_user_name}{slack} — you can close this tab."
         return _page("Procore account connected", message, 200)
 
+    app.router.add_get(START_PATH, start)
     app.router.add_get(path, callback)

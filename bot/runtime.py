@@ -17,12 +17,12 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 )
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.oauth_routes import CALLBACK_PATH
+from bot.oauth_routes import CALLBACK_PATH, START_PATH
 from bot.settings import Settings
 from erp.base import ErpAdapter
 from erp.registry import build_adapter
 from handlers.app import register
-from handlers.flows.accounts import ProcoreAccounts
+from handlers.flows.accounts import ProcoreAccounts, SlackLookup
 from handlers.flows.services import Services
 from handlers.slack_io import SlackDirectory, SlackMessenger
 from procore.budget import LocalBudget
@@ -55,7 +55,7 @@ class Runtime:
 
 
 def procore_accounts(
-    settings: Settings, db: Database, http: httpx.AsyncClient
+    settings: Settings, db: Database, http: httpx.AsyncClient, slack_person: SlackLookup
 ) -> ProcoreAccounts | None:
     """Procore account linking, when PUBLIC_URL and TOKEN_ENCRYPTION_KEY are set."""
     if not settings.linking_enabled():
@@ -77,6 +77,8 @@ def procore_accounts(
             keys=settings.permission_keys(),
         ),
         cipher=TokenCipher(settings.token_encryption_key),
+        slack_person=slack_person,
+        start_url=f"{settings.public_url}{START_PATH}",
     )
 
 
@@ -132,13 +134,14 @@ async def build_runtime(settings: Settings, mode: Literal["http", "socket"] = "h
         request_verification_enabled=mode == "http",
         process_before_response=False,
     )
-    accounts = procore_accounts(settings, db, procore_http)
+    directory = SlackDirectory(slack)
+    accounts = procore_accounts(settings, db, procore_http, directory.person)
     services = Services(
         db=db,
         procore=procore,
         erp=erp,
         keys=settings.permission_keys(),
-        directory=SlackDirectory(slack),
+        directory=directory,
         messenger=SlackMessenger(slack, db, erp.info),
         company_id=settings.procore_company_id,
         lease=timedelta(seconds=settings.attempt_lease_seconds),

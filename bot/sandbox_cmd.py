@@ -20,24 +20,58 @@ from bot.logging import configure_logging
 from bot.runtime import build_runtime
 from bot.settings import settings_from
 from bot.web import make_web_app
+from erp.base import ErpInfo
 from erp.registry import info_for
+from handlers.flows.foresight import ClickerReads, PackageReads, foresee, foresee_clicker
+from procore.permissions import PermissionKeys
 from sandbox.erp_demos import ERP_DEMOS
 from sandbox.playground import ErpFacts, Target, make_playground
 from sandbox.playground.erp_switch import start_erp
+from sandbox.playground.forecast import CcoFacts, ClickerFacts, Forecast, answers
 from sandbox.runner import RunningServer, serve
 from sandbox.stack import Stack, start_stack
 
 
 def erp_facts(system: str) -> ErpFacts:
-    """The app's policy for `system`, in the playground's words."""
-    info = info_for(system)
-    return ErpFacts(
-        system=system,
-        name=info.name,
-        record_noun=info.record_noun,
-        gone_states=frozenset(state.value for state in info.gone_states),
-        syncs_ccos=info.syncs_ccos,
-        notes={state.value: note for state, note in info.state_notes},
+    """The ERP `system` as the playground names it."""
+    return ErpFacts(system=system, name=info_for(system).name)
+
+
+class AppRules:
+    """The playground's `Rules`: its facts handed to the app's own unlink decision
+    (`handlers.flows.foresight`), with the ERP policy and permission keys the app runs with."""
+
+    def __init__(self, erp: ErpInfo, keys: PermissionKeys) -> None:
+        self.erp = erp
+        self.keys = keys
+
+    def clicker(self, clicker: ClickerFacts, project_name: str) -> Forecast:
+        seen = foresee_clicker(self.keys, _clicker_reads(clicker), project_name)
+        return Forecast(seen.kind, seen.color, seen.text)
+
+    def click(self, clicker: ClickerFacts, cco: CcoFacts) -> Forecast:
+        package = PackageReads(
+            project_id=cco.project_id,
+            project_name=cco.project_name,
+            number=cco.number,
+            title=cco.title,
+            synced=cco.synced,
+            erp_state=cco.erp_state,
+            erp_answers=answers(cco.erp_mode),
+        )
+        seen = foresee(self.erp, self.keys, _clicker_reads(clicker), package)
+        return Forecast(seen.kind, seen.color, seen.text)
+
+
+def _clicker_reads(clicker: ClickerFacts) -> ClickerReads:
+    return ClickerReads(
+        first_name=clicker.first_name,
+        email=clicker.email,
+        in_procore=clicker.in_procore,
+        commitments_level=clicker.commitments_level,
+        erp_integrations_level=clicker.erp_integrations_level,
+        can_push=clicker.can_push,
+        procore_answers=answers(clicker.procore_mode),
     )
 
 
@@ -49,6 +83,7 @@ class Sandbox:
         self.folder = folder
         self.owns_folder = owns_folder
         self.app_server: RunningServer | None = None
+        self.rules: AppRules | None = None
         self.playground: RunningServer | None = None
         self._switching = asyncio.Lock()
 
@@ -58,14 +93,15 @@ class Sandbox:
         return f"{self.playground.url}/"
 
     def target(self) -> Target:
-        assert self.app_server is not None
+        assert self.app_server is not None and self.rules is not None
         events_url = f"{self.app_server.url}/slack/events"
-        return Target(self.stack, events_url, erp_facts(self.stack.erp.system))
+        return Target(self.stack, events_url, erp_facts(self.stack.erp.system), self.rules)
 
     async def start_app(self) -> None:
         values: dict[str, object] = {k.lower(): v for k, v in self.stack.app_env().items()}
         values["database_url"] = f"sqlite+aiosqlite:///{self.folder / 'cco-bot.db'}"
         runtime = await build_runtime(settings_from(values))
+        self.rules = AppRules(runtime.erp.info, runtime.settings.permission_keys())
         self.app_server = await serve(make_web_app(runtime))
 
     async def switch_erp(self, system: str) -> None:

@@ -14,8 +14,9 @@ from slack_sdk.signature import SignatureVerifier
 
 from bot.oauth_routes import add_oauth_routes
 from bot.runtime import Runtime
+from handlers.accounts_io import refused_notice
 from handlers.blocks.kit import escape
-from handlers.flows.accounts import Connected
+from handlers.flows.accounts import Connected, ConnectRefused
 from handlers.flows.history import audit_csv, csv_link_valid
 from handlers.flows.recovery import sweep
 from handlers.payloads import shape_problem
@@ -100,6 +101,17 @@ def _tell_connected(runtime: Runtime) -> Callable[[Connected], Awaitable[None]]:
     return tell
 
 
+def _tell_refused(runtime: Runtime) -> Callable[[ConnectRefused], Awaitable[None]]:
+    """A private Slack message to whoever started a connect link that was refused."""
+
+    async def tell(refused: ConnectRefused) -> None:
+        text = refused_notice(refused)
+        if refused.slack_user_id and text:
+            await runtime.slack.chat_postMessage(channel=refused.slack_user_id, text=text)
+
+    return tell
+
+
 async def healthz(request: web.Request) -> web.Response:
     runtime = request.app[RUNTIME]
     if await ping(runtime.db.engine):
@@ -115,7 +127,12 @@ def make_web_app(runtime: Runtime) -> web.Application:
     app.router.add_get("/audit/{project_id}.csv", audit_csv_download)
     accounts = runtime.services.accounts
     if accounts is not None:
-        add_oauth_routes(app, accounts, on_connected=_tell_connected(runtime))
+        add_oauth_routes(
+            app,
+            accounts,
+            on_connected=_tell_connected(runtime),
+            on_refused=_tell_refused(runtime),
+        )
 
     app.cleanup_ctx.append(_sweeping)
     app.on_shutdown.append(_drain)

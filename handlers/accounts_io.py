@@ -6,8 +6,8 @@ from typing import Any
 
 from handlers import commands
 from handlers.blocks.answers import notice
-from handlers.blocks.kit import actions, button, context, escape, section
-from handlers.flows.accounts import connection, disconnect, start_connect
+from handlers.blocks.kit import actions, button, context, escape, section, user
+from handlers.flows.accounts import ConnectRefused, connection, disconnect, start_connect
 from handlers.flows.services import Services
 
 NOT_SET_UP = (
@@ -47,6 +47,36 @@ async def account_answer(
         "blocks": [
             section(text),
             actions(button("Connect Procore account", "cco_connect_link", "connect", url=url)),
-            context("The link works once, for 10 minutes, and only for you."),
+            context(
+                "The link works once, for 10 minutes, and only for you: the Procore account you "
+                "sign in with must have your Slack email, or nothing is linked."
+            ),
         ],
     }
+
+
+def refused_notice(refused: ConnectRefused) -> str | None:
+    """The private Slack message to whoever started a connect link that was refused because of
+    who signed in with it; None when they need not hear of it (e.g. an expired link)."""
+    name = escape(refused.signed_in_as)
+    if refused.notify in ("wrong_person", "no_email"):
+        why = (
+            "its email isn't your Slack email"
+            if refused.notify == "wrong_person"
+            else "your Slack profile has no email to compare it with"
+        )
+        return (
+            f"⚠️ Your `/cco connect` link was used to sign in to Procore as *{name}*, which the "
+            f"app can't take for your Procore account ({why}). Nothing was linked, and that "
+            "sign-in was revoked at Procore. To link your own account, run `/cco connect` and "
+            "sign in as yourself; if you didn't share the link, tell your Procore admin."
+        )
+    if refused.notify == "taken":
+        whom = f" ({user(refused.holder)})" if refused.holder else ""
+        return (
+            f"⚠️ The Procore account *{name}* is already linked to another Slack user in this "
+            f"workspace{whom}, so it was not linked to you and the sign-in was revoked. One "
+            "Procore account links to one Slack user: that user can run `/cco disconnect` "
+            "first, or ask your Slack admin which account is yours."
+        )
+    return None

@@ -14,6 +14,7 @@ from handlers.blocks.card import RowState, card_message
 from handlers.blocks.kit import context
 from handlers.blocks.replies import outcome_message
 from handlers.blocks.requests import request_message
+from handlers.flows.accounts import SlackPerson
 from handlers.flows.listing import CardPage
 from handlers.flows.outcomes import Outcome
 from handlers.flows.services import DirectoryUnavailable
@@ -37,6 +38,11 @@ class SlackDirectory:
         self._client = client
 
     async def email_of(self, user_id: str) -> str | None:
+        person = await self.person(user_id)
+        return person.email if person is not None else None
+
+    async def person(self, user_id: str) -> SlackPerson | None:
+        """The user's name and profile email; None for an unknown, deleted or bot user."""
         try:
             answer = await self._client.users_info(user=user_id)
         except SlackApiError as exc:
@@ -48,8 +54,10 @@ class SlackDirectory:
         user: dict[str, Any] = answer.get("user") or {}
         if user.get("is_bot") or user.get("deleted"):
             return None
-        email = (user.get("profile") or {}).get("email")
-        return str(email) if email else None
+        profile = user.get("profile") or {}
+        email = profile.get("email")
+        name = profile.get("real_name") or user.get("real_name") or user.get("name") or user_id
+        return SlackPerson(str(name), str(email) if email else None)
 
 
 def row_state(attempt: UnlinkAttempt | None) -> RowState:

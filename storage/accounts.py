@@ -17,6 +17,7 @@ from typing import Any
 import sqlalchemy as sa
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Field, SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -31,6 +32,8 @@ class ProcoreAccount(SQLModel, table=True):
     __tablename__ = "procore_account"
     __table_args__ = (
         sa.UniqueConstraint("team_id", "slack_user_id", name="uq_procore_account_user"),
+        # one Procore account is linked to at most one Slack user per workspace
+        sa.Index("uq_procore_account_procore_user", "team_id", "procore_user_id", unique=True),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -63,6 +66,10 @@ class LinkState(SQLModel, table=True):
 
 class UnreadableAccount(Exception):
     """The stored tokens cannot be decrypted with the configured key(s)."""
+
+
+class AccountTaken(Exception):
+    """The Procore account is already linked to another Slack user of the workspace."""
 
 
 class TokenCipher:
@@ -159,9 +166,34 @@ async def save(
         k: insert.excluded[k] for k in values if k not in ("team_id", "slack_user_id")
     }
     replace["version"] = col(ProcoreAccount.version) + 1
-    await s.exec(
-        insert.on_conflict_do_update(index_elements=["team_id", "slack_user_id"], set_=replace)
+    upsert = insert.on_conflict_do_update(index_elements=["team_id", "slack_user_id"], set_=replace)
+    try:
+        await s.exec(upsert)
+    except IntegrityError as exc:  # uq_procore_account_procore_user
+        raise AccountTaken(
+            f"Procore user {procore_user_id} is linked to another Slack user"
+        ) from exc
+
+
+async def holder_of(s: AsyncSession, team_id: str, procore_user_id: int) -> str | None:
+    """The Slack user of the workspace the Procore account is linked to, if any."""
+    query = select(ProcoreAccount.slack_user_id).where(
+        col(ProcoreAccount.team_id) == team_id,
+        col(ProcoreAccount.procore_user_id) == procore_user_id,
     )
+    return (await s.exec(query)).first()
+
+
+async def unreadable_count(s: AsyncSession, cipher: TokenCipher) -> tuple[int, int]:
+    """(accounts whose tokens `cipher` cannot decrypt, all accounts): a start-up check."""
+    rows = (await s.exec(select(ProcoreAccount.access_token))).all()
+    unreadable = 0
+    for token in rows:
+        try:
+            cipher.decrypt(token)
+        except UnreadableAccount:
+            unreadable += 1
+    return unreadable, len(rows)
 
 
 async def load(
@@ -285,6 +317,15 @@ async def consume_link_state(s: AsyncSession, state: str) -> LinkRequest | None:
         col(LinkState.team_id), col(LinkState.slack_user_id), col(LinkState.expires_at)
     )
     row = (await s.exec(returning)).first()
+    if row is None or _aware(row.expires_at) <= utcnow():
+        return None
+    return LinkRequest(row.team_id, row.slack_user_id)
+
+
+async def peek_link_state(s: AsyncSession, state: str) -> LinkRequest | None:
+    """Whose link `state` is, leaving it usable; None if forged, used or expired."""
+    query = select(LinkState).where(col(LinkState.state_hash) == _hash(state))
+    row = (await s.exec(query)).first()
     if row is None or _aware(row.expires_at) <= utcnow():
         return None
     return LinkRequest(row.team_id, row.slack_user_id)

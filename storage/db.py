@@ -54,6 +54,7 @@ async def create_schema(engine: AsyncEngine) -> None:
             await conn.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": _SCHEMA_LOCK_ID})
         await conn.run_sync(SQLModel.metadata.create_all)
         await conn.run_sync(_upgrade_columns)
+        await conn.run_sync(_create_missing_indexes)
 
 
 def _upgrade_columns(conn: Connection) -> None:
@@ -73,6 +74,18 @@ def _upgrade_columns(conn: Connection) -> None:
             ):
                 table_name, column_name = _q(conn, table.name), _q(conn, column.name)
                 conn.execute(text(f"ALTER TABLE {table_name} ALTER COLUMN {column_name} TYPE TEXT"))
+
+
+def _create_missing_indexes(conn: Connection) -> None:
+    """`create_all` makes a table's indexes only with the table: add those an older release's
+    tables lack (e.g. one Procore account per Slack user). A unique index the stored rows break
+    stops start-up; nothing is deleted to make it fit."""
+    inspector = inspect(conn)
+    for table in SQLModel.metadata.sorted_tables:
+        present = {index["name"] for index in inspector.get_indexes(table.name)}
+        for index in table.indexes:
+            if index.name not in present:
+                index.create(conn)
 
 
 def _add_column(conn: Connection, table: str, column: Column[Any]) -> None:

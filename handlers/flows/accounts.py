@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from urllib.parse import urlencode
 
 import structlog
 
@@ -21,7 +23,7 @@ from procore.manifest import ManifestReader, TokenRefused
 from procore.models import PermissionSnapshot, ProcoreUser
 from procore.oauth import GrantRefused, ProcoreOAuth, UserTokens
 from storage import accounts
-from storage.accounts import LinkedAccount, TokenCipher, UnreadableAccount
+from storage.accounts import AccountTaken, LinkedAccount, TokenCipher, UnreadableAccount
 from storage.db import Database
 from storage.models import utcnow
 
@@ -38,6 +40,22 @@ APP_REFUSED = (
 )
 UNREACHABLE = "Procore could not be reached — nothing was saved. Run `/cco connect` again."
 DENIED = "You did not authorize the app in Procore, so nothing was connected."
+SLACK_UNREADABLE = (
+    "Slack could not be asked who started this link, so nothing was connected (the sign-in was "
+    "revoked). Run `/cco connect` again."
+)
+
+
+@dataclass(frozen=True)
+class SlackPerson:
+    """A Slack user as `users.info` shows them: display name and profile email."""
+
+    name: str
+    email: str | None
+
+
+#: the Slack user's name and email by user id; None when Slack has no such (human) user
+SlackLookup = Callable[[str], Awaitable[SlackPerson | None]]
 
 
 @dataclass
@@ -48,6 +66,11 @@ class ProcoreAccounts:
     oauth: ProcoreOAuth
     reader: ManifestReader
     cipher: TokenCipher
+    #: who a Slack user is: the Procore account signed in must have the same email
+    slack_person: SlackLookup
+    #: the app's own start page (`/procore/oauth/start`) that names the Slack user being linked
+    #: before sending the browser to Procore; None sends it straight to Procore's sign-in
+    start_url: str | None = None
     #: how long a connect link (its `state`) stays usable
     state_ttl: timedelta = field(default=timedelta(minutes=10))
     #: refresh an access token this long before it expires
@@ -64,11 +87,29 @@ class Connected:
     slack_user_id: str
     procore_user_id: int
     procore_user_name: str
+    slack_user_name: str = ""
 
 
 @dataclass(frozen=True)
 class ConnectRefused:
+    """Why nothing was connected, for the page shown to whoever signed in. When the Slack user
+    who started the link must know too (someone else signed in with it: `wrong_person`,
+    `no_email`; or the account is another Slack user's: `taken`), `notify` names the case."""
+
     reason: str
+    slack_user_id: str | None = None
+    notify: str | None = None
+    signed_in_as: str = ""
+    #: the Slack user the Procore account is linked to already (`taken`), when known
+    holder: str | None = None
+
+
+@dataclass(frozen=True)
+class ConnectStart:
+    """The start page: whose link this is, and where Procore's sign-in is."""
+
+    slack_user_name: str
+    authorize_url: str
 
 
 @dataclass(frozen=True)
@@ -87,14 +128,34 @@ class Connection:
 
 class ReconnectNeeded(Exception):
     """The user's Procore link stopped working (revoked in Procore, or its refresh token was
-    spent elsewhere); it was removed, and they must run `/cco connect` again."""
+    spent elsewhere: then it was removed; or its tokens cannot be decrypted with this server's
+    TOKEN_ENCRYPTION_KEY: then it is kept), and they must run `/cco connect` again."""
 
 
 async def start_connect(acc: ProcoreAccounts, team_id: str, slack_user_id: str) -> str:
-    """The Procore sign-in URL for this Slack user: single-use, valid for `state_ttl`."""
+    """The connect link for this Slack user: single-use, valid for `state_ttl`; the app's start
+    page when there is one, else Procore's sign-in."""
     async with acc.db.transaction() as s:
         state = await accounts.new_link_state(s, team_id, slack_user_id, acc.state_ttl)
+    if acc.start_url is not None:
+        return f"{acc.start_url}?{urlencode({'state': state})}"
     return acc.oauth.authorize_url(state)
+
+
+async def connect_start(acc: ProcoreAccounts, state: str) -> ConnectStart | ConnectRefused:
+    """The start page of a connect link: it names the Slack user being linked (the `state`
+    stays unspent until Procore sends the browser back)."""
+    async with acc.db.session() as s:
+        who = await accounts.peek_link_state(s, state)
+    if who is None:
+        return ConnectRefused(STATE_REFUSED)
+    try:
+        person = await acc.slack_person(who.slack_user_id)
+    except Exception:
+        log.exception("accounts.slack_unreadable", user=who.slack_user_id)
+        return ConnectRefused(SLACK_UNREADABLE)
+    name = person.name if person is not None else who.slack_user_id
+    return ConnectStart(name, acc.oauth.authorize_url(state))
 
 
 async def finish_connect(acc: ProcoreAccounts, state: str, code: str) -> Connected | ConnectRefused:
@@ -112,26 +173,32 @@ async def finish_connect(acc: ProcoreAccounts, state: str, code: str) -> Connect
     except ProcoreError:
         return ConnectRefused(APP_REFUSED)
     user = await _check_user(acc, tokens)
-    if isinstance(user, ConnectRefused):
+    same = user if isinstance(user, ConnectRefused) else await _same_person(acc, who, user)
+    if isinstance(same, ConnectRefused):
         await _revoke_quietly(acc, tokens.access_token)
-        return user
+        return same
+    user, slack_name = same
     previous = await _previous(acc, who.team_id, who.slack_user_id)
-    async with acc.db.transaction() as s:
-        await accounts.save(
-            s,
-            acc.cipher,
-            team_id=who.team_id,
-            slack_user_id=who.slack_user_id,
-            procore_user_id=user.id,
-            procore_user_name=user.name,
-            access_token=tokens.access_token,
-            refresh_token=tokens.refresh_token,
-            expires_at=tokens.expires_at,
-        )
-    if previous is not None:
+    try:
+        async with acc.db.transaction() as s:
+            await accounts.save(
+                s,
+                acc.cipher,
+                team_id=who.team_id,
+                slack_user_id=who.slack_user_id,
+                procore_user_id=user.id,
+                procore_user_name=user.name,
+                access_token=tokens.access_token,
+                refresh_token=tokens.refresh_token,
+                expires_at=tokens.expires_at,
+            )
+    except AccountTaken:  # linked to another Slack user between the check and the save
+        await _revoke_quietly(acc, tokens.access_token)
+        return _taken(who, user, None)
+    if previous is not None and previous.access_token != tokens.access_token:
         await _revoke_quietly(acc, previous.access_token)
     log.info("accounts.connected", user=who.slack_user_id, procore_user_id=user.id)
-    return Connected(who.team_id, who.slack_user_id, user.id, user.name)
+    return Connected(who.team_id, who.slack_user_id, user.id, user.name, slack_name)
 
 
 async def refuse_connect(acc: ProcoreAccounts, state: str) -> ConnectRefused:
@@ -231,6 +298,56 @@ async def _check_user(acc: ProcoreAccounts, tokens: UserTokens) -> ProcoreUser |
     return user
 
 
+async def _same_person(
+    acc: ProcoreAccounts, who: accounts.LinkRequest, user: ProcoreUser
+) -> tuple[ProcoreUser, str] | ConnectRefused:
+    """The Procore account signed in must be the Slack user's own (same email, compared
+    case-insensitively) and linked to no other Slack user of the workspace."""
+    try:
+        person = await acc.slack_person(who.slack_user_id)
+    except Exception:
+        log.exception("accounts.slack_unreadable", user=who.slack_user_id)
+        return ConnectRefused(SLACK_UNREADABLE)
+    slack_name = person.name if person is not None else who.slack_user_id
+    slack_email = (person.email or "") if person is not None else ""
+    if not slack_email.strip() or slack_email.strip().casefold() != user.email.casefold():
+        log.warning("accounts.wrong_person", user=who.slack_user_id, procore_user_id=user.id)
+        return _wrong_person(who, user, slack_name, has_email=bool(slack_email.strip()))
+    async with acc.db.session() as s:
+        holder = await accounts.holder_of(s, who.team_id, user.id)
+    if holder is not None and holder != who.slack_user_id:
+        log.warning("accounts.already_linked", user=who.slack_user_id, procore_user_id=user.id)
+        return _taken(who, user, holder)
+    return user, slack_name
+
+
+def _wrong_person(
+    who: accounts.LinkRequest, user: ProcoreUser, slack_name: str, *, has_email: bool
+) -> ConnectRefused:
+    why = (
+        "its email is not the Slack user's email"
+        if has_email
+        else "the Slack user has no email in Slack to compare it with"
+    )
+    page = (
+        f"This connect link was started in Slack by {slack_name}, to link their own Procore "
+        f"account, but the sign-in was as {user.name}: {why}. Nothing was connected, and this "
+        "sign-in was revoked at Procore. Each person links their own account: run "
+        "`/cco connect` in Slack yourself."
+    )
+    notify = "wrong_person" if has_email else "no_email"
+    return ConnectRefused(page, who.slack_user_id, notify, user.name)
+
+
+def _taken(who: accounts.LinkRequest, user: ProcoreUser, holder: str | None) -> ConnectRefused:
+    page = (
+        f"The Procore account {user.name} is already linked to another Slack user in this "
+        "workspace, and one Procore account links to one Slack user. Nothing was connected, and "
+        "this sign-in was revoked. That Slack user can run `/cco disconnect` first."
+    )
+    return ConnectRefused(page, who.slack_user_id, "taken", user.name, holder)
+
+
 async def _refresh(acc: ProcoreAccounts, account: LinkedAccount) -> str | None:
     """Spend the refresh token (the caller holds the claim); None if the row moved on."""
     team_id, slack_user_id = account.team_id, account.slack_user_id
@@ -261,8 +378,8 @@ async def _load(acc: ProcoreAccounts, team_id: str, slack_user_id: str) -> Linke
         async with acc.db.session() as s:
             return await accounts.load(s, acc.cipher, team_id, slack_user_id)
     except UnreadableAccount:
-        async with acc.db.transaction() as s:
-            await accounts.delete(s, team_id, slack_user_id)
+        # Never deleted: a wrong TOKEN_ENCRYPTION_KEY on this replica must not unlink everyone
+        # (the right key reads the row again; `/cco connect` replaces it).
         log.error("accounts.unreadable", user=slack_user_id)
         raise ReconnectNeeded("the stored tokens cannot be decrypted") from None
 

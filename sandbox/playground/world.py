@@ -10,7 +10,7 @@ from typing import Any
 from sandbox import demo
 from sandbox.erp_demos import ERP_DEMOS, ErpDemo
 from sandbox.playground import forecast
-from sandbox.playground.forecast import Clicker, Conditions, ErpFacts, Rights
+from sandbox.playground.forecast import CcoFacts, ClickerFacts, ErpFacts, Rules
 from sandbox.playground.outages import apply_mode
 from sandbox.stack import Stack
 
@@ -32,6 +32,8 @@ class Target:
     #: the app's Slack request URL (`…/slack/events`)
     events_url: str
     erp: ErpFacts
+    #: the app's own answer to a click, for the forecast
+    rules: Rules
 
 
 class UnknownThing(LookupError):
@@ -79,31 +81,32 @@ class WorldControls:
             }
         return self._states
 
-    def rights(self, who: demo.DemoPerson, project_id: int) -> Rights | None:
+    def levels(self, who: demo.DemoPerson, project_id: int) -> tuple[int, int, bool] | None:
+        """The person's Commitments level on the project, ERP Integrations level and Can Push,
+        as Procore holds them; None for someone not in Procore."""
         stack = self.current().stack
         index, world = stack.index, stack.procore.world
         if who.key not in index.users:
             return None
         commitments = world.templates[index.project_templates[(project_id, who.key)]]
         company = world.templates[index.company_templates[who.key]]
-        return Rights(
-            commitments_admin=commitments.user_access_levels.get(demo.COMMITMENTS, 0) == ADMIN,
-            erp_integrations=company.user_access_levels.get(demo.ERP_INTEGRATIONS, 0)
-            in (STANDARD, ADMIN),
-            can_push=world.users[index.users[who.key]].erp_integrated_accountant,
+        return (
+            commitments.user_access_levels.get(demo.COMMITMENTS, 0),
+            company.user_access_levels.get(demo.ERP_INTEGRATIONS, 0),
+            world.users[index.users[who.key]].erp_integrated_accountant,
         )
 
-    def clicker(self, who: demo.DemoPerson, project_id: int) -> Clicker:
-        return Clicker(
+    def clicker(self, who: demo.DemoPerson, project_id: int) -> ClickerFacts:
+        levels = self.levels(who, project_id) or (0, 0, False)
+        return ClickerFacts(
             first_name=who.name.split()[0],
-            has_email=who.email is not None,
+            email=who.email,
             in_procore=who.key in self.current().stack.index.users,
-            rights=self.rights(who, project_id),
+            commitments_level=levels[0],
+            erp_integrations_level=levels[1],
+            can_push=levels[2],
+            procore_mode=self.procore_mode,
         )
-
-    def conditions(self) -> Conditions:
-        self.erp_states()
-        return Conditions(self.procore_mode, self.erp_mode)
 
     def synced(self, project_id: int, number: str) -> bool:
         stack = self.current().stack
@@ -115,7 +118,7 @@ class WorldControls:
     def panel(self, channel_id: str, viewer: str) -> dict[str, Any]:
         target = self.current()
         here = project_of(channel_id) or demo.PROJECTS[0]
-        conditions = self.conditions()
+        self.erp_states()
         return {
             "erp": {
                 "system": target.erp.system,
@@ -125,56 +128,66 @@ class WorldControls:
             },
             "project": {"id": here.id, "name": here.name, "channel": here.channel_id},
             "viewer": viewer,
-            "people": [self._person_json(p, here.id) for p in demo.PEOPLE],
-            "ccos": [self._cco_json(here, c, person(viewer), target.erp) for c in here.ccos],
+            "people": [self._person_json(p, here) for p in demo.PEOPLE],
+            "ccos": [self._cco_json(here, c, person(viewer)) for c in here.ccos],
             "faults": {
                 "procore": {
-                    "mode": conditions.procore,
-                    "sentence": forecast.fault_sentence("Procore", conditions.procore),
+                    "mode": self.procore_mode,
+                    "sentence": forecast.fault_sentence("Procore", self.procore_mode),
                 },
                 "erp": {
-                    "mode": conditions.erp,
-                    "sentence": forecast.fault_sentence(target.erp.name, conditions.erp),
+                    "mode": self.erp_mode,
+                    "sentence": forecast.fault_sentence(target.erp.name, self.erp_mode),
                 },
             },
             "modes": forecast.MODES,
             "permission_labels": PERMISSION_LABELS,
         }
 
-    def _person_json(self, who: demo.DemoPerson, project_id: int) -> dict[str, Any]:
-        rights = self.rights(who, project_id)
-        clicker = self.clicker(who, project_id)
+    def _person_json(self, who: demo.DemoPerson, here: demo.DemoProject) -> dict[str, Any]:
+        levels = self.levels(who, here.id)
+        verdict = self.current().rules.clicker(self.clicker(who, here.id), here.name)
         return {
             "id": who.slack_id,
             "key": who.key,
             "name": who.name,
             "title": who.title,
             "email": who.email,
+            # each switch's position: the level it sets when on (see `set_permission`)
             "rights": None
-            if rights is None
+            if levels is None
             else {
-                "commitments": rights.commitments_admin,
-                "erp_integrations": rights.erp_integrations,
-                "can_push": rights.can_push,
+                "commitments": levels[0] == ADMIN,
+                "erp_integrations": levels[1] in (STANDARD, ADMIN),
+                "can_push": levels[2],
             },
-            "sentence": forecast.rights_sentence(clicker),
-            "color": "green" if forecast.passes(clicker) else "red",
+            "sentence": verdict.text,
+            "color": verdict.color,
+            "kind": verdict.kind,
         }
 
-    def _cco_json(
-        self, here: demo.DemoProject, cco: demo.DemoCco, viewer: demo.DemoPerson, erp: ErpFacts
-    ) -> dict[str, Any]:
-        state = self.erp_states().get((here.id, cco.number))
-        synced = self.synced(here.id, cco.number)
-        verdict = forecast.cco_forecast(
-            self.clicker(viewer, here.id), synced, state, erp, self.conditions()
+    def cco_facts(self, here: demo.DemoProject, cco: demo.DemoCco) -> CcoFacts:
+        return CcoFacts(
+            project_id=here.id,
+            project_name=here.name,
+            number=cco.number,
+            title=cco.title,
+            synced=self.synced(here.id, cco.number),
+            erp_state=self.erp_states().get((here.id, cco.number)),
+            erp_mode=self.erp_mode,
         )
+
+    def _cco_json(
+        self, here: demo.DemoProject, cco: demo.DemoCco, viewer: demo.DemoPerson
+    ) -> dict[str, Any]:
+        facts = self.cco_facts(here, cco)
+        verdict = forecast.cco_forecast(self.current().rules, self.clicker(viewer, here.id), facts)
         return {
             "number": cco.number,
             "title": cco.title,
-            "state": state,
-            "synced": synced,
-            "forecast": {"color": verdict.color, "text": verdict.text},
+            "state": facts.erp_state,
+            "synced": facts.synced,
+            "forecast": {"kind": verdict.kind, "color": verdict.color, "text": verdict.text},
         }
 
     # -- changes -------------------------------------------------------------------------------

@@ -19,6 +19,7 @@ from handlers.flows.accounts import (
     ConnectRefused,
     ProcoreAccounts,
     ReconnectNeeded,
+    SlackPerson,
     disconnect,
     finish_connect,
     linked_permissions,
@@ -39,6 +40,12 @@ from tests.adapters.conftest import PROCORE_CLIENT_ID, PROCORE_CLIENT_SECRET, PR
 from tests.adapters.test_procore_oauth import Seeded, seed
 
 TEAM, ANA = "T1", "U_ANA"
+#: the Slack workspace's people (users.info): Ana's Slack email is her Procore email
+SLACK_PEOPLE = {ANA: SlackPerson("Ana Silva", "ANA@acme.com")}
+
+
+async def _slack_person(user_id: str) -> SlackPerson | None:
+    return SLACK_PEOPLE.get(user_id)
 
 
 @pytest.fixture
@@ -69,7 +76,8 @@ async def app_server(
     """The accounts flows, with the callback route served on loopback as Procore's redirect."""
     reader = ManifestReader(api_url=procore_server.url, company_id=PROCORE_COMPANY_ID, http=http)
     cipher = TokenCipher(TokenCipher.new_key())
-    acc = ProcoreAccounts(db, _oauth(procore_server, http, "http://unset"), reader, cipher)
+    oauth = _oauth(procore_server, http, "http://unset")
+    acc = ProcoreAccounts(db, oauth, reader, cipher, _slack_person)
     app = web.Application()
     add_oauth_routes(app, acc)
     server = await serve(app)
@@ -126,7 +134,7 @@ async def test_connecting_in_the_browser_stores_the_tokens_encrypted(
     landed = await _sign_in(http, procore_server, url, seeded.ana)
 
     assert landed.status_code == 200
-    assert "Connected as Ana Silva — you can close this tab." in landed.text
+    assert "Connected as Ana Silva (Slack user Ana Silva) — you can close this tab." in landed.text
     assert landed.headers["Cache-Control"] == "no-store"
     [access] = _user_tokens_at_procore(procore_server, seeded.ana)
     [refresh] = procore_server.world.grants.refresh_tokens
@@ -308,3 +316,19 @@ async def test_a_linked_users_rights_come_from_their_manifest(
     assert (snapshot.source, snapshot.commitments_level) == ("linked", 3)
     missing = [c for c in evaluate(snapshot, DEFAULT_KEYS, "Tower A") if not c.ok]
     assert [(c.name, c.actual) for c in missing] == [("Commitments", "Standard")]
+
+
+async def test_tokens_this_key_cannot_decrypt_are_kept_not_deleted(
+    acc: ProcoreAccounts, procore_server: ProcoreSandbox, seeded: Seeded
+) -> None:
+    """A replica with another TOKEN_ENCRYPTION_KEY asks for a reconnect but deletes nothing:
+    the replica with the right key still reads the link."""
+    await _connect(acc, procore_server, seeded.ana)
+    right_key = acc.cipher
+    acc.cipher = TokenCipher(TokenCipher.new_key())
+
+    with pytest.raises(ReconnectNeeded):
+        await user_tokens(acc, TEAM, ANA)
+
+    acc.cipher = right_key
+    assert await user_tokens(acc, TEAM, ANA) is not None

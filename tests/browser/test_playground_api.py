@@ -90,6 +90,7 @@ async def test_permission_toggles_change_procore_and_the_forecast(sandbox: Sandb
         "Ana lacks Commitments Admin → Unlink will be refused, naming what is missing."
     )
     assert cco(after, "003")["forecast"] == {
+        "kind": "permission_denied",
         "color": "red",
         "text": "permission check fails: missing Commitments Admin",
     }
@@ -102,6 +103,7 @@ async def test_erp_state_changes_the_forecast(sandbox: Sandbox) -> None:
     change = {"project": TOWER_A, "number": "001", "state": "reversed"}
     assert await call(sandbox, "api/world/erp-state", change) == {"ok": True}
     assert cco(await panel(sandbox), "001")["forecast"] == {
+        "kind": "unlinked",
         "color": "green",
         "text": "reversed counts as gone in Acumatica → unlinks",
     }

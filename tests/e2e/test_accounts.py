@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import html
+import re
 from collections.abc import AsyncIterator
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from sqlmodel import select
 
 from sandbox import demo
-from storage.accounts import TokenCipher
+from storage.accounts import ProcoreAccount, TokenCipher
 from tests.conftest import database_params
 from tests.e2e.rig import TOWER_A, Rig, attachment_color, start_rig, stop_rig, text_of
 
@@ -27,28 +30,48 @@ async def rig(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[R
         await stop_rig(started)
 
 
-async def connect(rig: Rig, slack_user: str, procore_user: str) -> str:
-    """`/cco connect`, then sign in at the Procore stand-in; returns the callback page text."""
+async def connect_link(rig: Rig, slack_user: str) -> str:
+    """`/cco connect`: the URL of the Connect button Slack shows `slack_user`."""
+    before = len(rig.stack.slack.ephemerals_for(slack_user))
     await rig.command("connect", user=slack_user)
     await rig.until(
         lambda: any(
             "Connect Procore account" in text_of(m)
-            for m in rig.stack.slack.ephemerals_for(slack_user)
+            for m in rig.stack.slack.ephemerals_for(slack_user)[before:]
         )
     )
-    message = [
-        m
-        for m in rig.stack.slack.ephemerals_for(slack_user)
-        if "Connect Procore account" in text_of(m)
-    ][-1]
-    url = next(e["url"] for b in message.blocks if b["type"] == "actions" for e in b["elements"])
-    query = parse_qs(urlsplit(url).query)
+    message = rig.stack.slack.ephemerals_for(slack_user)[-1]
+    return str(
+        next(e["url"] for b in message.blocks if b["type"] == "actions" for e in b["elements"])
+    )
+
+
+async def procore_sign_in_url(rig: Rig, link: str, slack_name: str) -> str:
+    """Open the connect link (the app's start page, which names whose link it is) and follow
+    its button to Procore's sign-in."""
+    page = await rig.http.get(link)
+    assert page.status_code == 200 and f"Link Procore to {slack_name}" in page.text, page.text
+    found = re.search(r"<a href='([^']+)'>Continue to Procore sign-in</a>", page.text)
+    assert found, page.text
+    return html.unescape(found.group(1))
+
+
+async def sign_in(rig: Rig, sign_in_url: str, procore_user: str) -> str:
+    """Approve the app at the Procore stand-in as `procore_user`; the callback page's text."""
+    query = parse_qs(urlsplit(sign_in_url).query)
     redirect_uri, state = query["redirect_uri"][0], query["state"][0]
     code = rig.stack.procore.world.authorize(
         demo.CLIENT_ID, redirect_uri, rig.stack.index.users[procore_user]
     )
     page = await rig.http.get(redirect_uri, params={"code": code, "state": state})
     return f"{page.status_code} {page.text}"
+
+
+async def connect(rig: Rig, slack_user: str, procore_user: str) -> str:
+    """`/cco connect`, then sign in at the Procore stand-in; returns the callback page text."""
+    name = rig.stack.slack.users[slack_user].real_name
+    url = await procore_sign_in_url(rig, await connect_link(rig, slack_user), name)
+    return await sign_in(rig, url, procore_user)
 
 
 async def test_linked_rights_come_from_the_manifest_not_the_template(rig: Rig) -> None:
@@ -73,10 +96,7 @@ async def test_linked_rights_come_from_the_manifest_not_the_template(rig: Rig) -
 
 
 async def test_a_state_works_once(rig: Rig) -> None:
-    await rig.command("connect", user="U0BEN")
-    await rig.until(lambda: bool(rig.stack.slack.ephemerals_for("U0BEN")))
-    message = rig.stack.slack.ephemerals_for("U0BEN")[-1]
-    url = next(e["url"] for b in message.blocks if b["type"] == "actions" for e in b["elements"])
+    url = await procore_sign_in_url(rig, await connect_link(rig, "U0BEN"), "Ben Okafor")
     query = parse_qs(urlsplit(url).query)
     redirect_uri, state = query["redirect_uri"][0], query["state"][0]
     world = rig.stack.procore.world
@@ -116,3 +136,64 @@ async def test_linking_can_be_required(tmp_path: Path) -> None:
         assert rig.procore_writes() == 1
     finally:
         await stop_rig(rig)
+
+
+def _dm_texts(rig: Rig, slack_user: str) -> list[str]:
+    channel = rig.stack.slack.dm_channel(slack_user).id
+    return [text_of(m) for m in rig.stack.slack.channel_messages(channel)]
+
+
+def _live_user_tokens(rig: Rig, procore_user: str) -> list[str]:
+    user_id = rig.stack.index.users[procore_user]
+    return [t.access_token for t in rig.stack.procore.world.tokens.values() if t.user_id == user_id]
+
+
+async def _linked_accounts(rig: Rig) -> list[tuple[str, int]]:
+    async with rig.runtime.db.session() as s:
+        rows = await s.exec(select(ProcoreAccount))
+        return sorted((a.slack_user_id, a.procore_user_id) for a in rows.all())
+
+
+async def test_an_approver_completing_another_users_connect_links_nothing(rig: Rig) -> None:
+    # Chloe (no unlink rights) forwards her connect link to Ana, an approver, who signs in.
+    link = await connect_link(rig, "U0CHLOE")
+    url = await procore_sign_in_url(rig, link, "Chloe Martin")  # the page Ana sees names Chloe
+    revoked_before = len(rig.stack.procore.world.grants.revoked)
+
+    page = await sign_in(rig, url, "ana")
+
+    assert page.startswith("400") and "Not connected" in page
+    assert "started in Slack by Chloe Martin" in page and "as Ana Alvarez" in page
+    assert "revoked" in page
+    await rig.until(lambda: any("Ana Alvarez" in t for t in _dm_texts(rig, "U0CHLOE")))
+    [told] = _dm_texts(rig, "U0CHLOE")
+    assert "*Ana Alvarez*" in told and "isn't your Slack email" in told
+    assert "Nothing was linked" in told and "revoked" in told
+    assert await _linked_accounts(rig) == []
+    assert _live_user_tokens(rig, "ana") == []  # Ana's sign-in was revoked at Procore
+    assert len(rig.stack.procore.world.grants.revoked) > revoked_before
+    # Chloe still acts with her own rights: red, and Procore is not written.
+    await rig.link()
+    card = await rig.card()
+    await rig.click_unlink(card, "002", user="U0CHLOE")
+    red = await rig.reply(card)
+    await rig.settle()
+    assert attachment_color(red) == "danger" and "can't unlink CCO #002" in text_of(red)
+    assert rig.procore_writes() == 0
+
+
+async def test_one_procore_account_is_linked_to_one_slack_user(rig: Rig) -> None:
+    assert (await connect(rig, "U0ANA", "ana")).startswith("200")
+    # Ben's Slack profile now carries Ana's email (an edited profile, a reused address).
+    rig.stack.slack.users["U0BEN"].email = "ANA@northwind.example"
+    revoked_before = len(rig.stack.procore.world.grants.revoked)
+
+    page = await connect(rig, "U0BEN", "ana")
+
+    assert page.startswith("400") and "already linked to another Slack user" in page
+    await rig.until(lambda: any("already linked" in t for t in _dm_texts(rig, "U0BEN")))
+    assert "<@U0ANA>" in _dm_texts(rig, "U0BEN")[-1]
+    ana = rig.stack.index.users["ana"]
+    assert await _linked_accounts(rig) == [("U0ANA", ana)]
+    assert len(_live_user_tokens(rig, "ana")) == 1  # Ana's own link still works
+    assert len(rig.stack.procore.world.grants.revoked) > revoked_before

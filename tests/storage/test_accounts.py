@@ -10,8 +10,8 @@ import pytest
 from sqlalchemy import text
 
 from storage import accounts
-from storage.accounts import LinkRequest, TokenCipher, UnreadableAccount
-from storage.db import Database
+from storage.accounts import AccountTaken, LinkRequest, TokenCipher, UnreadableAccount
+from storage.db import Database, create_schema
 
 TEAM, USER = "T1", "U1"
 ACCESS, REFRESH = "access-token-plain-text-123", "refresh-token-plain-text-456"
@@ -23,13 +23,15 @@ def cipher() -> TokenCipher:
     return TokenCipher(TokenCipher.new_key())
 
 
-async def _save(db: Database, cipher: TokenCipher, access: str = ACCESS) -> None:
+async def _save(
+    db: Database, cipher: TokenCipher, access: str = ACCESS, slack_user: str = USER
+) -> None:
     async with db.transaction() as s:
         await accounts.save(
             s,
             cipher,
             team_id=TEAM,
-            slack_user_id=USER,
+            slack_user_id=slack_user,
             procore_user_id=2**40,
             procore_user_name="Ana Silva",
             access_token=access,
@@ -185,3 +187,39 @@ async def test_states_are_stored_hashed(db: Database) -> None:
 
     assert state not in str(dict(raw).values())
     assert (raw["team_id"], raw["slack_user_id"]) == (TEAM, USER)
+
+
+async def test_one_procore_account_is_linked_to_one_slack_user_per_workspace(
+    db: Database, cipher: TokenCipher
+) -> None:
+    await _save(db, cipher)
+
+    with pytest.raises(AccountTaken):
+        await _save(db, cipher, slack_user="U2")
+
+    async with db.session() as s:
+        assert await accounts.holder_of(s, TEAM, 2**40) == USER
+    assert (await _raw_row(db))["slack_user_id"] == USER
+
+
+async def test_unreadable_count_names_rows_the_key_cannot_decrypt(
+    db: Database, cipher: TokenCipher
+) -> None:
+    await _save(db, cipher)
+
+    async with db.session() as s:
+        assert await accounts.unreadable_count(s, cipher) == (0, 1)
+        assert await accounts.unreadable_count(s, TokenCipher(TokenCipher.new_key())) == (1, 1)
+
+
+async def test_start_up_adds_the_one_slack_user_per_procore_account_rule_to_an_older_table(
+    db: Database, cipher: TokenCipher
+) -> None:
+    async with db.engine.begin() as conn:  # as the previous release created the table
+        await conn.execute(text("DROP INDEX uq_procore_account_procore_user"))
+    await _save(db, cipher)
+
+    await create_schema(db.engine)
+
+    with pytest.raises(AccountTaken):
+        await _save(db, cipher, slack_user="U2")
