@@ -32,6 +32,12 @@ INVITE_HINT = (
     "card's thread. Invite me with `/invite @cco-bot` to get answers in threads."
 )
 
+ELSEWHERE_HINT = (
+    "I'm not a member of <#{channel}> and the button's reply link has expired (Slack allows it "
+    "30 minutes and 5 answers), so this answer came to you here instead of the card's thread. "
+    "Invite me there with `/invite @cco-bot` to get answers in threads."
+)
+
 
 class SlackDirectory:
     def __init__(self, client: AsyncWebClient) -> None:
@@ -110,9 +116,10 @@ class SlackMessenger:
                 **message.payload,
             )
         except SlackApiError as exc:
-            if exc.response.get("error") not in NOT_IN_CHANNEL or not message.response_url:
+            if exc.response.get("error") not in NOT_IN_CHANNEL:
                 raise
-            await self._via_response_url(message)
+            if not (message.response_url and await self._via_response_url(message)):
+                await self._to_clicker(message)
 
     async def _already_posted(self, message: OutboxMessage) -> bool:
         """An earlier try may have landed although Slack's answer never arrived (a timeout):
@@ -134,9 +141,10 @@ class SlackMessenger:
                 return True
         return False
 
-    async def _via_response_url(self, message: OutboxMessage) -> None:
+    async def _via_response_url(self, message: OutboxMessage) -> bool:
         """The bot is not in the channel: answer through the click's response_url instead,
-        visible to the channel, with a hint to invite the bot."""
+        visible to the channel, with a hint to invite the bot. False when Slack refuses the
+        URL (used 5 times or older than 30 minutes): the answer must go elsewhere."""
         assert message.response_url is not None
         payload = dict(message.payload)
         blocks = list(payload.get("blocks") or [])
@@ -150,8 +158,26 @@ class SlackMessenger:
                 "thread_ts": message.thread_ts,
             }
         )
-        if answer.status_code != 200:
-            raise RuntimeError(f"response_url answered {answer.status_code}: {answer.body}")
+        if answer.status_code == 200:
+            return True
+        if answer.status_code in (404, 410):
+            log.info("outbox.response_url_spent", reference=message.reference, body=answer.body)
+            return False
+        raise RuntimeError(f"response_url answered {answer.status_code}: {answer.body}")
+
+    async def _to_clicker(self, message: OutboxMessage) -> None:
+        """Neither the thread nor the click's response_url can take the answer: send it to the
+        person who clicked, in a direct message that says why it is there."""
+        async with self._db.session() as s:
+            attempt = await repos.get_attempt(s, message.reference)
+        if attempt is None:
+            raise RuntimeError("nowhere to deliver: the bot is not in the channel")
+        blocks = list(message.payload.get("blocks") or [])
+        blocks.append(context(ELSEWHERE_HINT.format(channel=message.channel_id)))
+        await self._client.chat_postMessage(
+            channel=attempt.slack_user_id, **{**message.payload, "blocks": blocks}
+        )
+        log.info("outbox.sent_to_clicker", reference=message.reference)
 
     async def render_card(self, card: Card) -> dict[str, Any]:
         async with self._db.session() as s:

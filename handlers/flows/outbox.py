@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 import structlog
@@ -22,6 +23,10 @@ if TYPE_CHECKING:
 log = structlog.get_logger("cco.outbox")
 
 MAX_TRIES = 20
+#: Slack lets a click's response_url be used for 30 minutes (and 5 posts, which Slack itself
+#: refuses past); a reply owed for longer goes elsewhere (the messenger says where), with a minute
+#: to spare for the time between the click and the reply being queued
+RESPONSE_URL_LIFETIME = timedelta(minutes=29)
 #: the share of its claim a delivery may take before it is abandoned (and retried later)
 CLAIM_SHARE = 0.8
 
@@ -76,13 +81,21 @@ async def _deliver_one(svc: Services, message: OutboxMessage) -> bool:
         # Give up before the claim runs out: once it has, another replica may post the message,
         # so this one must not still be posting it (Slack's client retries and waits on its own).
         async with asyncio.timeout(svc.outbox_claim.total_seconds() * CLAIM_SHARE):
-            await svc.messenger.deliver(message)
+            await svc.messenger.deliver(_with_live_response_url(message))
     except Exception as exc:
         log.warning("outbox.delivery_failed", reference=message.reference, error=_describe(exc))
         await _settle(svc, message, delivered=False, error=_describe(exc))
         return False
     await _settle(svc, message, delivered=True, error=None)
     return True
+
+
+def _with_live_response_url(message: OutboxMessage) -> OutboxMessage:
+    """The message as the messenger may use it: without its response_url once that is past
+    Slack's lifetime (a reply retried for long, e.g. through a Slack outage)."""
+    if message.response_url and utcnow() - message.created_at > RESPONSE_URL_LIFETIME:
+        return message.model_copy(update={"response_url": None})
+    return message
 
 
 async def _settle(

@@ -1,0 +1,83 @@
+"""A click's response_url lasts 30 minutes and 5 answers (issue 11, point 10): past that the
+outbox stops using it and the answer reaches the clicker with a word on where it went."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import update
+
+from sandbox.faults import FaultRule
+from sandbox.slack_workspace import SlackMessage
+from storage.models import OutboxMessage, utcnow
+from tests.conftest import database_params
+from tests.e2e.rig import SYNC_WRITE, Rig, attachment_color, start_rig, stop_rig, text_of
+
+RESPONSE_URL_POST = r"^/response/"
+
+
+@pytest.fixture(params=database_params())
+async def fast_rig(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Rig]:
+    """A quick sweep and a short outbox claim, so owed replies are retried within seconds."""
+    started = await start_rig(
+        request.param, tmp_path, sweep_interval_seconds=0.3, outbox_claim_seconds=1
+    )
+    try:
+        yield started
+    finally:
+        await stop_rig(started)
+
+
+async def card_without_the_bot(rig: Rig) -> SlackMessage:
+    await rig.link()
+    card = await rig.card()
+    rig.stack.slack.channels[card.channel].members.discard(rig.stack.slack.bot_user_id)
+    return card
+
+
+def direct_messages(rig: Rig, user: str) -> list[SlackMessage]:
+    channel = rig.stack.slack.dm_channel(user)
+    return rig.stack.slack.channel_messages(channel.id)
+
+
+async def test_a_response_url_slack_has_expired_sends_the_answer_to_the_clicker(
+    fast_rig: Rig,
+) -> None:
+    rig = fast_rig
+    card = await card_without_the_bot(rig)
+    offset = [0.0]
+    rig.stack.slack.clock = lambda: time.time() + offset[0]
+    rig.stack.procore.faults.add(FaultRule(path=SYNC_WRITE, method="PATCH", delay=1.0, times=1))
+    await rig.click_unlink(card, "002")
+    offset[0] = 31 * 60  # the write takes its time; meanwhile the click's URL grows old
+    await rig.until(lambda: bool(direct_messages(rig, "U0ANA")))
+    await rig.settle()
+    answer = direct_messages(rig, "U0ANA")[-1]
+    assert attachment_color(answer) == "good"
+    assert "Successfully unlinked CCO #002" in text_of(answer)
+    assert f"not a member of <#{card.channel}>" in text_of(answer)
+    assert "reply link has expired" in text_of(answer)
+    assert not rig.replies(card)
+
+
+async def test_the_outbox_stops_using_a_response_url_after_30_minutes(fast_rig: Rig) -> None:
+    rig = fast_rig
+    card = await card_without_the_bot(rig)
+    rig.stack.slack.faults.add(FaultRule(path=RESPONSE_URL_POST, status=500, body="down"))
+    await rig.click_unlink(card, "002")
+    await rig.until(lambda: rig.stack.slack.recorder.count("POST", RESPONSE_URL_POST) >= 1)
+    await rig.settle()
+    async with rig.runtime.db.transaction() as s:  # the reply has now been owed for 31 minutes
+        await s.exec(update(OutboxMessage).values(created_at=utcnow() - timedelta(minutes=31)))  # type: ignore[call-overload]
+    tried = rig.stack.slack.recorder.count("POST", RESPONSE_URL_POST)
+    rig.stack.slack.faults.clear()
+    await rig.until(lambda: bool(direct_messages(rig, "U0ANA")))
+    answer = direct_messages(rig, "U0ANA")[-1]
+    assert "Successfully unlinked CCO #002" in text_of(answer)
+    assert "reply link has expired" in text_of(answer)
+    assert rig.stack.slack.recorder.count("POST", RESPONSE_URL_POST) == tried
+    assert not rig.replies(card)
