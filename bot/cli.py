@@ -1,4 +1,4 @@
-"""`cco-bot` (= `python -m bot`): serve | socket | sandbox | db upgrade."""
+"""`cco-bot` (= `python -m bot`): serve | socket | sandbox | db upgrade | doctor."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from aiohttp import web
 
@@ -25,6 +26,15 @@ def _parser() -> argparse.ArgumentParser:
     sandbox.add_argument("--erp", default="acumatica", help="ERP to simulate (default acumatica)")
     db = sub.add_parser("db", help="database tasks")
     db.add_argument("action", choices=["upgrade"], help="create or migrate the schema")
+    doctor = sub.add_parser(
+        "doctor", help="read-only preflight of Slack, Procore and the ERP: ✓/✗ and the fix"
+    )
+    doctor.add_argument(
+        "--project", type=int, default=None, help="Procore project id (default: the latest linked)"
+    )
+    doctor.add_argument(
+        "--manifest", type=Path, default=None, help="Slack app manifest (default: ./manifest.yml)"
+    )
     return parser
 
 
@@ -45,6 +55,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SettingsError as exc:
         print(f"cco-bot: {exc}", file=sys.stderr)
         return 2
+    if args.command == "doctor":
+        from bot.doctor import run
+
+        return run(settings, args.project, args.manifest)
     if args.command == "serve":
         return _serve(settings, args.host, args.port)
     return asyncio.run(_socket(settings))

@@ -25,7 +25,7 @@ from handlers.app import register
 from handlers.flows.accounts import ProcoreAccounts, SlackLookup
 from handlers.flows.services import Services
 from handlers.slack_io import SlackDirectory, SlackMessenger
-from procore.budget import LocalBudget
+from procore.budget import LocalBudget, RequestBudget
 from procore.client import ProcoreClient
 from procore.manifest import ManifestReader
 from procore.oauth import ProcoreOAuth
@@ -101,6 +101,24 @@ def slack_client(settings: Settings) -> AsyncWebClient:
     )
 
 
+def procore_client(
+    settings: Settings, http: httpx.AsyncClient, budget: RequestBudget | None = None
+) -> ProcoreClient:
+    """The app's Procore client (its client-credentials service account)."""
+    assert settings.procore_company_id is not None
+    return ProcoreClient(
+        api_url=settings.procore_api_url,
+        login_url=settings.procore_login_url,
+        client_id=settings.procore_client_id or "",
+        client_secret=settings.procore_client_secret or "",
+        company_id=settings.procore_company_id,
+        http=http,
+        keys=settings.permission_keys(),
+        max_rate_limit_wait=settings.procore_max_rate_limit_wait,
+        budget=budget,
+    )
+
+
 async def build_runtime(settings: Settings, mode: Literal["http", "socket"] = "http") -> Runtime:
     db = Database(make_engine(settings.database_url))
     await create_schema(db.engine)
@@ -113,17 +131,7 @@ async def build_runtime(settings: Settings, mode: Literal["http", "socket"] = "h
     )
     procore_http = httpx.AsyncClient(timeout=settings.procore_timeout)
     erp_http = httpx.AsyncClient(timeout=settings.erp_timeout)
-    procore = ProcoreClient(
-        api_url=settings.procore_api_url,
-        login_url=settings.procore_login_url,
-        client_id=settings.procore_client_id or "",
-        client_secret=settings.procore_client_secret or "",
-        company_id=settings.procore_company_id,
-        http=procore_http,
-        keys=settings.permission_keys(),
-        max_rate_limit_wait=settings.procore_max_rate_limit_wait,
-        budget=budget,
-    )
+    procore = procore_client(settings, procore_http, budget)
     erp = build_adapter(settings.erp(), erp_http)
     slack = slack_client(settings)
     bolt = AsyncApp(

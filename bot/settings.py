@@ -16,7 +16,9 @@ from erp.registry import SYSTEMS, check_settings
 from erp.settings import ErpSettings
 from procore.permissions import PermissionKeys
 
-Command = Literal["serve", "socket", "sandbox", "db"]
+Command = Literal["serve", "socket", "sandbox", "db", "doctor"]
+#: the commands that reach Slack, Procore and the ERP (`doctor` only reads)
+CONNECTED: tuple[Command, ...] = ("serve", "socket", "doctor")
 
 #: systems whose adapter makes no network call (Procore syncs no CCOs with them)
 NO_ERP_CALLS = frozenset({"quickbooks_online", "netsuite"})
@@ -181,6 +183,7 @@ class Settings(BaseSettings):
         needed: list[str] = []
         if command in ("serve", "socket"):
             needed.append("slack_signing_secret" if command == "serve" else "slack_app_token")
+        if command in CONNECTED:
             needed += [
                 "slack_bot_token",
                 "procore_client_id",
@@ -191,7 +194,7 @@ class Settings(BaseSettings):
         for name in needed:
             if getattr(self, name) in (None, ""):
                 raise SettingsError(f"{name.upper()} is not set (needed by `cco-bot {command}`)")
-        if command in ("serve", "socket"):
+        if command in CONNECTED:
             self._require_erp()
             if self.require_linked_account and not self.linking_enabled():
                 raise SettingsError(

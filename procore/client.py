@@ -18,7 +18,15 @@ from procore.auth import TokenSource
 from procore.budget import RequestBudget
 from procore.errors import ProcoreNotFound, ProcoreRejected, ProcoreUnreachable
 from procore.http import ProcoreHttp, message_of
-from procore.models import Cco, Commitment, PermissionSnapshot, ProcoreUser, Project
+from procore.models import (
+    Cco,
+    Commitment,
+    Company,
+    PermissionSnapshot,
+    PermissionTemplate,
+    ProcoreUser,
+    Project,
+)
 from procore.permissions import DEFAULT_KEYS, PermissionKeys
 
 # --- Not publicly documented: how a CCO's sync link is cleared ----------------------------------
@@ -190,6 +198,49 @@ class ProcoreClient:
     async def aclose(self) -> None:
         """Forget the cached token. The shared `httpx.AsyncClient` is closed by its owner."""
         self._tokens.forget()
+
+    # -- the app's own standing (read by `cco-bot doctor`) ---------------------------------------
+
+    async def sign_in(self) -> None:
+        """Get the app's client-credentials token (`ProcoreAuthError` when refused)."""
+        await self._tokens.token()
+
+    async def visible_companies(self) -> list[Company]:
+        """The companies the app's token can see: those where the app is installed."""
+        items = await self._api.get_all("/rest/v1.0/companies", {}, PER_PAGE)
+        with _shape("company"):
+            return [Company(id=int(c["id"]), name=str(c.get("name") or "")) for c in items]
+
+    async def service_account(self) -> ProcoreUser:
+        """The app's own Directory record (its service account), as the company `me` of the
+        app's token; v1.1+ carries `erp_integrated_accountant` (Can Push to Accounting)."""
+        data = await self._api.get_json(f"/rest/v1.1/companies/{self.company_id}/me")
+        with _shape("company user"):
+            return _user(data)
+
+    async def permission_templates(self) -> list[PermissionTemplate]:
+        """Every project and company permission template of the company, with its levels."""
+        path = f"/rest/v1.0/companies/{self.company_id}/permission_templates"
+        kinds = await asyncio.gather(
+            self._api.get_json(path, {"filters[type]": "project_tools"}),
+            self._api.get_json(path, {"filters[type]": "company_tools"}),
+        )
+        with _shape("permission template list"):
+            ids = list(dict.fromkeys(int(t["id"]) for kind in kinds for t in kind))
+        return list(await asyncio.gather(*(self._template(template_id) for template_id in ids)))
+
+    async def _template(self, template_id: int) -> PermissionTemplate:
+        data = await self._api.get_json(
+            f"/rest/v1.0/companies/{self.company_id}/permission_templates/{template_id}"
+        )
+        with _shape("permission template"):
+            levels = data.get("user_access_levels") or {}
+            return PermissionTemplate(
+                id=int(data["id"]),
+                name=str(data.get("name") or ""),
+                type=str(data.get("type") or ""),
+                levels={str(tool): _level(level) for tool, level in levels.items()},
+            )
 
     async def is_project_user(self, project_id: int, user_id: int) -> bool:
         """Whether the company user is in the project's Directory (its active users)."""

@@ -106,3 +106,26 @@ class PermissionSnapshot:
 class SyncClearResult:
     cleared: bool
     error: str | None = None
+
+
+@dataclass(frozen=True)
+class Company:
+    """A company the app's token can see (`GET /rest/v1.0/companies`)."""
+
+    id: int
+    name: str
+
+
+@dataclass(frozen=True)
+class PermissionTemplate:
+    """A company's permission template and its tools' access levels (`user_access_levels`)."""
+
+    id: int
+    name: str
+    #: "company_tools" for a company template; a project template otherwise
+    type: str
+    levels: dict[str, int]
+
+    @property
+    def is_company_template(self) -> bool:
+        return self.type == "company_tools"

@@ -18,6 +18,7 @@ COMPANY_NAME = "Northwind Builders"
 CLIENT_ID = "cco-bot-sandbox"
 CLIENT_SECRET = "sandbox-client-secret"
 TEAM_ID = "T0NORTHWD"
+SERVICE_ACCOUNT_EMAIL = "cco-bot-sandbox@service-account.northwind.example"
 COMMITMENTS = "commitments"
 ERP_INTEGRATIONS = "erp_integrations"
 
@@ -147,6 +148,9 @@ class DemoIndex:
     project_templates: dict[tuple[int, str], int] = field(default_factory=dict)
     packages: dict[tuple[int, str], int] = field(default_factory=dict)
     erp_keys: dict[tuple[int, str], ErpKeys] = field(default_factory=dict)
+    #: the Directory user of the app's service account, and its company permission template
+    service_account: int = 0
+    service_account_template: int = 0
 
 
 def seed_slack(workspace: SlackWorkspace) -> None:
@@ -168,12 +172,30 @@ def seed_people(world: ProcoreWorld) -> DemoIndex:
     """The company, the app's OAuth client, the projects (without CCOs) and the people."""
     index = DemoIndex()
     world.add_company(COMPANY_NAME, id=COMPANY_ID)
-    world.add_client(CLIENT_ID, CLIENT_SECRET, company_ids={COMPANY_ID})
+    client = world.add_client(CLIENT_ID, CLIENT_SECRET, company_ids={COMPANY_ID})
     for project in PROJECTS:
         world.add_project(COMPANY_ID, project.name, is_erp_integrated=True, id=project.id)
     for person in (p for p in PEOPLE if p.in_procore and p.email):
         _seed_person(world, index, person)
+    client.service_account_id = _seed_service_account(world, index)
     return index
+
+
+def _seed_service_account(world: ProcoreWorld, index: DemoIndex) -> int:
+    """The app's Directory record as Procore's ERP guide has it set up: `Can Push To Accounting`
+    enabled and ERP Integrations Admin in its company permission template."""
+    template = world.add_template(
+        COMPANY_ID, "cco-bot service account", type="company_tools", levels={ERP_INTEGRATIONS: 4}
+    )
+    account = world.add_user(
+        COMPANY_ID,
+        "cco-bot (service account)",
+        SERVICE_ACCOUNT_EMAIL,
+        can_push=True,
+        company_template_id=template.id,
+    )
+    index.service_account, index.service_account_template = account.id, template.id
+    return account.id
 
 
 def _seed_person(world: ProcoreWorld, index: DemoIndex, person: DemoPerson) -> None:

@@ -28,13 +28,16 @@ from sandbox.procore_assumptions import (
     MSG_NOT_IN_COMPANY,
     MSG_RATE_LIMITED,
     MSG_TOKEN_INVALID,
+    SERVICE_ACCOUNT_IS_ME,
     SYNC_ITEM_TYPES,
     SYNC_MAX_UPDATES,
     SYNC_PATH,
+    TEMPLATE_LIST_TYPES,
 )
 from sandbox.procore_control import add_control_routes
 from sandbox.procore_json import (
     commitment_json,
+    company_json,
     company_me_json,
     company_user_json,
     manifest_json,
@@ -42,6 +45,7 @@ from sandbox.procore_json import (
     project_json,
     project_user_json,
     template_json,
+    template_list_json,
     typed_commitment_json,
 )
 from sandbox.procore_oauth import add_oauth_routes
@@ -253,11 +257,45 @@ class ProcoreApi:
         return web.json_response(manifest_json(levels, names, project_id=project_id))
 
     async def company_me(self, request: web.Request) -> web.Response:
+        """The token's user; for an app token, the app's service account (an assumption)."""
         company_id = self._company_in_path(request)
-        user = self.world.users[self._user(request)]
+        if USER_KEY in request:
+            user = self.world.users[request[USER_KEY]]
+        else:
+            account = self.world.service_account(request[CLIENT_KEY])
+            if account is None or not SERVICE_ACCOUNT_IS_ME:
+                raise Refusal(403, MSG_NEEDS_USER)
+            user = account
         if user.company_id != company_id:
             raise Refusal(403, MSG_NOT_IN_COMPANY)
         return web.json_response(company_me_json(self.world, user))
+
+    async def companies(self, request: web.Request) -> web.Response:
+        """`GET /rest/v1.0/companies`: the companies visible to the token (for an app token, those
+        where the app is installed; for a user's token, the user's company)."""
+        client_id = request[CLIENT_KEY]
+        mine = self.world.users[request[USER_KEY]].company_id if USER_KEY in request else None
+        visible = [
+            company
+            for company in self.world.companies.values()
+            if self.world.client_may_access(client_id, company.id)
+            and (mine is None or company.id == mine)
+        ]
+        return paged(request, [company_json(c, my_company=c.id == mine) for c in visible])
+
+    async def list_templates(self, request: web.Request) -> web.Response:
+        """`GET /companies/{id}/permission_templates`: names and ids of one `filters[type]`."""
+        company_id = self._company_in_path(request)
+        wanted = request.query.get("filters[type]") or "project_tools"
+        kinds = TEMPLATE_LIST_TYPES.get(wanted)
+        if kinds is None:
+            raise Refusal(400, f"filters[type] must be one of: {', '.join(TEMPLATE_LIST_TYPES)}")
+        templates = [
+            t
+            for t in self.world.templates.values()
+            if t.company_id == company_id and t.type in kinds
+        ]
+        return web.json_response([template_list_json(t) for t in templates])
 
     async def list_packages(self, request: web.Request) -> web.Response:
         project_id = self._project(request, _required_int(request, "project_id"))
@@ -397,6 +435,10 @@ def _add_rest_routes(app: web.Application, api: ProcoreApi) -> None:
     app.router.add_patch(SYNC_PATH, api.external_data_sync)
     app.router.add_get("/rest/v1.0/settings/permissions", api.permissions)
     app.router.add_get("/rest/{v:v1\\.[1-3]}/companies/{company_id:\\d+}/me", api.company_me)
+    app.router.add_get("/rest/v1.0/companies", api.companies)
+    app.router.add_get(
+        "/rest/v1.0/companies/{company_id:\\d+}/permission_templates", api.list_templates
+    )
 
 
 def build_app(world: ProcoreWorld) -> tuple[web.Application, Recorder, Faults]:

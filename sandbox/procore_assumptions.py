@@ -47,6 +47,22 @@ ACCESS_LEVEL_NAMES = {4: "Admin", 3: "Standard", 2: "Read Only", 0: "None"}
 #: Manifest tool `name`s are internal; the friendly names are the UI's.
 FRIENDLY_TOOL_NAMES = {"commitments": "Commitments", "erp_integrations": "ERP Integrations"}
 
+# -- the app's own service account -----------------------------------------------------------
+#: Procore documents that installing a Developer Managed Service Account app creates a Directory
+#: record for it, on which the ERP guide has the admin enable `Can Push To Accounting` and set
+#: ERP Integrations to Admin in its Company Permissions Template. That `GET /companies/{id}/me`
+#: with the app's client-credentials token answers that Directory record is assumed (the public
+#: docs only say `me` is "the current Company User").
+SERVICE_ACCOUNT_IS_ME = True
+#: `GET /companies/{id}/permission_templates` `filters[type]` -> the world's template types it
+#: lists. Procore documents the filter values (default `project_tools`) and the items' `type`
+#: enum (project_specific | company_tools | global); which items each filter returns is assumed.
+TEMPLATE_LIST_TYPES = {
+    "project_tools": frozenset({"project"}),
+    "global": frozenset({"project"}),
+    "company_tools": frozenset({"company_tools"}),
+}
+
 # -- error bodies ---------------------------------------------------------------------------------
 #: Error bodies vary by endpoint in Procore; these follow shapes seen in its OpenAPI models.
 MSG_MISSING_COMPANY = "Missing Procore-Company-Id header!"
@@ -59,8 +75,8 @@ MSG_RATE_LIMITED = " ".join(
     )
 )
 MSG_NO_CONTRACT = "Specified Contract does not exists or User does not have access to it"
-#: A user's token is refused on another company's data; with an app token there is no user for
-#: `/settings/permissions` or `/companies/{id}/me` (the stand-in models no service-account user).
+#: A user's token is refused on another company's data; an app token has no user for
+#: `/settings/permissions` (nor for `/companies/{id}/me` when the client has no service account).
 MSG_NOT_IN_COMPANY = "User does not have access to this company"
 MSG_NEEDS_USER = "This endpoint needs a user's access token"
 

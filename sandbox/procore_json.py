@@ -16,6 +16,7 @@ from sandbox.procore_assumptions import (
 from sandbox.procore_world import (
     ChangeOrderPackage,
     Commitment,
+    Company,
     CompanyUser,
     PackageLineItem,
     PermissionTemplate,
@@ -77,6 +78,23 @@ def template_json(template: PermissionTemplate) -> dict[str, Any]:
         "category": "internal",
         "user_access_levels": dict(template.user_access_levels),
         "permissions": {},
+    }
+
+
+def template_list_json(template: PermissionTemplate) -> dict[str, Any]:
+    """An item of `GET /companies/{id}/permission_templates` (names and ids, no levels)."""
+    return (template_ref(template) or {}) | {"category": "internal"}
+
+
+def company_json(company: Company, *, my_company: bool) -> dict[str, Any]:
+    """An item of `GET /rest/v1.0/companies` (per `RestV10CompaniesGet`)."""
+    return {
+        "id": company.id,
+        "name": company.name,
+        "is_active": True,
+        "logo_url": None,
+        "pcn_business_experience": False,
+        "my_company": my_company,
     }
 
 

@@ -120,6 +120,9 @@ class OAuthClient:
     refused: bool = False
     #: redirect URIs registered for the authorization-code grant; empty = any
     redirect_uris: set[str] = field(default_factory=set)
+    #: the Directory user Procore created for the app's Developer Managed Service Account at
+    #: install; a client-credentials token acts as it (see `sandbox.procore_assumptions`)
+    service_account_id: int | None = None
 
 
 @dataclass
@@ -433,6 +436,13 @@ class ProcoreWorld:
     def authorize(self, client_id: str, redirect_uri: str, user_id: int) -> str:
         """The code the login page hands out when `user_id` approves `client_id` (single-use)."""
         return self.grants.authorize(client_id, redirect_uri, user_id)
+
+    def service_account(self, client_id: str) -> CompanyUser | None:
+        """The Directory user a client-credentials token of `client_id` acts as, if any."""
+        client = self.clients.get(client_id)
+        if client is None or client.service_account_id is None:
+            return None
+        return self.users.get(client.service_account_id)
 
     def client_may_access(self, client_id: str, company_id: int) -> bool:
         client = self.clients.get(client_id)

@@ -35,6 +35,16 @@ async def get_channel_link(s: AsyncSession, team_id: str, channel_id: str) -> Ch
     return (await s.exec(query)).first()
 
 
+async def channel_links(s: AsyncSession, company_id: int) -> Sequence[ChannelLink]:
+    """The company's channel links, the latest linked first."""
+    query = (
+        select(ChannelLink)
+        .where(ChannelLink.company_id == company_id)
+        .order_by(col(ChannelLink.linked_at).desc())
+    )
+    return (await s.exec(query)).all()
+
+
 async def save_channel_link(s: AsyncSession, link: ChannelLink) -> ChannelLink:
     existing = await get_channel_link(s, link.team_id, link.channel_id)
     if existing is None:
