@@ -144,6 +144,31 @@ async def test_erp_pointed_at_an_empty_company_fails_the_record_and_the_key_mapp
     assert_nothing_written(stack)
 
 
+async def test_a_missing_setting_stops_with_one_line_and_exit_2(
+    stack: Stack, tmp_path: Path
+) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "PROCORE_", "ERP_"))}
+    env |= {k: v for k, v in stack.app_env().items() if k != "PROCORE_CLIENT_SECRET"}
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        "doctor",
+        env=env,
+        cwd=tmp_path,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await asyncio.wait_for(process.communicate(), timeout=60)
+
+    assert process.returncode == 2
+    assert out == b""
+    assert err.decode() == (
+        "cco-bot: PROCORE_CLIENT_SECRET is not set (needed by `cco-bot doctor`)\n"
+    )
+    assert stack.procore.recorder.requests == []
+
+
 async def test_a_missing_slack_scope_is_named_with_the_fix(stack: Stack, tmp_path: Path) -> None:
     stack.slack.scopes.discard("users:read.email")
     output, status = await doctor(stack, tmp_path)
