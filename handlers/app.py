@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import re
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any
 
 import structlog
@@ -16,10 +17,13 @@ from handlers import commands
 from handlers.accounts_io import account_answer
 from handlers.blocks import answers
 from handlers.blocks.card import PAGE_ACTION, UNLINK_ACTION
+from handlers.blocks.kit import escape
 from handlers.blocks.links import hidden_message, link_answer
+from handlers.blocks.trail import trail_message
+from handlers.blocks.words import procore_trouble
 from handlers.cards import CardFlowError, post_card, turn_page
 from handlers.dedupe import dedupe_middleware, first_delivery
-from handlers.flows.history import OneAttempt, history
+from handlers.flows.history import Trail, history, record_failure
 from handlers.flows.linking import channel_project, link_channel, project_hidden
 from handlers.flows.services import Services, new_reference
 from handlers.flows.status import status
@@ -59,13 +63,17 @@ def register(app: AsyncApp, svc: Services, slack: AsyncWebClient) -> None:
         await ack()
         async with svc.inflight.hold(), command_slots:  # a burst queues here, not in the loop
             if await first_delivery(svc.db, command):  # after the ack: no DB write before it
-                await _guarded(respond, _run_command(svc, slack, parsed, command, respond))
+                where = _command_where(command)
+                await _guarded(
+                    respond, _run_command(svc, slack, parsed, command, respond), svc, where
+                )
 
     @app.action(UNLINK_ACTION)
     async def on_unlink(ack: Ack, body: dict[str, Any], respond: AsyncRespond) -> None:
         await ack()
         async with svc.inflight.hold():
-            await _guarded(respond, _click_unlink(svc, slack, body, respond))
+            where = _click_where(body, "the Unlink button")
+            await _guarded(respond, _click_unlink(svc, slack, body, respond), svc, where)
 
     @app.action("cco_audit_csv")
     async def on_csv_link(ack: Ack) -> None:
@@ -75,23 +83,60 @@ def register(app: AsyncApp, svc: Services, slack: AsyncWebClient) -> None:
     async def on_page(ack: Ack, body: dict[str, Any], respond: AsyncRespond) -> None:
         await ack()
         async with svc.inflight.hold():
-            await _guarded(respond, _click_page(svc, slack, body, respond))
+            where = _click_where(body, "the card's page buttons")
+            await _guarded(respond, _click_page(svc, slack, body, respond), svc, where)
 
     register_requests(app, svc, slack)
     register_home(app, svc, slack)
 
 
-async def _guarded(respond: AsyncRespond, work: Awaitable[None]) -> None:
-    """Run a listener's work; any unexpected error becomes an ephemeral answer with a reference."""
+@dataclass(frozen=True)
+class Where:
+    """Who did what, where: the audit row of a failure shown with a reference."""
+
+    team_id: str
+    channel_id: str
+    user_id: str
+    what: str
+
+
+def _command_where(command: dict[str, Any]) -> Where:
+    text = " ".join(str(command.get("text") or "").split())
+    return Where(
+        str(command.get("team_id") or ""),
+        str(command.get("channel_id") or ""),
+        str(command.get("user_id") or ""),
+        f"/cco {text}".strip(),
+    )
+
+
+def _click_where(body: dict[str, Any], what: str) -> Where:
+    channel = (body.get("container") or {}).get("channel_id") or (body.get("channel") or {}).get(
+        "id"
+    )
+    return Where(
+        str((body.get("team") or {}).get("id") or ""),
+        str(channel or ""),
+        str((body.get("user") or {}).get("id") or ""),
+        what,
+    )
+
+
+async def _guarded(
+    respond: AsyncRespond, work: Awaitable[None], svc: Services, where: Where
+) -> None:
+    """Run a listener's work; any unexpected error becomes an ephemeral answer with a reference,
+    which is also audited so `/cco history <ref>` finds it."""
     try:
         await work
     except ProcoreError as exc:
         reference = new_reference()
         log.warning("command.procore_error", reference=reference, error=repr(exc))
+        why = procore_trouble(exc)
+        await record_failure(svc, reference, *_fields(where), why)
         await respond(
             **answers.notice(
-                f"❌ Procore could not answer ({type(exc).__name__}): nothing was changed. "
-                f"Try again in a minute. (ref `{reference}`)"
+                f"❌ {why}, so nothing was changed. Try again in a minute. (ref `{reference}`)"
             ),
             response_type="ephemeral",
             replace_original=False,
@@ -99,6 +144,7 @@ async def _guarded(respond: AsyncRespond, work: Awaitable[None]) -> None:
     except Exception:
         reference = new_reference()
         log.exception("command.crashed", reference=reference)
+        await record_failure(svc, reference, *_fields(where), "of an error on our side")
         await respond(
             **answers.notice(
                 f"❌ Something went wrong on our side — nothing was changed. (ref `{reference}`)"
@@ -106,6 +152,10 @@ async def _guarded(respond: AsyncRespond, work: Awaitable[None]) -> None:
             response_type="ephemeral",
             replace_original=False,
         )
+
+
+def _fields(where: Where) -> tuple[str, str, str, str]:
+    return (where.team_id, where.channel_id, where.user_id, where.what)
 
 
 async def _run_command(
@@ -142,13 +192,17 @@ async def _run_command(
     if isinstance(parsed, commands.Unlink):
         await _list(svc, slack, link, parsed.query, user_id, respond)
     elif isinstance(parsed, commands.History):
-        found = await history(svc, link, user_id, parsed.cco_number)
+        found = await history(svc, link, user_id, parsed.query)
         if found is None:
-            message = answers.notice(f"No attempt `{parsed.cco_number}` in {link.project_name}.")
-        elif isinstance(found, OneAttempt):
-            message = answers.attempt_message(found)
+            shown = escape(str(parsed.query))
+            message = answers.notice(
+                f"Nothing was recorded as `{shown}` in {escape(link.project_name)}. Check the "
+                "reference, or run `/cco history` for the latest attempts."
+            )
+        elif isinstance(found, Trail):
+            message = trail_message(found, svc.erp.info)
         else:
-            message = answers.history_message(link.project_name, found)
+            message = answers.history_message(link.project_name, found, svc.erp.info.name)
         await respond(**message, response_type="ephemeral")
 
 

@@ -15,9 +15,12 @@ USAGE = (
     "*/cco* — unlink ERP-synced Commitment Change Orders\n"
     "• `/cco link <procore project id>` — bind this channel to a Procore project\n"
     "• `/cco unlink [number or words]` — list the project's ERP-synced CCOs with Unlink buttons "
-    "(`/cco unlink 004`, `/cco unlink drywall`)\n"
+    "(`/cco unlink 004`, `/cco unlink 001 003`, `/cco unlink drywall`, `/cco unlink acme`: "
+    "number, title, commitment or vendor)\n"
     "• `/cco status` — who you are in Procore and the three permissions an unlink needs\n"
-    "• `/cco history [CCO number or reference]` — the latest unlink attempts in this project\n"
+    "• `/cco history [number, words or reference]` — the latest unlink attempts in this "
+    "project (`/cco history 004`, `/cco history drywall`); a reference id (`R-…`, `Q-…`) shows "
+    "its trail step by step\n"
     "• `/cco connect` / `/cco disconnect` — link or unlink your own Procore account\n"
     "• `/cco help` — this message"
 )
@@ -45,7 +48,9 @@ class Status:
 
 @dataclass(frozen=True)
 class History:
-    cco_number: str | None
+    """`query`: CCO numbers, words, or a reference id (None: the latest attempts)."""
+
+    query: str | None
 
 
 @dataclass(frozen=True)
@@ -89,7 +94,10 @@ def parse(text: str) -> Command:
     if verb == "disconnect":
         return Disconnect()
     if verb == "history":
-        return History(rest[0].lstrip("#")[:32] if rest else None)
+        query = " ".join(rest)
+        if len(query) > MAX_QUERY:
+            return Usage(f"That filter is {len(query)} characters; keep it under {MAX_QUERY}.")
+        return History(query or None)
     return Usage(_unknown(verb))
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 import structlog
@@ -66,15 +67,25 @@ class SlackDirectory:
         return SlackPerson(str(name), str(email) if email else None)
 
 
-def row_state(attempt: UnlinkAttempt | None) -> RowState:
+#: outcomes that found the CCO no longer synced (or gone) in Procore
+_FOUND_UNSYNCED = ("not_synced", "cco_gone")
+
+
+def row_state(attempt: UnlinkAttempt | None, row: dict[str, Any]) -> RowState:
+    """A row's state from the CCO's latest attempt, read against its sync state in Procore
+    when the row was listed (`listed_at`): an unlink that finished before then was undone (the
+    CCO is synced again), so the row is idle, with its buttons."""
     if attempt is None:
         return RowState("idle")
     if attempt.finished_at is None:
         return RowState("checking", attempt.slack_user_id, attempt.created_at, attempt.reference)
-    if attempt.state == "unlinked":
-        return RowState("unlinked", attempt.slack_user_id, attempt.finished_at, attempt.reference)
+    unsynced = attempt.state == "unlinked" or attempt.outcome in _FOUND_UNSYNCED
+    listed_at = row.get("listed_at")
+    if unsynced and listed_at and attempt.finished_at <= datetime.fromisoformat(str(listed_at)):
+        return RowState("idle")
+    kind = "unlinked" if attempt.state == "unlinked" else "gone" if unsynced else "refused"
     return RowState(
-        "refused", attempt.slack_user_id, attempt.finished_at, attempt.reference, attempt.outcome
+        kind, attempt.slack_user_id, attempt.finished_at, attempt.reference, attempt.outcome
     )
 
 
@@ -185,7 +196,9 @@ class SlackMessenger:
                 s, card.company_id, [int(r["id"]) for r in card.rows]
             )
         view = card_view(card, self._erp)
-        return card_message(view, {cco_id: row_state(a) for cco_id, a in latest.items()})
+        rows = {int(r["id"]): r for r in card.rows}
+        states = {cco_id: row_state(a, rows[cco_id]) for cco_id, a in latest.items()}
+        return card_message(view, states)
 
     async def refresh_request(self, request_id: int) -> None:
         async with self._db.session() as s:

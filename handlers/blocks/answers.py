@@ -6,8 +6,9 @@ from datetime import datetime
 from typing import Any
 
 from handlers.blocks.kit import Block, actions, button, context, escape, section, user, when
+from handlers.blocks.words import outcome_words
 from handlers.commands import USAGE
-from handlers.flows.history import History, OneAttempt
+from handlers.flows.history import History
 from handlers.flows.status import StatusReport
 
 
@@ -109,16 +110,24 @@ def status_message(report: StatusReport) -> dict[str, Any]:
     return {"text": verdict, "blocks": blocks}
 
 
-def history_message(project_name: str, found: History) -> dict[str, Any]:
-    lines = [f"*Latest unlink attempts — {escape(project_name)}*"]
+def history_message(project_name: str, found: History, erp_name: str = "the ERP") -> dict[str, Any]:
+    narrowed = f" matching “{escape(found.query)}”" if found.query else ""
+    lines = [f"*Latest unlink attempts{narrowed} — {escape(project_name)}*"]
     for a in found.attempts:
-        outcome = (a.outcome or "in progress").replace("_", " ")
         lines.append(
             f"• CCO #{escape(a.cco_number)} · {user(a.slack_user_id)} · {when(a.created_at)} · "
-            f"{outcome} · `{a.reference}`"
+            f"{outcome_words(a.outcome, erp_name)} · `{a.reference}`"
         )
-    if not found.attempts:
+    if not found.attempts and found.query and found.total:
+        lines.append(
+            f"None of the {found.total} attempts in this project match “{escape(found.query)}”. "
+            "Try a CCO number (`/cco history 004`), words from its title, commitment or vendor, "
+            "or `/cco history` for the latest."
+        )
+    elif not found.attempts:
         lines.append("No unlink attempts yet.")
+    else:
+        lines.append("`/cco history <reference>` shows one attempt or request step by step.")
     blocks: list[Block] = [section("\n".join(lines))]
     if found.csv_url:
         blocks.append(
@@ -128,15 +137,3 @@ def history_message(project_name: str, found: History) -> dict[str, Any]:
         )
         blocks.append(context("The link works for 15 minutes. Only approvers get it."))
     return {"text": f"Unlink history for {escape(project_name)}", "blocks": blocks}
-
-
-def attempt_message(found: OneAttempt) -> dict[str, Any]:
-    a = found.attempt
-    lines = [
-        f"*`{a.reference}`* — CCO #{escape(a.cco_number)} · clicked by {user(a.slack_user_id)} "
-        f"{when(a.created_at)} · *{(a.outcome or 'in progress').replace('_', ' ')}*"
-    ]
-    for e in found.events:
-        detail = ", ".join(f"{k}: {v}" for k, v in sorted(e.detail.items()) if v not in (None, ""))
-        lines.append(f"• {when(e.at)} {e.event}{' — ' + escape(detail) if detail else ''}")
-    return {"text": f"Unlink attempt {a.reference}", "blocks": [section("\n".join(lines))]}

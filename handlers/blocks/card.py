@@ -23,6 +23,7 @@ from handlers.blocks.kit import (
 )
 from handlers.blocks.replies import not_erp_integrated_text
 from handlers.blocks.requests import request_button
+from handlers.blocks.words import outcome_words
 from handlers.flows.listing import CardPage
 
 UNLINK_ACTION = "cco_unlink"
@@ -34,7 +35,9 @@ PAGE_ACTION = "cco_page"
 class RowState:
     """What the card shows next to a row, from the CCO's latest attempt."""
 
-    kind: str  # "idle" | "checking" | "unlinked" | "refused"
+    #: "idle" | "checking" | "unlinked" | "gone" (an attempt found it unsynced or deleted in
+    #: Procore: nothing left to unlink) | "refused"
+    kind: str
     user_id: str | None = None
     at: datetime | None = None
     reference: str | None = None
@@ -50,11 +53,19 @@ def money(amount: str) -> str:
     return f"{sign}${abs(value):,.2f}"
 
 
+#: row states whose CCO is no longer synced: no buttons, and not counted as synced
+DONE = ("unlinked", "gone")
+
+
 def card_message(view: CardPage, states: dict[int, RowState]) -> dict[str, Any]:
-    blocks: list[Block] = [header(f"ERP-synced CCOs — {view.project_name}"), _summary(view)]
+    done = sum(1 for row in view.rows if _state(states, row).kind in DONE)
+    blocks: list[Block] = [
+        header(f"ERP-synced CCOs — {view.project_name}"),
+        _summary(view, done),
+    ]
     for row in view.rows:
         blocks.append(divider())
-        blocks.extend(_row(row, view.erp, states.get(int(row["id"]), RowState("idle"))))
+        blocks.extend(_row(row, view.erp, _state(states, row)))
     pager = _pager(view)
     if pager:
         blocks.append(pager)
@@ -77,8 +88,15 @@ def not_integrated_message(project_name: str) -> dict[str, Any]:
     return {"text": text, "blocks": [section(text)]}
 
 
-def _summary(view: CardPage) -> Block:
-    parts = [f"{view.total} synced with *{view.erp.name}*"]
+def _state(states: dict[int, RowState], row: dict[str, Any]) -> RowState:
+    return states.get(int(row["id"]), RowState("idle"))
+
+
+def _summary(view: CardPage, done: int) -> Block:
+    """The count of CCOs still synced: those unlinked since the card was listed are not."""
+    parts = [f"{max(view.total - done, 0)} synced with *{view.erp.name}*"]
+    if done:
+        parts.append(f"{done} unlinked since this list was made")
     if view.query:
         parts.append(f"matching “{escape(view.query)}”")
     if view.pages > 1:
@@ -103,7 +121,7 @@ def _row(row: dict[str, Any], erp: ErpInfo, state: RowState) -> list[Block]:
     if status:
         lines.append(status)
     row_blocks = [section("\n".join(lines), block_id=f"cco:{row['id']}")]
-    if state.kind not in ("unlinked", "checking"):
+    if state.kind not in (*DONE, "checking"):
         buttons = (_unlink_button(row, erp), request_button(int(row["id"])))
         row_blocks.append(actions(*buttons, block_id=f"act:{row['id']}"))
     return row_blocks
@@ -116,8 +134,11 @@ def _status_line(state: RowState, erp: ErpInfo) -> str | None:
         return f"⏳ checking… ({who})"
     if state.kind == "unlinked":
         return f"✅ Unlinked by {who}{at}"
+    if state.kind == "gone":
+        found = "No longer in Procore" if state.outcome == "cco_gone" else "Already unlinked"
+        return f"✅ {found}: nothing left to do (found by {who}{at}, ref {state.reference})"
     if state.kind == "refused":
-        reason = (state.outcome or "refused").replace("_", " ")
+        reason = outcome_words(state.outcome, erp.name)
         return f"❌ Last try by {who}{at}: {reason} (ref {state.reference})"
     return None
 

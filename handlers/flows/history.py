@@ -1,5 +1,6 @@
-"""`/cco history`: the latest attempts in a project, one attempt by its reference id, and the
-full audit as CSV for approvers (through a signed, short-lived download link)."""
+"""`/cco history`: the latest attempts in a project (narrowed by CCO numbers or words), the
+trail of any reference the app printed (an attempt `R-…`, a request `Q-…`, a channel link or a
+failed command), and the full audit as CSV for approvers (a signed, short-lived link)."""
 
 from __future__ import annotations
 
@@ -11,15 +12,24 @@ import json
 import re
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
+
+import structlog
+from sqlmodel import col, select
 
 from handlers.flows.services import Services
 from handlers.flows.unlink import authorize_user
 from procore.models import PermissionSnapshot
 from storage import repos
-from storage.models import AuditEvent, ChannelLink, UnlinkAttempt
+from storage.models import AuditEvent, Card, ChannelLink, UnlinkAttempt, UnlinkRequest
 
-REFERENCE = re.compile(r"^R-[0-9A-Z]{8}$")
+log = structlog.get_logger("cco.history")
+
+REFERENCE = re.compile(r"^[RQ]-[0-9A-Z]{8}$")
+#: the audit event of a command or click that failed before any attempt (its reference was
+#: printed in the error notice, so `/cco history <ref>` must find it)
+FAILED_EVENT = "command_failed"
 CSV_COLUMNS = (
     "at",
     "reference",
@@ -31,34 +41,137 @@ CSV_COLUMNS = (
     "detail",
 )
 LINK_LIFETIME = 15 * 60
+SHOWN = 15
 
 
 @dataclass(frozen=True)
 class History:
     attempts: Sequence[UnlinkAttempt]
     csv_url: str | None
+    #: the numbers or words that narrowed the list ("" for none)
+    query: str = ""
+    #: attempts in the project before narrowing
+    total: int = 0
 
 
 @dataclass(frozen=True)
-class OneAttempt:
-    attempt: UnlinkAttempt
-    events: Sequence[AuditEvent]
+class Trail:
+    """Everything recorded under one reference, for a trail in time order: an attempt (with the
+    request it approved), a request (with its approval attempts), or other audited events."""
+
+    reference: str
+    attempts: Sequence[UnlinkAttempt] = ()
+    request: UnlinkRequest | None = None
+    events: Sequence[AuditEvent] = ()
+    #: the card row of the CCO (number, title, commitment, vendor) when known
+    row: dict[str, Any] = field(default_factory=dict)
 
 
 async def history(
     svc: Services, link: ChannelLink, user_id: str, query: str | None
-) -> History | OneAttempt | None:
-    if query and REFERENCE.match(query.upper()):
-        async with svc.db.session() as s:
-            attempt = await repos.get_attempt(s, query.upper())
-            if attempt is None or attempt.project_id != link.project_id:
-                return None
-            return OneAttempt(attempt, await repos.audit_events(s, attempt.reference))
+) -> History | Trail | None:
+    """The list, or one reference's trail (None: no such reference in this project)."""
+    query = (query or "").strip()
+    if REFERENCE.match(query.upper()):
+        return await trail(svc, link, query.upper())
     async with svc.db.session() as s:
         attempts = await repos.project_attempts(s, link.company_id, link.project_id, 500)
-    if query:
-        attempts = [a for a in attempts if a.cco_number.lstrip("#0") == query.lstrip("#0")]
-    return History(attempts[:15], await _csv_url(svc, link, user_id))
+        rows = await _rows(s, attempts) if query and not _numbers(query) else {}
+    shown = [a for a in attempts if _matches(a, query, rows)] if query else list(attempts)
+    return History(shown[:SHOWN], await _csv_url(svc, link, user_id), query, len(attempts))
+
+
+def _numbers(query: str) -> set[int] | None:
+    """The CCO numbers a query names when it is only numbers ("002", "#1 3"), else None."""
+    found = [re.fullmatch(r"#?0*(\d+)", w) for w in query.split()]
+    return {int(m.group(1)) for m in found if m} if all(found) else None
+
+
+def _number_value(number: str) -> int | None:
+    found = re.search(r"(\d+)\s*$", number)
+    return int(found.group(1)) if found else None
+
+
+def _matches(
+    attempt: UnlinkAttempt, query: str, rows: dict[tuple[str, str, int], dict[str, Any]]
+) -> bool:
+    numbers = _numbers(query)
+    if numbers is not None:
+        return _number_value(attempt.cco_number) in numbers
+    row = rows.get((attempt.channel_id, attempt.card_ts, attempt.cco_id), {})
+    words = [attempt.cco_number, attempt.reference]
+    words += [str(row.get(k) or "") for k in ("title", "commitment", "vendor")]
+    haystack = " ".join(words).lower()
+    return all(w in haystack for w in query.lower().split())
+
+
+async def _rows(
+    s: Any, attempts: Sequence[UnlinkAttempt]
+) -> dict[tuple[str, str, int], dict[str, Any]]:
+    """The card rows the attempts were clicked on (title, commitment, vendor), by
+    (channel, card, CCO): what words are matched against."""
+    stamps = sorted({a.card_ts for a in attempts})
+    if not stamps:
+        return {}
+    cards = (await s.exec(select(Card).where(col(Card.message_ts).in_(stamps)))).all()
+    return {
+        (card.channel_id, card.message_ts, int(row["id"])): row
+        for card in cards
+        for row in card.rows
+    }
+
+
+async def trail(svc: Services, link: ChannelLink, reference: str) -> Trail | None:
+    async with svc.db.session() as s:
+        if reference.startswith("Q-"):
+            found = await repos.requests_where(s, col(UnlinkRequest.reference) == reference)
+            request = found[0] if found else None
+            if request is None or request.project_id != link.project_id:
+                return None
+            query = select(UnlinkAttempt).where(col(UnlinkAttempt.request_id) == request.id)
+            attempts = list((await s.exec(query)).all())
+        else:
+            attempt = await repos.get_attempt(s, reference)
+            attempts = [attempt] if attempt is not None else []
+            request = None
+            if attempt is not None and attempt.request_id is not None:
+                request = await repos.get_request(s, attempt.request_id)
+        events = [e for a in attempts for e in await repos.audit_events(s, a.reference)]
+        if not attempts and request is None:
+            events = list(await repos.audit_events(s, reference))
+        rows = await _rows(s, attempts)
+    if any(a.project_id != link.project_id for a in attempts):
+        return None
+    events = [e for e in events if e.project_id in (link.project_id, 0)]
+    if not (attempts or request or events):
+        return None
+    row = next(iter(rows.values()), {})
+    return Trail(reference, attempts, request, events, row)
+
+
+async def record_failure(
+    svc: Services, reference: str, team_id: str, channel_id: str, user_id: str, what: str, why: str
+) -> None:
+    """Audit a failure whose reference was shown to a user (`what` they did, `why` in words),
+    under the channel's project (0 when the channel is not linked). Best effort: a failure to
+    record is logged, never raised over the answer the user is owed."""
+    try:
+        async with svc.db.transaction() as s:
+            link = await repos.get_channel_link(s, team_id, channel_id)
+            s.add(
+                AuditEvent(
+                    reference=reference,
+                    event=FAILED_EVENT,
+                    team_id=team_id,
+                    slack_user_id=user_id,
+                    company_id=link.company_id if link else svc.company_id,
+                    project_id=link.project_id if link else 0,
+                    outcome="failed",
+                    detail={"channel_id": channel_id, "what": what, "why": why},
+                )
+            )
+    except Exception:
+        log.exception("history.record_failure_failed", reference=reference)
 
 
 async def _csv_url(svc: Services, link: ChannelLink, user_id: str) -> str | None:

@@ -18,7 +18,9 @@ from handlers.commands import Help, History, Link, Status, Unlink, Usage, parse
         ("unlink  drywall   changes", Unlink("drywall changes")),
         ("status", Status()),
         ("history", History(None)),
-        ("history #004", History("004")),
+        ("history #004", History("#004")),
+        ("history drywall  framing", History("drywall framing")),
+        ("history 001 003", History("001 003")),
     ],
 )
 def test_known_commands(text: str, expected: object) -> None:
