@@ -88,7 +88,7 @@ async def test_present_change_order_names_subcontract_change_code_and_job(rig: R
 
     assert record.state is RecordState.PRESENT
     assert INFO.fix(record) == (
-        "Delete subcontract change order 001 on subcontract SC-24-001 (job 24-100) in CMiC"
+        "Delete subcontract change order 001 on subcontract SC-24-001 (job TOWERA) in CMiC"
     )
 
 

@@ -198,12 +198,12 @@ async def test_a_missing_contract_is_deleted_only_when_the_tenant_knows_the_proj
     lookup = rig.harness.seed(RecordState.PRESENT)
     assert lookup.commitment_origin_id is not None
     rig.harness.state.delete_contract(TENANT, lookup.commitment_origin_id)
-    lookup = replace(lookup, project_origin_id="TOWERA", project_name="Tower A")
+    lookup = replace(lookup, project_origin_id="HARBORB", project_name="Harbor B")
 
     with pytest.raises(ErpParentUnknown) as caught:
         await rig.adapter().check(lookup)
-    assert caught.value.project == "Tower A (TOWERA)"
-    rig.harness.state.add_project(TENANT, "TOWERA", "Tower A")
+    assert caught.value.project == "Harbor B (HARBORB)"
+    rig.harness.state.add_project(TENANT, "HARBORB", "Harbor B")
     record = await rig.adapter().check(lookup)
 
     assert record.state is RecordState.DELETED
@@ -211,7 +211,7 @@ async def test_a_missing_contract_is_deleted_only_when_the_tenant_knows_the_proj
     projects = ET.fromstring(rig.soap_calls()[-1].body).find("env:Body/wd:Get_Projects_Request", NS)
     assert projects is not None
     assert projects.findtext("wd:Request_References/wd:Project_Reference/wd:ID", None, NS) == (
-        "TOWERA"
+        "HARBORB"
     )
 
 
