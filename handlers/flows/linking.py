@@ -102,10 +102,21 @@ async def link_channel(
     current = await channel_project(svc, team_id, channel_id)
     if current is not None and current.project_id == project.id:
         return Linked(project.id, project.name, unchanged=True)
-    if current is not None and not await svc.procore.is_project_user(current.project_id, who.id):
+    if current is not None and not await _may_move(svc, current, who.id):
         refusal = NotOnProject(current.project_id, project.id, current, new_reference())
         return _refused(refusal, user_id, channel_id)
     return await _save(svc, team_id, channel_id, user_id, project, current)
+
+
+async def _may_move(svc: Services, current: ChannelLink, procore_user_id: int) -> bool:
+    """In the Directory of the project the channel is linked to now; or that project is gone
+    from the app's sight in Procore (deleted, or out of its Permitted Projects), so that a
+    channel is never stuck on a project no one can be checked against."""
+    try:
+        return await svc.procore.is_project_user(current.project_id, procore_user_id)
+    except (ProcoreNotFound, ProcoreForbidden):
+        log.info("linking.current_project_gone", project_id=current.project_id)
+        return True
 
 
 async def project_hidden(svc: Services, user_id: str, link: ChannelLink) -> ProjectHidden | None:

@@ -107,3 +107,17 @@ async def test_someone_outside_the_linked_project_is_shown_no_card_and_no_histor
     )
     assert "Acme Drywall" not in shown and "#001" not in shown
     await rig.card()  # Ana, in the Directory, still gets the card
+
+
+async def test_a_channel_whose_project_procore_no_longer_shows_can_be_relinked(rig: Rig) -> None:
+    await rig.link()
+    del rig.stack.procore.world.projects[TOWER_A]  # deleted, or out of Permitted Projects
+    before = len(rig.stack.slack.channel_messages(TOWER_CHANNEL))
+
+    await rig.command(f"link {HARBOR_B}", user="U0BEN")
+    await rig.until(lambda: len(rig.stack.slack.channel_messages(TOWER_CHANNEL)) > before)
+
+    announced = text_of(rig.stack.slack.channel_messages(TOWER_CHANNEL)[-1])
+    assert "was linked to *Tower A* (101), now *Harbor B* (202), by <@U0BEN>" in announced
+    link = await _link_of(rig, TOWER_CHANNEL)
+    assert link is not None and link.project_id == HARBOR_B
