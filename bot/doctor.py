@@ -33,7 +33,6 @@ from procore.errors import (
     ProcoreError,
     ProcoreForbidden,
     ProcoreNotFound,
-    ProcoreUnreachable,
 )
 from procore.models import Cco, PermissionTemplate, ProcoreUser, Project
 from procore.permissions import CAN_PUSH, ERP_INTEGRATIONS, PermissionKeys
@@ -85,13 +84,15 @@ async def diagnose(
         procore = procore_client(settings, procore_http)
         standing = await procore_checks(procore, settings.permission_keys())
         checks += standing
-        if any(c.ok is False for c in standing[:2]):
+        sign_in, company = standing[:2]
+        if not (sign_in.ok and company.ok):
             return checks + [not_checked(n, "Procore is not reachable as the app") for n in LATER]
         project_id = project_id or await linked_project(settings)
         found = await project_check(procore, project_id)
         checks.append(found.check)
         if found.project is None:
-            return checks + [not_checked(n, "no readable project") for n in LATER[1:]]
+            why = "no readable, ERP-integrated project to look up"
+            return checks + [not_checked(n, why) for n in LATER[1:]]
         erp = build_adapter(settings.erp(), erp_http)
         try:
             checks += await erp_checks(erp, procore, found.project, found.synced)
@@ -106,23 +107,11 @@ LATER = ("Procore packages", "ERP sign-in", "ERP record", "ERP key mapping")
 
 def _hider(settings: Settings) -> Callable[[str], str]:
     """Mask every configured secret, should a vendor echo one back in an error message."""
-    secrets = [
-        v
-        for v in (
-            settings.slack_signing_secret,
-            settings.slack_bot_token,
-            settings.slack_app_token,
-            settings.procore_client_secret,
-            settings.erp_password,
-            settings.erp_client_secret,
-            *(settings.token_encryption_key or "").split(","),
-        )
-        if v and len(v.strip()) >= 4
-    ]
+    secrets = [v for v in settings.secret_values() if len(v) >= 4]
 
     def hide(line: str) -> str:
         for secret in secrets:
-            line = line.replace(secret.strip(), "[secret]")
+            line = line.replace(secret, "[secret]")
         return line
 
     return hide
@@ -400,13 +389,13 @@ async def project_check(procore: ProcoreClient, project_id: int | None) -> Proje
         ccos = await procore.list_ccos(project_id)
     except (ProcoreNotFound, ProcoreForbidden) as exc:
         return ProjectFound(failed(name, f"project {project_id} is not readable: {exc}", permitted))
-    except (ProcoreUnreachable, ProcoreError) as exc:
+    except ProcoreError as exc:
         return ProjectFound(failed(name, str(exc), "check PROCORE_API_URL and try again"))
     label = f"{project.name} ({project.id})"
     if not project.is_erp_integrated:
         fix = "run doctor with --project of an ERP-integrated project"
         detail = f"{label} is not ERP-integrated in Procore: the app lists no CCOs there"
-        return ProjectFound(failed(name, detail, fix), project)
+        return ProjectFound(failed(name, detail, fix))
     synced = tuple(c for c in ccos if c.synced)
     detail = f"{label}: {len(ccos)} change order packages readable, {len(synced)} synced"
     return ProjectFound(passed(name, detail), project, synced)

@@ -278,3 +278,28 @@ async def test_an_erp_without_parent_lookups_says_the_mapping_is_not_checked(
         "looks up no commitment or project by key"
     ]
     assert output.rstrip().endswith("No check failed: 11 passed, 1 not checked.")
+
+
+async def test_a_company_the_app_is_not_installed_in(stack: Stack, tmp_path: Path) -> None:
+    output, status = await doctor(stack, tmp_path, procore_company_id=999)
+
+    assert status == 1
+    assert [line.split(":")[0] for line in lines_marked(output, "✗")] == ["✗ Procore company"]
+    assert "install the app in company 999" in fix_after(output, "Procore company")
+    assert len(lines_marked(output, "–")) == 8  # nothing else is asked of Procore or the ERP
+    assert stack.erp.recorder.requests == []
+
+
+async def test_a_project_procore_does_not_mark_erp_integrated(stack: Stack, tmp_path: Path) -> None:
+    stack.procore.world.projects[TOWER_A].is_erp_integrated = False
+    output, status = await doctor(stack, tmp_path)
+
+    assert status == 1
+    assert lines_marked(output, "✗") == [
+        "✗ Procore packages: Tower A (101) is not ERP-integrated in Procore: the app lists no "
+        "CCOs there"
+    ]
+    assert lines_marked(output, "–") == [
+        f"– {name}: no readable, ERP-integrated project to look up"
+        for name in ("ERP sign-in", "ERP record", "ERP key mapping")
+    ]
