@@ -45,6 +45,7 @@ def settings_of(stack: Stack, tmp_path: Path, **overrides: Any) -> Settings:
 async def doctor(stack: Stack, tmp_path: Path, **overrides: Any) -> tuple[str, int]:
     settings = settings_of(stack, tmp_path, **overrides)
     lines, status = report(await diagnose(settings, TOWER_A, ROOT / "manifest.yml"), settings)
+    assert writes(stack.slack.recorder) == [] and writes(stack.procore.recorder) == []
     return "\n".join(lines), status
 
 
