@@ -2,8 +2,13 @@
 the demo world, on 127.0.0.1 — no accounts, no settings — and the playground page that drives it.
 
 Prints one URL (the playground) and runs until Ctrl-C. The playground imports nothing from the
-app: this launcher hands it what to drive (`Target`) and restarts the app when the visitor
-switches the ERP.
+app: this launcher hands it what to drive (`Target`), the app's own answers it shows (what the
+next click does, which project a channel is linked to), and restarts the app when the visitor
+switches the ERP or resets the demo world.
+
+`/cco connect` works here too: the app's `PUBLIC_URL` is its own loopback address and a fresh
+`TOKEN_ENCRYPTION_KEY` is made for each run, so the Procore login stand-in's redirect comes back
+to the app in the visitor's browser.
 """
 
 from __future__ import annotations
@@ -12,12 +17,13 @@ import asyncio
 import contextlib
 import shutil
 import signal
+import socket
 import sys
 import tempfile
 from pathlib import Path
 
 from bot.logging import configure_logging
-from bot.runtime import build_runtime
+from bot.runtime import Runtime, build_runtime
 from bot.settings import settings_from
 from bot.web import make_web_app
 from erp.base import ErpInfo
@@ -30,6 +36,8 @@ from sandbox.playground.erp_switch import start_erp
 from sandbox.playground.forecast import CcoFacts, ClickerFacts, Forecast, answers
 from sandbox.runner import RunningServer, serve
 from sandbox.stack import Stack, start_stack
+from storage import repos
+from storage.accounts import TokenCipher
 
 
 def erp_facts(system: str) -> ErpFacts:
@@ -84,8 +92,13 @@ class Sandbox:
         self.owns_folder = owns_folder
         self.app_server: RunningServer | None = None
         self.rules: AppRules | None = None
+        self.runtime: Runtime | None = None
         self.playground: RunningServer | None = None
         self._switching = asyncio.Lock()
+        #: the app keeps its port and token key across restarts, so `/cco connect` links and
+        #: the OAuth redirect URI stay valid
+        self.app_port = _free_port()
+        self.token_key = TokenCipher.new_key()
 
     @property
     def url(self) -> str:
@@ -95,14 +108,31 @@ class Sandbox:
     def target(self) -> Target:
         assert self.app_server is not None and self.rules is not None
         events_url = f"{self.app_server.url}/slack/events"
-        return Target(self.stack, events_url, erp_facts(self.stack.erp.system), self.rules)
+        return Target(
+            self.stack,
+            events_url,
+            erp_facts(self.stack.erp.system),
+            self.rules,
+            self.channel_link,
+        )
+
+    async def channel_link(self, channel_id: str) -> tuple[int, str] | None:
+        """The Procore project the app has this channel linked to (its own record)."""
+        if self.runtime is None:
+            return None
+        async with self.runtime.db.session() as s:
+            link = await repos.get_channel_link(s, self.stack.slack.team_id, channel_id)
+        return None if link is None else (link.project_id, link.project_name)
 
     async def start_app(self) -> None:
         values: dict[str, object] = {k.lower(): v for k, v in self.stack.app_env().items()}
         values["database_url"] = f"sqlite+aiosqlite:///{self.folder / 'cco-bot.db'}"
+        values["public_url"] = f"http://127.0.0.1:{self.app_port}"
+        values["token_encryption_key"] = self.token_key
         runtime = await build_runtime(settings_from(values))
         self.rules = AppRules(runtime.erp.info, runtime.settings.permission_keys())
-        self.app_server = await serve(make_web_app(runtime))
+        self.runtime = runtime
+        self.app_server = await serve(make_web_app(runtime), port=self.app_port)
 
     async def switch_erp(self, system: str) -> None:
         """Restart the ERP stand-in and the app on `system`; Slack and Procore keep running."""
@@ -115,6 +145,19 @@ class Sandbox:
             self.stack = switched
             await self.start_app()
 
+    async def reset(self) -> None:
+        """The demo world as it was seeded: new stand-ins on the current ERP and an empty app
+        database (links, attempts, requests and connected accounts gone)."""
+        async with self._switching:
+            system = self.stack.erp.system
+            if self.app_server is not None:
+                await self.app_server.stop()
+                self.app_server = None
+            await self.stack.stop()
+            (self.folder / "cco-bot.db").unlink(missing_ok=True)
+            self.stack = await start_stack(system)
+            await self.start_app()
+
     async def stop(self) -> None:
         for server in (self.playground, self.app_server):
             if server is not None:
@@ -122,6 +165,12 @@ class Sandbox:
         await self.stack.stop()
         if self.owns_folder:
             shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
 
 
 def erp_names() -> dict[str, str]:
@@ -147,7 +196,7 @@ async def start_sandbox(
         sandbox = Sandbox(stack, folder)
     try:
         await sandbox.start_app()
-        app = make_playground(sandbox.target, sandbox.switch_erp, erp_names())
+        app = make_playground(sandbox.target, sandbox.switch_erp, erp_names(), sandbox.reset)
         sandbox.playground = await serve(app, port=port)
     except BaseException:
         await sandbox.stop()

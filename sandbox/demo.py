@@ -103,6 +103,30 @@ class DemoProject:
     ccos: tuple[DemoCco, ...]
 
 
+#: what the big project's CCOs are about, cycled (a card of them pages with *More*)
+_CAMPUS_WORK = (
+    ("Duct reroute, level {n}", "sc4"),
+    ("Added cleanouts, wing {n}", "sc4"),
+    ("Mullion upgrade, bay {n}", "sc5"),
+    ("Rebar overrun, pour {n}", "po6"),
+)
+#: the ERP states of the big project's synced CCOs, cycled
+_CAMPUS_STATES = ("deleted", "present", "reversed", "deleted", "present")
+#: how many CCOs Campus C has: all synced but the last two
+CAMPUS_CCOS = 28
+
+
+def campus_ccos() -> list[DemoCco]:
+    """Campus C's CCOs: 26 synced in various ERP states and 2 never synced."""
+    ccos = []
+    for n in range(1, CAMPUS_CCOS + 1):
+        title, commitment = _CAMPUS_WORK[n % len(_CAMPUS_WORK)]
+        state = _CAMPUS_STATES[n % len(_CAMPUS_STATES)] if n <= CAMPUS_CCOS - 2 else None
+        amount = f"{1000 + 137 * n}.00"
+        ccos.append(DemoCco(f"{n:03d}", title.format(n=n), commitment, amount, state))
+    return ccos
+
+
 PROJECTS: tuple[DemoProject, ...] = (
     DemoProject(
         101,
@@ -135,6 +159,20 @@ PROJECTS: tuple[DemoProject, ...] = (
             DemoCco("001", "Extra bracing, bay 4", "sc9", "18900.00", "present"),
             DemoCco("002", "Crane standby", "sc9", "3100.00", None),
         ),
+    ),
+    DemoProject(
+        303,
+        "Campus C",
+        "C0CAMPUSC",
+        "campus-c",
+        (
+            DemoCommitment("sc4", "SC-004", "Mechanical & plumbing", "Flowline Mechanical"),
+            DemoCommitment("sc5", "SC-005", "Curtain wall", "Clearview Glazing"),
+            DemoCommitment(
+                "po6", "PO-006", "Rebar supply", "Ironside Rebar", "PurchaseOrderContract"
+            ),
+        ),
+        tuple(campus_ccos()),
     ),
 )
 

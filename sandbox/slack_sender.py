@@ -179,6 +179,41 @@ class SlackSender:
             payload["message"] = ws.message_json(message)
         return await self._send_payload(payload)
 
+    async def click_in_view(
+        self,
+        user_id: str,
+        view_id: str,
+        action_id: str,
+        value: str | None = None,
+        *,
+        block_id: str | None = None,
+    ) -> Delivery:
+        """Click a button on a view (the App Home or an open modal) as Slack sends it: a `view`
+        container and the view itself; no channel, no message, no response_url.
+
+        Raises AssertionError when the user has no such view or it shows no such button.
+        """
+        ws = self.workspace
+        view = ws.views.get(view_id)
+        assert view is not None and view.user_id == user_id, f"{user_id} has no view {view_id}"
+        shown = ws.views.view_json(view)
+        buttons = [
+            b
+            for b in iter_buttons(list(shown.get("blocks") or []), [])
+            if b.element.get("action_id") == action_id
+            and (value is None or b.element.get("value") == value)
+            and (block_id is None or b.block_id == block_id)
+        ]
+        assert len(buttons) == 1, f"view {view_id} has {len(buttons)} buttons {action_id!r}"
+        payload = self._base_payload("block_actions", user_id)
+        payload.update(
+            container={"type": "view", "view_id": view_id},
+            view=shown,
+            actions=[_action(buttons[0], ws.next_ts())],
+            state={"values": {}},
+        )
+        return await self._send_payload(payload)
+
     async def submit_view(
         self, user_id: str, view_id: str, values: dict[str, dict[str, str]]
     ) -> Delivery:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from sandbox.playground.modal import render_modal
-from sandbox.playground.render import ShownMessage, render_message
+from sandbox.playground.render import ShownMessage, render_blocks, render_message
 from sandbox.slack_feed import FeedEvent
 from sandbox.slack_workspace import SlackMessage, SlackWorkspace
 
@@ -116,3 +116,20 @@ def open_modal(workspace: SlackWorkspace, viewer: str) -> dict[str, Any] | None:
 
 def modal_changed(events: list[FeedEvent], viewer: str) -> bool:
     return any(e.kind in VIEW_EVENTS and e.data.get("user_id") == viewer for e in events)
+
+
+def home_view(workspace: SlackWorkspace, viewer: str) -> dict[str, Any] | None:
+    """What the app published on the viewer's Home tab, rendered, or None."""
+    home = workspace.views.home(viewer)
+    if home is None:
+        return None
+    view = workspace.views.view_json(home)
+    blocks = [b for b in view.get("blocks") or [] if isinstance(b, dict)]
+    return {"view_id": view["id"], "html": render_blocks(blocks, names_of(workspace))}
+
+
+def home_changed(events: list[FeedEvent], viewer: str) -> bool:
+    return any(
+        e.kind in ("view_published", "view_updated") and e.data.get("user_id") == viewer
+        for e in events
+    )

@@ -14,10 +14,14 @@ POST /api/world/permission   {"person", "project", "permission", "on"}
 POST /api/world/outage       {"system": "procore"|"erp", "mode"}
 POST /api/world/resync       {"project", "number"}
 POST /api/world/erp-system   {"system"}   (the launcher restarts the app and the ERP stand-in)
+POST /api/world/reset        {}   the demo world as seeded (the launcher restarts everything)
+POST /api/home               {"user"}  the user opens the app's Home tab: what the app published
+POST /api/home/click         {"user", "view_id", "action_id", "value", "block_id"}
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -27,6 +31,7 @@ from aiohttp import web
 
 from sandbox import demo
 from sandbox.playground import feed
+from sandbox.playground.scenarios import scenarios_json
 from sandbox.playground.world import Target, UnknownThing, WorldControls
 from sandbox.slack_sender import SlackSender
 
@@ -35,6 +40,9 @@ STATIC = Path(__file__).parent / "static"
 POLL_SECONDS = 20.0
 
 SwitchErp = Callable[[str], Awaitable[None]]
+Reset = Callable[[], Awaitable[None]]
+#: how long opening the Home tab waits for the app to publish it
+HOME_WAIT_SECONDS = 5.0
 
 
 class Playground:
@@ -43,9 +51,11 @@ class Playground:
         current: Callable[[], Target],
         switch_erp: SwitchErp,
         erp_names: Mapping[str, str],
+        reset: Reset,
     ) -> None:
         self.current = current
         self.switch_erp = switch_erp
+        self.reset = reset
         self.erp_names = dict(erp_names)
         self.world = WorldControls(current)
         self.http: httpx.AsyncClient | None = None
@@ -77,6 +87,7 @@ class Playground:
                 "channels": channels,
                 "seq": ws.feed.last_seq,
                 "erp_names": self.erp_names,
+                "scenarios": scenarios_json(),
             }
         )
 
@@ -108,7 +119,45 @@ class Playground:
         }
         if feed.modal_changed(events, user):
             body["modal"] = feed.open_modal(ws, user)
+        if feed.home_changed(events, user):
+            body["home"] = feed.home_view(ws, user)
         return web.json_response(body)
+
+    async def open_home(self, request: web.Request) -> web.Response:
+        """The visitor opens the Home tab: Slack tells the app (`app_home_opened`), the app
+        publishes the view; answered with the view once it is (re)published, or as it was."""
+        data = await _json(request)
+        user = str(data.get("user"))
+        ws = self.current().stack.slack
+        if user not in ws.users:
+            raise web.HTTPNotFound(text="unknown user")
+        after = ws.feed.last_seq
+        delivery = await self.sender().open_home(user)
+        if delivery.status != 200:
+            return web.json_response(
+                {"ok": False, "error": f"The app answered HTTP {delivery.status}"}
+            )
+        deadline = asyncio.get_running_loop().time() + HOME_WAIT_SECONDS
+        while not feed.home_changed(ws.feed.since(after), user):
+            left = deadline - asyncio.get_running_loop().time()
+            if left <= 0:
+                break
+            await ws.feed.wait(ws.feed.last_seq, within=left)
+        return web.json_response({"ok": True, "home": feed.home_view(ws, user)})
+
+    async def click_home(self, request: web.Request) -> web.Response:
+        data = await _json(request)
+        try:
+            delivery = await self.sender().click_in_view(
+                str(data["user"]),
+                str(data["view_id"]),
+                str(data["action_id"]),
+                str(data["value"]) if data.get("value") is not None else None,
+                block_id=str(data["block_id"]) if data.get("block_id") else None,
+            )
+        except (KeyError, AssertionError) as exc:
+            return web.json_response({"ok": False, "error": str(exc)}, status=409)
+        return web.json_response({"ok": delivery.status == 200, "status": delivery.status})
 
     # -- what the visitor does -----------------------------------------------------------------
 
@@ -175,8 +224,9 @@ class Playground:
 
     async def world_panel(self, request: web.Request) -> web.Response:
         channel, user = _viewer(request)
+        linked = await self.current().channel_link(channel)
         try:
-            return web.json_response(self.world.panel(channel, user))
+            return web.json_response(self.world.panel(channel, user, linked))
         except UnknownThing as exc:
             raise web.HTTPNotFound(text=str(exc)) from None
 
@@ -209,6 +259,9 @@ class Playground:
             if system not in self.erp_names:
                 raise UnknownThing(f"no ERP {system!r}: {', '.join(sorted(self.erp_names))}")
             await self.switch_erp(system)
+        elif name == "reset":
+            await self.reset()
+            self.world = WorldControls(self.current)
         else:
             raise UnknownThing(f"no change {name!r}")
 
@@ -241,10 +294,12 @@ def make_playground(
     current: Callable[[], Target],
     switch_erp: SwitchErp,
     erp_names: Mapping[str, str],
+    reset: Reset,
 ) -> web.Application:
     """The playground app. `current()` says what to drive now; `switch_erp(system)` asks the
-    launcher to restart the app and the ERP stand-in; `erp_names` maps systems to display names."""
-    playground = Playground(current, switch_erp, erp_names)
+    launcher to restart the app and the ERP stand-in; `erp_names` maps systems to display names;
+    `reset()` asks it to start the demo world afresh."""
+    playground = Playground(current, switch_erp, erp_names, reset)
     app = web.Application()
     app.cleanup_ctx.append(playground.client)
     app.router.add_get("/", playground.index)
@@ -256,6 +311,8 @@ def make_playground(
     app.router.add_post("/api/click", playground.click)
     app.router.add_post("/api/view/submit", playground.submit_view)
     app.router.add_post("/api/view/close", playground.close_view)
+    app.router.add_post("/api/home", playground.open_home)
+    app.router.add_post("/api/home/click", playground.click_home)
     app.router.add_get("/api/world", playground.world_panel)
     app.router.add_post("/api/world/{change}", playground.change)
     return app

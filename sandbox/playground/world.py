@@ -3,7 +3,7 @@ permissions per person, Procore/ERP outages. Each answer says what the next clic
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -34,6 +34,8 @@ class Target:
     erp: ErpFacts
     #: the app's own answer to a click, for the forecast
     rules: Rules
+    #: the Procore project (id, name) the app has a channel linked to, from the app's record
+    channel_link: Callable[[str], Awaitable[tuple[int, str] | None]]
 
 
 class UnknownThing(LookupError):
@@ -115,9 +117,14 @@ class WorldControls:
 
     # -- the panel -----------------------------------------------------------------------------
 
-    def panel(self, channel_id: str, viewer: str) -> dict[str, Any]:
+    def panel(
+        self, channel_id: str, viewer: str, linked: tuple[int, str] | None = None
+    ) -> dict[str, Any]:
+        """The side panel for `viewer` in `channel_id`; the project is the one the channel is
+        `linked` to (when it is a demo project), else the channel's own demo project."""
         target = self.current()
-        here = project_of(channel_id) or demo.PROJECTS[0]
+        by_link = next((p for p in demo.PROJECTS if linked and p.id == linked[0]), None)
+        here = by_link or project_of(channel_id) or demo.PROJECTS[0]
         self.erp_states()
         return {
             "erp": {
@@ -127,6 +134,7 @@ class WorldControls:
                 "states": list(target.stack.erp.states()),
             },
             "project": {"id": here.id, "name": here.name, "channel": here.channel_id},
+            "link": None if linked is None else {"project": linked[0], "name": linked[1]},
             "viewer": viewer,
             "people": [self._person_json(p, here) for p in demo.PEOPLE],
             "ccos": [self._cco_json(here, c, person(viewer)) for c in here.ccos],

@@ -142,9 +142,10 @@ async def test_outages_answer_like_the_vendors(sandbox: Sandbox) -> None:
 
 
 async def test_switching_the_erp_restarts_the_app_on_it(sandbox: Sandbox) -> None:
-    old_app = sandbox.target().events_url
+    old_app = sandbox.app_server
     assert await call(sandbox, "api/world/erp-system", {"system": "myob_advanced"}) == {"ok": True}
-    assert sandbox.target().events_url != old_app
+    assert sandbox.app_server is not old_app  # a new app on the same address (OAuth redirect)
+    assert sandbox.target().events_url == f"http://127.0.0.1:{sandbox.app_port}/slack/events"
     shown = await panel(sandbox)
     assert shown["erp"]["name"] == "MYOB Advanced"
     assert cco(shown, "002")["forecast"]["color"] == "green"

@@ -2,7 +2,7 @@
 // Messages arrive as server-rendered HTML; everything this file builds itself uses textContent.
 "use strict";
 
-const state = { user: null, channel: null, seq: 0, people: [], channels: [], erpNames: {}, generation: 0, panelTimer: null };
+const state = { user: null, channel: null, home: false, seq: 0, people: [], channels: [], erpNames: {}, scenarios: [], generation: 0, panelTimer: null };
 const $ = (id) => document.getElementById(id);
 
 const COMMANDS = [
@@ -10,6 +10,7 @@ const COMMANDS = [
   ["/cco unlink", "list the ERP-synced CCOs with Unlink buttons"],
   ["/cco status", "who you are in Procore and your three permissions"],
   ["/cco history", "the latest unlink attempts"],
+  ["/cco connect", "link your own Procore account (opens Procore's login)"],
   ["/cco help", "usage"],
 ];
 
@@ -162,6 +163,7 @@ async function poll(generation) {
     if (newMessage || atBottom) list.scrollTop = list.scrollHeight;
     if (newReply) { newReply.scrollIntoView({ block: "nearest" }); newReply.classList.add("flash"); }
     if ("modal" in data) showModal(data.modal);
+    if ("home" in data && state.home) renderHome(data.home);
     if (data.changes.length) schedulePanel();
   }
 }
@@ -170,11 +172,12 @@ async function poll(generation) {
 
 async function sendClick(button) {
   const message = button.closest(".msg");
+  const home = button.closest("[data-view-id]");
+  const what = { user: state.user, action_id: button.dataset.actionId, value: button.dataset.value ?? null, block_id: button.dataset.blockId ?? null };
   button.classList.add("busy");
-  const answer = await api("/api/click", {
-    user: state.user, channel: message.dataset.channel, ts: message.dataset.ts,
-    action_id: button.dataset.actionId, value: button.dataset.value ?? null, block_id: button.dataset.blockId ?? null,
-  });
+  const answer = message
+    ? await api("/api/click", { ...what, channel: message.dataset.channel, ts: message.dataset.ts })
+    : await api("/api/home/click", { ...what, view_id: home.dataset.viewId });
   button.classList.remove("busy");
   if (!answer.ok) toast(answer.error || `The app answered HTTP ${answer.status}`);
 }
@@ -188,6 +191,41 @@ function onMessageClick(event) {
   dialog.returnValue = "";
   dialog.addEventListener("close", () => { if (dialog.returnValue === "confirm") sendClick(button); }, { once: true });
   dialog.showModal();
+}
+
+// -- the app's Home tab ----------------------------------------------------------------------------
+
+function renderHome(home) {
+  const body = $("home-body");
+  if (!home) {
+    body.replaceChildren(h("p", { class: "home-empty" }, "The app has not published a Home tab for you yet."));
+    return;
+  }
+  const box = fromHtml(`<div class="home-view" data-view-id="${home.view_id.replace(/[^\w.-]/g, "")}">${home.html}</div>`);
+  body.replaceChildren(box);
+}
+
+async function selectHome() {
+  state.home = true;
+  for (const li of $("channels").children) li.classList.remove("active");
+  $("home-link").classList.add("active");
+  document.querySelector(".channel").classList.add("home-mode");
+  $("home").hidden = false;
+  $("channel-name").textContent = "cco-bot — Home";
+  $("channel-topic").textContent = `What the app shows ${person(state.user).name} on its Home tab`;
+  $("channel-topic").classList.remove("unlinked");
+  $("home-body").replaceChildren(h("p", { class: "home-empty" }, "Opening Home…"));
+  const answer = await api("/api/home", { user: state.user });
+  if (!state.home) return;
+  if (!answer.ok) { toast(answer.error || "Home did not open"); return; }
+  renderHome(answer.home);
+}
+
+function leaveHome() {
+  state.home = false;
+  $("home-link").classList.remove("active");
+  document.querySelector(".channel").classList.remove("home-mode");
+  $("home").hidden = true;
 }
 
 // -- modals (views.open / push / update) ---------------------------------------------------------
@@ -328,10 +366,21 @@ async function switchErp(system) {
   await change("erp-system", { system }, (p) => `Now on ${p.erp.name}. Run /cco unlink for a fresh card.`);
 }
 
+function showLink(panel) {
+  if (state.home) return;
+  const topic = $("channel-topic");
+  const c = channel(state.channel);
+  topic.classList.toggle("unlinked", !panel.link);
+  topic.textContent = panel.link
+    ? `Linked to Procore project ${panel.link.project} · ${panel.link.name}`
+    : `Not linked to a Procore project yet — try /cco link ${c.project}`;
+}
+
 async function renderPanel() {
   if (!state.user || !state.channel) return null;
   const panel = await api(`/api/world?${viewerQuery()}`);
   if (panel.error) return null;
+  showLink(panel);
   const me = panel.people.find((p) => p.id === state.user);
   const body = $("panel-body");
   const people = panel.people.map((p) => h("div", { class: `person${p.id === state.user ? " viewer" : ""}`, "data-person": p.id },
@@ -367,12 +416,13 @@ async function renderPanel() {
 // -- wiring ----------------------------------------------------------------------------------------
 
 function selectChannel(id) {
+  leaveHome();
   state.channel = id;
   const c = channel(id);
   for (const li of $("channels").children) li.classList.toggle("active", li.dataset.channelId === id);
   document.querySelector(`[data-channel-id="${id}"]`)?.classList.remove("unread");
   $("channel-name").textContent = `# ${c.name}`;
-  $("channel-topic").textContent = `Procore project ${c.project} · ${c.project_name}`;
+  $("channel-topic").textContent = "";
   $("message-box").placeholder = `Message #${c.name} — try /cco link ${c.project}, then /cco unlink`;
   loadChannel();
   renderPanel();
@@ -381,19 +431,70 @@ function selectChannel(id) {
 function selectUser(id) {
   state.user = id;
   const p = person(id);
+  $("acting-as").value = id;
   $("acting-role").textContent = p.title;
   loadChannel();
   renderPanel();
+  if (state.home) selectHome();
+}
+
+// -- guided scenarios ------------------------------------------------------------------------------
+
+async function doStep(action) {
+  if (action.do === "as") selectUser(action.user);
+  else if (action.do === "channel") selectChannel(action.channel);
+  else if (action.do === "home") await selectHome();
+  else if (action.do === "change") {
+    const said = action.kind === "permission" ? (p) => p.people.find((x) => x.id === action.body.person).sentence
+      : action.kind === "outage" ? (p) => p.faults[action.body.system].sentence : null;
+    await change(action.kind, action.body, said);
+  }
+  else if (action.do === "command") {
+    if (state.home) selectChannel(state.channel);
+    const who = person(state.user).name;
+    status(`Sending ${action.text} as ${who}…`);
+    const answer = await api("/api/command", { user: state.user, channel: state.channel, text: action.text });
+    status(answer.ok ? `${action.text} — sent as ${who}` : (answer.error || `${action.text} failed: the app answered HTTP ${answer.status}`), !answer.ok);
+  }
+}
+
+function renderScenarios() {
+  $("scenario-list").replaceChildren(...state.scenarios.map((scenario) => h("details", { class: "scenario", "data-scenario": scenario.key },
+    h("summary", {}, scenario.title),
+    h("div", { class: "scenario-summary" }, scenario.summary),
+    h("ol", {}, scenario.steps.map((step) => {
+      const item = h("li", {}, step.text);
+      if (step.action) {
+        item.append(h("button", {
+          type: "button", class: "small-button", "data-step": "do",
+          onclick: async () => { await doStep(step.action); item.classList.add("done"); },
+        }, "Do it"));
+      }
+      return item;
+    })))));
+}
+
+async function resetWorld() {
+  if (!window.confirm("Reset the demo world? Links, attempts, requests, connected accounts and every change in the side panel are undone.")) return;
+  $("reset-world").disabled = true;
+  toast("Resetting the demo world…");
+  const answer = await api("/api/world/reset", {});
+  if (!answer.ok) { $("reset-world").disabled = false; toast(answer.error || "The reset failed"); return; }
+  window.location.reload();
 }
 
 async function start() {
   const boot = await api("/api/bootstrap");
-  Object.assign(state, { people: boot.people, channels: boot.channels, erpNames: boot.erp_names, seq: boot.seq });
+  Object.assign(state, { people: boot.people, channels: boot.channels, erpNames: boot.erp_names, scenarios: boot.scenarios, seq: boot.seq });
   $("workspace-name").textContent = boot.team;
   $("acting-as").replaceChildren(...boot.people.map((p) => h("option", { value: p.id }, p.name)));
   $("acting-as").addEventListener("change", (e) => selectUser(e.target.value));
   $("channels").replaceChildren(...boot.channels.map((c) => h("li", { "data-channel-id": c.id, onclick: () => selectChannel(c.id) }, h("span", { class: "hash" }, "#"), c.name)));
   $("messages").addEventListener("click", onMessageClick);
+  $("home-body").addEventListener("click", onMessageClick);
+  $("home-link").addEventListener("click", selectHome);
+  $("reset-world").addEventListener("click", resetWorld);
+  renderScenarios();
   $("composer").addEventListener("submit", send);
   $("message-box").addEventListener("input", showSuggestions);
   $("message-box").addEventListener("blur", () => { $("suggestions").hidden = true; });
