@@ -4,14 +4,19 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import sys
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from aiohttp import web
 
 from bot.logging import configure_logging
 from bot.settings import Settings, SettingsError, load_settings
+
+if TYPE_CHECKING:
+    from bot.runtime import Runtime
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -121,13 +126,46 @@ def _serve(settings: Settings, host: str | None, port: int | None) -> int:
 async def _socket(settings: Settings) -> int:
     from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
+    from bot.background import background_work
     from bot.runtime import build_runtime
 
     runtime = await build_runtime(settings, "socket")
     handler = AsyncSocketModeHandler(runtime.bolt, settings.slack_app_token)
     try:
-        await handler.start_async()  # type: ignore[no-untyped-call]
+        async with background_work(runtime), public_site(runtime):
+            await handler.start_async()  # type: ignore[no-untyped-call]
     finally:
         await handler.close_async()  # type: ignore[no-untyped-call]
         await runtime.aclose()
     return 0
+
+
+@contextlib.asynccontextmanager
+async def public_site(runtime: Runtime) -> AsyncIterator[None]:
+    """Socket Mode needs no public URL for Slack, but PUBLIC_URL's own features do (the
+    Procore OAuth callback of `/cco connect`, the approvers' audit CSV links): with PUBLIC_URL
+    set they are served on HOST:PORT; without it the app says they are off, and leaves them so
+    (`/cco connect` explains, `/cco history` offers no CSV link)."""
+    settings = runtime.settings
+    if not settings.public_url:
+        print(
+            "cco-bot: PUBLIC_URL is not set: /cco connect and the audit CSV links are off",
+            file=sys.stderr,
+        )
+        yield
+        return
+    from bot.web import make_public_app
+
+    runner = web.AppRunner(make_public_app(runtime), access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, settings.host, settings.port)
+    await site.start()
+    print(
+        f"cco-bot: serving {settings.public_url} (OAuth callback, audit CSV, /healthz) on "
+        f"{settings.host}:{settings.port}",
+        file=sys.stderr,
+    )
+    try:
+        yield
+    finally:
+        await runner.cleanup()

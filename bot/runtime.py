@@ -15,7 +15,6 @@ from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncRateLimitErrorRetryHandler,
     AsyncServerErrorRetryHandler,
 )
-from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.oauth_routes import CALLBACK_PATH, START_PATH
 from bot.settings import Settings
@@ -23,7 +22,9 @@ from erp.base import ErpAdapter
 from erp.registry import build_adapter
 from handlers.app import register
 from handlers.flows.accounts import ProcoreAccounts, SlackLookup
+from handlers.flows.installation import is_gone as installation_gone
 from handlers.flows.services import Services
+from handlers.slack_gate import GatedSlackClient
 from handlers.slack_io import SlackDirectory, SlackMessenger
 from procore.budget import LocalBudget, RequestBudget
 from procore.client import ProcoreClient
@@ -42,7 +43,7 @@ class Runtime:
     erp_http: httpx.AsyncClient
     procore: ProcoreClient
     erp: ErpAdapter
-    slack: AsyncWebClient
+    slack: GatedSlackClient
     bolt: AsyncApp
     services: Services
 
@@ -88,8 +89,9 @@ def link_key(settings: Settings) -> bytes:
     return hmac.new(secret, b"cco-bot download links", hashlib.sha256).digest()
 
 
-def slack_client(settings: Settings) -> AsyncWebClient:
-    return AsyncWebClient(
+def slack_client(settings: Settings) -> GatedSlackClient:
+    """The Web API client; it stops using the token once the app is uninstalled."""
+    return GatedSlackClient(
         token=settings.slack_bot_token,
         base_url=settings.slack_api_url,
         timeout=settings.slack_timeout,
@@ -134,6 +136,7 @@ async def build_runtime(settings: Settings, mode: Literal["http", "socket"] = "h
     procore = procore_client(settings, procore_http, budget)
     erp = build_adapter(settings.erp(), erp_http)
     slack = slack_client(settings)
+    slack.installation_gone = await installation_gone(db)
     bolt = AsyncApp(
         client=slack,
         # Socket Mode carries no HTTP signature (Bolt skips verification for it); over HTTP the

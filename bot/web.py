@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import re
 from collections.abc import AsyncIterator, Awaitable, Callable
 
@@ -12,13 +10,13 @@ from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_sdk.signature import SignatureVerifier
 
+from bot.background import background_work
 from bot.oauth_routes import add_oauth_routes
 from bot.runtime import Runtime
 from handlers.accounts_io import refused_notice
 from handlers.blocks.kit import escape
 from handlers.flows.accounts import Connected, ConnectRefused
 from handlers.flows.history import audit_csv, csv_link_valid
-from handlers.flows.recovery import sweep
 from handlers.payloads import shape_problem
 from storage.db import ping
 
@@ -120,9 +118,23 @@ async def healthz(request: web.Request) -> web.Response:
 
 
 def make_web_app(runtime: Runtime) -> web.Application:
+    app = make_public_app(runtime)
+    app.router.add_post("/slack/events", slack_events)
+    app.cleanup_ctx.append(_sweeping)
+    app.on_shutdown.append(_drain)
+
+    async def close(_app: web.Application) -> None:
+        await runtime.aclose()
+
+    app.on_cleanup.append(close)
+    return app
+
+
+def make_public_app(runtime: Runtime) -> web.Application:
+    """What PUBLIC_URL points at besides Slack's request URL: /healthz, the audit CSV links and
+    the Procore OAuth callback. `cco-bot socket` serves this alone (Slack needs no URL there)."""
     app = web.Application(client_max_size=MAX_BODY)
     app[RUNTIME] = runtime
-    app.router.add_post("/slack/events", slack_events)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/audit/{project_id}.csv", audit_csv_download)
     accounts = runtime.services.accounts
@@ -133,14 +145,6 @@ def make_web_app(runtime: Runtime) -> web.Application:
             on_connected=_tell_connected(runtime),
             on_refused=_tell_refused(runtime),
         )
-
-    app.cleanup_ctx.append(_sweeping)
-    app.on_shutdown.append(_drain)
-
-    async def close(_app: web.Application) -> None:
-        await runtime.aclose()
-
-    app.on_cleanup.append(close)
     return app
 
 
@@ -155,19 +159,7 @@ async def _drain(app: web.Application) -> None:
 
 
 async def _sweeping(app: web.Application) -> AsyncIterator[None]:
-    """Each replica recovers abandoned attempts and retries owed replies in the background."""
-    runtime = app[RUNTIME]
-
-    async def loop() -> None:
-        while True:
-            try:
-                await sweep(runtime.services)
-            except Exception:
-                log.exception("sweep.failed")
-            await asyncio.sleep(runtime.settings.sweep_interval_seconds)
-
-    task = asyncio.create_task(loop())
-    yield
-    task.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await task
+    """Each replica recovers abandoned attempts and retries owed replies in the background
+    (the same work `cco-bot socket` runs: bot/background.py)."""
+    async with background_work(app[RUNTIME]):
+        yield

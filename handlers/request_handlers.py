@@ -11,6 +11,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from handlers.blocks import answers
+from handlers.blocks.kit import escape, user, when
 from handlers.blocks.requests import (
     APPROVE_ACTION,
     DENY_ACTION,
@@ -24,103 +25,53 @@ from handlers.blocks.requests import (
     request_message,
     request_modal,
 )
+from handlers.failures import Failures
 from handlers.flows import requests as flows
 from handlers.flows.services import Services
-from handlers.flows.unlink import Busy, InvalidClick
+from handlers.flows.unlink import Busy, Finished, InvalidClick
+from handlers.notes import private_note
 from storage import repos
+from storage.models import UnlinkRequest
 
 log = structlog.get_logger("cco.requests")
 
 Ack = Any
 
 
-def register_requests(app: AsyncApp, svc: Services, slack: AsyncWebClient) -> None:
+def register_requests(
+    app: AsyncApp, svc: Services, slack: AsyncWebClient, failures: Failures
+) -> None:
     @app.action(REQUEST_ACTION)
     async def on_request(ack: Ack, body: dict[str, Any], respond: AsyncRespond) -> None:
         await ack()
-        container = body.get("container") or {}
-        value = str(((body.get("actions") or [{}])[0]).get("value") or "")
-        card_ts = container.get("thread_ts") or container.get("message_ts")
-        if not value.isdigit() or len(value) > 19 or not card_ts:
-            await respond(
-                **answers.stale_button(), response_type="ephemeral", replace_original=False
-            )
-            return
-        metadata = {
-            "channel_id": container.get("channel_id"),
-            "card_ts": card_ts,
-            "cco_id": int(value),
-        }
-        label = f"CCO {_row_label(body, int(value))}"
-        await slack.views_open(trigger_id=body["trigger_id"], view=request_modal(metadata, label))
+        async with failures.guard(body):
+            await _open_request_modal(svc, slack, body, respond)
 
     @app.view(REQUEST_VIEW)
     async def on_request_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
         await ack()
-        meta = _metadata(view)
-        user_id = str((body.get("user") or {}).get("id") or "")
-        team_id = str((body.get("team") or {}).get("id") or body.get("user", {}).get("team_id", ""))
-        channel_id = str(meta.get("channel_id") or "")
-        try:
-            result = await flows.open_request(
-                svc,
-                team_id=team_id,
-                channel_id=channel_id,
-                card_ts=str(meta.get("card_ts") or ""),
-                cco_id=int(meta.get("cco_id") or 0),
-                requester=user_id,
-                reason=_reason(view),
-            )
-        except InvalidClick:
-            await _tell(slack, channel_id, user_id, answers.stale_button())
-            return
-        request = result.request
-        if isinstance(result, flows.AlreadyRequested):
-            await _tell(
-                slack,
-                channel_id,
-                user_id,
-                answers.notice(
-                    f"🙋 <@{request.requester}> already asked for CCO #{request.cco_number} "
-                    f"(`{request.reference}`); approvers will see it in the card's thread."
-                ),
-            )
-            return
-        posted = await slack.chat_postMessage(
-            channel=request.channel_id, thread_ts=request.card_ts, **request_message(request)
-        )
-        assert request.id is not None
-        await flows.attach_message(svc, request.id, str(posted["ts"]))
-        log.info("request.opened", reference=request.reference, cco_id=request.cco_id)
+        async with failures.guard(body):
+            await _submit_request(svc, slack, body, view)
 
     @app.action(APPROVE_ACTION)
     async def on_approve(ack: Ack, body: dict[str, Any], respond: AsyncRespond) -> None:
         await ack()
-        request_id = _request_id(body)
-        user_id = str((body.get("user") or {}).get("id") or "")
-        if request_id is None:
-            await respond(
-                **answers.stale_button(), response_type="ephemeral", replace_original=False
-            )
-            return
-        response_url = (
-            body.get("response_url") if isinstance(body.get("response_url"), str) else None
-        )
-        result = await flows.approve(svc, request_id, user_id, response_url)
-        await _answer(svc, slack, result, user_id)
+        async with svc.inflight.hold(), failures.guard(body):
+            await _approve(svc, slack, body, respond)
 
     @app.action(DENY_ACTION)
     async def on_deny(ack: Ack, body: dict[str, Any], respond: AsyncRespond) -> None:
         await ack()
-        request_id = _request_id(body)
-        async with svc.db.session() as s:
-            request = await repos.get_request(s, request_id) if request_id else None
-        if request is None or request.company_id != svc.company_id:
-            await respond(
-                **answers.stale_button(), response_type="ephemeral", replace_original=False
-            )
-            return
-        await slack.views_open(trigger_id=body["trigger_id"], view=deny_modal(request))
+        async with failures.guard(body):
+            request_id = _request_id(body)
+            async with svc.db.session() as s:
+                request = await repos.get_request(s, request_id) if request_id else None
+            if request is None or request.company_id != svc.company_id:
+                await respond(
+                    **answers.stale_button(), response_type="ephemeral", replace_original=False
+                )
+                return
+            await slack.views_open(trigger_id=body["trigger_id"], view=deny_modal(request))
 
     @app.view(DENY_VIEW)
     async def on_deny_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
@@ -129,17 +80,162 @@ def register_requests(app: AsyncApp, svc: Services, slack: AsyncWebClient) -> No
             await ack(response_action="errors", errors={REASON_BLOCK: "Say why, in a few words."})
             return
         await ack()
-        user_id = str((body.get("user") or {}).get("id") or "")
-        request_id = int(_metadata(view).get("request_id") or 0)
-        result = await flows.deny(svc, request_id, user_id, reason)
-        await _answer(svc, slack, result, user_id)
+        async with failures.guard(body):
+            user_id = str((body.get("user") or {}).get("id") or "")
+            request_id = int(_metadata(view).get("request_id") or 0)
+            result = await flows.deny(svc, request_id, user_id, reason)
+            await _answer(svc, slack, result, user_id, _request_channel(result))
 
 
-async def _answer(svc: Services, slack: AsyncWebClient, result: Any, user_id: str) -> None:
-    """Tell the clicker what happened when the answer is not already a thread reply."""
-    if result is None or (isinstance(result, Busy) and result.reference is None):
+def card_ts_of(body: dict[str, Any]) -> str | None:
+    """The card a click belongs to: the thread its message is in, else the message itself. A
+    button inside a message attachment (the red reply's Request unlink) comes in a
+    `message_attachment` container that may carry no `thread_ts`; the message object does."""
+    container = body.get("container") or {}
+    message = body.get("message") or {}
+    found = container.get("thread_ts") or message.get("thread_ts") or container.get("message_ts")
+    return str(found) if isinstance(found, str) and found else None
+
+
+async def _open_request_modal(
+    svc: Services, slack: AsyncWebClient, body: dict[str, Any], respond: AsyncRespond
+) -> None:
+    container = body.get("container") or {}
+    value = str(((body.get("actions") or [{}])[0]).get("value") or "")
+    card_ts = card_ts_of(body)
+    if not value.isdigit() or len(value) > 19 or not card_ts:
+        await respond(**answers.stale_button(), response_type="ephemeral", replace_original=False)
         return
+    channel_id = str(container.get("channel_id") or "")
+    team_id = str((body.get("team") or {}).get("id") or "")
+    try:
+        label = await flows.cco_label(svc, team_id, channel_id, card_ts, int(value))
+    except InvalidClick:
+        await respond(**answers.stale_button(), response_type="ephemeral", replace_original=False)
+        return
+    if isinstance(label, flows.NoLongerSynced):
+        await respond(
+            **answers.notice(no_longer_synced_text(label)),
+            response_type="ephemeral",
+            replace_original=False,
+        )
+        return
+    metadata = {"channel_id": channel_id, "card_ts": card_ts, "cco_id": int(value)}
+    await slack.views_open(trigger_id=body["trigger_id"], view=request_modal(metadata, label))
+
+
+async def _submit_request(
+    svc: Services, slack: AsyncWebClient, body: dict[str, Any], view: dict[str, Any]
+) -> None:
+    meta = _metadata(view)
+    user_id = str((body.get("user") or {}).get("id") or "")
+    team_id = str((body.get("team") or {}).get("id") or body.get("user", {}).get("team_id", ""))
+    channel_id = str(meta.get("channel_id") or "")
+    try:
+        result = await flows.open_request(
+            svc,
+            team_id=team_id,
+            channel_id=channel_id,
+            card_ts=str(meta.get("card_ts") or ""),
+            cco_id=int(meta.get("cco_id") or 0),
+            requester=user_id,
+            reason=_reason(view),
+        )
+    except InvalidClick:
+        await _tell(slack, channel_id, user_id, answers.stale_button())
+        return
+    if isinstance(result, flows.NoLongerSynced):
+        await _tell(slack, channel_id, user_id, answers.notice(no_longer_synced_text(result)))
+        return
+    request = result.request
+    if isinstance(result, flows.AlreadyRequested):
+        await _tell(
+            slack,
+            channel_id,
+            user_id,
+            answers.notice(
+                f"🙋 <@{request.requester}> already asked for CCO #{escape(request.cco_number)} "
+                f"(`{request.reference}`); approvers will see it in the card's thread."
+            ),
+        )
+        return
+    await _post_request(svc, slack, request, user_id)
+
+
+async def _post_request(
+    svc: Services, slack: AsyncWebClient, request: UnlinkRequest, user_id: str
+) -> None:
+    """Post the request in the card's thread; a request Slack refused is withdrawn (so it
+    does not block a new one) and the requester is told, with its reference."""
+    try:
+        posted = await slack.chat_postMessage(
+            channel=request.channel_id, thread_ts=request.card_ts, **request_message(request)
+        )
+    except Exception as exc:
+        error = str(exc.response.get("error")) if isinstance(exc, SlackApiError) else "no answer"
+        await flows.withdraw_unposted(svc, request, error)
+        log.warning("request.unposted", reference=request.reference, error=error)
+        await _tell(
+            slack,
+            request.channel_id,
+            user_id,
+            answers.notice(
+                f"❌ Slack did not take your request for CCO #{escape(request.cco_number)} "
+                f"({escape(error)}), so nothing was requested. Try again; if it keeps failing, "
+                f"invite me with `/invite @cco-bot`. (ref `{request.reference}`)"
+            ),
+        )
+        return
+    assert request.id is not None
+    await flows.attach_message(svc, request.id, str(posted["ts"]))
+    log.info("request.opened", reference=request.reference, cco_id=request.cco_id)
+
+
+async def _approve(
+    svc: Services, slack: AsyncWebClient, body: dict[str, Any], respond: AsyncRespond
+) -> None:
+    request_id = _request_id(body)
+    user_id = str((body.get("user") or {}).get("id") or "")
+    if request_id is None:
+        await respond(**answers.stale_button(), response_type="ephemeral", replace_original=False)
+        return
+    response_url = body.get("response_url") if isinstance(body.get("response_url"), str) else None
+    channel_id = str((body.get("container") or {}).get("channel_id") or "")
+    try:
+        result = await flows.approve(svc, request_id, user_id, response_url)
+    except InvalidClick:
+        await respond(**answers.stale_button(), response_type="ephemeral", replace_original=False)
+        return
+    await _answer(svc, slack, result, user_id, channel_id)
+
+
+def no_longer_synced_text(gone: flows.NoLongerSynced) -> str:
+    """ "CCO #002 was already unlinked by @ana at 14:02 (ref R-…)": nothing to request."""
+    who = f" by {user(gone.by_user)}" if gone.by_user else ""
+    at = f" {when(gone.at)}" if gone.at else ""
+    return (
+        f"CCO #{escape(gone.cco_number)} is no longer synced with the ERP: it was already "
+        f"unlinked{who}{at}, so there is nothing to unlink. (ref `{gone.reference}`)"
+    )
+
+
+def _request_channel(result: object) -> str:
     request = getattr(result, "request", None)
+    return request.channel_id if isinstance(request, UnlinkRequest) else ""
+
+
+async def _answer(
+    svc: Services, slack: AsyncWebClient, result: object, user_id: str, channel_id: str
+) -> None:
+    """Tell the clicker what happened when the answer is not already a thread reply (a
+    finished unlink answers in the thread; everything else is told here, never dropped)."""
+    if isinstance(result, Finished):
+        if (note := private_note(result)) is not None:  # said without the address in the thread
+            await _tell(slack, channel_id, user_id, note)
+        return
+    if result is None:
+        await _tell(slack, channel_id, user_id, answers.stale_button())
+        return
     if isinstance(result, flows.Denied):
         await svc.messenger.refresh_request(int(result.request.id or 0))
         await slack.chat_postMessage(
@@ -148,25 +244,36 @@ async def _answer(svc: Services, slack: AsyncWebClient, result: Any, user_id: st
             **denied_reply(result.request),
         )
         return
+    text = _answer_text(result)
     if isinstance(result, flows.Closed):
         await svc.messenger.refresh_request(int(result.request.id or 0))
-        text = f"This request is already {result.request.status} — nothing was done."
-    elif isinstance(result, flows.SelfApproval):
-        text = (
+    await _tell(slack, channel_id or _request_channel(result), user_id, answers.notice(text))
+
+
+def _answer_text(result: object) -> str:
+    if isinstance(result, flows.Moot):
+        return (
+            f"{no_longer_synced_text(result.gone)} This request is now closed "
+            f"(`{result.request.reference}`)."
+        )
+    if isinstance(result, flows.Closed):
+        return f"This request is already {result.request.status} — nothing was done."
+    if isinstance(result, flows.SelfApproval):
+        return (
             "The four-eyes rule is on: you can't decide on your own request. Another approver "
             "must approve or deny it."
         )
-    elif isinstance(result, flows.NotAnApprover):
-        text = (
+    if isinstance(result, flows.NotAnApprover):
+        return (
             "Only someone who could approve may deny a request: you need Admin on Commitments, "
             "Standard or Admin on ERP Integrations, and Can Push to Accounting (`/cco status`)."
         )
-    elif isinstance(result, Busy):
-        text = "An unlink of this CCO is already in progress; its answer will appear in the thread."
-    else:
-        return
-    if request is not None:
-        await _tell(slack, request.channel_id, user_id, answers.notice(text))
+    assert isinstance(result, Busy)
+    ref = f" (ref `{result.reference}`)" if result.reference else ""
+    return (
+        "An unlink of this CCO is already in progress; its answer will appear in the card's "
+        f"thread.{ref}"
+    )
 
 
 async def _tell(
@@ -195,11 +302,3 @@ def _reason(view: dict[str, Any]) -> str:
     values = (view.get("state") or {}).get("values") or {}
     value = ((values.get(REASON_BLOCK) or {}).get(REASON_INPUT) or {}).get("value")
     return str(value or "").strip()
-
-
-def _row_label(body: dict[str, Any], cco_id: int) -> str:
-    for block in (body.get("message") or {}).get("blocks") or []:
-        if block.get("block_id") == f"cco:{cco_id}":
-            text = str((block.get("text") or {}).get("text", ""))
-            return text.split("\n")[0].strip("*").removeprefix("CCO ")
-    return f"#{cco_id}"

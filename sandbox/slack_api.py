@@ -16,6 +16,7 @@ from sandbox.faults import instrument
 from sandbox.runner import RunningServer, serve
 from sandbox.slack_blocks import attachment_problems, block_problems, with_generated_ids
 from sandbox.slack_methods import METHODS, ApiError, Params
+from sandbox.slack_socket import OPEN_METHOD, check_app_token, connections_open, socket_mode
 from sandbox.slack_workspace import SlackWorkspace
 
 # Not publicly documented; kept here in one place. Slack documents that a response_url takes at
@@ -53,8 +54,13 @@ async def _params(request: web.Request) -> Params:
 def _check_token(ws: SlackWorkspace, request: web.Request, params: Params) -> None:
     header = request.headers.get("Authorization", "")
     token = header[7:].strip() if header.lower().startswith("bearer ") else params.get("token")
+    if request.match_info["method"] == OPEN_METHOD:
+        check_app_token(ws, token)
+        return
     if not token:
         raise ApiError("not_authed")
+    if token in ws.revoked_tokens:
+        raise ApiError("token_revoked")
     if token != ws.bot_token:
         raise ApiError("invalid_auth")
 
@@ -65,7 +71,7 @@ async def web_api(request: web.Request) -> web.Response:
     try:
         params = await _params(request)
         _check_token(ws, request, params)
-        method = METHODS.get(name)
+        method = connections_open if name == OPEN_METHOD else METHODS.get(name)
         if method is None:
             raise ApiError("unknown_method", req_method=name)
         answer = method(ws, params)
@@ -97,6 +103,10 @@ async def response_url(request: web.Request) -> web.Response:
     return _plain(RESPONSE_URL_OK)
 
 
+async def _socket_mode(request: web.Request) -> web.StreamResponse:
+    return await socket_mode(request, request.app[WORKSPACE])
+
+
 def _plain(answer: tuple[int, str]) -> web.Response:
     return web.Response(status=answer[0], text=answer[1], content_type="text/plain")
 
@@ -124,6 +134,7 @@ def create_app(workspace: SlackWorkspace) -> web.Application:
     instrument(app, workspace.recorder, workspace.faults)
     app.router.add_route("*", "/api/{method}", web_api)
     app.router.add_post("/response/{token}", response_url)
+    app.router.add_get("/socket-mode/{ticket}", _socket_mode)
     app.router.add_get("/_sandbox/slack/state", sandbox_state)
     app.router.add_get("/_sandbox/slack/events", sandbox_events)
     return app

@@ -39,6 +39,13 @@ SLACKBOT_USER_ID = "USLACKBOT"
 COMMAND_TIMEOUT_ERROR = "operation_timeout"
 COMMAND_FAILED_ERROR = "dispatch_failed"
 SLACK_USER_AGENT = "Slackbot 1.0 (+https://api.slack.com/robots)"
+#: Slack's block_actions reference lists `container.thread_ts` without saying when it is set; apps
+#: report it missing for buttons inside message attachments (container type
+#: `message_attachment`), so the stand-in leaves it out there, the harder case to handle.
+ATTACHMENT_CONTAINER_HAS_NO_THREAD_TS = True
+#: Slack documents that an uninstall sends `app_uninstalled` and revokes the tokens
+#: (`tokens_revoked`), not in which order the two events arrive
+UNINSTALL_EVENT_ORDER = ("tokens_revoked", "app_uninstalled")
 
 _FORM = "application/x-www-form-urlencoded"
 
@@ -158,16 +165,7 @@ class SlackSender:
         )
         found = _find_button(message, action_id, value, block_id)
         payload = self._base_payload("block_actions", user_id)
-        container: dict[str, Any] = {
-            "type": "message",
-            "message_ts": message.ts,
-            "channel_id": channel_id,
-            "is_ephemeral": message.ephemeral_to is not None,
-        }
-        if found.attachment_index is not None:
-            container["attachment_id"] = found.attachment_index + 1
-        if message.thread_ts:
-            container["thread_ts"] = message.thread_ts
+        container = _container(message, found)
         payload.update(
             container=container,
             channel={"id": channel_id, "name": ws.channels[channel_id].name},
@@ -244,6 +242,26 @@ class SlackSender:
         home = ws.views.home(user_id)
         if home is not None:
             event["view"] = ws.views.view_json(home)
+        return await self._send_event(event)
+
+    async def uninstall_app(self) -> list[Delivery]:
+        """A workspace admin removes the app: the bot token stops working and Slack sends the
+        `tokens_revoked` and `app_uninstalled` events (in UNINSTALL_EVENT_ORDER)."""
+        ws = self.workspace
+        ws.uninstall()
+        events: dict[str, dict[str, Any]] = {
+            "tokens_revoked": {
+                "type": "tokens_revoked",
+                "tokens": {"oauth": [], "bot": [ws.bot_user_id]},
+                "event_ts": ws.next_ts(),
+            },
+            "app_uninstalled": {"type": "app_uninstalled", "event_ts": ws.next_ts()},
+        }
+        return [await self._send_event(events[name]) for name in UNINSTALL_EVENT_ORDER]
+
+    async def _send_event(self, event: dict[str, Any]) -> Delivery:
+        """An Events API delivery (`event_callback` envelope) of `event`."""
+        ws = self.workspace
         envelope = {
             "token": ws.verification_token,
             "team_id": ws.team_id,
@@ -339,6 +357,28 @@ class SlackSender:
         stack = views.modal_stack(view.user_id)
         for open_view in stack if action == "clear" else [view]:
             views.close(open_view)
+
+
+def _container(message: SlackMessage, found: FoundButton) -> dict[str, Any]:
+    """The click's `container` as Slack sends it: a button in a message attachment arrives as a
+    `message_attachment` container (with `attachment_id`, `is_app_unfurl`) that carries no
+    `thread_ts` (ATTACHMENT_CONTAINER_HAS_NO_THREAD_TS); only the `message` object says which
+    thread the message is in."""
+    container: dict[str, Any] = {
+        "type": "message",
+        "message_ts": message.ts,
+        "channel_id": message.channel,
+        "is_ephemeral": message.ephemeral_to is not None,
+    }
+    if found.attachment_index is not None:
+        container.update(
+            type="message_attachment", attachment_id=found.attachment_index + 1, is_app_unfurl=False
+        )
+        if not ATTACHMENT_CONTAINER_HAS_NO_THREAD_TS and message.thread_ts:
+            container["thread_ts"] = message.thread_ts
+    elif message.thread_ts:
+        container["thread_ts"] = message.thread_ts
+    return container
 
 
 def _with_shown(delivery: Delivery, shown: SlackMessage | None) -> Delivery:

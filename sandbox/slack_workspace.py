@@ -141,6 +141,12 @@ class SlackWorkspace:
         self.messages: list[SlackMessage] = []
         self.views = ViewStore(self)
         self.response_urls: dict[str, ResponseUrl] = {}
+        #: the app-level token (`connections:write`) Socket Mode opens connections with
+        self.app_token = f"xapp-1-{app_id}-{secrets.randbelow(10**12)}-{secrets.token_hex(16)}"
+        self.socket_tickets: set[str] = set()
+        self.socket_connections = 0
+        #: tokens Slack no longer accepts (the app was uninstalled): `token_revoked`
+        self.revoked_tokens: set[str] = set()
         self.triggers: dict[str, tuple[str, float]] = {}
         self._last_micros = 0
         self.add_user(bot_user_id, bot_name, "CCO Bot", is_bot=True)
@@ -313,6 +319,14 @@ class SlackWorkspace:
         if message.metadata:
             data["metadata"] = message.metadata
         return data
+
+    def uninstall(self) -> None:
+        """A workspace admin removes the app: its bot token stops working at once."""
+        self.revoked_tokens.add(self.bot_token)
+
+    def reinstall(self) -> None:
+        """The app is installed again (the stand-in keeps the same bot token)."""
+        self.revoked_tokens.discard(self.bot_token)
 
     # -- interactions --------------------------------------------------------------------------
 

@@ -234,9 +234,13 @@ class UnlinkRequest(SQLModel, table=True):
     cco_id: int = Field(sa_column=Column(BigInteger, nullable=False))
     cco_number: str = _whole()
     cco_title: str = _whole()
+    #: the CCO's commitment as it was listed, so an approval needs no card row (cards page)
+    contract_id: int | None = Field(default=None, sa_column=Column(BigInteger))
+    contract_type: str | None = Field(default=None, max_length=64)
     requester: str = Field(max_length=32)
     reason: str = Field(default="", max_length=1000)
-    #: pending -> approved | denied | expired
+    #: pending -> approved | denied | expired | moot (the CCO was no longer synced) | unposted
+    #: (Slack refused the request message, so nobody could see it)
     status: str = Field(default="pending", max_length=16)
     decided_by: str | None = Field(default=None, max_length=32)
     decision_reason: str | None = Field(default=None, max_length=1000)
@@ -244,3 +248,15 @@ class UnlinkRequest(SQLModel, table=True):
     created_at: datetime = _ts(nullable=False, default=utcnow)
     expires_at: datetime = _ts(nullable=False, default=utcnow)
     decided_at: datetime | None = _ts(nullable=True)
+
+
+class SlackInstallation(SQLModel, table=True):
+    """Whether the app is still installed in a workspace: `app_uninstalled` / `tokens_revoked`
+    mark it gone (the app then stops using its token); the audit and history stay."""
+
+    __tablename__ = "slack_installation"
+
+    team_id: str = Field(primary_key=True, max_length=32)
+    #: installed | uninstalled | tokens_revoked
+    state: str = Field(default="installed", max_length=16)
+    changed_at: datetime = _ts(nullable=False, default=utcnow)

@@ -54,7 +54,7 @@ def request_message(request: UnlinkRequest) -> dict[str, Any]:
         lines.append(decision_buttons(request))
     else:
         lines.append(context(f"{_closed_words(request)} · `{request.reference}`"))
-    return {"text": f"Unlink request for CCO #{request.cco_number}", "blocks": lines}
+    return {"text": f"Unlink request for CCO #{escape(request.cco_number)}", "blocks": lines}
 
 
 def decision_buttons(request: UnlinkRequest) -> Block:
@@ -84,6 +84,11 @@ def _closed_words(request: UnlinkRequest) -> str:
     if request.status == "denied":
         reason = f": {escape(request.decision_reason)}" if request.decision_reason else ""
         return f"🚫 Denied by {user(request.decided_by or '')}{at}{reason}"
+    if request.status == "moot":
+        ref = f" (`{request.attempt_reference}`)" if request.attempt_reference else ""
+        return f"✔️ Closed{at}: the CCO was already unlinked{ref}, nothing left to approve"
+    if request.status == "unposted":
+        return "Withdrawn: Slack did not take this request"
     return f"⌛ Expired{at} — nobody decided in time; ask again if it is still needed"
 
 
@@ -132,7 +137,9 @@ def deny_modal(request: UnlinkRequest) -> dict[str, Any]:
     return {
         "type": "modal",
         "callback_id": DENY_VIEW,
-        "private_metadata": json.dumps({"request_id": request.id}),
+        "private_metadata": json.dumps(
+            {"request_id": request.id, "channel_id": request.channel_id}
+        ),
         "title": plain("Deny request", 24),
         "submit": plain("Deny", 24),
         "close": plain("Cancel", 24),

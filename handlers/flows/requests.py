@@ -5,18 +5,28 @@ The approver's own permissions are what is checked, at click time, by the unlink
 
 from __future__ import annotations
 
+import asyncio
 import secrets
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import col
+from sqlmodel import col, select
 
-from handlers.flows.outcomes import NotLinked, PermissionDenied, UnknownUser
-from handlers.flows.services import Services
-from handlers.flows.unlink import Busy, Finished, UnlinkClick, authorize_user, card_row, unlink
+from handlers.flows.outcomes import CcoGone, NotLinked, NotSynced, PermissionDenied, UnknownUser
+from handlers.flows.services import Services, new_reference
+from handlers.flows.unlink import (
+    Busy,
+    Finished,
+    InvalidClick,
+    UnlinkClick,
+    authorize_user,
+    unlink,
+)
+from procore.errors import ProcoreError, ProcoreNotFound
 from procore.models import PermissionSnapshot
 from storage import repos
-from storage.models import UnlinkRequest, utcnow
+from storage.models import Card, UnlinkAttempt, UnlinkRequest, utcnow
 
 MAX_REASON = 1000
 _ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -44,6 +54,25 @@ class Closed:
 
 
 @dataclass(frozen=True)
+class NoLongerSynced:
+    """The CCO is not synced any more (nothing to request or approve): who unlinked it, when,
+    and the attempt's reference (a fresh one when it was unlinked outside this app)."""
+
+    cco_number: str
+    by_user: str | None
+    at: datetime | None
+    reference: str
+
+
+@dataclass(frozen=True)
+class Moot:
+    """An approval found the CCO already unlinked: the request is closed, nothing was done."""
+
+    request: UnlinkRequest
+    gone: NoLongerSynced
+
+
+@dataclass(frozen=True)
 class SelfApproval:
     request: UnlinkRequest
 
@@ -68,9 +97,19 @@ async def open_request(
     cco_id: int,
     requester: str,
     reason: str,
-) -> Opened | AlreadyRequested:
-    """Record a pending request for a CCO on a card (raises `InvalidClick` for a foreign card)."""
-    card, row = await card_row(svc, team_id, channel_id, card_ts, cco_id)
+) -> Opened | AlreadyRequested | NoLongerSynced:
+    """Record a pending request for a CCO of a card's project (raises `InvalidClick` for a
+    foreign card or a CCO Procore does not have there). The CCO is read from Procore now, so a
+    request never depends on the page the card shows, and one that is no longer synced is
+    refused with who unlinked it."""
+    card = await posted_card(svc, team_id, channel_id, card_ts)
+    try:
+        cco = await svc.procore.get_cco(card.project_id, cco_id)
+    except ProcoreNotFound as exc:
+        raise InvalidClick("this CCO is not in the card's project") from exc
+    if not cco.synced:
+        return await no_longer_synced(svc, card.company_id, cco_id, cco.number)
+    row = next((r for r in card.rows if r.get("id") == cco_id), {})
     request = UnlinkRequest(
         reference=new_request_reference(),
         team_id=team_id,
@@ -80,8 +119,10 @@ async def open_request(
         project_id=card.project_id,
         project_name=card.project_name,
         cco_id=cco_id,
-        cco_number=str(row.get("number", "")),
-        cco_title=str(row.get("title", "")),
+        cco_number=cco.number,
+        cco_title=cco.title,
+        contract_id=cco.contract_id,
+        contract_type=_text_or_none(row.get("contract_type")),
         requester=requester,
         reason=reason.strip()[:MAX_REASON],
         expires_at=utcnow() + svc.request_ttl,
@@ -96,6 +137,119 @@ async def open_request(
             raise
         return AlreadyRequested(existing)
     return Opened(request)
+
+
+async def posted_card(svc: Services, team_id: str, channel_id: str, card_ts: str) -> Card:
+    """The card a request button belongs to (any page); `InvalidClick` when the app did not
+    post it here for this company."""
+    async with svc.db.session() as s:
+        card = await repos.get_card(s, channel_id, card_ts)
+    if card is None or card.team_id != team_id or card.company_id != svc.company_id:
+        raise InvalidClick("this card is not one the app posted here")
+    return card
+
+
+async def no_longer_synced(
+    svc: Services, company_id: int, cco_id: int, cco_number: str
+) -> NoLongerSynced:
+    """Who unlinked the CCO, when, and under which reference, from the latest attempt that
+    unlinked it (None when it was unlinked outside this app)."""
+    query = (
+        select(UnlinkAttempt)
+        .where(
+            UnlinkAttempt.company_id == company_id,
+            UnlinkAttempt.cco_id == cco_id,
+            UnlinkAttempt.state == "unlinked",
+        )
+        .order_by(col(UnlinkAttempt.finished_at).desc(), col(UnlinkAttempt.id).desc())
+        .limit(1)
+    )
+    async with svc.db.session() as s:
+        unlinked = (await s.exec(query)).first()
+    if unlinked is None:
+        return NoLongerSynced(cco_number, None, None, new_reference())
+    return NoLongerSynced(
+        cco_number, unlinked.slack_user_id, unlinked.finished_at, unlinked.reference
+    )
+
+
+#: the Request unlink modal must open within Slack's 3-second trigger window, so a Procore read
+#: for its label gets this long
+LABEL_READ_SECONDS = 1.5
+
+
+async def cco_label(
+    svc: Services, team_id: str, channel_id: str, card_ts: str, cco_id: int
+) -> str | NoLongerSynced:
+    """ "CCO #002 “Drywall changes”" for the Request unlink modal, read from Procore (the card
+    may show another page, or the click came from a red reply), or who already unlinked it
+    when it is no longer synced. When Procore is slow, the card's row or an earlier attempt
+    names it. Raises `InvalidClick` for a foreign card or a CCO not in its project."""
+    card = await posted_card(svc, team_id, channel_id, card_ts)
+    row = next((r for r in card.rows if r.get("id") == cco_id), None)
+    try:
+        async with asyncio.timeout(LABEL_READ_SECONDS):
+            cco = await svc.procore.get_cco(card.project_id, cco_id)
+    except ProcoreNotFound as exc:
+        raise InvalidClick("this CCO is not in the card's project") from exc
+    except (ProcoreError, TimeoutError):
+        if row is not None:
+            return _label(str(row.get("number", "")), str(row.get("title") or ""))
+        return await _label_from_attempts(svc, card, cco_id)
+    if not cco.synced:
+        return await no_longer_synced(svc, card.company_id, cco_id, cco.number)
+    return _label(cco.number, cco.title)
+
+
+async def _label_from_attempts(svc: Services, card: Card, cco_id: int) -> str:
+    query = (
+        select(UnlinkAttempt.cco_number)
+        .where(UnlinkAttempt.company_id == card.company_id, UnlinkAttempt.cco_id == cco_id)
+        .limit(1)
+    )
+    async with svc.db.session() as s:
+        number = (await s.exec(query)).first()
+    return _label(number, "") if number else "this CCO"
+
+
+def _label(number: str, title: str) -> str:
+    return f"CCO #{number} “{title}”" if title else f"CCO #{number}"
+
+
+def request_target(request: UnlinkRequest) -> tuple[Card, dict[str, object]]:
+    """What the unlink pipeline needs about the requested CCO, from the request itself (never
+    from the card's current page)."""
+    row: dict[str, object] = {
+        "id": request.cco_id,
+        "number": request.cco_number,
+        "title": request.cco_title,
+        "contract_id": request.contract_id,
+        "contract_type": request.contract_type,
+        "project_name": request.project_name,
+    }
+    card = Card(
+        team_id=request.team_id,
+        channel_id=request.channel_id,
+        message_ts=request.card_ts,
+        company_id=request.company_id,
+        project_id=request.project_id,
+        project_name=request.project_name,
+        rows=[row],
+        created_by=request.requester,
+    )
+    return card, row
+
+
+def _text_or_none(value: object) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
+async def withdraw_unposted(svc: Services, request: UnlinkRequest, error: str) -> None:
+    """Slack refused the request message: nobody can see the request, so it must not stay
+    pending (it would block new requests for this CCO until it expires)."""
+    assert request.id is not None
+    async with svc.db.transaction() as s:
+        await repos.decide_request(s, request.id, "unposted", None, error[:MAX_REASON])
 
 
 async def attach_message(svc: Services, request_id: int, message_ts: str) -> None:
@@ -123,8 +277,9 @@ async def _pending(svc: Services, request_id: int) -> UnlinkRequest | Closed | N
 
 async def approve(
     svc: Services, request_id: int, approver: str, response_url: str | None
-) -> Busy | Finished | Closed | SelfApproval | None:
-    """Run the unlink as the approver; the request closes as approved when it succeeds."""
+) -> Busy | Finished | Closed | SelfApproval | Moot | None:
+    """Run the unlink as the approver; the request closes as approved when it succeeds, and as
+    moot when the CCO turns out to be unlinked already (here or elsewhere)."""
     request = await _pending(svc, request_id)
     if not isinstance(request, UnlinkRequest):
         return request
@@ -140,7 +295,31 @@ async def approve(
         request_id=request.id,
         requested_by=request.requester,
     )
-    return await unlink(svc, click)
+    result = await unlink(svc, click, target=request_target(request))
+    if isinstance(result, Busy) and result.unlinked:
+        gone = NoLongerSynced(
+            request.cco_number, result.by_user, result.finished_at, result.reference or ""
+        )
+        return await _close_as_moot(svc, request, approver, gone)
+    if isinstance(result, Finished) and isinstance(result.outcome, NotSynced | CcoGone):
+        gone = await no_longer_synced(svc, request.company_id, request.cco_id, request.cco_number)
+        moot = await _close_as_moot(svc, request, approver, gone)
+        return result if isinstance(moot, Moot) else moot
+    return result
+
+
+async def _close_as_moot(
+    svc: Services, request: UnlinkRequest, approver: str, gone: NoLongerSynced
+) -> Moot | Closed:
+    assert request.id is not None
+    async with svc.db.transaction() as s:
+        closed = await repos.decide_request(
+            s, request.id, "moot", approver, None, gone.reference or None
+        )
+        fresh = await repos.get_request(s, request.id)
+    assert fresh is not None
+    await svc.messenger.refresh_request(request.id)
+    return Moot(fresh, gone) if closed else Closed(fresh)
 
 
 async def deny(

@@ -90,8 +90,14 @@ class Finished:
     outcome: Outcome
 
 
-async def unlink(svc: Services, click: UnlinkClick) -> Busy | Finished:
-    card, row = await card_row(svc, click.team_id, click.channel_id, click.card_ts, click.cco_id)
+async def unlink(
+    svc: Services, click: UnlinkClick, target: tuple[Card, dict[str, object]] | None = None
+) -> Busy | Finished:
+    """`target` (the card and row the CCO was listed with) is given by an approval, which
+    carries its own copy; a click on a card's row is checked against the card's stored rows."""
+    card, row = target or await card_row(
+        svc, click.team_id, click.channel_id, click.card_ts, click.cco_id
+    )
     attempt = UnlinkAttempt(
         reference=new_reference(),
         team_id=click.team_id,

@@ -11,6 +11,7 @@ import yaml
 
 from handlers.app import SLASH_COMMAND
 from handlers.blocks.requests import REQUEST_ACTION
+from sandbox.slack_sender import UNINSTALL_EVENT_ORDER
 from tests.e2e.rig import TOWER_A, Rig
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -86,4 +87,14 @@ async def test_scopes_cover_every_method_the_app_calls_and_no_more(rig: Rig) -> 
     declared = set(manifest()["oauth_config"]["scopes"]["bot"])
     assert declared == needed
     events = set(manifest()["settings"]["event_subscriptions"]["bot_events"])
-    assert events == {"app_home_opened"}
+    assert events == {"app_home_opened", "app_uninstalled", "tokens_revoked"}
+
+
+async def test_every_declared_event_has_a_listener(rig: Rig) -> None:
+    """Bolt answers 404 to an event no listener takes: each declared one gets a 200."""
+    declared = set(manifest()["settings"]["event_subscriptions"]["bot_events"])
+    answered = {"app_home_opened": await rig.sender.open_home("U0ANA")}
+    for name, delivery in zip(UNINSTALL_EVENT_ORDER, await rig.sender.uninstall_app(), strict=True):
+        answered[name] = delivery
+    assert set(answered) == declared
+    assert {name: d.status for name, d in answered.items()} == dict.fromkeys(declared, 200)

@@ -1,0 +1,48 @@
+"""The background work every process runs, over HTTP (`cco-bot serve`) and Socket Mode
+(`cco-bot socket`) alike: finish attempts a dead process left, deliver owed replies, expire
+requests. While the workspace has removed the app nothing can be said in Slack, so the work
+waits until Slack speaks to the app again."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+
+import structlog
+
+from bot.runtime import Runtime
+from handlers.flows.installation import is_gone
+from handlers.flows.recovery import sweep
+
+log = structlog.get_logger("cco.background")
+
+
+async def background_pass(runtime: Runtime) -> None:
+    """One pass: follow the installation state (another replica may have seen the removal),
+    then sweep."""
+    gone = await is_gone(runtime.db)
+    runtime.slack.installation_gone = gone
+    if not gone:
+        await sweep(runtime.services)
+
+
+@contextlib.asynccontextmanager
+async def background_work(runtime: Runtime) -> AsyncIterator[None]:
+    """Run passes every `SWEEP_INTERVAL_SECONDS` while the context is open."""
+
+    async def loop() -> None:
+        while True:
+            try:
+                await background_pass(runtime)
+            except Exception:
+                log.exception("sweep.failed")
+            await asyncio.sleep(runtime.settings.sweep_interval_seconds)
+
+    task = asyncio.create_task(loop())
+    try:
+        yield
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task

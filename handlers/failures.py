@@ -1,0 +1,157 @@
+"""The one answer to a listener's failure: a reference id that is logged, audited (so
+`/cco history <ref>` finds it) and told to the person who clicked or typed, ephemerally where Slack
+allows it, else in a direct message. Nothing fails silently and no failure ends in a 404.
+
+It is Bolt's `app.error` handler (a failure before the ack then answers Slack with 200) and the
+guard every listener runs its work in after the ack (`Failures.guard`): Bolt forgets the ack of a
+listener that fails within a few milliseconds of acking, and answers Slack 404 then.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import structlog
+from slack_bolt.response import BoltResponse
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+from slack_sdk.webhook.async_client import AsyncWebhookClient
+
+from handlers.blocks import answers
+from handlers.blocks.words import procore_trouble
+from handlers.flows.history import record_failure
+from handlers.flows.services import Services, new_reference
+from procore.errors import ProcoreError
+
+log = structlog.get_logger("cco.failures")
+
+#: what a person did, in words, by the action or view they used
+_DID = {
+    "cco_unlink": "the Unlink button",
+    "cco_request": "the Request unlink button",
+    "cco_approve": "the Approve & unlink button",
+    "cco_deny": "the Deny button",
+    "cco_request_modal": "the Request unlink form",
+    "cco_deny_modal": "the Deny form",
+}
+
+
+@dataclass(frozen=True)
+class Where:
+    """Who did what, where: the audit row of a failure, and where its answer can go."""
+
+    team_id: str
+    channel_id: str
+    user_id: str
+    what: str
+    response_url: str | None = None
+
+
+def where_of(body: dict[str, Any]) -> Where:
+    """Read any Bolt body: a slash command, a click, a view submission or an event."""
+    if "command" in body:
+        text = " ".join(str(body.get("text") or "").split())
+        return Where(
+            str(body.get("team_id") or ""),
+            str(body.get("channel_id") or ""),
+            str(body.get("user_id") or ""),
+            f"{body.get('command')} {text}".strip(),
+            _url(body.get("response_url")),
+        )
+    user = body.get("user") or {}
+    team = body.get("team") or {}
+    team_id = str(team.get("id") or body.get("team_id") or user.get("team_id") or "")
+    user_id = str(user.get("id") or (body.get("event") or {}).get("user") or "")
+    if body.get("type") == "view_submission":
+        view = body.get("view") or {}
+        channel = _metadata(view).get("channel_id") or ""
+        what = _DID.get(str(view.get("callback_id")), "a form")
+        return Where(team_id, str(channel), user_id, what)
+    if body.get("type") == "block_actions":
+        action = str(((body.get("actions") or [{}])[0]).get("action_id") or "")
+        channel = (body.get("container") or {}).get("channel_id") or (
+            body.get("channel") or {}
+        ).get("id")
+        what = _DID.get(action, "a button")
+        return Where(team_id, str(channel or ""), user_id, what, _url(body.get("response_url")))
+    event = str((body.get("event") or {}).get("type") or body.get("type") or "a Slack event")
+    return Where(team_id, "", user_id, f"the {event} event")
+
+
+class Failures:
+    """The central error handler (STYLE.md: one `app.error`, keyed on our own error tree)."""
+
+    def __init__(self, svc: Services, slack: AsyncWebClient) -> None:
+        self._svc = svc
+        self._slack = slack
+
+    async def answer(self, error: Exception, body: dict[str, Any]) -> str:
+        """Log, audit and tell; return the reference the person was given."""
+        reference = new_reference()
+        where = where_of(body)
+        if isinstance(error, ProcoreError):
+            why = procore_trouble(error)
+            text = f"❌ {why}, so nothing was changed. Try again in a minute. (ref `{reference}`)"
+            log.warning("listener.procore_error", reference=reference, error=repr(error))
+        else:
+            why = "of an error on our side"
+            text = f"❌ Something went wrong on our side — nothing was changed. (ref `{reference}`)"
+            log.error("listener.failed", reference=reference, what=where.what, exc_info=error)
+        await record_failure(
+            self._svc, reference, where.team_id, where.channel_id, where.user_id, where.what, why
+        )
+        await self._tell(where, answers.notice(text), reference)
+        return reference
+
+    @asynccontextmanager
+    async def guard(self, body: dict[str, Any]) -> AsyncIterator[None]:
+        """Run a listener's work after its ack; a failure gets the central answer."""
+        try:
+            yield
+        except Exception as exc:
+            await self.answer(exc, body)
+
+    async def bolt_error(
+        self, error: Exception, body: dict[str, Any], response: BoltResponse | None
+    ) -> BoltResponse | None:
+        """`app.error`: also a failure before the ack is answered, and Slack gets a 200."""
+        await self.answer(error, body)
+        return BoltResponse(status=200, body="") if response is not None else None
+
+    async def _tell(self, where: Where, message: dict[str, Any], reference: str) -> None:
+        if not where.user_id:
+            return
+        try:
+            if where.response_url:
+                answer = await AsyncWebhookClient(where.response_url).send_dict(
+                    {**message, "response_type": "ephemeral", "replace_original": False}
+                )
+                if answer.status_code == 200:
+                    return
+            if where.channel_id:
+                try:
+                    await self._slack.chat_postEphemeral(
+                        channel=where.channel_id, user=where.user_id, **message
+                    )
+                    return
+                except SlackApiError:
+                    pass
+            await self._slack.chat_postMessage(channel=where.user_id, **message)
+        except Exception:
+            log.exception("listener.answer_failed", reference=reference)
+
+
+def _url(value: object) -> str | None:
+    return value if isinstance(value, str) and value.startswith(("https://", "http://")) else None
+
+
+def _metadata(view: dict[str, Any]) -> dict[str, Any]:
+    try:
+        data = json.loads(view.get("private_metadata") or "{}")
+    except ValueError:
+        return {}
+    return data if isinstance(data, dict) else {}
