@@ -23,14 +23,19 @@ from handlers.blocks.trail import trail_message
 from handlers.blocks.words import procore_trouble
 from handlers.cards import CardFlowError, post_card, turn_page
 from handlers.dedupe import dedupe_middleware, first_delivery
-from handlers.failures import Failures
-from handlers.flows.history import Trail, history, record_failure
+from handlers.flows.history import (
+    REFERENCE,
+    Trail,
+    history,
+    record_failure,
+    record_refusal,
+    trail,
+)
 from handlers.flows.linking import channel_project, link_channel, project_hidden
 from handlers.flows.services import Services, new_reference
 from handlers.flows.status import status
 from handlers.flows.unlink import Busy, InvalidClick, UnlinkClick, unlink
 from handlers.home import register_home
-from handlers.installation import register_installation
 from handlers.notes import private_note
 from handlers.request_handlers import register_requests
 from procore.errors import ProcoreError
@@ -88,10 +93,7 @@ def register(app: AsyncApp, svc: Services, slack: AsyncWebClient) -> None:
             where = _click_where(body, "the card's page buttons")
             await _guarded(respond, _click_page(svc, slack, body, respond), svc, where)
 
-    failures = Failures(svc, slack)
-    app.error(failures.bolt_error)
-    register_requests(app, svc, slack, failures)
-    register_installation(app, svc, slack)
+    register_requests(app, svc, slack)
     register_home(app, svc, slack)
 
 
@@ -175,6 +177,7 @@ async def _run_command(
     if isinstance(parsed, commands.Link):
         result = await link_channel(svc, team_id, channel_id, user_id, parsed.project_id)
         message, response_type = link_answer(result, user_id)
+        await record_refusal(svc, team_id, channel_id, user_id, _typed(command), message["text"])
         await respond(**message, response_type=response_type)
         return
     if isinstance(parsed, commands.Connect | commands.Disconnect):
@@ -188,27 +191,55 @@ async def _run_command(
         await respond(**answers.status_message(report), response_type="ephemeral")
         return
     if link is None:
-        await respond(**answers.not_linked_message(), response_type="ephemeral")
+        if isinstance(parsed, commands.History) and parsed.query:
+            message = await _unlinked_trail(svc, team_id, channel_id, user_id, parsed.query)
+        else:
+            message = answers.not_linked_message()
+        await respond(**message, response_type="ephemeral")
         return
     hidden = await project_hidden(svc, user_id, link)
     if hidden is not None:
-        await respond(**hidden_message(hidden), response_type="ephemeral")
+        message = hidden_message(hidden)
+        await record_refusal(svc, team_id, channel_id, user_id, _typed(command), message["text"])
+        await respond(**message, response_type="ephemeral")
         return
     if isinstance(parsed, commands.Unlink):
         await _list(svc, slack, link, parsed.query, user_id, respond)
     elif isinstance(parsed, commands.History):
         found = await history(svc, link, user_id, parsed.query)
         if found is None:
-            shown = escape(str(parsed.query))
-            message = answers.notice(
-                f"Nothing was recorded as `{shown}` in {escape(link.project_name)}. Check the "
-                "reference, or run `/cco history` for the latest attempts."
-            )
+            message = _nothing_recorded(str(parsed.query), f"in {escape(link.project_name)}")
         elif isinstance(found, Trail):
             message = trail_message(found, svc.erp.info)
         else:
             message = answers.history_message(link.project_name, found, svc.erp.info.name)
         await respond(**message, response_type="ephemeral")
+
+
+def _typed(command: dict[str, Any]) -> str:
+    """The command as the person typed it (for the audit)."""
+    return f"{SLASH_COMMAND} {' '.join(str(command.get('text') or '').split())}".strip()
+
+
+def _nothing_recorded(query: str, where: str) -> dict[str, Any]:
+    return answers.notice(
+        f"Nothing was recorded as `{escape(query)}` {where}. Check the reference, or run "
+        "`/cco history` for the latest attempts."
+    )
+
+
+async def _unlinked_trail(
+    svc: Services, team_id: str, channel_id: str, user_id: str, query: str
+) -> dict[str, Any]:
+    """`/cco history <ref>` in a channel not linked to a project: what was refused or failed
+    here (a `/cco link` refusal's reference is findable before any link exists)."""
+    reference = query.upper()
+    if not REFERENCE.match(reference):
+        return answers.not_linked_message()
+    found = await trail(svc, None, reference, team_id, channel_id, asker=user_id)
+    if found is None:
+        return _nothing_recorded(query, "in this channel, which isn't linked to a project yet")
+    return trail_message(found, svc.erp.info)
 
 
 async def _list(

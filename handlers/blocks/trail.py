@@ -10,7 +10,7 @@ from typing import Any
 from erp.base import ErpInfo
 from handlers.blocks.kit import Block, context, escape, section, user, when
 from handlers.blocks.words import outcome_words
-from handlers.flows.history import FAILED_EVENT, Trail
+from handlers.flows.history import FAILED_EVENT, REFUSED_EVENT, Trail
 from storage.models import AuditEvent, UnlinkAttempt, UnlinkRequest
 
 #: what the ERP said about its record, by `RecordState` value
@@ -121,6 +121,9 @@ def _event_sentence(event: AuditEvent, attempt: UnlinkAttempt | None, erp: ErpIn
             what = "`" + what.replace("`", "'") + "`"
         why = escape(str(detail.get("why") or "something went wrong on our side"))
         return f"{who} used {what}; it failed because {why}. Nothing was changed."
+    if event.event == REFUSED_EVENT:  # `said` is the app's own answer, already mrkdwn
+        what = "`" + str(detail.get("what") or "/cco").replace("`", "'") + "`"
+        return f"{who} used {what}; the app refused: {detail.get('said') or 'no reason kept'}"
     return f"{who}: {escape(event.event.replace('_', ' '))}."
 
 

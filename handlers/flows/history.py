@@ -30,6 +30,13 @@ REFERENCE = re.compile(r"^[RQ]-[0-9A-Z]{8}$")
 #: the audit event of a command or click that failed before any attempt (its reference was
 #: printed in the error notice, so `/cco history <ref>` must find it)
 FAILED_EVENT = "command_failed"
+#: the audit event of a command refused with a reference (e.g. `/cco link` by someone outside
+#: the project) that no other audit row records
+REFUSED_EVENT = "command_refused"
+#: the project of an audit row recorded in a channel not linked to any
+NO_PROJECT = 0
+#: a reference as answers print it
+PRINTED = re.compile(r" ?\(?ref `([RQ]-[0-9A-Z]{8})`\)?")
 CSV_COLUMNS = (
     "at",
     "reference",
@@ -73,7 +80,7 @@ async def history(
     """The list, or one reference's trail (None: no such reference in this project)."""
     query = (query or "").strip()
     if REFERENCE.match(query.upper()):
-        return await trail(svc, link, query.upper())
+        return await trail(svc, link, query.upper(), link.team_id, link.channel_id)
     async with svc.db.session() as s:
         attempts = await repos.project_attempts(s, link.company_id, link.project_id, 500)
         rows = await _rows(s, attempts) if query and not _numbers(query) else {}
@@ -121,12 +128,23 @@ async def _rows(
     }
 
 
-async def trail(svc: Services, link: ChannelLink, reference: str) -> Trail | None:
+async def trail(
+    svc: Services,
+    link: ChannelLink | None,
+    reference: str,
+    team_id: str,
+    channel_id: str,
+    asker: str | None = None,
+) -> Trail | None:
+    """What was recorded under `reference` in this channel's project; with no project (`link`
+    None, or a failure before the channel was linked), only what happened in this channel, and
+    with no link only what happened to the `asker` (a refusal may name their email)."""
+    project = link.project_id if link else None
     async with svc.db.session() as s:
         if reference.startswith("Q-"):
             found = await repos.requests_where(s, col(UnlinkRequest.reference) == reference)
             request = found[0] if found else None
-            if request is None or request.project_id != link.project_id:
+            if request is None or request.project_id != project:
                 return None
             query = select(UnlinkAttempt).where(col(UnlinkAttempt.request_id) == request.id)
             attempts = list((await s.exec(query)).all())
@@ -140,38 +158,78 @@ async def trail(svc: Services, link: ChannelLink, reference: str) -> Trail | Non
         if not attempts and request is None:
             events = list(await repos.audit_events(s, reference))
         rows = await _rows(s, attempts)
-    if any(a.project_id != link.project_id for a in attempts):
+    if any(a.project_id != project for a in attempts):
         return None
-    events = [e for e in events if e.project_id in (link.project_id, 0)]
+    events = [e for e in events if _visible(e, project, team_id, channel_id)]
+    if link is None:
+        events = [e for e in events if e.slack_user_id == asker]
     if not (attempts or request or events):
         return None
     row = next(iter(rows.values()), {})
     return Trail(reference, attempts, request, events, row)
 
 
+def _visible(event: AuditEvent, project: int | None, team_id: str, channel_id: str) -> bool:
+    """An event of this channel's project, or one recorded in this channel with no project."""
+    if event.project_id == project:
+        return True
+    here = (event.team_id, event.detail.get("channel_id")) == (team_id, channel_id)
+    return event.project_id == NO_PROJECT and here
+
+
+async def record_refusal(
+    svc: Services, team_id: str, channel_id: str, user_id: str, what: str, said: str
+) -> None:
+    """Audit an answer that refused a command with a reference (`said`: the answer's text),
+    unless that reference is recorded already (an attempt, a channel link)."""
+    found = PRINTED.search(said)
+    if found is None:
+        return
+    reference = found.group(1)
+    async with svc.db.session() as s:
+        if await repos.audit_events(s, reference) or await repos.get_attempt(s, reference):
+            return
+    detail = {"what": what, "said": PRINTED.sub("", said).removeprefix("❌ ").strip()}
+    await _record(svc, reference, REFUSED_EVENT, team_id, channel_id, user_id, detail)
+
+
 async def record_failure(
     svc: Services, reference: str, team_id: str, channel_id: str, user_id: str, what: str, why: str
 ) -> None:
-    """Audit a failure whose reference was shown to a user (`what` they did, `why` in words),
-    under the channel's project (0 when the channel is not linked). Best effort: a failure to
-    record is logged, never raised over the answer the user is owed."""
+    """Audit a failure whose reference was shown to a user (`what` they did, `why` in words)."""
+    detail = {"what": what, "why": why}
+    await _record(svc, reference, FAILED_EVENT, team_id, channel_id, user_id, detail)
+
+
+async def _record(
+    svc: Services,
+    reference: str,
+    event: str,
+    team_id: str,
+    channel_id: str,
+    user_id: str,
+    detail: dict[str, str],
+) -> None:
+    """One audit row under the channel's project (`NO_PROJECT` when the channel is not
+    linked). Best effort: a failure to record is logged, never raised over the answer the user
+    is owed."""
     try:
         async with svc.db.transaction() as s:
             link = await repos.get_channel_link(s, team_id, channel_id)
             s.add(
                 AuditEvent(
                     reference=reference,
-                    event=FAILED_EVENT,
+                    event=event,
                     team_id=team_id,
                     slack_user_id=user_id,
                     company_id=link.company_id if link else svc.company_id,
-                    project_id=link.project_id if link else 0,
-                    outcome="failed",
-                    detail={"channel_id": channel_id, "what": what, "why": why},
+                    project_id=link.project_id if link else NO_PROJECT,
+                    outcome="failed" if event == FAILED_EVENT else "refused",
+                    detail={"channel_id": channel_id, **detail},
                 )
             )
     except Exception:
-        log.exception("history.record_failure_failed", reference=reference)
+        log.exception("history.record_failed", reference=reference)
 
 
 async def _csv_url(svc: Services, link: ChannelLink, user_id: str) -> str | None:

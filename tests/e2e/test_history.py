@@ -135,3 +135,23 @@ async def test_the_reference_of_a_failed_listing_is_found_in_history(rig: Rig) -
     await rig.command(f"history {found.group(1)}")
     trail = await latest_ephemeral(rig, "U0ANA", f"Trail of `{found.group(1)}`")
     assert "<@U0ANA> used `/cco unlink drywall`; it failed because Procore did not answer" in trail
+
+
+async def test_the_references_of_refusals_are_found_in_history(rig: Rig) -> None:
+    harbor, harbor_channel = 202, "C0HARBORB"
+    await rig.command(f"link {harbor}", user="U0DAN", channel=harbor_channel)
+    refused = await latest_ephemeral(rig, "U0DAN", "can't link this channel")
+    link_ref = re.search(r"ref `(R-[0-9A-Z]{8})`", refused)
+    assert link_ref is not None
+    await rig.command(f"history {link_ref.group(1)}", user="U0DAN", channel=harbor_channel)
+    trail = await latest_ephemeral(rig, "U0DAN", f"Trail of `{link_ref.group(1)}`")
+    assert f"<@U0DAN> used `/cco link {harbor}`; the app refused: You can't link" in trail
+    await rig.link()  # Tower A: someone outside it asks for its history and is refused
+    await rig.command("history", user="U0DAN")
+    hidden = await latest_ephemeral(rig, "U0DAN", "shows you none of its CCOs")
+    hidden_ref = re.search(r"ref `(R-[0-9A-Z]{8})`", hidden)
+    assert hidden_ref is not None
+    await rig.command(f"history {hidden_ref.group(1)}")  # Ana is in Tower A's Directory
+    trail = await latest_ephemeral(rig, "U0ANA", f"Trail of `{hidden_ref.group(1)}`")
+    assert "<@U0DAN> used `/cco history`; the app refused: This channel is linked to" in trail
+    assert hidden_ref.group(1) not in trail.split("Trail of")[1].split("\n", 1)[1]

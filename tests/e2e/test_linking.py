@@ -43,7 +43,8 @@ async def test_link_by_someone_outside_the_project_changes_nothing_and_shows_not
     assert "no Procore user" in stranger and "dan@drywall-sub.example" in stranger
     assert rig.stack.slack.channel_messages(HARBOR_CHANNEL) == []
     assert await _link_of(rig, HARBOR_CHANNEL) is None
-    assert await _audit(rig) == []
+    # no link row: only the two refusals, so their references are found by `/cco history`
+    assert [(e.event, e.project_id) for e in await _audit(rig)] == [("command_refused", 0)] * 2
     await rig.command("unlink", user="U0BEN", channel=HARBOR_CHANNEL)
     await _ephemeral(rig, "U0BEN", "isn't linked")
     assert rig.cards(HARBOR_CHANNEL) == []
@@ -63,7 +64,7 @@ async def test_relink_by_someone_not_on_the_current_project_is_refused(rig: Rig)
     assert len(rig.stack.slack.channel_messages(TOWER_CHANNEL)) == before
     link = await _link_of(rig, TOWER_CHANNEL)
     assert link is not None and link.project_id == TOWER_A and link.linked_by == "U0ANA"
-    assert [e.event for e in await _audit(rig)] == ["channel_linked"]
+    assert [e.event for e in await _audit(rig)] == ["channel_linked", "command_refused"]
 
 
 async def test_relink_announces_old_and_new_in_the_channel_and_is_audited(rig: Rig) -> None:
