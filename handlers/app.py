@@ -23,6 +23,7 @@ from handlers.blocks.trail import trail_message
 from handlers.blocks.words import procore_trouble
 from handlers.cards import CardFlowError, post_card, turn_page
 from handlers.dedupe import dedupe_middleware, first_delivery
+from handlers.failures import Failures
 from handlers.flows.history import (
     REFERENCE,
     Trail,
@@ -36,6 +37,7 @@ from handlers.flows.services import Services, new_reference
 from handlers.flows.status import status
 from handlers.flows.unlink import Busy, InvalidClick, UnlinkClick, unlink
 from handlers.home import register_home
+from handlers.installation import register_installation
 from handlers.notes import private_note
 from handlers.request_handlers import register_requests
 from procore.errors import ProcoreError
@@ -93,7 +95,10 @@ def register(app: AsyncApp, svc: Services, slack: AsyncWebClient) -> None:
             where = _click_where(body, "the card's page buttons")
             await _guarded(respond, _click_page(svc, slack, body, respond), svc, where)
 
-    register_requests(app, svc, slack)
+    failures = Failures(svc, slack)
+    app.error(failures.bolt_error)
+    register_requests(app, svc, slack, failures)
+    register_installation(app, svc, slack)
     register_home(app, svc, slack)
 
 
