@@ -84,9 +84,9 @@ def register(app: AsyncApp, svc: Services, slack: AsyncWebClient) -> None:
             where = _click_where(body, "the Unlink button")
             await _guarded(respond, _click_unlink(svc, slack, body, respond), svc, where)
 
-    @app.action("cco_audit_csv")
-    async def on_csv_link(ack: Ack) -> None:
-        await ack()  # a link button: Slack opens the URL; nothing to do
+    @app.action(re.compile("^(cco_audit_csv|cco_connect_link)$"))
+    async def on_link_button(ack: Ack) -> None:
+        await ack()  # a link button: Slack opens the URL (and still sends the click); no more
 
     @app.action(re.compile(f"^{PAGE_ACTION}"))
     async def on_page(ack: Ack, body: dict[str, Any], respond: AsyncRespond) -> None:

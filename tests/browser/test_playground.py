@@ -75,9 +75,9 @@ async def type_command(page: Page, text: str) -> None:
 
 async def click_unlink(page: Page, sandbox: Sandbox, number: str) -> None:
     package_id = sandbox.stack.index.packages[(TOWER_A, number)]
-    await page.locator(
+    await page.locator(  # on the latest card
         f'button[data-action-id="{UNLINK_ACTION}"][data-value="{package_id}"]'
-    ).click()
+    ).last.click()
     dialog = page.locator("dialog[open]")
     await expect(dialog).to_contain_text(f"Unlink CCO #{number}?")
     await dialog.locator("button[value=confirm]").click()
@@ -136,3 +136,169 @@ async def test_link_unlink_green_then_revoke_and_red(page: Page, sandbox: Sandbo
     assert world.packages[index.packages[(TOWER_A, "003")]].origin_id is not None
     await expect(card.locator(".msg-body").first).to_contain_text("❌ Last try by @Ana Alvarez")
     await screenshot(page, "red")
+
+
+# -- what the README promises: Home, /cco connect, More, reset, scenarios, the channel header --
+
+
+async def follow(page: Page, scenario: str, steps: slice) -> None:
+    """Click the scenario's "Do it" buttons in `steps`, each after the previous one's effect."""
+    box = page.locator(f'[data-scenario="{scenario}"]')
+    if not await box.evaluate("details => details.open"):
+        await box.locator("summary").click()
+    buttons = box.locator("li button[data-step=do]")
+    for number in range(await buttons.count())[steps]:
+        await buttons.nth(number).click()
+        await expect(buttons.nth(number).locator("xpath=..")).to_have_class("done")
+
+
+async def shown_card(page: Page, title: str) -> Locator:
+    card = page.locator(".msg", has=page.locator(".bk-header", has_text=title))
+    await expect(card).to_be_visible(timeout=WAIT_MS)
+    return card
+
+
+async def test_request_then_approve_on_the_home_tab(page: Page, sandbox: Sandbox) -> None:
+    await follow(page, "approve", slice(0, 4))  # as Ben: #tower-a, /cco link 101, /cco unlink
+    await expect(page.locator("#acting-as")).to_have_value("U0BEN")
+    await shown_card(page, "ERP-synced CCOs — Tower A")
+    package_id = sandbox.stack.index.packages[(TOWER_A, "003")]
+    await page.locator(f'button[data-action-id="cco_request"][data-value="{package_id}"]').click()
+    modal = page.locator("dialog.bk-modal[open]")
+    await expect(modal).to_contain_text("#003")
+    await modal.locator(".bk-field-input").first.fill("Deleted in the ERP yesterday")
+    await modal.locator('button[value="submit"]').click()
+    request = page.locator(".thread .msg.reply").filter(has_text="asks an approver to unlink")
+    await expect(request).to_be_visible(timeout=WAIT_MS)
+
+    await follow(page, "approve", slice(4, 6))  # act as Ana, open Home
+    home = page.locator("#home-body")
+    await expect(page.locator("#channel-name")).to_have_text("cco-bot — Home")
+    await expect(home).to_contain_text("Requests you can approve", timeout=WAIT_MS)
+    await expect(home).to_contain_text("Deleted in the ERP yesterday")
+    await home.locator("button[data-action-id=cco_approve]").click()
+    confirm = page.locator("dialog.bk-confirm[open]")
+    if await confirm.count():
+        await confirm.locator("button[value=confirm]").click()
+    await expect(page.locator("#toast")).to_be_hidden()
+    world = sandbox.stack.procore.world
+    for _ in range(100):
+        if world.packages[package_id].origin_id is None:
+            break
+        await page.wait_for_timeout(100)
+    assert world.packages[package_id].origin_id is None, "approving on Home unlinked nothing"
+    await page.locator('[data-channel-id="C0TOWERA"]').click()
+    green = reply(page, BAR_COLORS["good"], "Successfully unlinked CCO #003")
+    await expect(green).to_contain_text("Requested by @Ben Okafor", timeout=WAIT_MS)
+
+
+async def test_connect_through_procores_login_in_the_browser(page: Page, sandbox: Sandbox) -> None:
+    await type_command(page, "/cco link 101")
+    await expect(page.locator("#messages")).to_contain_text("linked this channel", timeout=WAIT_MS)
+    await type_command(page, "/cco connect")
+    button = page.locator('.msg button[data-action-id="cco_connect_link"]')
+    async with page.context.expect_page() as opened:
+        await button.click()
+    login = await opened.value
+    await expect(page.locator("#toast")).to_be_hidden()  # the app acknowledged the click
+    await expect(login.locator("h1")).to_have_text("Link Procore to Ana Alvarez")
+    await login.get_by_text("Continue to Procore sign-in").click()
+    await expect(login.locator("h1")).to_have_text("Sign in to Procore")
+    await login.get_by_label("Ana Alvarez <ana@northwind.example>").check()
+    await login.get_by_role("button", name="Sign in and authorize").click()
+    await expect(login.locator("body")).to_contain_text("Ana Alvarez")
+    assert "/procore/oauth/callback" in login.url
+    await login.close()
+
+    await type_command(page, "/cco status")
+    status = page.locator(".msg").filter(has_text="Read from your linked Procore account")
+    await expect(status).to_be_visible(timeout=WAIT_MS)
+
+
+async def test_a_big_project_pages_and_the_header_follows_the_link(page: Page) -> None:
+    await page.locator('[data-channel-id="C0CAMPUSC"]').click()
+    topic = page.locator("#channel-topic")
+    await expect(topic).to_have_text("Not linked to a Procore project yet — try /cco link 303")
+    await type_command(page, "/cco link 303")
+    await expect(topic).to_have_text("Linked to Procore project 303 · Campus C", timeout=WAIT_MS)
+    await expect(page.locator("#ccos h3")).to_have_text("CCOs of Campus C in Acumatica")
+    await type_command(page, "/cco unlink")
+    card = await shown_card(page, "ERP-synced CCOs — Campus C")
+    await expect(card).to_contain_text("26 synced")
+    unlink_buttons = card.locator(f'button[data-action-id="{UNLINK_ACTION}"]')
+    await expect(unlink_buttons).to_have_count(10)
+    await expect(card).to_contain_text("CCO #001")
+    await card.locator("button.bk-button", has_text="More").click()
+    await expect(card).to_contain_text("CCO #011", timeout=WAIT_MS)
+    await expect(card).not_to_contain_text("CCO #001 ")
+
+    await type_command(page, "/cco link 202")  # the same channel, now bound to Harbor B
+    await expect(topic).to_have_text("Linked to Procore project 202 · Harbor B", timeout=WAIT_MS)
+
+
+async def test_reset_brings_the_seeded_world_back(page: Page, sandbox: Sandbox) -> None:
+    await type_command(page, "/cco link 101")
+    topic = page.locator("#channel-topic")
+    await expect(topic).to_have_text("Linked to Procore project 101 · Tower A", timeout=WAIT_MS)
+    ana = page.locator('[data-person="U0ANA"]')
+    await ana.locator('[data-permission="can_push"] .track').click()
+    await expect(ana.locator(".forecast")).to_contain_text("lacks Can Push to Accounting")
+
+    page.once("dialog", lambda dialog: dialog.accept())
+    async with page.expect_navigation():
+        await page.locator("#reset-world").click()
+    await expect(topic).to_have_text("Not linked to a Procore project yet — try /cco link 101")
+    await expect(page.locator("#messages")).to_contain_text("This is the very beginning")
+    ana = page.locator('[data-person="U0ANA"]')
+    await expect(ana.locator(".forecast")).to_contain_text("holds all three permissions")
+    world, index = sandbox.stack.procore.world, sandbox.stack.index
+    assert world.users[index.users["ana"]].erp_integrated_accountant
+
+
+async def test_guided_scenarios_green_red_deny_and_outage(page: Page, sandbox: Sandbox) -> None:
+    await follow(page, "green", slice(None))
+    await shown_card(page, "ERP-synced CCOs — Tower A")
+    await click_unlink(page, sandbox, "002")
+    await expect(reply(page, BAR_COLORS["good"], "Successfully unlinked CCO #002")).to_be_visible(
+        timeout=WAIT_MS
+    )
+
+    await follow(page, "red", slice(0, 5))  # ... Can Push off, /cco unlink
+    await click_unlink(page, sandbox, "003")
+    red = reply(page, BAR_COLORS["danger"], "You can't unlink CCO #003 yet")
+    await expect(red).to_contain_text("Can Push to Accounting", timeout=WAIT_MS)
+    await follow(page, "red", slice(5, None))
+    ana = page.locator('[data-person="U0ANA"]')
+    await expect(ana.locator(".forecast")).to_contain_text("holds all three permissions")
+
+    await follow(page, "outage", slice(0, 5))  # ... ERP down, /cco unlink
+    await expect(page.locator('#ccos [data-cco="003"] .forecast')).to_contain_text(
+        "could not be reached"
+    )
+    await click_unlink(page, sandbox, "003")
+    await expect(reply(page, BAR_COLORS["danger"], "could not be reached").first).to_be_visible(
+        timeout=WAIT_MS
+    )
+    await follow(page, "outage", slice(5, None))
+    await click_unlink(page, sandbox, "003")
+    await expect(reply(page, BAR_COLORS["good"], "Successfully unlinked CCO #003")).to_be_visible(
+        timeout=WAIT_MS
+    )
+
+    await follow(page, "deny", slice(0, 4))  # as Chloe: /cco unlink
+    package_id = sandbox.stack.index.packages[(TOWER_A, "006")]
+    await page.locator(
+        f'button[data-action-id="cco_request"][data-value="{package_id}"]'
+    ).last.click()
+    await page.locator('dialog.bk-modal[open] button[value="submit"]').click()
+    request = page.locator(".thread .msg.reply").filter(has_text="asks an approver to unlink")
+    await expect(request.last).to_contain_text("#006", timeout=WAIT_MS)
+    await follow(page, "deny", slice(4, None))  # act as Ana
+    await request.last.locator("button[data-action-id=cco_deny]").click()
+    modal = page.locator("dialog.bk-modal[open]")
+    await modal.locator(".bk-field-input").first.fill("Still invoiced in the ERP")
+    await modal.locator('button[value="submit"]').click()
+    await expect(page.locator(".thread .msg.reply").filter(has_text="Denied")).not_to_have_count(
+        0, timeout=WAIT_MS
+    )
+    assert sandbox.stack.procore.world.packages[package_id].origin_id is not None
