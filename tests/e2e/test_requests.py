@@ -184,3 +184,20 @@ async def test_app_home_shows_approvers_what_waits_for_them(rig: Rig) -> None:
     assert own is not None
     own_text = "\n".join(str(b) for b in own.definition["blocks"])
     assert "Requests you can approve" not in own_text and "*pending*" in own_text
+
+
+async def test_an_approver_unknown_to_procore_is_told_their_email_privately(rig: Rig) -> None:
+    email = "dan@drywall-sub.example"
+    await rig.link()
+    card = await rig.card()
+    request = await ask(rig, card, "002", "U0CHLOE", "Vendor credit")
+    await rig.sender.click("U0DAN", card.channel, request.ts, APPROVE_ACTION, request_id(request))
+    red = await rig.reply(card, 2)
+    await rig.settle()
+    assert attachment_color(red) == "danger" and "No Procore user" in text_of(red)
+    public = rig.stack.slack.channel_messages(card.channel) + rig.replies(card)
+    assert not any(email in text_of(m) for m in public)
+    await rig.until(
+        lambda: any(email in text_of(m) for m in rig.stack.slack.ephemerals_for("U0DAN"))
+    )
+    assert rig.procore_writes() == 0
