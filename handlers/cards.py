@@ -10,7 +10,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from handlers.blocks.card import card_message, empty_message, not_integrated_message
 from handlers.flows.listing import synced_page
 from handlers.flows.services import Services
-from handlers.slack_io import NOT_IN_CHANNEL
+from handlers.slack_io import NOT_IN_CHANNEL, row_states
 from storage import repos
 from storage.models import Card, ChannelLink
 
@@ -41,7 +41,7 @@ async def post_card(
     elif not page.rows:
         message = empty_message(page.project_name, page.erp, query)
     else:
-        message = card_message(page, {})
+        message = card_message(page, await row_states(svc.db, link.company_id, page.rows))
     try:
         posted = await slack.chat_postMessage(channel=link.channel_id, **message)
     except SlackApiError as exc:

@@ -89,6 +89,17 @@ def row_state(attempt: UnlinkAttempt | None, row: dict[str, Any]) -> RowState:
     )
 
 
+async def row_states(
+    db: Database, company_id: int, rows: list[dict[str, Any]]
+) -> dict[int, RowState]:
+    """The state of each row from its CCO's latest attempt (`row_state`), for a card being
+    posted or redrawn."""
+    async with db.session() as s:
+        latest = await repos.latest_attempts(s, company_id, [int(r["id"]) for r in rows])
+    by_id = {int(r["id"]): r for r in rows}
+    return {cco_id: row_state(attempt, by_id[cco_id]) for cco_id, attempt in latest.items()}
+
+
 def card_view(card: Card, erp: ErpInfo) -> CardPage:
     return CardPage(
         project_name=card.project_name or str(card.project_id),
@@ -191,14 +202,8 @@ class SlackMessenger:
         log.info("outbox.sent_to_clicker", reference=message.reference)
 
     async def render_card(self, card: Card) -> dict[str, Any]:
-        async with self._db.session() as s:
-            latest = await repos.latest_attempts(
-                s, card.company_id, [int(r["id"]) for r in card.rows]
-            )
-        view = card_view(card, self._erp)
-        rows = {int(r["id"]): r for r in card.rows}
-        states = {cco_id: row_state(a, rows[cco_id]) for cco_id, a in latest.items()}
-        return card_message(view, states)
+        states = await row_states(self._db, card.company_id, card.rows)
+        return card_message(card_view(card, self._erp), states)
 
     async def refresh_request(self, request_id: int) -> None:
         async with self._db.session() as s:

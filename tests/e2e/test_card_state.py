@@ -106,3 +106,14 @@ async def test_filter_matches_commitment_vendor_and_several_numbers(rig: Rig) ->
     assert "CCO #002" not in both and "CCO #005" not in both
     volt = text_of(await rig.card("volt conduit"))  # every word: vendor and title
     assert "CCO #005" in volt and "CCO #001" not in volt
+
+
+async def test_a_new_card_shows_each_row_as_it_stands_when_posted(rig: Rig) -> None:
+    await rig.link()
+    first = await rig.card()
+    await unlink_and_wait(rig, first, "001")  # refused: still in Acumatica
+    second = await rig.card()
+    row = rig.row_text(second, "001")
+    assert "❌ Last try by <@U0ANA>" in row and "still in Acumatica" in row
+    assert rig.row_has_button(second, "001")  # a refusal leaves the row clickable
+    assert "Last try" not in rig.row_text(second, "002")
