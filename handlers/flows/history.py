@@ -18,6 +18,7 @@ from typing import Any
 import structlog
 from sqlmodel import col, select
 
+from handlers.flows.listing import number_value, numbers_in
 from handlers.flows.services import Services
 from handlers.flows.unlink import authorize_user
 from procore.models import PermissionSnapshot
@@ -83,28 +84,17 @@ async def history(
         return await trail(svc, link, query.upper(), link.team_id, link.channel_id)
     async with svc.db.session() as s:
         attempts = await repos.project_attempts(s, link.company_id, link.project_id, 500)
-        rows = await _rows(s, attempts) if query and not _numbers(query) else {}
+        rows = await _rows(s, attempts) if query and numbers_in(query) is None else {}
     shown = [a for a in attempts if _matches(a, query, rows)] if query else list(attempts)
     return History(shown[:SHOWN], await _csv_url(svc, link, user_id), query, len(attempts))
-
-
-def _numbers(query: str) -> set[int] | None:
-    """The CCO numbers a query names when it is only numbers ("002", "#1 3"), else None."""
-    found = [re.fullmatch(r"#?0*(\d+)", w) for w in query.split()]
-    return {int(m.group(1)) for m in found if m} if all(found) else None
-
-
-def _number_value(number: str) -> int | None:
-    found = re.search(r"(\d+)\s*$", number)
-    return int(found.group(1)) if found else None
 
 
 def _matches(
     attempt: UnlinkAttempt, query: str, rows: dict[tuple[str, str, int], dict[str, Any]]
 ) -> bool:
-    numbers = _numbers(query)
+    numbers = numbers_in(query)
     if numbers is not None:
-        return _number_value(attempt.cco_number) in numbers
+        return number_value(attempt.cco_number) in numbers
     row = rows.get((attempt.channel_id, attempt.card_ts, attempt.cco_id), {})
     words = [attempt.cco_number, attempt.reference]
     words += [str(row.get(k) or "") for k in ("title", "commitment", "vendor")]

@@ -48,11 +48,16 @@ def narrow(ccos: list[Cco], query: str, commitments: dict[int, Commitment]) -> l
     words = query.lower().split()
     if not words:
         return ccos
-    numbers = [re.fullmatch(r"#?0*(\d+)", w) for w in words]
-    if all(numbers):
-        wanted = {int(n.group(1)) for n in numbers if n}
-        return [c for c in ccos if _number_value(c.number) in wanted]
+    wanted = numbers_in(query)
+    if wanted is not None:
+        return [c for c in ccos if number_value(c.number) in wanted]
     return [c for c in ccos if all(w in _searchable(c, commitments) for w in words)]
+
+
+def numbers_in(query: str) -> set[int] | None:
+    """The CCO numbers a query names when it is only numbers ("004", "#1 3"), else None."""
+    found = [re.fullmatch(r"#?0*(\d+)", w) for w in query.split()]
+    return {int(m.group(1)) for m in found if m} if found and all(found) else None
 
 
 def _searchable(cco: Cco, commitments: dict[int, Commitment]) -> str:
@@ -63,24 +68,27 @@ def _searchable(cco: Cco, commitments: dict[int, Commitment]) -> str:
     return " ".join(parts).lower()
 
 
-def _number_value(number: str) -> int | None:
+def number_value(number: str) -> int | None:
     found = re.search(r"(\d+)\s*$", number)
     return int(found.group(1)) if found else None
 
 
 def _sort_key(cco: Cco) -> tuple[int, str]:
-    value = _number_value(cco.number)
+    value = number_value(cco.number)
     return (value if value is not None else 1 << 62, cco.number)
 
 
 async def synced_page(svc: Services, link: ChannelLink, query: str, page: int) -> CardPage:
+    # before the read: an attempt that ends while Procore answers counts as after the listing
+    listed_at = datetime.now(UTC)
     project, ccos = await asyncio.gather(
         svc.procore.get_project(link.project_id), svc.procore.list_ccos(link.project_id)
     )
     if not project.is_erp_integrated:
         return CardPage(link.project_name, svc.erp.info, query, 1, 1, 0, [], erp_integrated=False)
-    listed_at = datetime.now(UTC)
     synced_ccos = [c for c in ccos if c.synced]
+    if numbers_in(query) is not None:  # numbers need no commitment: read only theirs
+        synced_ccos = narrow(synced_ccos, query, {})
     commitments = await _commitments(svc, link.project_id, synced_ccos)
     matching = narrow(synced_ccos, query, commitments)
     synced = sorted((c for c in matching if c.contract_id in commitments), key=_sort_key)
