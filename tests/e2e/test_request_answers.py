@@ -125,6 +125,26 @@ async def test_approving_a_request_for_an_unlinked_cco_says_so_and_closes_it(rig
     assert rig.procore_writes() == 1
 
 
+async def test_an_approval_after_an_unlink_from_another_card_closes_the_request(
+    rig: Rig,
+) -> None:
+    await rig.link()
+    card = await rig.card()
+    request = await ask(rig, card, "002", "U0CHLOE", "please")
+    other = await rig.card("002")  # a fresh card; CCO #002 is unlinked from there
+    await rig.click_unlink(other, "002", user="U0ANA")
+    await rig.reply(other)
+    await rig.settle()
+    await rig.sender.click("U0ANA", card.channel, request.ts, APPROVE_ACTION, request_id(request))
+    answer = await rig.reply(card, 2)
+    await rig.settle()
+    assert attachment_color(answer) != "good" and "Successfully" not in text_of(answer)
+    await rig.until(lambda: not has_buttons(rig, request))
+    closed = rig.stack.slack.message(card.channel, request.ts)
+    assert closed is not None and "already unlinked" in text_of(closed)
+    assert rig.procore_writes() == 1
+
+
 # -- point 3: requests do not depend on the card's page; nothing fails silently ----------------
 
 

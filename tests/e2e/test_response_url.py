@@ -8,11 +8,13 @@ from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
 
+import httpx
 import pytest
 from sqlalchemy import update
 
 from sandbox.faults import FaultRule
-from sandbox.slack_workspace import SlackMessage
+from sandbox.slack_api import serve_slack
+from sandbox.slack_workspace import SlackMessage, SlackWorkspace
 from storage.models import OutboxMessage, utcnow
 from tests.conftest import database_params
 from tests.e2e.rig import SYNC_WRITE, Rig, attachment_color, start_rig, stop_rig, text_of
@@ -81,3 +83,25 @@ async def test_the_outbox_stops_using_a_response_url_after_30_minutes(fast_rig: 
     assert "reply link has expired" in text_of(answer)
     assert rig.stack.slack.recorder.count("POST", RESPONSE_URL_POST) == tried
     assert not rig.replies(card)
+
+
+async def test_the_slack_stand_in_takes_five_posts_within_30_minutes() -> None:
+    """What Slack documents for a response_url, as the stand-in enforces it."""
+    ws = SlackWorkspace()
+    ws.add_channel("C0ONE", "one", members={"U0ONE"})
+    ws.add_user("U0ONE", "one", "One")
+    server = await serve_slack(ws)
+    offset = [0.0]
+    ws.clock = lambda: time.time() + offset[0]
+    try:
+        async with httpx.AsyncClient() as http:
+            used = ws.issue_response_url("C0ONE", "U0ONE")
+            answers = [(await http.post(used, json={"text": f"{n}"})).status_code for n in range(6)]
+            assert answers == [200] * 5 + [404]
+            aged = ws.issue_response_url("C0ONE", "U0ONE")
+            assert (await http.post(aged, json={"text": "fresh"})).status_code == 200
+            offset[0] = 30 * 60 + 1
+            late = await http.post(aged, json={"text": "late"})
+            assert late.status_code == 404 and late.text == "expired_url"
+    finally:
+        await server.stop()
