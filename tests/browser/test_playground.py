@@ -176,11 +176,12 @@ async def test_request_then_approve_on_the_home_tab(page: Page, sandbox: Sandbox
     await expect(page.locator("#channel-name")).to_have_text("cco-bot — Home")
     await expect(home).to_contain_text("Requests you can approve", timeout=WAIT_MS)
     await expect(home).to_contain_text("Deleted in the ERP yesterday")
-    await home.locator("button[data-action-id=cco_approve]").click()
-    confirm = page.locator("dialog.bk-confirm[open]")
-    if await confirm.count():
+    async with page.expect_response("**/api/home/click") as answered:
+        await home.locator("button[data-action-id=cco_approve]").click()
+        confirm = page.locator("dialog.bk-confirm[open]")
+        await expect(confirm).to_be_visible()
         await confirm.locator("button[value=confirm]").click()
-    await expect(page.locator("#toast")).to_be_hidden()
+    assert (await (await answered.value).json())["ok"]
     world = sandbox.stack.procore.world
     for _ in range(100):
         if world.packages[package_id].origin_id is None:
@@ -197,10 +198,12 @@ async def test_connect_through_procores_login_in_the_browser(page: Page, sandbox
     await expect(page.locator("#messages")).to_contain_text("linked this channel", timeout=WAIT_MS)
     await type_command(page, "/cco connect")
     button = page.locator('.msg button[data-action-id="cco_connect_link"]')
-    async with page.context.expect_page() as opened:
-        await button.click()
+    async with page.expect_response("**/api/click") as answered:
+        async with page.context.expect_page() as opened:
+            await button.click()
     login = await opened.value
-    await expect(page.locator("#toast")).to_be_hidden()  # the app acknowledged the click
+    click = await (await answered.value).json()
+    assert click["ok"], f"Slack would show the click as failed: {click}"
     await expect(login.locator("h1")).to_have_text("Link Procore to Ana Alvarez")
     await login.get_by_text("Continue to Procore sign-in").click()
     await expect(login.locator("h1")).to_have_text("Sign in to Procore")
