@@ -33,23 +33,20 @@ def trail_message(found: Trail, erp: ErpInfo) -> dict[str, Any]:
     blocks: list[Block] = [
         section(f"Trail of `{found.reference}`{_subject(found)}"),
         section(text or "Nothing was recorded under this reference."),
-        context("Times are shown in your time zone; the full audit is in the CSV."),
+        context("Times are shown in your time zone."),
     ]
     return {"text": f"Trail of {found.reference}", "blocks": blocks}
 
 
 def _subject(found: Trail) -> str:
-    number = (
-        found.attempts[0].cco_number
-        if found.attempts
-        else found.request.cco_number
-        if found.request
-        else None
-    )
-    if number is None:
+    """ ": CCO #002 — Drywall board upgrade", from the request or the card row clicked."""
+    if found.request is not None:
+        number, title = found.request.cco_number, found.request.cco_title
+    elif found.attempts:
+        number, title = found.attempts[0].cco_number, str(found.row.get("title") or "")
+    else:
         return ""
-    title = found.row.get("title") or (found.request.cco_title if found.request else "")
-    return f": CCO #{escape(number)}" + (f" — {escape(str(title))}" if title else "")
+    return f": CCO #{escape(number)}" + (f" — {escape(title)}" if title else "")
 
 
 def _lines(found: Trail, erp: ErpInfo) -> list[Line]:
@@ -145,5 +142,10 @@ def _finished_sentence(event: AuditEvent, detail: dict[str, Any], erp: ErpInfo) 
         extra = f" ({escape(str(detail['system']))})"
     if event.outcome == "unlinked":
         return f"Procore's sync link was cleared: CCO #{escape(event.cco_number)} is unlinked."
+    if event.outcome == "still_in_erp" and detail.get("erp_reference"):
+        record = f"{erp.record_noun} {escape(str(detail['erp_reference']))}"
+        status = detail.get("erp_status")
+        shown = f" (its status there: {escape(str(status))})" if status else ""
+        return f"It ended: {erp.name} still has its {record}{shown}, so nothing was changed."
     prefix = "Corrected" if event.event == "reconciled" else "It ended"
     return f"{prefix}: {words}{extra}."

@@ -155,7 +155,8 @@ async def trail(
         events = [e for e in events if e.slack_user_id == asker]
     if not (attempts or request or events):
         return None
-    row = next(iter(rows.values()), {})
+    first = attempts[0] if attempts else None
+    row = rows.get((first.channel_id, first.card_ts, first.cco_id), {}) if first else {}
     return Trail(reference, attempts, request, events, row)
 
 

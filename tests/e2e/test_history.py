@@ -8,7 +8,7 @@ import re
 
 from handlers.blocks.requests import APPROVE_ACTION
 from sandbox.faults import FaultRule
-from tests.e2e.rig import Rig, text_of
+from tests.e2e.rig import TOWER_A, Rig, text_of
 from tests.e2e.test_requests import ask, request_id
 
 
@@ -41,8 +41,10 @@ async def test_history_lists_every_attempt_and_finds_one_by_reference(rig: Rig) 
     assert "unlinked" in shown
     await rig.command(f"history {refs[0]}")
     one = await latest_ephemeral(rig, "U0ANA", f"Trail of `{refs[0]}`")
+    assert f"Trail of `{refs[0]}`: CCO #001 — Added soffit framing, level 3" in one
     assert "<@U0ANA> clicked Unlink on CCO #001." in one
-    assert "still in Acumatica" in one
+    record = rig.stack.index.erp_keys[(TOWER_A, "001")].reference
+    assert f"Acumatica still has its change order {record}" in one
 
 
 async def test_approvers_get_a_csv_with_every_attempt_others_do_not(rig: Rig) -> None:
