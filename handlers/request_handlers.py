@@ -115,7 +115,7 @@ async def _open_request_modal(
         return
     if isinstance(label, flows.NoLongerSynced):
         await respond(
-            **answers.notice(no_longer_synced_text(label)),
+            **answers.notice(no_longer_synced_text(label, svc.erp.info.name)),
             response_type="ephemeral",
             replace_original=False,
         )
@@ -145,7 +145,8 @@ async def _submit_request(
         await _tell(slack, channel_id, user_id, answers.stale_button())
         return
     if isinstance(result, flows.NoLongerSynced):
-        await _tell(slack, channel_id, user_id, answers.notice(no_longer_synced_text(result)))
+        text = no_longer_synced_text(result, svc.erp.info.name)
+        await _tell(slack, channel_id, user_id, answers.notice(text))
         return
     request = result.request
     if isinstance(result, flows.AlreadyRequested):
@@ -209,13 +210,13 @@ async def _approve(
     await _answer(svc, slack, result, user_id, channel_id)
 
 
-def no_longer_synced_text(gone: flows.NoLongerSynced) -> str:
+def no_longer_synced_text(gone: flows.NoLongerSynced, erp_name: str) -> str:
     """ "CCO #002 was already unlinked by @ana at 14:02 (ref R-…)": nothing to request."""
     who = f" by {user(gone.by_user)}" if gone.by_user else ""
     at = f" {when(gone.at)}" if gone.at else ""
     return (
-        f"CCO #{escape(gone.cco_number)} is no longer synced with the ERP: it was already "
-        f"unlinked{who}{at}, so there is nothing to unlink. (ref `{gone.reference}`)"
+        f"CCO #{escape(gone.cco_number)} is no longer synced with {escape(erp_name)}: it was "
+        f"already unlinked{who}{at}, so there is nothing to unlink. (ref `{gone.reference}`)"
     )
 
 
@@ -244,20 +245,28 @@ async def _answer(
             **denied_reply(result.request),
         )
         return
-    text = _answer_text(result)
+    text = _answer_text(result, svc.erp.info.name)
     if isinstance(result, flows.Closed):
         await svc.messenger.refresh_request(int(result.request.id or 0))
     await _tell(slack, channel_id or _request_channel(result), user_id, answers.notice(text))
 
 
-def _answer_text(result: object) -> str:
+#: a closed request's status, in words
+_CLOSED_AS = {
+    "moot": "closed (its CCO was already unlinked)",
+    "unposted": "withdrawn (Slack did not take it)",
+}
+
+
+def _answer_text(result: object, erp_name: str) -> str:
     if isinstance(result, flows.Moot):
         return (
-            f"{no_longer_synced_text(result.gone)} This request is now closed "
+            f"{no_longer_synced_text(result.gone, erp_name)} This request is now closed "
             f"(`{result.request.reference}`)."
         )
     if isinstance(result, flows.Closed):
-        return f"This request is already {result.request.status} — nothing was done."
+        status = result.request.status
+        return f"This request is already {_CLOSED_AS.get(status, status)} — nothing was done."
     if isinstance(result, flows.SelfApproval):
         return (
             "The four-eyes rule is on: you can't decide on your own request. Another approver "

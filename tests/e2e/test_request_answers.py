@@ -101,7 +101,7 @@ async def test_a_request_for_an_unlinked_cco_is_refused_with_who_and_when(rig: R
     refusal = await said_to(rig, "U0CHLOE", "already unlinked")
     async with rig.runtime.db.session() as s:
         unlinked = (await s.exec(select(AuditEvent).where(AuditEvent.outcome == "unlinked"))).one()
-    assert "CCO #002" in refusal and "by <@U0ANA>" in refusal
+    assert "CCO #002 is no longer synced with Acumatica" in refusal and "by <@U0ANA>" in refusal
     assert f"ref `{unlinked.reference}`" in refusal
     await asyncio.sleep(0.3)
     assert not rig.stack.slack.views.modal_stack("U0CHLOE")
