@@ -24,6 +24,7 @@ from handlers.blocks.requests import (
     deny_modal,
     request_message,
     request_modal,
+    status_words,
 )
 from handlers.failures import Failures
 from handlers.flows import requests as flows
@@ -251,13 +252,6 @@ async def _answer(
     await _tell(slack, channel_id or _request_channel(result), user_id, answers.notice(text))
 
 
-#: a closed request's status, in words
-_CLOSED_AS = {
-    "moot": "closed (its CCO was already unlinked)",
-    "unposted": "withdrawn (Slack did not take it)",
-}
-
-
 def _answer_text(result: object, erp_name: str) -> str:
     if isinstance(result, flows.Moot):
         return (
@@ -265,8 +259,8 @@ def _answer_text(result: object, erp_name: str) -> str:
             f"(`{result.request.reference}`)."
         )
     if isinstance(result, flows.Closed):
-        status = result.request.status
-        return f"This request is already {_CLOSED_AS.get(status, status)} — nothing was done."
+        status = status_words(result.request.status)
+        return f"This request is already {status} — nothing was done."
     if isinstance(result, flows.SelfApproval):
         return (
             "The four-eyes rule is on: you can't decide on your own request. Another approver "

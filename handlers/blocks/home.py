@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from handlers.blocks.kit import Block, context, divider, escape, header, section, user, when
-from handlers.blocks.requests import cco_words, decision_buttons
+from handlers.blocks.requests import cco_words, decision_buttons, status_words
 from handlers.flows.home import HomeData
 
 CONNECT_HINT = (
@@ -46,8 +46,8 @@ def home_view(data: HomeData) -> dict[str, Any]:
     for request in data.own_requests[:10]:
         blocks.append(
             context(
-                f"{cco_words(request)} · {escape(request.project_name)} · *{request.status}* · "
-                f"`{request.reference}`"
+                f"{cco_words(request)} · {escape(request.project_name)} · "
+                f"*{status_words(request.status)}* · `{request.reference}`"
             )
         )
     if not data.own_requests:

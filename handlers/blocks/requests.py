@@ -57,6 +57,17 @@ def request_message(request: UnlinkRequest) -> dict[str, Any]:
     return {"text": f"Unlink request for CCO #{escape(request.cco_number)}", "blocks": lines}
 
 
+#: a request's status in words, where the status is shown on its own (App Home, answers)
+_STATUS_WORDS = {
+    "moot": "closed: already unlinked",
+    "unposted": "withdrawn: Slack did not take it",
+}
+
+
+def status_words(status: str) -> str:
+    return _STATUS_WORDS.get(status, status)
+
+
 def decision_buttons(request: UnlinkRequest) -> Block:
     value = str(request.id)
     return actions(

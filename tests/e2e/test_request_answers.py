@@ -193,6 +193,10 @@ async def test_a_request_slack_refused_is_withdrawn_and_the_next_one_posts(rig: 
     assert not rig.replies(card)
     second = await ask(rig, card, "002", "U0CHLOE", "second try")
     assert "second try" in text_of(second) and has_buttons(rig, second)
+    await rig.sender.open_home("U0CHLOE")
+    await rig.until(lambda: rig.stack.slack.views.home("U0CHLOE") is not None)
+    home = str(rig.stack.slack.views.home("U0CHLOE").definition["blocks"])  # type: ignore[union-attr]
+    assert "withdrawn: Slack did not take it" in home and "unposted" not in home
 
 
 async def test_the_losing_approver_of_two_is_told_it_is_in_progress(rig: Rig) -> None:
