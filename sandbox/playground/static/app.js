@@ -433,6 +433,7 @@ function selectUser(id) {
   const p = person(id);
   $("acting-as").value = id;
   $("acting-role").textContent = p.title;
+  status("");
   loadChannel();
   renderPanel();
   if (state.home) selectHome();
