@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import re
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from typing import Any
 
 import structlog
@@ -20,27 +19,18 @@ from handlers.blocks.card import PAGE_ACTION, UNLINK_ACTION
 from handlers.blocks.kit import escape
 from handlers.blocks.links import hidden_message, link_answer
 from handlers.blocks.trail import trail_message
-from handlers.blocks.words import procore_trouble
 from handlers.cards import CardFlowError, post_card, turn_page
 from handlers.dedupe import dedupe_middleware, first_delivery
 from handlers.failures import Failures
-from handlers.flows.history import (
-    REFERENCE,
-    Trail,
-    history,
-    record_failure,
-    record_refusal,
-    trail,
-)
+from handlers.flows.history import REFERENCE, Trail, history, record_refusal, trail
 from handlers.flows.linking import channel_project, link_channel, project_hidden
-from handlers.flows.services import Services, new_reference
+from handlers.flows.services import Services
 from handlers.flows.status import status
 from handlers.flows.unlink import Busy, InvalidClick, UnlinkClick, unlink
 from handlers.home import register_home
 from handlers.installation import register_installation
 from handlers.notes import private_note
 from handlers.request_handlers import register_requests
-from procore.errors import ProcoreError
 
 log = structlog.get_logger("cco.handlers")
 
@@ -57,6 +47,7 @@ SLASH_COMMAND = "/cco"
 def register(app: AsyncApp, svc: Services, slack: AsyncWebClient) -> None:
     app.middleware(dedupe_middleware(svc.db))
     command_slots = asyncio.Semaphore(COMMANDS_AT_ONCE)
+    failures = Failures(svc, slack)
 
     # Bolt tries listeners in the order they were added (each try costs ~0.05 ms of CPU), so
     # the slash command and the Unlink click, the busiest, come first.
@@ -72,17 +63,15 @@ def register(app: AsyncApp, svc: Services, slack: AsyncWebClient) -> None:
         await ack()
         async with svc.inflight.hold(), command_slots:  # a burst queues here, not in the loop
             if await first_delivery(svc.db, command):  # after the ack: no DB write before it
-                where = _command_where(command)
                 await _guarded(
-                    respond, _run_command(svc, slack, parsed, command, respond), svc, where
+                    failures, command, _run_command(svc, slack, parsed, command, respond)
                 )
 
     @app.action(UNLINK_ACTION)
     async def on_unlink(ack: Ack, body: dict[str, Any], respond: AsyncRespond) -> None:
         await ack()
         async with svc.inflight.hold():
-            where = _click_where(body, "the Unlink button")
-            await _guarded(respond, _click_unlink(svc, slack, body, respond), svc, where)
+            await _guarded(failures, body, _click_unlink(svc, slack, body, respond))
 
     @app.action(re.compile("^(cco_audit_csv|cco_connect_link)$"))
     async def on_link_button(ack: Ack) -> None:
@@ -92,82 +81,19 @@ def register(app: AsyncApp, svc: Services, slack: AsyncWebClient) -> None:
     async def on_page(ack: Ack, body: dict[str, Any], respond: AsyncRespond) -> None:
         await ack()
         async with svc.inflight.hold():
-            where = _click_where(body, "the card's page buttons")
-            await _guarded(respond, _click_page(svc, slack, body, respond), svc, where)
+            await _guarded(failures, body, _click_page(svc, slack, body, respond))
 
-    failures = Failures(svc, slack)
     app.error(failures.bolt_error)
     register_requests(app, svc, slack, failures)
     register_installation(app, svc, slack)
     register_home(app, svc, slack)
 
 
-@dataclass(frozen=True)
-class Where:
-    """Who did what, where: the audit row of a failure shown with a reference."""
-
-    team_id: str
-    channel_id: str
-    user_id: str
-    what: str
-
-
-def _command_where(command: dict[str, Any]) -> Where:
-    text = " ".join(str(command.get("text") or "").split())
-    return Where(
-        str(command.get("team_id") or ""),
-        str(command.get("channel_id") or ""),
-        str(command.get("user_id") or ""),
-        f"/cco {text}".strip(),
-    )
-
-
-def _click_where(body: dict[str, Any], what: str) -> Where:
-    channel = (body.get("container") or {}).get("channel_id") or (body.get("channel") or {}).get(
-        "id"
-    )
-    return Where(
-        str((body.get("team") or {}).get("id") or ""),
-        str(channel or ""),
-        str((body.get("user") or {}).get("id") or ""),
-        what,
-    )
-
-
-async def _guarded(
-    respond: AsyncRespond, work: Awaitable[None], svc: Services, where: Where
-) -> None:
-    """Run a listener's work; any unexpected error becomes an ephemeral answer with a reference,
-    which is also audited so `/cco history <ref>` finds it."""
-    try:
+async def _guarded(failures: Failures, body: dict[str, Any], work: Awaitable[None]) -> None:
+    """Run a listener's work after its ack; a failure gets the central answer (a reference id,
+    logged, audited for `/cco history` and told to the person: `handlers.failures`)."""
+    async with failures.guard(body):
         await work
-    except ProcoreError as exc:
-        reference = new_reference()
-        log.warning("command.procore_error", reference=reference, error=repr(exc))
-        why = procore_trouble(exc)
-        await record_failure(svc, reference, *_fields(where), why)
-        await respond(
-            **answers.notice(
-                f"❌ {why}, so nothing was changed. Try again in a minute. (ref `{reference}`)"
-            ),
-            response_type="ephemeral",
-            replace_original=False,
-        )
-    except Exception:
-        reference = new_reference()
-        log.exception("command.crashed", reference=reference)
-        await record_failure(svc, reference, *_fields(where), "of an error on our side")
-        await respond(
-            **answers.notice(
-                f"❌ Something went wrong on our side — nothing was changed. (ref `{reference}`)"
-            ),
-            response_type="ephemeral",
-            replace_original=False,
-        )
-
-
-def _fields(where: Where) -> tuple[str, str, str, str]:
-    return (where.team_id, where.channel_id, where.user_id, where.what)
 
 
 async def _run_command(
