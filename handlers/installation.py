@@ -11,6 +11,7 @@ import structlog
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
+from handlers.failures import Failures
 from handlers.flows.installation import INSTALLED, TOKENS_REVOKED, UNINSTALLED, mark
 from handlers.flows.services import Services
 from handlers.slack_gate import GatedSlackClient
@@ -22,11 +23,13 @@ _GONE_EVENTS = ("app_uninstalled", "tokens_revoked")
 
 def register_installation(app: AsyncApp, svc: Services, slack: AsyncWebClient) -> None:
     gate = slack if isinstance(slack, GatedSlackClient) else None
+    failures = Failures(svc, slack)
 
     async def gone(body: dict[str, Any], state: str) -> None:
         if gate is not None:
             gate.installation_gone = True
-        await mark(svc.db, str(body.get("team_id") or ""), state)
+        async with failures.guard(body):
+            await mark(svc.db, str(body.get("team_id") or ""), state)
         log.warning("installation.gone", state=state, team_id=body.get("team_id"))
 
     @app.event("app_uninstalled")
