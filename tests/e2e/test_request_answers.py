@@ -235,3 +235,27 @@ async def test_a_failing_listener_answers_with_a_reference_that_is_audited(rig: 
         audited = (await s.exec(select(AuditEvent).where(AuditEvent.reference == reference))).all()
     assert audited, "the reference shown is in the audit"
     assert has_buttons(rig, request)  # nothing was decided
+
+
+async def test_a_click_whose_dialog_slack_refuses_is_answered_not_dropped(rig: Rig) -> None:
+    await rig.link()
+    card = await rig.card()
+    request = await ask(rig, card, "005", "U0CHLOE", "typo")
+    rig.stack.slack.faults.add(
+        FaultRule(
+            path=r"/api/views\.open$",
+            status=200,
+            body={"ok": False, "error": "expired_trigger_id"},
+            times=1,
+        )
+    )
+    delivery = await rig.sender.click(
+        "U0ANA", card.channel, request.ts, DENY_ACTION, request_id(request)
+    )
+    assert delivery.status == 200
+    told = await said_to(rig, "U0ANA", "Something went wrong on our side")
+    reference = told.split("ref `")[1].split("`")[0]
+    async with rig.runtime.db.session() as s:
+        audited = (await s.exec(select(AuditEvent).where(AuditEvent.reference == reference))).all()
+    assert audited and audited[0].slack_user_id == "U0ANA"
+    assert has_buttons(rig, request)
