@@ -198,9 +198,11 @@ async def test_connect_through_procores_login_in_the_browser(page: Page, sandbox
     await expect(page.locator("#messages")).to_contain_text("linked this channel", timeout=WAIT_MS)
     await type_command(page, "/cco connect")
     button = page.locator('.msg button[data-action-id="cco_connect_link"]')
-    async with page.expect_response("**/api/click") as answered:
-        async with page.context.expect_page() as opened:
-            await button.click()
+    async with (
+        page.expect_response("**/api/click") as answered,
+        page.context.expect_page() as opened,
+    ):
+        await button.click()
     login = await opened.value
     click = await (await answered.value).json()
     assert click["ok"], f"Slack would show the click as failed: {click}"
