@@ -66,6 +66,7 @@ class AppRules:
             synced=cco.synced,
             erp_state=cco.erp_state,
             erp_answers=answers(cco.erp_mode),
+            project_erp_integrated=cco.project_erp_integrated,
         )
         seen = foresee(self.erp, self.keys, _clicker_reads(clicker), package)
         return Forecast(seen.kind, seen.color, seen.text)

@@ -62,6 +62,8 @@ class CcoFacts:
     #: the ERP record's state; None when the CCO never reached the ERP
     erp_state: str | None
     erp_mode: str = NORMAL
+    #: the project's "ERP integrated" flag in Procore
+    project_erp_integrated: bool = True
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ GET  /api/world              ?channel=&user=  the side panel, with what the next
 POST /api/world/erp-state    {"project", "number", "state"}
 POST /api/world/permission   {"person", "project", "permission", "on"}
 POST /api/world/outage       {"system": "procore"|"erp", "mode"}
+POST /api/world/project      {"project", "erp_integrated"}  Procore's flag on the project
 POST /api/world/resync       {"project", "number"}
 POST /api/world/erp-system   {"system"}   (the launcher restarts the app and the ERP stand-in)
 POST /api/world/reset        {}   the demo world as seeded (the launcher restarts everything)
@@ -250,6 +251,8 @@ class Playground:
                 str(data["permission"]),
                 data["on"] is True,
             )
+        elif name == "project":
+            world.set_erp_integrated(int(data["project"]), data["erp_integrated"] is True)
         elif name == "outage":
             world.set_outage(str(data["system"]), str(data["mode"]))
         elif name == "resync":

@@ -133,7 +133,12 @@ class WorldControls:
                 "systems": sorted(ERP_DEMOS),
                 "states": list(target.stack.erp.states()),
             },
-            "project": {"id": here.id, "name": here.name, "channel": here.channel_id},
+            "project": {
+                "id": here.id,
+                "name": here.name,
+                "channel": here.channel_id,
+                "erp_integrated": self.erp_integrated(here.id),
+            },
             "link": None if linked is None else {"project": linked[0], "name": linked[1]},
             "viewer": viewer,
             "people": [self._person_json(p, here) for p in demo.PEOPLE],
@@ -183,7 +188,11 @@ class WorldControls:
             synced=self.synced(here.id, cco.number),
             erp_state=self.erp_states().get((here.id, cco.number)),
             erp_mode=self.erp_mode,
+            project_erp_integrated=self.erp_integrated(here.id),
         )
+
+    def erp_integrated(self, project_id: int) -> bool:
+        return self.current().stack.procore.world.projects[project_id].is_erp_integrated
 
     def _cco_json(
         self, here: demo.DemoProject, cco: demo.DemoCco, viewer: demo.DemoPerson
@@ -224,6 +233,10 @@ class WorldControls:
             world.set_can_push(index.users[who.key], on)
         else:
             raise UnknownThing(f"no permission {permission!r}: {', '.join(PERMISSIONS)}")
+
+    def set_erp_integrated(self, project_id: int, on: bool) -> None:
+        """Procore's "ERP integrated" flag of the project (off: its CCOs are not the ERP's)."""
+        self.current().stack.procore.world.projects[project(project_id).id].is_erp_integrated = on
 
     def set_outage(self, system: str, mode: str) -> None:
         stack = self.current().stack

@@ -42,6 +42,10 @@ def permission(who: str, name: str, on: bool) -> tuple[str, dict[str, Any]]:
     return ("permission", {"person": who, "project": TOWER_A, "permission": name, "on": on})
 
 
+def not_integrated() -> tuple[str, dict[str, Any]]:
+    return ("project", {"project": TOWER_A, "erp_integrated": False})
+
+
 def erp_state(number: str, state: str) -> tuple[str, dict[str, Any]]:
     return ("erp-state", {"project": TOWER_A, "number": number, "state": state})
 
@@ -72,6 +76,8 @@ CASES = [
     case("ERP down", ANA, "002", "unreachable", outage("erp", DOWN)),
     case("ERP rate-limited", ANA, "001", "unreachable", outage("erp", LIMITED)),
     case("ERP down, permission missing", BEN, "002", "permission_denied", outage("erp", DOWN)),
+    case("project not ERP-integrated", ANA, "002", "not_erp_integrated", not_integrated()),
+    case("not integrated, no rights", BEN, "002", "permission_denied", not_integrated()),
     Case("unlinked outside Slack", ANA, "005", unsynced_elsewhere=True, expected="not_synced"),
     Case(
         "unlinked outside Slack, ERP down",
