@@ -74,7 +74,13 @@ class Playground:
     async def bootstrap(self, request: web.Request) -> web.Response:
         ws = self.current().stack.slack
         people = [
-            {"id": p.slack_id, "name": p.name, "title": p.title, "email": p.email}
+            {
+                "id": p.slack_id,
+                "name": p.name,
+                "title": p.title,
+                "email": p.email,
+                "dm": ws.dm_channel(p.slack_id).id,  # the app's direct messages to them
+            }
             for p in demo.PEOPLE
         ]
         channels = [

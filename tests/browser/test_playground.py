@@ -215,6 +215,12 @@ async def test_connect_through_procores_login_in_the_browser(page: Page, sandbox
     assert "/procore/oauth/callback" in login.url
     await login.close()
 
+    await page.locator("#dm-link").click()  # the app tells Ana privately
+    await expect(page.locator("#channel-name")).to_have_text("cco-bot — Messages")
+    await expect(page.locator("#messages")).to_contain_text(
+        "now linked to Procore as Ana Alvarez", timeout=WAIT_MS
+    )
+    await page.locator('[data-channel-id="C0TOWERA"]').click()
     await type_command(page, "/cco status")
     status = page.locator(".msg").filter(has_text="Read from your linked Procore account")
     await expect(status).to_be_visible(timeout=WAIT_MS)

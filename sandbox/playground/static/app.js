@@ -126,7 +126,10 @@ async function loadChannel() {
   for (const message of data.messages || []) list.append(fromHtml(message.html));
   for (const thread of list.querySelectorAll(".thread")) labelThread(thread);
   if (!list.children.length) {
-    list.append(h("div", { class: "empty-channel" }, `This is the very beginning of #${channel(state.channel).name}. Type /cco link ${channel(state.channel).project} below.`));
+    const c = channel(state.channel);
+    list.append(h("div", { class: "empty-channel" }, c
+      ? `This is the very beginning of #${c.name}. Type /cco link ${c.project} below.`
+      : "No messages from cco-bot yet. It writes here when it has something for you alone (e.g. after /cco connect)."));
   }
   list.scrollTop = list.scrollHeight;
   state.seq = data.seq;
@@ -221,9 +224,26 @@ async function selectHome() {
   renderHome(answer.home);
 }
 
+function selectMessages() {
+  leaveHome();
+  const me = person(state.user);
+  state.channel = me.dm;
+  for (const li of $("channels").children) li.classList.remove("active");
+  $("dm-link").classList.add("active");
+  $("dm-link").classList.remove("unread");
+  $("dm-link").dataset.channelId = me.dm;
+  $("channel-name").textContent = "cco-bot — Messages";
+  $("channel-topic").textContent = `The app's direct messages to ${me.name}`;
+  $("channel-topic").classList.remove("unlinked");
+  $("message-box").placeholder = "Message cco-bot";
+  loadChannel();
+  renderPanel();
+}
+
 function leaveHome() {
   state.home = false;
   $("home-link").classList.remove("active");
+  $("dm-link").classList.remove("active");
   document.querySelector(".channel").classList.remove("home-mode");
   $("home").hidden = true;
 }
@@ -367,9 +387,9 @@ async function switchErp(system) {
 }
 
 function showLink(panel) {
-  if (state.home) return;
-  const topic = $("channel-topic");
   const c = channel(state.channel);
+  if (state.home || !c) return;
+  const topic = $("channel-topic");
   topic.classList.toggle("unlinked", !panel.link);
   topic.textContent = panel.link
     ? `Linked to Procore project ${panel.link.project} · ${panel.link.name}`
@@ -389,7 +409,7 @@ async function renderPanel() {
     h("div", { class: `forecast ${p.color}` }, p.sentence)));
   body.replaceChildren(
     h("section", { class: "card" },
-      h("h3", {}, `Next click by ${me.name.split(" ")[0]} in #${channel(state.channel).name}`),
+      h("h3", {}, `Next click by ${me.name.split(" ")[0]} in #${(channel(state.channel) || channel(panel.project.channel)).name}`),
       h("div", { class: `forecast ${me.color}` }, me.sentence)),
     h("section", { class: "card", id: "ccos" },
       h("h3", {}, `CCOs of ${panel.project.name} in ${panel.erp.name}`),
@@ -442,6 +462,8 @@ function selectUser(id) {
   $("acting-as").value = id;
   $("acting-role").textContent = p.title;
   status("");
+  $("dm-link").dataset.channelId = p.dm;
+  if (!state.home && !channel(state.channel)) { selectMessages(); return; }  // their own DM
   loadChannel();
   renderPanel();
   if (state.home) selectHome();
@@ -502,6 +524,8 @@ async function start() {
   $("messages").addEventListener("click", onMessageClick);
   $("home-body").addEventListener("click", onMessageClick);
   $("home-link").addEventListener("click", selectHome);
+  $("dm-link").addEventListener("click", selectMessages);
+  $("dm-link").dataset.channelId = boot.people[0].dm;
   $("reset-world").addEventListener("click", resetWorld);
   renderScenarios();
   $("composer").addEventListener("submit", send);
