@@ -57,7 +57,7 @@ class AppRules:
         seen = foresee_clicker(self.keys, _clicker_reads(clicker), project_name)
         return Forecast(seen.kind, seen.color, seen.text)
 
-    def click(self, clicker: ClickerFacts, cco: CcoFacts) -> Forecast:
+    async def click(self, clicker: ClickerFacts, cco: CcoFacts) -> Forecast:
         package = PackageReads(
             project_id=cco.project_id,
             project_name=cco.project_name,
@@ -67,8 +67,9 @@ class AppRules:
             erp_state=cco.erp_state,
             erp_answers=answers(cco.erp_mode),
             project_erp_integrated=cco.project_erp_integrated,
+            erp_knows_parents=cco.erp_company_seeded,
         )
-        seen = foresee(self.erp, self.keys, _clicker_reads(clicker), package)
+        seen = await foresee(self.erp, self.keys, _clicker_reads(clicker), package)
         return Forecast(seen.kind, seen.color, seen.text)
 
 

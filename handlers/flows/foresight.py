@@ -2,8 +2,9 @@
 
 The sandbox's playground shows it next to every CCO. The decision itself is not repeated here:
 the reads' answers are handed to the same functions the unlink pipeline runs (`verdict`,
-`before_erp`, `after_erp`, `evaluate`, the ERP's `allows_unlink`), and the outcome is put in
-a short line. `bot.sandbox_cmd` wires it into the playground, which may not import the app.
+`before_erp`, `after_erp`, `evaluate`, the evidence rule `absent_record`, the ERP's
+`allows_unlink`), and the outcome is put in a short line. `bot.sandbox_cmd` wires it into
+the playground, which may not import the app.
 """
 
 from __future__ import annotations
@@ -11,13 +12,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from erp.base import ErpInfo, ErpRecord, RecordState
+from erp.base import ErpInfo, ErpLookup, ErpParentUnknown, ErpRecord, RecordState, absent_record
 from handlers.flows.outcomes import (
     NotApplicable,
     NotCommitmentCco,
     NotErpIntegrated,
     NotSynced,
     Outcome,
+    ParentUnknownInErp,
     PermissionDenied,
     StillInErp,
     UnknownUser,
@@ -60,6 +62,22 @@ class PackageReads:
     erp_state: str | None
     erp_answers: bool = True
     project_erp_integrated: bool = True
+    #: the ERP connection reaches the company that holds the project and commitment (not an
+    #: empty one, as a wrong company or tenant would be)
+    erp_knows_parents: bool = True
+
+
+class _Parents:
+    """The ERP's answers to "do you know this commitment / project?" (the same for both)."""
+
+    def __init__(self, known: bool) -> None:
+        self.known = known
+
+    async def knows_commitment(self, origin_id: str) -> bool:
+        return self.known
+
+    async def knows_project(self, origin_id: str) -> bool:
+        return self.known
 
 
 @dataclass(frozen=True)
@@ -89,8 +107,9 @@ def who_clicks(keys: PermissionKeys, clicker: ClickerReads, project_name: str) -
     return snapshot
 
 
-def _package(erp: ErpInfo, package: PackageReads, procore_answers: bool) -> What:
-    """What load + ERP check would return, through the pipeline's own `before_erp`/`after_erp`."""
+async def _package(erp: ErpInfo, package: PackageReads, procore_answers: bool) -> What:
+    """What load + ERP check would return, through the pipeline's own `before_erp`/`after_erp`
+    and the adapters' evidence rule for an absent record."""
     if not procore_answers:
         return ProcoreUnreachable("Procore does not answer")
     origin = f"{package.project_id}-{package.number}" if package.synced else None
@@ -103,15 +122,31 @@ def _package(erp: ErpInfo, package: PackageReads, procore_answers: bool) -> What
     if not package.erp_answers:
         return after_erp(erp, cco, ErpRecord(RecordState.UNREACHABLE, package.number))
     state = RecordState(package.erp_state) if package.erp_state else RecordState.DELETED
+    if state is RecordState.DELETED or not package.erp_knows_parents:  # no record found
+        lookup = ErpLookup(
+            origin_id=str(origin),
+            cco_number=package.number,
+            cco_title=package.title,
+            commitment_origin_id=f"{package.project_id}-commitment",
+            project_origin_id=f"{package.project_id}-project",
+            project_name=package.project_name,
+        )
+        try:
+            record = await absent_record(
+                erp.name, lookup, _Parents(package.erp_knows_parents), package.number
+            )
+        except ErpParentUnknown as unknown:
+            return unknown
+        return after_erp(erp, cco, record)
     return after_erp(erp, cco, ErpRecord(state, package.number))
 
 
-def foresee(
+async def foresee(
     erp: ErpInfo, keys: PermissionKeys, clicker: ClickerReads, package: PackageReads
 ) -> Foreseen:
     """The answer the clicker will get for this CCO's Unlink button."""
     who = who_clicks(keys, clicker, package.project_name)
-    what = _package(erp, package, clicker.procore_answers)
+    what = await _package(erp, package, clicker.procore_answers)
     decided = verdict(erp, who, what)
     if isinstance(decided, Proceed):
         outcome: Outcome = Unlinked(decided.cco, erp, decided.record)
@@ -183,6 +218,11 @@ def describe(outcome: Outcome) -> tuple[str, str]:
         return YELLOW, f"{outcome.project_name} isn't ERP-integrated in Procore → nothing to unlink"
     if isinstance(outcome, NotCommitmentCco):
         return YELLOW, "not a commitment's change order → nothing to unlink"
+    if isinstance(outcome, ParentUnknownInErp):
+        return RED, (
+            f"{outcome.erp.name} knows neither the commitment nor the project → red: check "
+            "which company the app's ERP settings point at; nothing changes"
+        )
     return RED, "red, with a reference id"
 
 

@@ -64,6 +64,8 @@ class CcoFacts:
     erp_mode: str = NORMAL
     #: the project's "ERP integrated" flag in Procore
     project_erp_integrated: bool = True
+    #: the app's ERP connection reaches the seeded company (not an empty one)
+    erp_company_seeded: bool = True
 
 
 @dataclass(frozen=True)
@@ -82,17 +84,17 @@ class Rules(Protocol):
 
     def clicker(self, clicker: ClickerFacts, project_name: str) -> Forecast: ...
 
-    def click(self, clicker: ClickerFacts, cco: CcoFacts) -> Forecast: ...
+    async def click(self, clicker: ClickerFacts, cco: CcoFacts) -> Forecast: ...
 
 
 NOT_LISTED = Forecast("not_listed", "none", "never synced → not on the card, no button")
 
 
-def cco_forecast(rules: Rules, clicker: ClickerFacts, cco: CcoFacts) -> Forecast:
+async def cco_forecast(rules: Rules, clicker: ClickerFacts, cco: CcoFacts) -> Forecast:
     """The reply the clicker will get for one CCO's Unlink button."""
     if cco.erp_state is None and not cco.synced:
         return NOT_LISTED
-    return rules.click(clicker, cco)
+    return await rules.click(clicker, cco)
 
 
 def fault_sentence(system: str, mode: str) -> str:

@@ -13,6 +13,7 @@ POST /api/world/erp-state    {"project", "number", "state"}
 POST /api/world/permission   {"person", "project", "permission", "on"}
 POST /api/world/outage       {"system": "procore"|"erp", "mode"}
 POST /api/world/project      {"project", "erp_integrated"}  Procore's flag on the project
+POST /api/world/erp-company  {"empty"}  the app's ERP settings reach an empty company, or not
 POST /api/world/resync       {"project", "number"}
 POST /api/world/erp-system   {"system"}   (the launcher restarts the app and the ERP stand-in)
 POST /api/world/reset        {}   the demo world as seeded (the launcher restarts everything)
@@ -233,7 +234,7 @@ class Playground:
         channel, user = _viewer(request)
         linked = await self.current().channel_link(channel)
         try:
-            return web.json_response(self.world.panel(channel, user, linked))
+            return web.json_response(await self.world.panel(channel, user, linked))
         except UnknownThing as exc:
             raise web.HTTPNotFound(text=str(exc)) from None
 
@@ -259,6 +260,8 @@ class Playground:
             )
         elif name == "project":
             world.set_erp_integrated(int(data["project"]), data["erp_integrated"] is True)
+        elif name == "erp-company":
+            world.set_erp_company_empty(data["empty"] is True)
         elif name == "outage":
             world.set_outage(str(data["system"]), str(data["mode"]))
         elif name == "resync":

@@ -65,6 +65,8 @@ class WorldControls:
         self.current = current
         self.procore_mode = forecast.NORMAL
         self.erp_mode = forecast.NORMAL
+        #: the app's ERP connection points at an empty company (a wrong company or tenant)
+        self.erp_company_empty = False
         self._erp: ErpDemo | None = None
         self._states: dict[tuple[int, str], str] = {}
 
@@ -74,7 +76,7 @@ class WorldControls:
         """Each synced CCO's ERP record state (back to the seed when the ERP was switched)."""
         erp = self.current().stack.erp
         if erp is not self._erp:
-            self._erp, self.erp_mode = erp, forecast.NORMAL
+            self._erp, self.erp_mode, self.erp_company_empty = erp, forecast.NORMAL, False
             self._states = {
                 (p.id, c.number): erp.demo_state(c.erp_state)
                 for p in demo.PROJECTS
@@ -117,7 +119,7 @@ class WorldControls:
 
     # -- the panel -----------------------------------------------------------------------------
 
-    def panel(
+    async def panel(
         self, channel_id: str, viewer: str, linked: tuple[int, str] | None = None
     ) -> dict[str, Any]:
         """The side panel for `viewer` in `channel_id`; the project is the one the channel is
@@ -132,6 +134,7 @@ class WorldControls:
                 "name": target.erp.name,
                 "systems": sorted(ERP_DEMOS),
                 "states": list(target.stack.erp.states()),
+                "company_empty": self.erp_company_empty,
             },
             "project": {
                 "id": here.id,
@@ -142,7 +145,7 @@ class WorldControls:
             "link": None if linked is None else {"project": linked[0], "name": linked[1]},
             "viewer": viewer,
             "people": [self._person_json(p, here) for p in demo.PEOPLE],
-            "ccos": [self._cco_json(here, c, person(viewer)) for c in here.ccos],
+            "ccos": [await self._cco_json(here, c, person(viewer)) for c in here.ccos],
             "faults": {
                 "procore": {
                     "mode": self.procore_mode,
@@ -189,16 +192,18 @@ class WorldControls:
             erp_state=self.erp_states().get((here.id, cco.number)),
             erp_mode=self.erp_mode,
             project_erp_integrated=self.erp_integrated(here.id),
+            erp_company_seeded=not self.erp_company_empty,
         )
 
     def erp_integrated(self, project_id: int) -> bool:
         return self.current().stack.procore.world.projects[project_id].is_erp_integrated
 
-    def _cco_json(
+    async def _cco_json(
         self, here: demo.DemoProject, cco: demo.DemoCco, viewer: demo.DemoPerson
     ) -> dict[str, Any]:
         facts = self.cco_facts(here, cco)
-        verdict = forecast.cco_forecast(self.current().rules, self.clicker(viewer, here.id), facts)
+        clicker = self.clicker(viewer, here.id)
+        verdict = await forecast.cco_forecast(self.current().rules, clicker, facts)
         return {
             "number": cco.number,
             "title": cco.title,
@@ -237,6 +242,13 @@ class WorldControls:
     def set_erp_integrated(self, project_id: int, on: bool) -> None:
         """Procore's "ERP integrated" flag of the project (off: its CCOs are not the ERP's)."""
         self.current().stack.procore.world.projects[project(project_id).id].is_erp_integrated = on
+
+    def set_erp_company_empty(self, empty: bool) -> None:
+        """Point the app's ERP connection at an empty company (as a wrong company or tenant
+        setting would), or back at the seeded one."""
+        self.erp_states()
+        self.current().stack.erp.set_empty_company(empty)
+        self.erp_company_empty = empty
 
     def set_outage(self, system: str, mode: str) -> None:
         stack = self.current().stack

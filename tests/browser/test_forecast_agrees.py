@@ -42,6 +42,10 @@ def permission(who: str, name: str, on: bool) -> tuple[str, dict[str, Any]]:
     return ("permission", {"person": who, "project": TOWER_A, "permission": name, "on": on})
 
 
+def empty_company() -> tuple[str, dict[str, Any]]:
+    return ("erp-company", {"empty": True})
+
+
 def not_integrated() -> tuple[str, dict[str, Any]]:
     return ("project", {"project": TOWER_A, "erp_integrated": False})
 
@@ -77,6 +81,9 @@ CASES = [
     case("ERP rate-limited", ANA, "001", "unreachable", outage("erp", LIMITED)),
     case("ERP down, permission missing", BEN, "002", "permission_denied", outage("erp", DOWN)),
     case("project not ERP-integrated", ANA, "002", "not_erp_integrated", not_integrated()),
+    case("empty ERP company, record deleted", ANA, "003", "erp_parent_unknown", empty_company()),
+    case("empty ERP company, record there", ANA, "001", "erp_parent_unknown", empty_company()),
+    case("empty ERP company, no rights", BEN, "003", "permission_denied", empty_company()),
     case("not integrated, no rights", BEN, "002", "permission_denied", not_integrated()),
     Case("unlinked outside Slack", ANA, "005", unsynced_elsewhere=True, expected="not_synced"),
     Case(

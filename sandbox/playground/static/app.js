@@ -436,7 +436,15 @@ async function renderPanel() {
       h("div", { class: "erp-row" },
         h("select", { "aria-label": "ERP system", onchange: (e) => switchErp(e.target.value) },
           panel.erp.systems.map((s) => h("option", { value: s, selected: s === panel.erp.system }, state.erpNames[s] || s))),
-        h("span", { class: "person-role" }, "restarts the app and the ERP stand-in; Slack, Procore and channel links stay"))),
+        h("span", { class: "person-role" }, "restarts the app and the ERP stand-in; Slack, Procore and channel links stay")),
+      h("label", { class: "switch", "data-erp-flag": "company_empty" },
+        h("input", {
+          type: "checkbox", checked: panel.erp.company_empty, "aria-label": `The app's ${panel.erp.name} settings point at an empty company`,
+          onchange: (e) => change("erp-company", { empty: e.target.checked },
+            (p) => p.erp.company_empty ? `The app now reaches an empty ${p.erp.name} company (as a wrong tenant would)` : `The app reaches the seeded ${p.erp.name} company again`),
+        }),
+        h("span", { class: "track" }),
+        h("span", {}, "Wrong company in the app's ERP settings ", h("span", { class: "level" }, panel.erp.company_empty ? "On (empty company)" : "Off")))),
   );
   return panel;
 }
