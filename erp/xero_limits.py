@@ -95,7 +95,7 @@ def when(seconds: float) -> str:
 
 def _count(value: str | None) -> int | None:
     text = (value or "").strip()
-    return int(text) if text.isdigit() else None
+    return int(text) if text.isdecimal() else None
 
 
 class XeroLimiter:

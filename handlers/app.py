@@ -21,7 +21,7 @@ from handlers.blocks.links import hidden_message, link_answer
 from handlers.blocks.trail import trail_message
 from handlers.cards import CardFlowError, post_card, turn_page
 from handlers.dedupe import dedupe_middleware, first_delivery
-from handlers.failures import Failures
+from handlers.failures import Failures, tell_clicker
 from handlers.flows.history import REFERENCE, Trail, history, record_refusal, trail
 from handlers.flows.linking import channel_project, link_channel, project_hidden
 from handlers.flows.services import Services
@@ -196,12 +196,12 @@ async def _click_unlink(
 ) -> None:
     click = _parse_click(body)
     if click is None:
-        await respond(**answers.stale_button(), response_type="ephemeral", replace_original=False)
+        await tell_clicker(slack, body, answers.stale_button())
         return
     try:
         result = await unlink(svc, click)
     except InvalidClick:
-        await respond(**answers.stale_button(), response_type="ephemeral", replace_original=False)
+        await tell_clicker(slack, body, answers.stale_button())
         return
     if isinstance(result, Busy):
         number = _row_number(body, click.cco_id)
@@ -219,8 +219,8 @@ async def _click_page(
     container = body.get("container") or {}
     action = (body.get("actions") or [{}])[0]
     value = str(action.get("value") or "")
-    if not value.isdigit() or len(value) > 6:
-        await respond(**answers.stale_button(), response_type="ephemeral", replace_original=False)
+    if not value.isdecimal() or len(value) > 6:
+        await tell_clicker(slack, body, answers.stale_button())
         return
     try:
         await turn_page(
@@ -252,7 +252,9 @@ def _parse_click(body: dict[str, Any]) -> UnlinkClick | None:
         container.get("message_ts"),
         user.get("id"),
     )
-    if not value.isdigit() or len(value) > 19 or not all(isinstance(f, str) and f for f in fields):
+    if not value.isdecimal() or len(value) > 19:
+        return None
+    if not all(isinstance(f, str) and f for f in fields):
         return None
     return UnlinkClick(
         team_id=str(team["id"]),

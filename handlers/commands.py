@@ -105,7 +105,7 @@ def _link(rest: list[str]) -> Command:
     if len(rest) != 1:
         return Usage("`/cco link` needs one Procore project id, e.g. `/cco link 12345`.")
     raw = rest[0]
-    if not raw.isdigit() or not 0 < int(raw) <= _MAX_ID:
+    if not raw.isdecimal() or not 0 < int(raw) <= _MAX_ID:
         shown = escape(raw if len(raw) <= 40 else raw[:40] + "…")
         return Usage(
             f"“{shown}” is not a Procore project id. The id is the number in the project's "

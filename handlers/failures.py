@@ -123,26 +123,42 @@ class Failures:
         return BoltResponse(status=200, body="") if response is not None else None
 
     async def _tell(self, where: Where, message: dict[str, Any], reference: str) -> None:
-        if not where.user_id:
-            return
         try:
-            if where.response_url:
-                answer = await AsyncWebhookClient(where.response_url).send_dict(
-                    {**message, "response_type": "ephemeral", "replace_original": False}
-                )
-                if answer.status_code == 200:
-                    return
-            if where.channel_id:
-                try:
-                    await self._slack.chat_postEphemeral(
-                        channel=where.channel_id, user=where.user_id, **message
-                    )
-                    return
-                except SlackApiError:
-                    pass
-            await self._slack.chat_postMessage(channel=where.user_id, **message)
+            if not await tell_privately(self._slack, where, message) and where.user_id:
+                await self._slack.chat_postMessage(channel=where.user_id, **message)
         except Exception:
             log.exception("listener.answer_failed", reference=reference)
+
+
+async def tell_privately(slack: AsyncWebClient, where: Where, message: dict[str, Any]) -> bool:
+    """An answer only the person sees: through their click's `response_url`, else an ephemeral
+    in the channel. False when neither worked (e.g. a forged payload that carries neither)."""
+    if not where.user_id:
+        return False
+    if where.response_url:
+        answer = await AsyncWebhookClient(where.response_url).send_dict(
+            {**message, "response_type": "ephemeral", "replace_original": False}
+        )
+        if answer.status_code == 200:
+            return True
+    if where.channel_id:
+        try:
+            await slack.chat_postEphemeral(channel=where.channel_id, user=where.user_id, **message)
+            return True
+        except SlackApiError:
+            pass
+    return False
+
+
+async def tell_clicker(
+    slack: AsyncWebClient, body: dict[str, Any], message: dict[str, Any]
+) -> None:
+    """Answer a click privately, whatever its payload lacks; never raises."""
+    try:
+        if not await tell_privately(slack, where_of(body), message):
+            log.info("listener.clicker_not_told", reason="no response_url or channel")
+    except Exception:
+        log.warning("listener.clicker_not_told", exc_info=True)
 
 
 def _url(value: object) -> str | None:

@@ -26,7 +26,7 @@ from handlers.blocks.requests import (
     request_modal,
     status_words,
 )
-from handlers.failures import Failures
+from handlers.failures import Failures, tell_clicker
 from handlers.flows import requests as flows
 from handlers.flows.services import Services
 from handlers.flows.unlink import Busy, Finished, InvalidClick
@@ -104,15 +104,15 @@ async def _open_request_modal(
     container = body.get("container") or {}
     value = str(((body.get("actions") or [{}])[0]).get("value") or "")
     card_ts = card_ts_of(body)
-    if not value.isdigit() or len(value) > 19 or not card_ts:
-        await respond(**answers.stale_button(), response_type="ephemeral", replace_original=False)
+    if not value.isdecimal() or len(value) > 19 or not card_ts:
+        await tell_clicker(slack, body, answers.stale_button())
         return
     channel_id = str(container.get("channel_id") or "")
     team_id = str((body.get("team") or {}).get("id") or "")
     try:
         label = await flows.cco_label(svc, team_id, channel_id, card_ts, int(value))
     except InvalidClick:
-        await respond(**answers.stale_button(), response_type="ephemeral", replace_original=False)
+        await tell_clicker(slack, body, answers.stale_button())
         return
     if isinstance(label, flows.NoLongerSynced):
         await respond(
@@ -199,14 +199,14 @@ async def _approve(
     request_id = _request_id(body)
     user_id = str((body.get("user") or {}).get("id") or "")
     if request_id is None:
-        await respond(**answers.stale_button(), response_type="ephemeral", replace_original=False)
+        await tell_clicker(slack, body, answers.stale_button())
         return
     response_url = body.get("response_url") if isinstance(body.get("response_url"), str) else None
     channel_id = str((body.get("container") or {}).get("channel_id") or "")
     try:
         result = await flows.approve(svc, request_id, user_id, response_url)
     except InvalidClick:
-        await respond(**answers.stale_button(), response_type="ephemeral", replace_original=False)
+        await tell_clicker(slack, body, answers.stale_button())
         return
     await _answer(svc, slack, result, user_id, channel_id)
 
@@ -290,7 +290,7 @@ async def _tell(
 
 def _request_id(body: dict[str, Any]) -> int | None:
     value = str(((body.get("actions") or [{}])[0]).get("value") or "")
-    return int(value) if value.isdigit() and len(value) <= 18 else None
+    return int(value) if value.isdecimal() and len(value) <= 18 else None
 
 
 def _metadata(view: dict[str, Any]) -> dict[str, Any]:

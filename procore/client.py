@@ -294,7 +294,7 @@ def _level(value: Any) -> int:
         return 0
     if isinstance(value, int):
         return value
-    return int(value) if str(value).isdigit() else 0
+    return int(value) if str(value).isdecimal() else 0
 
 
 def _when(value: Any) -> datetime | None:

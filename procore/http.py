@@ -221,9 +221,9 @@ def _next_page(response: httpx.Response, page: int, count: int, per_page: int) -
         if not next_url:
             return None
         number = httpx.URL(next_url).params.get("page")
-        return int(number) if number and number.isdigit() and int(number) > page else None
+        return int(number) if number and number.isdecimal() and int(number) > page else None
     total = response.headers.get("Total")
-    if total and total.isdigit():
+    if total and total.isdecimal():
         size = int(response.headers.get("Per-Page") or per_page)
         return page + 1 if page * size < int(total) else None
     return page + 1 if count >= per_page else None

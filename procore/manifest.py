@@ -113,7 +113,7 @@ def _raise_for(response: httpx.Response) -> None:
         raise TokenRefused(f"Procore refused the user's token: {message}")
     if status == 429 or status >= 500:
         retry_after = response.headers.get("Retry-After", "")
-        wait = float(retry_after) if retry_after.isdigit() else None
+        wait = float(retry_after) if retry_after.isdecimal() else None
         raise ProcoreUnreachable(f"Procore answered {status}: {message}", wait)
     if status == 403:
         raise ProcoreForbidden(message)
@@ -144,7 +144,7 @@ def _level(value: Any, keys: PermissionKeys) -> int:
     level = value.get("id")
     if isinstance(level, int) and not isinstance(level, bool):
         return level
-    if isinstance(level, str) and level.isdigit():
+    if isinstance(level, str) and level.isdecimal():
         return int(level)
     name = str(value.get("name") or "").casefold()
     by_name = LEVEL_NAMES | {"admin": keys.admin_level, "standard": keys.standard_level}

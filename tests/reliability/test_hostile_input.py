@@ -121,13 +121,16 @@ FUZZ = settings(
 # -- /cco command text -------------------------------------------------------------------------
 
 VERBS = ["", "help ", "link ", "unlink ", "status ", "history ", "UNLINK ", "unlnk "]
+#: what Slack can send: any character UTF-8 can carry (a lone surrogate cannot be in a payload)
+SENDABLE = st.characters(codec="utf-8")
 command_texts = st.one_of(
-    st.text(max_size=300),
-    st.tuples(st.sampled_from(VERBS), st.text(max_size=400)).map("".join),
+    st.text(SENDABLE, max_size=300),
+    st.tuples(st.sampled_from(VERBS), st.text(SENDABLE, max_size=400)).map("".join),
+    st.tuples(st.sampled_from(VERBS), st.sampled_from(["²", "٣", "1²", "①"])).map("".join),
     st.tuples(st.sampled_from(VERBS), st.sampled_from(["-1", "1e9", "00", "9" * 40, "0x10"])).map(
         "".join
     ),
-    st.tuples(st.sampled_from(VERBS), st.characters(), st.integers(1_000, 40_000)).map(
+    st.tuples(st.sampled_from(VERBS), SENDABLE, st.integers(1_000, 40_000)).map(
         lambda t: t[0] + t[1] * t[2]
     ),
 )

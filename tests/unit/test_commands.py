@@ -43,7 +43,17 @@ def test_typos_get_a_did_you_mean(text: str, hint: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "text", ["link", "link abc", "link -4", "link 0", "link 1 2", "link 99999999999999999999999"]
+    "text",
+    [
+        "link",
+        "link abc",
+        "link -4",
+        "link 0",
+        "link 1 2",
+        "link 99999999999999999999999",
+        "link ²²",  # a digit to str.isdigit(), not to int()
+        "link ①",
+    ],
 )
 def test_bad_project_ids_are_explained(text: str) -> None:
     result = parse(text)
