@@ -62,6 +62,7 @@ async def post_card(
                 pages=page.pages,
                 total=page.total,
                 rows=page.rows,
+                listed=_ids(page.rows),
                 created_by=user_id,
             )
         )
@@ -94,5 +95,10 @@ async def turn_page(
             return
         stored.page, stored.pages, stored.total = fresh.page, fresh.pages, fresh.total
         stored.rows = fresh.rows
+        stored.listed = sorted({*(stored.listed or _ids(stored.rows)), *_ids(fresh.rows)})
         s.add(stored)
     await svc.messenger.refresh_card(channel_id, message_ts)
+
+
+def _ids(rows: list[dict[str, Any]]) -> list[int]:
+    return [int(row["id"]) for row in rows if isinstance(row.get("id"), int)]

@@ -152,8 +152,10 @@ class SlackSender:
         value: str | None = None,
         *,
         block_id: str | None = None,
+        edited_value: str | None = None,
     ) -> Delivery:
         """Click the button `action_id` (with `value` / in `block_id` when given) on a message.
+        `edited_value` sends another value than the button's, as a tampered client would.
 
         Raises AssertionError when the message does not show the user such a button.
         """
@@ -173,6 +175,8 @@ class SlackSender:
             actions=[_action(found, ws.next_ts())],
             state={"values": {}},
         )
+        if edited_value is not None:
+            payload["actions"][0]["value"] = edited_value
         if message.ephemeral_to is None:
             payload["message"] = ws.message_json(message)
         return await self._send_payload(payload)

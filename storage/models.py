@@ -84,6 +84,12 @@ class UserLink(SQLModel, table=True):
 class Card(SQLModel, table=True):
     """A posted `/cco unlink` card: which CCOs it lists, so rows can be re-rendered in place."""
 
+    def lists(self, cco_id: int) -> bool:
+        """Whether the card has shown this CCO (on any of its pages)."""
+        if any(row.get("id") == cco_id for row in self.rows):
+            return True
+        return cco_id in (self.listed or [])
+
     __tablename__ = "card"
     __table_args__ = (UniqueConstraint("channel_id", "message_ts", name="uq_card_message"),)
 
@@ -99,6 +105,9 @@ class Card(SQLModel, table=True):
     pages: int = 1
     total: int = 0
     rows: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    #: every CCO id the card has shown, on any page: what its buttons (and a request made from
+    #: its thread) may act on. None on cards an older release stored (then `rows` decide).
+    listed: list[int] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
     created_by: str = Field(max_length=32)
     created_at: datetime = _ts(nullable=False, default=utcnow)
 

@@ -102,7 +102,7 @@ async def open_request(
     foreign card or a CCO Procore does not have there). The CCO is read from Procore now, so a
     request never depends on the page the card shows, and one that is no longer synced is
     refused with who unlinked it."""
-    card = await posted_card(svc, team_id, channel_id, card_ts)
+    card = await posted_card(svc, team_id, channel_id, card_ts, cco_id)
     try:
         cco = await svc.procore.get_cco(card.project_id, cco_id)
     except ProcoreNotFound as exc:
@@ -139,13 +139,18 @@ async def open_request(
     return Opened(request)
 
 
-async def posted_card(svc: Services, team_id: str, channel_id: str, card_ts: str) -> Card:
-    """The card a request button belongs to (any page); `InvalidClick` when the app did not
-    post it here for this company."""
+async def posted_card(
+    svc: Services, team_id: str, channel_id: str, card_ts: str, cco_id: int
+) -> Card:
+    """The card a request button belongs to; `InvalidClick` when the app did not post it here
+    for this company, or never listed the CCO on it (on any page): an edited button value
+    reaches no other CCO, not even one of the same project."""
     async with svc.db.session() as s:
         card = await repos.get_card(s, channel_id, card_ts)
     if card is None or card.team_id != team_id or card.company_id != svc.company_id:
         raise InvalidClick("this card is not one the app posted here")
+    if not card.lists(cco_id):
+        raise InvalidClick("this CCO is not on that card")
     return card
 
 
@@ -185,7 +190,7 @@ async def cco_label(
     may show another page, or the click came from a red reply), or who already unlinked it
     when it is no longer synced. When Procore is slow, the card's row or an earlier attempt
     names it. Raises `InvalidClick` for a foreign card or a CCO not in its project."""
-    card = await posted_card(svc, team_id, channel_id, card_ts)
+    card = await posted_card(svc, team_id, channel_id, card_ts, cco_id)
     row = next((r for r in card.rows if r.get("id") == cco_id), None)
     try:
         async with asyncio.timeout(LABEL_READ_SECONDS):

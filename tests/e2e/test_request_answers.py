@@ -259,3 +259,19 @@ async def test_a_click_whose_dialog_slack_refuses_is_answered_not_dropped(rig: R
         audited = (await s.exec(select(AuditEvent).where(AuditEvent.reference == reference))).all()
     assert audited and audited[0].slack_user_id == "U0ANA"
     assert has_buttons(rig, request)
+
+
+async def test_an_edited_request_button_reaches_no_cco_the_card_did_not_list(rig: Rig) -> None:
+    """A Request unlink value edited to another CCO of the same project (one this card, filtered
+    to #001, never showed) reads nothing about it from Procore and opens no dialog."""
+    await rig.link()
+    card = await rig.card("001")
+    listed, unlisted = (rig.stack.index.packages[(TOWER_A, n)] for n in ("001", "003"))
+    delivery = await rig.sender.click(
+        "U0CHLOE", card.channel, card.ts, REQUEST_ACTION, str(listed), edited_value=str(unlisted)
+    )
+    assert delivery.status == 200, delivery.body
+    await said_to(rig, "U0CHLOE", "doesn't belong")
+    reads = [r.path for r in rig.stack.procore.recorder.requests if r.path.endswith(f"/{unlisted}")]
+    assert reads == []
+    assert not rig.stack.slack.views.modal_stack("U0CHLOE")
