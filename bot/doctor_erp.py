@@ -20,6 +20,7 @@ from erp.base import (
     commitment_label,
     project_label,
 )
+from handlers.flows.verdict import erp_lookup
 from procore.client import ProcoreClient
 from procore.errors import ProcoreError, ProcoreNotFound
 from procore.models import Cco, Project
@@ -61,16 +62,7 @@ async def sample_lookup(
             commitment = await procore.get_commitment(project.id, cco.contract_id)
         except ProcoreNotFound:
             continue  # a prime contract's change order
-        return ErpLookup(
-            origin_id=cco.origin_id,
-            cco_number=cco.number,
-            cco_title=cco.title,
-            commitment_origin_id=commitment.origin_id,
-            commitment_number=commitment.number,
-            line_item_origin_ids=cco.line_item_origin_ids,
-            project_origin_id=project.origin_id,
-            project_name=project.name,
-        )
+        return erp_lookup(cco, commitment, project)
     return None
 
 

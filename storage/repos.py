@@ -326,6 +326,18 @@ def audit_for(
     )
 
 
+def thread_reply(attempt: UnlinkAttempt, payload: dict[str, Any]) -> OutboxMessage:
+    """The attempt's answer, owed in its card's thread (or through its click's response_url)."""
+    return OutboxMessage(
+        reference=attempt.reference,
+        kind="thread_reply",
+        channel_id=attempt.channel_id,
+        thread_ts=attempt.card_ts,
+        response_url=attempt.response_url,
+        payload=payload,
+    )
+
+
 async def audit_events(s: AsyncSession, reference: str) -> Sequence[AuditEvent]:
     query = (
         select(AuditEvent)

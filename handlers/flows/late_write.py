@@ -19,7 +19,7 @@ from handlers.flows.services import Services
 from procore.errors import ProcoreError
 from procore.models import Cco
 from storage import repos
-from storage.models import OutboxMessage, UnlinkAttempt
+from storage.models import UnlinkAttempt
 
 log = structlog.get_logger("cco.lease")
 
@@ -81,16 +81,7 @@ async def _correct(svc: Services, attempt: UnlinkAttempt, outcome: Unlinked) -> 
             return
         detail = {"kind": outcome.kind, "recorded": attempt.outcome}
         s.add(repos.audit_for(attempt, "reconciled", outcome.kind, detail))
-        s.add(
-            OutboxMessage(
-                reference=attempt.reference,
-                kind="thread_reply",
-                channel_id=attempt.channel_id,
-                thread_ts=attempt.card_ts,
-                response_url=attempt.response_url,
-                payload=message,
-            )
-        )
+        s.add(repos.thread_reply(attempt, message))
     log.warning("unlink.reconciled", reference=attempt.reference, recorded=attempt.outcome)
     await deliver_reference(svc, attempt.reference)
     await svc.messenger.refresh_card(attempt.channel_id, attempt.card_ts)

@@ -14,7 +14,6 @@ from datetime import datetime
 import structlog
 
 from erp.base import (
-    ErpLookup,
     ErpRecord,
 )
 from handlers.flows.accounts import ReconnectNeeded, linked_permissions
@@ -40,7 +39,7 @@ from handlers.flows.outcomes import (
     attempt_state,
 )
 from handlers.flows.services import Services, new_reference
-from handlers.flows.verdict import Proceed, after_erp, before_erp, verdict
+from handlers.flows.verdict import Proceed, after_erp, before_erp, erp_lookup, verdict
 from procore.errors import (
     ProcoreError,
     ProcoreNotFound,
@@ -50,7 +49,7 @@ from procore.errors import (
 from procore.models import Cco, Commitment, PermissionSnapshot, Project
 from procore.permissions import evaluate
 from storage import repos
-from storage.models import Card, OutboxMessage, UnlinkAttempt
+from storage.models import Card, UnlinkAttempt
 
 log = structlog.get_logger("cco.unlink")
 
@@ -288,17 +287,7 @@ async def _load_and_check(
     if refused is not None:
         return refused
     assert cco.origin_id is not None and commitment is not None
-    lookup = ErpLookup(
-        origin_id=cco.origin_id,
-        cco_number=cco.number,
-        cco_title=cco.title,
-        commitment_origin_id=commitment.origin_id,
-        commitment_number=commitment.number,
-        line_item_origin_ids=cco.line_item_origin_ids,
-        project_origin_id=project.origin_id,
-        project_name=project.name,
-    )
-    return after_erp(svc.erp.info, cco, await svc.erp.check(lookup))
+    return after_erp(svc.erp.info, cco, await svc.erp.check(erp_lookup(cco, commitment, project)))
 
 
 async def _commitment(
@@ -438,16 +427,7 @@ async def record_outcome(svc: Services, attempt: UnlinkAttempt, outcome: Outcome
             await repos.decide_request(
                 s, attempt.request_id, "approved", attempt.slack_user_id, None, attempt.reference
             )
-        s.add(
-            OutboxMessage(
-                reference=attempt.reference,
-                kind="thread_reply",
-                channel_id=attempt.channel_id,
-                thread_ts=attempt.card_ts,
-                response_url=attempt.response_url,
-                payload=message,
-            )
-        )
+        s.add(repos.thread_reply(attempt, message))
     log.info(
         "unlink.finished",
         reference=attempt.reference,

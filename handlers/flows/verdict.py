@@ -15,6 +15,7 @@ from erp.base import (
     ErpBadResponse,
     ErpError,
     ErpInfo,
+    ErpLookup,
     ErpMisconfigured,
     ErpParentUnknown,
     ErpRecord,
@@ -114,3 +115,19 @@ def outcome_of_error(error: BaseException) -> Outcome:
         log.error("unlink.unexpected", error=repr(error))
         return Failed()
     raise error
+
+
+def erp_lookup(cco: Cco, commitment: Commitment, project: Project) -> ErpLookup:
+    """What the ERP is asked about a synced commitment CCO: its key, and the keys and labels of
+    its commitment and project that the evidence rule needs."""
+    assert cco.origin_id is not None
+    return ErpLookup(
+        origin_id=cco.origin_id,
+        cco_number=cco.number,
+        cco_title=cco.title,
+        commitment_origin_id=commitment.origin_id,
+        commitment_number=commitment.number,
+        line_item_origin_ids=cco.line_item_origin_ids,
+        project_origin_id=project.origin_id,
+        project_name=project.name,
+    )
