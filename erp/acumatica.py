@@ -166,6 +166,17 @@ class AcumaticaAdapter:
                 self.info.name, lookup, parents, lookup.origin_id, "no such change order"
             )
 
+    async def knows_commitment(self, origin_id: str) -> bool:
+        """`ParentRecords` on its own session (the doctor proves the key mapping with it)."""
+        async with self._auth.session() as get:
+            return await _Parents(self.info.name, self._entity_root, get).knows_commitment(
+                origin_id
+            )
+
+    async def knows_project(self, origin_id: str) -> bool:
+        async with self._auth.session() as get:
+            return await _Parents(self.info.name, self._entity_root, get).knows_project(origin_id)
+
     async def aclose(self) -> None:
         self._auth.forget()
 

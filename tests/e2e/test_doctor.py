@@ -244,6 +244,20 @@ async def test_a_wrong_erp_password_fails_the_sign_in(stack: Stack, tmp_path: Pa
     assert "not-the-password" not in output
 
 
+async def test_a_healthy_acumatica_proves_the_key_mapping(tmp_path: Path) -> None:
+    """The default ERP of the sandbox: every check passes, the key mapping included."""
+    stack = await start_stack("acumatica")
+    try:
+        output, status = await doctor(stack, tmp_path)
+    finally:
+        await stack.stop()
+
+    assert status == 0, output
+    assert lines_marked(output, "✗") == [] and lines_marked(output, "–") == []
+    mapping = next(line for line in lines_marked(output, "✓") if "ERP key mapping" in line)
+    assert "Acumatica knows commitment SC-001" in mapping
+
+
 async def test_acumatica_pointed_at_an_empty_company(tmp_path: Path) -> None:
     stack = await start_stack("acumatica")
     try:
