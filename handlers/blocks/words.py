@@ -24,6 +24,10 @@ _OUTCOMES = {
     "not_applicable": "{erp} does not sync CCOs",
     "unreachable": "a system did not answer, nothing was changed",
     "misconfigured": "the app's setup needs an administrator",
+    "erp_parent_unknown": (
+        "{erp} doesn't know its commitment or project either, so nothing was changed"
+        " (the app's {erp} settings may point at the wrong company)"
+    ),
     "procore_refused": "Procore refused the change",
     "not_erp_integrated": "the project is not ERP-integrated",
     "not_commitment_cco": "not a commitment change order",
