@@ -68,7 +68,7 @@ def hidden_message(hidden: ProjectHidden) -> dict[str, Any]:
 
 def _refusal(result: LinkRefused | NotIdentified | NotOnProject | LinkChangedMeanwhile) -> str:
     if isinstance(result, LinkRefused):
-        return result.reason
+        return f"{result.reason} (ref `{result.reference}`)"
     if isinstance(result, LinkChangedMeanwhile):
         return (
             "This channel's link changed while yours was being checked, so nothing was changed. "

@@ -41,7 +41,10 @@ class Linked:
 
 @dataclass(frozen=True)
 class LinkRefused:
+    """Procore shows the app no such project in this company: nothing to check membership on."""
+
     reason: str
+    reference: str
 
 
 @dataclass(frozen=True)
@@ -149,13 +152,16 @@ async def _project(svc: Services, project_id: int) -> Project | LinkRefused:
         project = await svc.procore.get_project(project_id)
     except (ProcoreNotFound, ProcoreForbidden):
         return LinkRefused(
-            f"Procore has no project {project_id} that this app can see in company "
-            f"{svc.company_id}. Check the id (it is in the project's Procore URL) and that the "
-            "app's service account has the project in its Permitted Projects."
+            f"Procore has no project {project_id} that this app can see in this company. Check "
+            "the id (it is in the project's Procore URL) and that the app's service account has "
+            "the project in its Permitted Projects. Nothing was changed.",
+            new_reference(),
         )
     if project.company_id != svc.company_id:
         return LinkRefused(
-            f"Project {project_id} belongs to another Procore company ({project.company_id})."
+            f"Project {project_id} belongs to another Procore company than the one this app is "
+            "installed for. Nothing was changed.",
+            new_reference(),
         )
     return project
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from sqlmodel import select
 
 from storage import repos
@@ -122,3 +124,16 @@ async def test_a_channel_whose_project_procore_no_longer_shows_can_be_relinked(r
     assert "was linked to *Tower A* (101), now *Harbor B* (202), by <@U0BEN>" in announced
     link = await _link_of(rig, TOWER_CHANNEL)
     assert link is not None and link.project_id == HARBOR_B
+
+
+async def test_link_to_a_project_procore_does_not_show_has_a_findable_reference(rig: Rig) -> None:
+    await rig.command("link 999", user="U0ANA", channel=HARBOR_CHANNEL)
+    refused = await _ephemeral(rig, "U0ANA", "no project 999")
+
+    assert "❌" in refused and "company 4264" not in refused  # no raw company id
+    reference = re.search(r"ref `(R-[A-Z0-9]+)`", refused)
+    assert reference is not None, refused
+    await rig.command(f"history {reference.group(1)}", user="U0ANA", channel=HARBOR_CHANNEL)
+    trail = await _ephemeral(rig, "U0ANA", f"Trail of `{reference.group(1)}`")
+    assert "/cco link 999" in trail
+    assert await _link_of(rig, HARBOR_CHANNEL) is None
