@@ -247,7 +247,8 @@ def _retry_hint(retry_after: float | None) -> str:
     if retry_after is None:
         return "Click Unlink again in a minute."
     minutes = max(1, round(retry_after / 60))
-    return f"It asked the app to wait; click Unlink again in about {minutes} minute(s)."
+    unit = "minute" if minutes == 1 else "minutes"
+    return f"It asked the app to wait; click Unlink again in about {minutes} {unit}."
 
 
 def _plain(text: str) -> str:

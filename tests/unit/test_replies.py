@@ -129,7 +129,9 @@ def test_an_erp_that_knows_no_parent_says_so_and_never_unlinked() -> None:
 def test_unreachable_says_nothing_was_changed_and_when_to_retry() -> None:
     text = str(outcome_message(Unreachable("Procore", retry_after=240), ATTEMPT)["text"])
     assert "Procore could not be reached — nothing was changed" in text
-    assert "about 4 minute(s)" in text
+    assert "about 4 minutes." in text
+    one = str(outcome_message(Unreachable("Procore", retry_after=50), ATTEMPT)["text"])
+    assert "about 1 minute." in one and "(s)" not in one + text
 
 
 def test_a_full_card_page_stays_within_slack_limits() -> None:
