@@ -11,10 +11,58 @@ from handlers.blocks.home import home_view
 from handlers.failures import Failures
 from handlers.flows.home import home_for
 from handlers.flows.services import Services
+from handlers.slack_io import SlackMessenger
+from storage.models import UnlinkRequest
+
+#: people per workspace whose Home was published lately (re-published when a request they may
+#: see is decided); kept in this process only, so another replica's viewers see it on next open
+MAX_VIEWERS = 200
+
+
+class HomeViewers:
+    """Who has a Home showing requests, per workspace, newest last (bounded)."""
+
+    def __init__(self) -> None:
+        self._seen: dict[str, dict[str, None]] = {}
+
+    def saw(self, team_id: str, user_id: str) -> None:
+        seen = self._seen.setdefault(team_id, {})
+        seen.pop(user_id, None)
+        seen[user_id] = None
+        while len(seen) > MAX_VIEWERS:
+            seen.pop(next(iter(seen)))
+
+    def of(self, team_id: str) -> list[str]:
+        return list(self._seen.get(team_id, {}))
+
+
+async def publish_home(
+    svc: Services, slack: AsyncWebClient, viewers: HomeViewers, team_id: str, user_id: str
+) -> None:
+    data = await home_for(svc, team_id, user_id)
+    await slack.views_publish(user_id=user_id, view=home_view(data))
+    viewers.saw(team_id, user_id)
+
+
+async def republish_homes(
+    svc: Services, slack: AsyncWebClient, viewers: HomeViewers, request: UnlinkRequest
+) -> None:
+    """After a decision, every Home that may list the request is redrawn without its buttons:
+    the requester's, the decider's and those of people who opened Home here lately."""
+    people = [request.requester, request.decided_by or "", *viewers.of(request.team_id)]
+    for user_id in dict.fromkeys(p for p in people if p):
+        await publish_home(svc, slack, viewers, request.team_id, user_id)
 
 
 def register_home(app: AsyncApp, svc: Services, slack: AsyncWebClient) -> None:
     failures = Failures(svc, slack)
+    viewers = HomeViewers()
+    if isinstance(svc.messenger, SlackMessenger):
+
+        async def on_decided(request: UnlinkRequest) -> None:
+            await republish_homes(svc, slack, viewers, request)
+
+        svc.messenger.on_request_decided = on_decided
 
     @app.event("app_home_opened")
     async def on_home(event: dict[str, Any], body: dict[str, Any]) -> None:
@@ -23,5 +71,4 @@ def register_home(app: AsyncApp, svc: Services, slack: AsyncWebClient) -> None:
         async with failures.guard(body):
             user_id = str(event.get("user") or "")
             team_id = str(body.get("team_id") or "")
-            data = await home_for(svc, team_id, user_id)
-            await slack.views_publish(user_id=user_id, view=home_view(data))
+            await publish_home(svc, slack, viewers, team_id, user_id)

@@ -249,7 +249,7 @@ async def _answer(
     text = _answer_text(result, svc.erp.info.name)
     if isinstance(result, flows.Closed):
         await svc.messenger.refresh_request(int(result.request.id or 0))
-    await _tell(slack, channel_id or _request_channel(result), user_id, answers.notice(text))
+    await _tell(slack, channel_id, user_id, answers.notice(text))
 
 
 def _answer_text(result: object, erp_name: str) -> str:
@@ -260,7 +260,11 @@ def _answer_text(result: object, erp_name: str) -> str:
         )
     if isinstance(result, flows.Closed):
         status = status_words(result.request.status)
-        return f"This request is already {status} — nothing was done."
+        by = f" by {user(result.request.decided_by)}" if result.request.decided_by else ""
+        return (
+            f"This request for CCO #{escape(result.request.cco_number)} was already "
+            f"{status}{by} — nothing was done. (ref `{result.request.reference}`)"
+        )
     if isinstance(result, flows.SelfApproval):
         return (
             "The four-eyes rule is on: you can't decide on your own request. Another approver "
@@ -282,6 +286,11 @@ def _answer_text(result: object, erp_name: str) -> str:
 async def _tell(
     slack: AsyncWebClient, channel_id: str, user_id: str, message: dict[str, Any]
 ) -> None:
+    """Ephemeral in the channel; a click on the App Home (no channel there, and no ephemeral
+    messages in a view) is answered by a DM from the bot, which Slack shows in its Messages tab."""
+    if not channel_id:
+        await slack.chat_postMessage(channel=user_id, **message)
+        return
     try:
         await slack.chat_postEphemeral(channel=channel_id, user=user_id, **message)
     except SlackApiError:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
 
@@ -21,7 +22,7 @@ from handlers.flows.outcomes import Outcome
 from handlers.flows.services import DirectoryUnavailable
 from storage import repos
 from storage.db import Database
-from storage.models import Card, OutboxMessage, UnlinkAttempt
+from storage.models import Card, OutboxMessage, UnlinkAttempt, UnlinkRequest
 
 log = structlog.get_logger("cco.slack")
 
@@ -117,6 +118,8 @@ class SlackMessenger:
         self._client = client
         self._db = db
         self._erp = erp
+        #: run after a request's message is redrawn (the App Home re-publishes; set by it)
+        self.on_request_decided: Callable[[UnlinkRequest], Awaitable[None]] | None = None
 
     def outcome_message(self, outcome: Outcome, attempt: UnlinkAttempt) -> dict[str, Any]:
         return outcome_message(outcome, attempt)
@@ -208,18 +211,26 @@ class SlackMessenger:
     async def refresh_request(self, request_id: int) -> None:
         async with self._db.session() as s:
             request = await repos.get_request(s, request_id)
-        if request is None or request.message_ts is None:
+        if request is None:
             return
-        try:
-            await self._client.chat_update(
-                channel=request.channel_id, ts=request.message_ts, **request_message(request)
-            )
-        except SlackApiError as exc:
-            log.warning(
-                "request.update_failed",
-                reference=request.reference,
-                error=exc.response.get("error"),
-            )
+        if request.message_ts is not None:
+            try:
+                await self._client.chat_update(
+                    channel=request.channel_id, ts=request.message_ts, **request_message(request)
+                )
+            except SlackApiError as exc:
+                log.warning(
+                    "request.update_failed",
+                    reference=request.reference,
+                    error=exc.response.get("error"),
+                )
+        if self.on_request_decided is not None:
+            try:
+                await self.on_request_decided(request)
+            except Exception:
+                log.warning(
+                    "request.home_refresh_failed", reference=request.reference, exc_info=True
+                )
 
     async def refresh_card(self, channel_id: str, message_ts: str) -> None:
         async with self._db.session() as s:
