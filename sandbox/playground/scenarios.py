@@ -94,8 +94,8 @@ SCENARIOS: tuple[Scenario, ...] = (
             *START,
             command("/cco unlink"),
             Step(
-                "Click Request unlink on #003, give a reason, Submit: the request shows in "
-                "the thread."
+                "Click Request unlink on #003, give a reason, click Send request: the request "
+                "shows in the thread."
             ),
             act_as(ANA, "Ana (approver)"),
             Step("Open Home: Ana sees the request waiting", {"do": "home"}),
@@ -110,9 +110,9 @@ SCENARIOS: tuple[Scenario, ...] = (
             act_as(CHLOE, "Chloe (project engineer)"),
             *START,
             command("/cco unlink"),
-            Step("Click Request unlink on #006 and Submit."),
+            Step("Click Request unlink on #006, then Send request."),
             act_as(ANA, "Ana (approver)"),
-            Step("Click Deny in the thread, give a reason, Submit: Chloe is told why."),
+            Step("Click Deny in the thread, give a reason, click Deny again: Chloe is told why."),
         ),
     ),
     Scenario(
