@@ -48,10 +48,20 @@ def outcome_message(outcome: Outcome, attempt: UnlinkAttempt) -> dict[str, Any]:
         blocks = [section(text), context(f"{clicker} · {ref}")]
         return colored("warning", f"ℹ️ *Nothing to unlink* — {label}", _plain(text), blocks)
     text = _red_text(outcome, attempt)
-    lines = [section(f"❌ {text}"), context(f"Clicked by {clicker} · {ref}")]
+    lines = [section(f"❌ {text}"), context(f"{_red_by(outcome, attempt, clicker)} · {ref}")]
     if isinstance(outcome, PermissionDenied) and attempt.request_id is None:
         lines.append(actions(request_button(attempt.cco_id), block_id="ask"))
     return colored("danger", f"❌ *{_red_title(outcome)}* — {label}", _plain(f"❌ {text}"), lines)
+
+
+def _red_by(outcome: Outcome, attempt: UnlinkAttempt, clicker: str) -> str:
+    """Who clicked; on an approval, also whose request it was (they are told the outcome too)."""
+    if not attempt.requested_by or isinstance(outcome, PermissionDenied):
+        return f"Clicked by {clicker}"  # a refused approver's text names the requester already
+    return (
+        f"Requested by {user(attempt.requested_by)}, approved by {clicker}; the request stays "
+        "open, so it can be approved again once this is fixed"
+    )
 
 
 def _red_title(outcome: Outcome) -> str:

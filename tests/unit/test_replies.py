@@ -106,6 +106,13 @@ def test_still_in_erp_names_the_fix() -> None:
     )
 
 
+def test_a_red_approval_names_the_requester_and_says_the_request_stays_open() -> None:
+    approval = ATTEMPT.model_copy(update={"slack_user_id": "U0ANA", "requested_by": "U0BEN"})
+    shown = json.dumps(outcome_message(RED[0], approval))
+    assert "Requested by <@U0BEN>, approved by <@U0ANA>" in shown
+    assert "the request stays open" in shown
+
+
 def test_an_erp_that_knows_no_parent_says_so_and_never_unlinked() -> None:
     hinted = ErpInfo(
         "acumatica",
