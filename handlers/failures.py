@@ -155,8 +155,14 @@ async def tell_clicker(
 ) -> None:
     """Answer a click privately, whatever its payload lacks; never raises."""
     try:
-        if not await tell_privately(slack, where_of(body), message):
-            log.info("listener.clicker_not_told", reason="no response_url or channel")
+        where = where_of(body)
+        if await tell_privately(slack, where, message):
+            return
+        if (body.get("view") or {}).get("type") == "home" and where.user_id:
+            # App Home has no channel and no response_url: the app's DM is where it can answer
+            await slack.chat_postMessage(channel=where.user_id, **message)
+            return
+        log.info("listener.clicker_not_told", reason="no response_url or channel")
     except Exception:
         log.warning("listener.clicker_not_told", exc_info=True)
 

@@ -68,9 +68,7 @@ def register_requests(
             async with svc.db.session() as s:
                 request = await repos.get_request(s, request_id) if request_id else None
             if request is None or request.company_id != svc.company_id:
-                await respond(
-                    **answers.stale_button(), response_type="ephemeral", replace_original=False
-                )
+                await tell_clicker(slack, body, answers.stale_button())
                 return
             await slack.views_open(trigger_id=body["trigger_id"], view=deny_modal(request))
 

@@ -101,7 +101,7 @@ def status_message(report: StatusReport) -> dict[str, Any]:
         else "You can't unlink CCOs here until every ✗ is fixed."
     )
     source = (
-        "your linked Procore account (Procore's own permission manifest)"
+        "your linked Procore account (the rights Procore itself reports for it)"
         if report.source == "linked"
         else "the company directory's permission templates (run `/cco connect` to use your own "
         "Procore account instead)"

@@ -75,3 +75,30 @@ async def test_a_second_approve_on_an_old_home_names_the_decision_and_writes_not
     said = text_of(direct_messages(rig, "U0ANA")[-1])
     assert "already approved by <@U0ANA>" in said and "nothing was done" in said
     assert rig.procore_writes() == 1
+
+
+async def test_deny_on_home_for_a_request_the_app_no_longer_knows_is_answered_by_dm(
+    rig: Rig,
+) -> None:
+    """A Home button for a request gone from the app's records (e.g. removed by the operator)
+    gets the stale-button answer in the app's DM, not an error."""
+    from handlers.blocks.requests import DENY_ACTION
+    from storage.models import UnlinkRequest
+
+    rig.stack.procore.world.set_can_push(rig.stack.index.users["ben"], True)
+    await rig.link()
+    card = await rig.card()
+    rid = request_id(await ask(rig, card, "002", "U0CHLOE", "Vendor credit"))
+    await open_homes(rig, rid)
+    async with rig.runtime.db.transaction() as s:
+        gone = await s.get(UnlinkRequest, int(rid))
+        assert gone is not None
+        await s.delete(gone)
+    home = rig.stack.slack.views.home("U0ANA")
+    assert home is not None
+    delivery = await rig.sender.click_in_view("U0ANA", home.id, DENY_ACTION, rid)
+    assert delivery.status == 200
+    await rig.until(
+        lambda: any("doesn't belong" in text_of(m) for m in direct_messages(rig, "U0ANA"))
+    )
+    assert not any("went wrong" in text_of(m) for m in direct_messages(rig, "U0ANA"))
