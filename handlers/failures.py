@@ -9,7 +9,6 @@ listener that fails within a few milliseconds of acking, and answers Slack 404 t
 
 from __future__ import annotations
 
-import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -25,6 +24,7 @@ from handlers.blocks import answers
 from handlers.blocks.words import procore_trouble
 from handlers.flows.history import record_failure
 from handlers.flows.services import Services, new_reference
+from handlers.payloads import view_metadata
 from procore.errors import ProcoreError
 
 log = structlog.get_logger("cco.failures")
@@ -68,7 +68,7 @@ def where_of(body: dict[str, Any]) -> Where:
     user_id = str(user.get("id") or (body.get("event") or {}).get("user") or "")
     if body.get("type") == "view_submission":
         view = body.get("view") or {}
-        channel = _metadata(view).get("channel_id") or ""
+        channel = view_metadata(view).get("channel_id") or ""
         what = _DID.get(str(view.get("callback_id")), "a form")
         return Where(team_id, str(channel), user_id, what)
     if body.get("type") == "block_actions":
@@ -124,10 +124,16 @@ class Failures:
 
     async def _tell(self, where: Where, message: dict[str, Any], reference: str) -> None:
         try:
-            if not await tell_privately(self._slack, where, message) and where.user_id:
-                await self._slack.chat_postMessage(channel=where.user_id, **message)
+            await tell_or_dm(self._slack, where, message)
         except Exception:
             log.exception("listener.answer_failed", reference=reference)
+
+
+async def tell_or_dm(slack: AsyncWebClient, where: Where, message: dict[str, Any]) -> None:
+    """Privately (`tell_privately`), else as a DM from the bot: a click on the App Home has no
+    channel, and Slack shows the DM in the app's Messages tab."""
+    if not await tell_privately(slack, where, message) and where.user_id:
+        await slack.chat_postMessage(channel=where.user_id, **message)
 
 
 async def tell_privately(slack: AsyncWebClient, where: Where, message: dict[str, Any]) -> bool:
@@ -169,11 +175,3 @@ async def tell_clicker(
 
 def _url(value: object) -> str | None:
     return value if isinstance(value, str) and value.startswith(("https://", "http://")) else None
-
-
-def _metadata(view: dict[str, Any]) -> dict[str, Any]:
-    try:
-        data = json.loads(view.get("private_metadata") or "{}")
-    except ValueError:
-        return {}
-    return data if isinstance(data, dict) else {}

@@ -7,6 +7,7 @@ the web edge answers them with a 400 instead. Values are checked later, by each 
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 #: top-level keys that hold an object (or null) in every Slack delivery that carries them
@@ -78,3 +79,12 @@ def shape_problem(body: Any) -> str | None:
 
 def _string(value: object) -> bool:
     return value is None or isinstance(value, str)
+
+
+def view_metadata(view: dict[str, Any]) -> dict[str, Any]:
+    """A modal's `private_metadata` as the app wrote it (a JSON object), or {} when it is not."""
+    try:
+        data = json.loads(view.get("private_metadata") or "{}")
+    except ValueError:
+        return {}
+    return data if isinstance(data, dict) else {}

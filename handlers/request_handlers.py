@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import structlog
@@ -26,11 +25,12 @@ from handlers.blocks.requests import (
     request_modal,
     status_words,
 )
-from handlers.failures import Failures, tell_clicker
+from handlers.failures import Failures, Where, tell_clicker, tell_or_dm
 from handlers.flows import requests as flows
 from handlers.flows.services import Services
 from handlers.flows.unlink import Busy, Finished, InvalidClick
 from handlers.notes import private_note
+from handlers.payloads import view_metadata
 from storage import repos
 from storage.models import UnlinkRequest
 
@@ -81,7 +81,7 @@ def register_requests(
         await ack()
         async with failures.guard(body):
             user_id = str((body.get("user") or {}).get("id") or "")
-            request_id = int(_metadata(view).get("request_id") or 0)
+            request_id = int(view_metadata(view).get("request_id") or 0)
             result = await flows.deny(svc, request_id, user_id, reason)
             await _answer(svc, slack, result, user_id, _request_channel(result))
 
@@ -126,7 +126,7 @@ async def _open_request_modal(
 async def _submit_request(
     svc: Services, slack: AsyncWebClient, body: dict[str, Any], view: dict[str, Any]
 ) -> None:
-    meta = _metadata(view)
+    meta = view_metadata(view)
     user_id = str((body.get("user") or {}).get("id") or "")
     team_id = str((body.get("team") or {}).get("id") or body.get("user", {}).get("team_id", ""))
     channel_id = str(meta.get("channel_id") or "")
@@ -285,27 +285,13 @@ async def _tell(
     slack: AsyncWebClient, channel_id: str, user_id: str, message: dict[str, Any]
 ) -> None:
     """Ephemeral in the channel; a click on the App Home (no channel there, and no ephemeral
-    messages in a view) is answered by a DM from the bot, which Slack shows in its Messages tab."""
-    if not channel_id:
-        await slack.chat_postMessage(channel=user_id, **message)
-        return
-    try:
-        await slack.chat_postEphemeral(channel=channel_id, user=user_id, **message)
-    except SlackApiError:
-        await slack.chat_postMessage(channel=user_id, **message)
+    messages in a view) is answered by a DM from the bot."""
+    await tell_or_dm(slack, Where("", channel_id, user_id, "a request button"), message)
 
 
 def _request_id(body: dict[str, Any]) -> int | None:
     value = str(((body.get("actions") or [{}])[0]).get("value") or "")
     return int(value) if value.isdecimal() and len(value) <= 18 else None
-
-
-def _metadata(view: dict[str, Any]) -> dict[str, Any]:
-    try:
-        data = json.loads(view.get("private_metadata") or "{}")
-    except ValueError:
-        return {}
-    return data if isinstance(data, dict) else {}
 
 
 def _reason(view: dict[str, Any]) -> str:
