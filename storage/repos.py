@@ -19,6 +19,7 @@ from storage.models import (
     ChannelLink,
     OutboxMessage,
     SeenDelivery,
+    SlackInstallation,
     UnlinkAttempt,
     UnlinkRequest,
     UserLink,
@@ -84,6 +85,10 @@ async def save_user_link(
 async def get_card(s: AsyncSession, channel_id: str, message_ts: str) -> Card | None:
     query = select(Card).where(Card.channel_id == channel_id, Card.message_ts == message_ts)
     return (await s.exec(query)).first()
+
+
+async def cards_posted_at(s: AsyncSession, stamps: Iterable[str]) -> Sequence[Card]:
+    return (await s.exec(select(Card).where(col(Card.message_ts).in_(list(stamps))))).all()
 
 
 # -- attempts ----------------------------------------------------------------------------------
@@ -190,6 +195,36 @@ async def project_attempts(
     )
     if limit is not None:
         query = query.limit(limit)
+    return (await s.exec(query)).all()
+
+
+async def last_unlinked(s: AsyncSession, company_id: int, cco_id: int) -> UnlinkAttempt | None:
+    """The latest attempt that unlinked the CCO (None when it was unlinked outside this app)."""
+    query = (
+        select(UnlinkAttempt)
+        .where(
+            UnlinkAttempt.company_id == company_id,
+            UnlinkAttempt.cco_id == cco_id,
+            UnlinkAttempt.state == "unlinked",
+        )
+        .order_by(col(UnlinkAttempt.finished_at).desc(), col(UnlinkAttempt.id).desc())
+        .limit(1)
+    )
+    return (await s.exec(query)).first()
+
+
+async def known_cco_number(s: AsyncSession, company_id: int, cco_id: int) -> str | None:
+    """The CCO number an earlier attempt recorded, for labels when Procore is slow."""
+    query = (
+        select(UnlinkAttempt.cco_number)
+        .where(UnlinkAttempt.company_id == company_id, UnlinkAttempt.cco_id == cco_id)
+        .limit(1)
+    )
+    return (await s.exec(query)).first()
+
+
+async def request_attempts(s: AsyncSession, request_id: int) -> Sequence[UnlinkAttempt]:
+    query = select(UnlinkAttempt).where(col(UnlinkAttempt.request_id) == request_id)
     return (await s.exec(query)).all()
 
 
@@ -431,3 +466,11 @@ async def pending_outbox(s: AsyncSession, limit: int = 50) -> Sequence[OutboxMes
 async def count_rows(s: AsyncSession, model: type[Any]) -> int:
     result = await s.exec(select(func.count()).select_from(model))
     return int(result.one())
+
+
+# -- the Slack installation ------------------------------------------------------------------
+
+
+async def latest_installation(s: AsyncSession) -> SlackInstallation | None:
+    query = select(SlackInstallation).order_by(col(SlackInstallation.changed_at).desc()).limit(1)
+    return (await s.exec(query)).first()

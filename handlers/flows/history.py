@@ -16,14 +16,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import structlog
-from sqlmodel import col, select
+from sqlmodel import col
 
 from handlers.flows.listing import number_value, numbers_in
 from handlers.flows.services import Services
 from handlers.flows.unlink import authorize_user
 from procore.models import PermissionSnapshot
 from storage import repos
-from storage.models import AuditEvent, Card, ChannelLink, UnlinkAttempt, UnlinkRequest
+from storage.models import AuditEvent, ChannelLink, UnlinkAttempt, UnlinkRequest
 
 log = structlog.get_logger("cco.history")
 
@@ -110,7 +110,7 @@ async def _rows(
     stamps = sorted({a.card_ts for a in attempts})
     if not stamps:
         return {}
-    cards = (await s.exec(select(Card).where(col(Card.message_ts).in_(stamps)))).all()
+    cards = await repos.cards_posted_at(s, stamps)
     return {
         (card.channel_id, card.message_ts, int(row["id"])): row
         for card in cards
@@ -136,8 +136,7 @@ async def trail(
             request = found[0] if found else None
             if request is None or request.project_id != project:
                 return None
-            query = select(UnlinkAttempt).where(col(UnlinkAttempt.request_id) == request.id)
-            attempts = list((await s.exec(query)).all())
+            attempts = list(await repos.request_attempts(s, int(request.id or 0)))
         else:
             attempt = await repos.get_attempt(s, reference)
             attempts = [attempt] if attempt is not None else []

@@ -5,8 +5,8 @@ audit, the attempts and the requests are kept either way (README, "Data retentio
 from __future__ import annotations
 
 import structlog
-from sqlmodel import col, select
 
+from storage import repos
 from storage.db import Database
 from storage.models import SlackInstallation, utcnow
 
@@ -31,7 +31,6 @@ async def mark(db: Database, team_id: str, state: str) -> None:
 async def is_gone(db: Database) -> bool:
     """True while the latest word from Slack is that the app was uninstalled or its tokens
     revoked (this app serves one workspace per bot token)."""
-    query = select(SlackInstallation).order_by(col(SlackInstallation.changed_at).desc()).limit(1)
     async with db.session() as s:
-        latest = (await s.exec(query)).first()
+        latest = await repos.latest_installation(s)
     return latest is not None and latest.state != INSTALLED

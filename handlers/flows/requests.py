@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import col, select
+from sqlmodel import col
 
 from handlers.flows.outcomes import CcoGone, NotLinked, NotSynced, PermissionDenied, UnknownUser
 from handlers.flows.services import Services, new_reference
@@ -26,7 +26,7 @@ from handlers.flows.unlink import (
 from procore.errors import ProcoreError, ProcoreNotFound
 from procore.models import PermissionSnapshot
 from storage import repos
-from storage.models import Card, UnlinkAttempt, UnlinkRequest, utcnow
+from storage.models import Card, UnlinkRequest, utcnow
 
 MAX_REASON = 1000
 _ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -159,18 +159,8 @@ async def no_longer_synced(
 ) -> NoLongerSynced:
     """Who unlinked the CCO, when, and under which reference, from the latest attempt that
     unlinked it (None when it was unlinked outside this app)."""
-    query = (
-        select(UnlinkAttempt)
-        .where(
-            UnlinkAttempt.company_id == company_id,
-            UnlinkAttempt.cco_id == cco_id,
-            UnlinkAttempt.state == "unlinked",
-        )
-        .order_by(col(UnlinkAttempt.finished_at).desc(), col(UnlinkAttempt.id).desc())
-        .limit(1)
-    )
     async with svc.db.session() as s:
-        unlinked = (await s.exec(query)).first()
+        unlinked = await repos.last_unlinked(s, company_id, cco_id)
     if unlinked is None:
         return NoLongerSynced(cco_number, None, None, new_reference())
     return NoLongerSynced(
@@ -207,13 +197,8 @@ async def cco_label(
 
 
 async def _label_from_attempts(svc: Services, card: Card, cco_id: int) -> str:
-    query = (
-        select(UnlinkAttempt.cco_number)
-        .where(UnlinkAttempt.company_id == card.company_id, UnlinkAttempt.cco_id == cco_id)
-        .limit(1)
-    )
     async with svc.db.session() as s:
-        number = (await s.exec(query)).first()
+        number = await repos.known_cco_number(s, card.company_id, cco_id)
     return _label(number, "") if number else "this CCO"
 
 
