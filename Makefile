@@ -1,6 +1,6 @@
 # `make check` runs lint, format check, types and the tests (the README's test command runs it).
 PY ?= python
-APP := bot handlers procore erp storage sandbox
+APP := bot flows handlers procore erp storage sandbox
 
 .PHONY: check lint types test
 check: lint types test

@@ -12,8 +12,8 @@ from collections.abc import AsyncIterator
 import structlog
 
 from bot.runtime import Runtime
-from handlers.flows.installation import is_gone
-from handlers.flows.recovery import sweep
+from flows.installation import is_gone
+from flows.recovery import sweep
 
 log = structlog.get_logger("cco.background")
 

@@ -20,7 +20,7 @@ from erp.base import (
     commitment_label,
     project_label,
 )
-from handlers.flows.verdict import erp_lookup
+from flows.verdict import erp_lookup
 from procore.client import ProcoreClient
 from procore.errors import ProcoreError, ProcoreNotFound
 from procore.models import Cco, Project

@@ -14,7 +14,7 @@ from collections.abc import Awaitable, Callable
 import structlog
 from aiohttp import web
 
-from handlers.flows.accounts import (
+from flows.accounts import (
     STATE_REFUSED,
     Connected,
     ConnectRefused,

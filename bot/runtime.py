@@ -20,10 +20,10 @@ from bot.oauth_routes import CALLBACK_PATH, START_PATH
 from bot.settings import Settings
 from erp.base import ErpAdapter
 from erp.registry import build_adapter
+from flows.accounts import ProcoreAccounts, SlackLookup
+from flows.installation import is_gone as installation_gone
+from flows.services import Services
 from handlers.app import register
-from handlers.flows.accounts import ProcoreAccounts, SlackLookup
-from handlers.flows.installation import is_gone as installation_gone
-from handlers.flows.services import Services
 from handlers.slack_gate import GatedSlackClient
 from handlers.slack_io import SlackDirectory, SlackMessenger
 from procore.budget import LocalBudget, RequestBudget

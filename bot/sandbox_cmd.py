@@ -28,7 +28,7 @@ from bot.settings import settings_from
 from bot.web import make_web_app
 from erp.base import ErpInfo
 from erp.registry import info_for
-from handlers.flows.foresight import ClickerReads, PackageReads, foresee, foresee_clicker
+from flows.foresight import ClickerReads, PackageReads, foresee, foresee_clicker
 from procore.permissions import PermissionKeys
 from sandbox.erp_demos import ERP_DEMOS
 from sandbox.playground import ErpFacts, Target, make_playground
@@ -47,7 +47,7 @@ def erp_facts(system: str) -> ErpFacts:
 
 class AppRules:
     """The playground's `Rules`: its facts handed to the app's own unlink decision
-    (`handlers.flows.foresight`), with the ERP policy and permission keys the app runs with."""
+    (`flows.foresight`), with the ERP policy and permission keys the app runs with."""
 
     def __init__(self, erp: ErpInfo, keys: PermissionKeys) -> None:
         self.erp = erp

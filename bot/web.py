@@ -13,10 +13,10 @@ from slack_sdk.signature import SignatureVerifier
 from bot.background import background_work
 from bot.oauth_routes import add_oauth_routes
 from bot.runtime import Runtime
+from flows.accounts import Connected, ConnectRefused
+from flows.history import audit_csv, csv_link_valid
 from handlers.accounts_io import refused_notice
 from handlers.blocks.kit import escape
-from handlers.flows.accounts import Connected, ConnectRefused
-from handlers.flows.history import audit_csv, csv_link_valid
 from handlers.payloads import shape_problem
 from storage.db import ping
 

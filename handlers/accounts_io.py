@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from flows.accounts import ConnectRefused, connection, disconnect, start_connect
+from flows.services import Services
 from handlers import commands
 from handlers.blocks.answers import notice
 from handlers.blocks.kit import actions, button, context, escape, section, user
-from handlers.flows.accounts import ConnectRefused, connection, disconnect, start_connect
-from handlers.flows.services import Services
 
 NOT_SET_UP = (
     "Procore account linking isn't set up in this workspace (the app needs PUBLIC_URL and "

@@ -12,6 +12,11 @@ from slack_bolt.async_app import AsyncApp, AsyncRespond
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from flows.history import REFERENCE, Trail, history, record_refusal, trail
+from flows.linking import channel_project, link_channel, project_hidden
+from flows.services import Services
+from flows.status import status
+from flows.unlink import Busy, InvalidClick, UnlinkClick, unlink
 from handlers import commands
 from handlers.accounts_io import account_answer
 from handlers.blocks import answers
@@ -22,11 +27,6 @@ from handlers.blocks.trail import trail_message
 from handlers.cards import CardFlowError, post_card, turn_page
 from handlers.dedupe import dedupe_middleware, first_delivery
 from handlers.failures import Failures, tell_clicker
-from handlers.flows.history import REFERENCE, Trail, history, record_refusal, trail
-from handlers.flows.linking import channel_project, link_channel, project_hidden
-from handlers.flows.services import Services
-from handlers.flows.status import status
-from handlers.flows.unlink import Busy, InvalidClick, UnlinkClick, unlink
 from handlers.home import register_home
 from handlers.installation import register_installation
 from handlers.notes import private_note

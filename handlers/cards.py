@@ -7,9 +7,9 @@ from typing import Any
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from flows.listing import synced_page
+from flows.services import Services
 from handlers.blocks.card import card_message, empty_message, not_integrated_message
-from handlers.flows.listing import synced_page
-from handlers.flows.services import Services
 from handlers.slack_io import NOT_IN_CHANNEL, row_states
 from storage import repos
 from storage.models import Card, ChannelLink

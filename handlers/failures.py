@@ -20,10 +20,10 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
+from flows.history import record_failure
+from flows.services import Services, new_reference
 from handlers.blocks import answers
 from handlers.blocks.words import procore_trouble
-from handlers.flows.history import record_failure
-from handlers.flows.services import Services, new_reference
 from handlers.payloads import view_metadata
 from procore.errors import ProcoreError
 

@@ -7,10 +7,10 @@ from typing import Any
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
+from flows.home import home_for
+from flows.services import Services
 from handlers.blocks.home import home_view
 from handlers.failures import Failures
-from handlers.flows.home import home_for
-from handlers.flows.services import Services
 from handlers.slack_io import SlackMessenger
 from storage.models import UnlinkRequest
 

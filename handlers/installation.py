@@ -11,9 +11,9 @@ import structlog
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
+from flows.installation import INSTALLED, TOKENS_REVOKED, UNINSTALLED, mark
+from flows.services import Services
 from handlers.failures import Failures
-from handlers.flows.installation import INSTALLED, TOKENS_REVOKED, UNINSTALLED, mark
-from handlers.flows.services import Services
 from handlers.slack_gate import GatedSlackClient
 
 log = structlog.get_logger("cco.installation")

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from flows.outcomes import UnknownUser
+from flows.unlink import Finished
 from handlers.blocks.answers import notice
 from handlers.blocks.replies import email_notice
-from handlers.flows.outcomes import UnknownUser
-from handlers.flows.unlink import Finished
 
 
 def private_note(result: object) -> dict[str, Any] | None:

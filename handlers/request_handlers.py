@@ -9,6 +9,9 @@ from slack_bolt.async_app import AsyncApp, AsyncRespond
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from flows import requests as flows
+from flows.services import Services
+from flows.unlink import Busy, Finished, InvalidClick
 from handlers.blocks import answers
 from handlers.blocks.kit import escape, user, when
 from handlers.blocks.requests import (
@@ -26,9 +29,6 @@ from handlers.blocks.requests import (
     status_words,
 )
 from handlers.failures import Failures, Where, tell_clicker, tell_or_dm
-from handlers.flows import requests as flows
-from handlers.flows.services import Services
-from handlers.flows.unlink import Busy, Finished, InvalidClick
 from handlers.notes import private_note
 from handlers.payloads import view_metadata
 from storage import repos

@@ -12,14 +12,14 @@ from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from erp.base import ErpInfo
+from flows.accounts import SlackPerson
+from flows.listing import CardPage
+from flows.outcomes import Outcome
+from flows.services import DirectoryUnavailable
 from handlers.blocks.card import RowState, card_message
 from handlers.blocks.kit import context
 from handlers.blocks.replies import outcome_message
 from handlers.blocks.requests import request_message
-from handlers.flows.accounts import SlackPerson
-from handlers.flows.listing import CardPage
-from handlers.flows.outcomes import Outcome
-from handlers.flows.services import DirectoryUnavailable
 from storage import repos
 from storage.db import Database
 from storage.models import Card, OutboxMessage, UnlinkAttempt, UnlinkRequest

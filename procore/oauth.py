@@ -2,7 +2,7 @@
 
 Procore's refresh tokens are single-use: every refresh call, even one whose answer was lost,
 spends the token, so the caller must store the new pair before using it (see
-`handlers.flows.accounts`). Errors are mapped here, once, to the `procore.errors` tree.
+`flows.accounts`). Errors are mapped here, once, to the `procore.errors` tree.
 """
 
 from __future__ import annotations

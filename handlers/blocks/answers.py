@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from flows.history import History
+from flows.status import StatusReport
 from handlers.blocks.kit import Block, actions, button, context, escape, section, user, when
 from handlers.blocks.words import outcome_words
 from handlers.commands import USAGE
-from handlers.flows.history import History
-from handlers.flows.status import StatusReport
 
 
 def help_message() -> dict[str, Any]:

@@ -8,6 +8,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from erp.base import ErpInfo
+from flows.listing import CardPage
 from handlers.blocks.kit import (
     Block,
     actions,
@@ -24,7 +25,6 @@ from handlers.blocks.kit import (
 from handlers.blocks.replies import not_erp_integrated_text
 from handlers.blocks.requests import request_button
 from handlers.blocks.words import outcome_words
-from handlers.flows.listing import CardPage
 
 UNLINK_ACTION = "cco_unlink"
 #: the pager buttons share this prefix (action ids must differ within one actions block)

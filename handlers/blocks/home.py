@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from flows.home import HomeData
 from handlers.blocks.kit import Block, context, divider, escape, header, section, user, when
 from handlers.blocks.requests import cco_words, decision_buttons, status_words
-from handlers.flows.home import HomeData
 
 CONNECT_HINT = (
     "*Your Procore account* — the app finds you in Procore by your Slack email. "

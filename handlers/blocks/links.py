@@ -6,8 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from handlers.blocks.kit import escape, section, user
-from handlers.flows.linking import (
+from flows.linking import (
     LinkChangedMeanwhile,
     Linked,
     LinkRefused,
@@ -16,6 +15,7 @@ from handlers.flows.linking import (
     NotOnProject,
     ProjectHidden,
 )
+from handlers.blocks.kit import escape, section, user
 
 #: what a link exposes, said in each refusal so the rule reads as a reason, not a whim
 WHY = "a linked channel shows everyone in it the project's CCOs, vendors and amounts"

@@ -7,9 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from handlers.blocks.kit import Block, actions, colored, context, escape, section, user, when
-from handlers.blocks.requests import request_button
-from handlers.flows.outcomes import (
+from flows.outcomes import (
     CcoGone,
     Failed,
     Interrupted,
@@ -29,6 +27,8 @@ from handlers.flows.outcomes import (
     UnlinkUnconfirmed,
     Unreachable,
 )
+from handlers.blocks.kit import Block, actions, colored, context, escape, section, user, when
+from handlers.blocks.requests import request_button
 from storage.models import UnlinkAttempt
 
 

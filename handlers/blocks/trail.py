@@ -8,9 +8,9 @@ from datetime import datetime
 from typing import Any
 
 from erp.base import ErpInfo
+from flows.history import FAILED_EVENT, REFUSED_EVENT, Trail
 from handlers.blocks.kit import Block, context, escape, section, user, when
 from handlers.blocks.words import outcome_words
-from handlers.flows.history import FAILED_EVENT, REFUSED_EVENT, Trail
 from storage.models import AuditEvent, UnlinkAttempt, UnlinkRequest
 
 #: what the ERP said about its record, by `RecordState` value

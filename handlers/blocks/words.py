@@ -12,7 +12,7 @@ from procore.errors import (
     ProcoreUnreachable,
 )
 
-#: an attempt's outcome kind (`handlers.flows.outcomes`) as a short phrase; `{erp}` is the ERP
+#: an attempt's outcome kind (`flows.outcomes`) as a short phrase; `{erp}` is the ERP
 _OUTCOMES = {
     "unlinked": "unlinked",
     "still_in_erp": "still in {erp}, so not unlinked",

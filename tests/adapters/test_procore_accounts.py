@@ -13,7 +13,7 @@ from aiohttp import web
 from sqlalchemy import text
 
 from bot.oauth_routes import CALLBACK_PATH, add_oauth_routes
-from handlers.flows.accounts import (
+from flows.accounts import (
     STATE_REFUSED,
     Connected,
     ConnectRefused,

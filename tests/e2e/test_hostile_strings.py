@@ -16,7 +16,7 @@ from urllib.parse import urlencode
 
 import pytest
 
-from handlers.flows.history import sign_csv_link
+from flows.history import sign_csv_link
 from sandbox.erp_demos_licensed import HttpBridgeDemo
 from storage import repos
 from tests.conftest import database_params

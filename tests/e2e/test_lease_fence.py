@@ -11,8 +11,8 @@ from collections.abc import Callable
 
 from sqlmodel import col, select
 
-from handlers.flows.lease import renew_lease
-from handlers.flows.recovery import finish_taken_over
+from flows.lease import renew_lease
+from flows.recovery import finish_taken_over
 from sandbox.faults import FaultRule
 from sandbox.slack_workspace import SlackMessage
 from storage import repos

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+from flows.accounts import ConnectRefused
+from flows.linking import Linked, NotOnProject, ProjectHidden
+from flows.outcomes import UnknownUser
 from handlers.accounts_io import refused_notice
 from handlers.blocks.links import hidden_message, link_answer
-from handlers.flows.accounts import ConnectRefused
-from handlers.flows.linking import Linked, NotOnProject, ProjectHidden
-from handlers.flows.outcomes import UnknownUser
 from storage.models import ChannelLink
 
 HOSTILE = "<!channel> <https://x.example|open>"

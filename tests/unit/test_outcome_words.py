@@ -5,8 +5,8 @@ from __future__ import annotations
 import dataclasses
 from typing import get_args
 
+from flows.outcomes import Outcome
 from handlers.blocks.words import outcome_words
-from handlers.flows.outcomes import Outcome
 
 FALLBACK = "ended without an unlink"
 

@@ -9,9 +9,9 @@ from datetime import UTC, datetime
 import pytest
 
 from erp.base import ErpInfo
+from flows.listing import CardPage
 from handlers.blocks import kit
 from handlers.blocks.card import RowState, card_message
-from handlers.flows.listing import CardPage
 from sandbox.playground.modal import render_modal
 from sandbox.playground.mrkdwn import mrkdwn
 from sandbox.playground.render import (

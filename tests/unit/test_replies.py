@@ -8,10 +8,8 @@ from decimal import Decimal
 import pytest
 
 from erp.base import ErpInfo, ErpRecord, RecordState
-from handlers.blocks.card import RowState, card_message
-from handlers.blocks.replies import outcome_message
-from handlers.flows.listing import PAGE_SIZE, CardPage
-from handlers.flows.outcomes import (
+from flows.listing import PAGE_SIZE, CardPage
+from flows.outcomes import (
     CcoGone,
     Failed,
     Interrupted,
@@ -26,6 +24,8 @@ from handlers.flows.outcomes import (
     Unlinked,
     Unreachable,
 )
+from handlers.blocks.card import RowState, card_message
+from handlers.blocks.replies import outcome_message
 from procore.models import Cco
 from procore.permissions import PermissionCheck
 from storage.models import UnlinkAttempt

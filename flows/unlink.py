@@ -16,12 +16,12 @@ import structlog
 from erp.base import (
     ErpRecord,
 )
-from handlers.flows.accounts import ReconnectNeeded, linked_permissions
-from handlers.flows.identity import identify
-from handlers.flows.late_write import reconcile_late_write, record_lease_lost
-from handlers.flows.lease import Lease
-from handlers.flows.outbox import deliver_reference
-from handlers.flows.outcomes import (
+from flows.accounts import ReconnectNeeded, linked_permissions
+from flows.identity import identify
+from flows.late_write import reconcile_late_write, record_lease_lost
+from flows.lease import Lease
+from flows.outbox import deliver_reference
+from flows.outcomes import (
     CcoGone,
     Failed,
     Misconfigured,
@@ -38,8 +38,8 @@ from handlers.flows.outcomes import (
     Unreachable,
     attempt_state,
 )
-from handlers.flows.services import Services, new_reference
-from handlers.flows.verdict import Proceed, after_erp, before_erp, erp_lookup, verdict
+from flows.services import Services, new_reference
+from flows.verdict import Proceed, after_erp, before_erp, erp_lookup, verdict
 from procore.errors import (
     ProcoreError,
     ProcoreNotFound,

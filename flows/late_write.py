@@ -13,9 +13,9 @@ import time
 import structlog
 
 from erp.base import ErpRecord
-from handlers.flows.outbox import deliver_reference
-from handlers.flows.outcomes import Unlinked
-from handlers.flows.services import Services
+from flows.outbox import deliver_reference
+from flows.outcomes import Unlinked
+from flows.services import Services
 from procore.errors import ProcoreError
 from procore.models import Cco
 from storage import repos

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from handlers.flows.outcomes import NotLinked, UnknownUser
-from handlers.flows.services import Services
-from handlers.flows.unlink import read_rights
+from flows.outcomes import NotLinked, UnknownUser
+from flows.services import Services
+from flows.unlink import read_rights
 from procore.models import ProcoreUser
 from procore.permissions import PermissionCheck, evaluate
 from storage import repos

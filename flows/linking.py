@@ -12,9 +12,9 @@ from dataclasses import dataclass
 
 import structlog
 
-from handlers.flows.identity import identify
-from handlers.flows.outcomes import UnknownUser
-from handlers.flows.services import Services, new_reference
+from flows.identity import identify
+from flows.outcomes import UnknownUser
+from flows.services import Services, new_reference
 from procore.errors import ProcoreForbidden, ProcoreNotFound
 from procore.models import Project
 from storage import repos

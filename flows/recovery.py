@@ -10,11 +10,11 @@ import structlog
 from sqlmodel import col, select
 
 from erp.base import ErpRecord, RecordState
-from handlers.flows.outbox import deliver_pending
-from handlers.flows.outcomes import CcoGone, Interrupted, Outcome
-from handlers.flows.requests import expire_due
-from handlers.flows.services import Services
-from handlers.flows.unlink import confirmed_outcome, record_outcome
+from flows.outbox import deliver_pending
+from flows.outcomes import CcoGone, Interrupted, Outcome
+from flows.requests import expire_due
+from flows.services import Services
+from flows.unlink import confirmed_outcome, record_outcome
 from procore.errors import ProcoreError, ProcoreNotFound
 from storage import repos
 from storage.models import AuditEvent, UnlinkAttempt, utcnow

@@ -1,7 +1,7 @@
 """The order in which an unlink click's checks decide its answer, as pure functions.
 
-The unlink pipeline (`handlers.flows.unlink`) runs its reads and hands what they returned to these
-functions; the playground's "what the next click does" (`handlers.flows.foresight`) hands them
+The unlink pipeline (`flows.unlink`) runs its reads and hands what they returned to these
+functions; the playground's "what the next click does" (`flows.foresight`) hands them
 what the stand-ins would return. One copy of the rules, so the two cannot disagree.
 """
 
@@ -21,7 +21,7 @@ from erp.base import (
     ErpRecord,
     RecordState,
 )
-from handlers.flows.outcomes import (
+from flows.outcomes import (
     Failed,
     Misconfigured,
     NotApplicable,
@@ -33,7 +33,7 @@ from handlers.flows.outcomes import (
     StillInErp,
     Unreachable,
 )
-from handlers.flows.services import DirectoryUnavailable
+from flows.services import DirectoryUnavailable
 from procore.errors import ProcoreAuthError, ProcoreError, ProcoreForbidden, ProcoreUnreachable
 from procore.models import Cco, Commitment, PermissionSnapshot, Project
 

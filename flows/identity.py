@@ -5,8 +5,8 @@ The one identification by email used by the unlink checks, `/cco status` and `/c
 
 from __future__ import annotations
 
-from handlers.flows.outcomes import UnknownUser
-from handlers.flows.services import Services
+from flows.outcomes import UnknownUser
+from flows.services import Services
 from procore.models import ProcoreUser
 
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from erp.base import ErpInfo, ErpLookup, ErpParentUnknown, ErpRecord, RecordState, absent_record
-from handlers.flows.outcomes import (
+from flows.outcomes import (
     NotApplicable,
     NotCommitmentCco,
     NotErpIntegrated,
@@ -26,7 +26,7 @@ from handlers.flows.outcomes import (
     Unlinked,
     Unreachable,
 )
-from handlers.flows.verdict import Proceed, What, Who, after_erp, before_erp, verdict
+from flows.verdict import Proceed, What, Who, after_erp, before_erp, verdict
 from procore.errors import ProcoreUnreachable
 from procore.models import Cco, Commitment, PermissionSnapshot, ProcoreUser, Project
 from procore.permissions import PermissionCheck, PermissionKeys, evaluate

@@ -13,9 +13,9 @@ from datetime import datetime
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col
 
-from handlers.flows.outcomes import CcoGone, NotLinked, NotSynced, PermissionDenied, UnknownUser
-from handlers.flows.services import Services, new_reference
-from handlers.flows.unlink import (
+from flows.outcomes import CcoGone, NotLinked, NotSynced, PermissionDenied, UnknownUser
+from flows.services import Services, new_reference
+from flows.unlink import (
     Busy,
     Finished,
     InvalidClick,

@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 
 from sqlmodel import col
 
-from handlers.flows.services import Services
-from handlers.flows.unlink import authorize_user
+from flows.services import Services
+from flows.unlink import authorize_user
 from procore.models import PermissionSnapshot
 from storage import repos
 from storage.models import UnlinkAttempt, UnlinkRequest, utcnow

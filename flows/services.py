@@ -8,9 +8,9 @@ from datetime import timedelta
 from typing import Any, Protocol
 
 from erp.base import ErpAdapter
-from handlers.flows.accounts import ProcoreAccounts
-from handlers.flows.inflight import InFlight
-from handlers.flows.outcomes import Outcome
+from flows.accounts import ProcoreAccounts
+from flows.inflight import InFlight
+from flows.outcomes import Outcome
 from procore.client import ProcoreClient
 from procore.permissions import PermissionKeys
 from storage.db import Database

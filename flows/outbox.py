@@ -18,7 +18,7 @@ from sqlmodel import col, select
 from storage.models import OutboxMessage, utcnow
 
 if TYPE_CHECKING:
-    from handlers.flows.services import Services
+    from flows.services import Services
 
 log = structlog.get_logger("cco.outbox")
 

@@ -15,7 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 from erp.base import ErpInfo
-from handlers.flows.services import Services
+from flows.services import Services
 from procore.errors import ProcoreNotFound
 from procore.models import Cco, Commitment
 from storage.models import ChannelLink

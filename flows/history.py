@@ -18,9 +18,9 @@ from typing import Any
 import structlog
 from sqlmodel import col
 
-from handlers.flows.listing import number_value, numbers_in
-from handlers.flows.services import Services
-from handlers.flows.unlink import authorize_user
+from flows.listing import number_value, numbers_in
+from flows.services import Services
+from flows.unlink import authorize_user
 from procore.models import PermissionSnapshot
 from storage import repos
 from storage.models import AuditEvent, ChannelLink, UnlinkAttempt, UnlinkRequest
