@@ -21,8 +21,9 @@ from bot.settings import Settings
 from erp.base import ErpAdapter
 from erp.registry import build_adapter
 from flows.accounts import ProcoreAccounts, SlackLookup
+from flows.inflight import InFlight
 from flows.installation import is_gone as installation_gone
-from flows.services import Services
+from flows.services import Policy, PublicLinks, Services
 from handlers.app import register
 from handlers.slack_gate import GatedSlackClient
 from handlers.slack_io import SlackDirectory, SlackMessenger
@@ -46,6 +47,8 @@ class Runtime:
     slack: GatedSlackClient
     bolt: AsyncApp
     services: Services
+    #: acknowledged work still running (drained on shutdown)
+    inflight: InFlight
 
     async def aclose(self) -> None:
         await self.erp.aclose()
@@ -80,6 +83,19 @@ def procore_accounts(
         cipher=TokenCipher(settings.token_encryption_key),
         slack_person=slack_person,
         start_url=f"{settings.public_url}{START_PATH}",
+    )
+
+
+def policy(settings: Settings) -> Policy:
+    """The rules the flows follow, from the settings."""
+    assert settings.procore_company_id is not None
+    return Policy(
+        company_id=settings.procore_company_id,
+        lease=timedelta(seconds=settings.attempt_lease_seconds),
+        request_ttl=timedelta(hours=settings.request_ttl_hours),
+        four_eyes=settings.four_eyes,
+        require_linked=settings.require_linked_account,
+        outbox_claim=timedelta(seconds=settings.outbox_claim_seconds),
     )
 
 
@@ -154,15 +170,12 @@ async def build_runtime(settings: Settings, mode: Literal["http", "socket"] = "h
         keys=settings.permission_keys(),
         directory=directory,
         messenger=SlackMessenger(slack, db, erp.info),
-        company_id=settings.procore_company_id,
-        lease=timedelta(seconds=settings.attempt_lease_seconds),
-        outbox_claim=timedelta(seconds=settings.outbox_claim_seconds),
-        request_ttl=timedelta(hours=settings.request_ttl_hours),
-        four_eyes=settings.four_eyes,
-        public_url=settings.public_url,
-        link_key=link_key(settings),
+        policy=policy(settings),
+        links=PublicLinks(settings.public_url, link_key(settings)),
         accounts=accounts,
-        require_linked=settings.require_linked_account,
     )
-    register(bolt, services, slack)
-    return Runtime(settings, db, procore_http, erp_http, procore, erp, slack, bolt, services)
+    inflight = InFlight()
+    register(bolt, services, slack, inflight)
+    return Runtime(
+        settings, db, procore_http, erp_http, procore, erp, slack, bolt, services, inflight
+    )

@@ -75,7 +75,7 @@ async def audit_csv_download(request: web.Request) -> web.Response:
     except ValueError:
         return web.Response(status=400, text="malformed link")
     signature = request.query.get("signature", "")
-    if not csv_link_valid(svc.link_key, svc.company_id, project_id, expires, signature):
+    if not csv_link_valid(svc.links.key, svc.policy.company_id, project_id, expires, signature):
         return web.Response(status=403, text="this download link is invalid or has expired")
     body = await audit_csv(svc, project_id)
     return web.Response(
@@ -153,7 +153,7 @@ DRAIN_SECONDS = 5.0
 
 
 async def _drain(app: web.Application) -> None:
-    inflight = app[RUNTIME].services.inflight
+    inflight = app[RUNTIME].inflight
     if inflight.count and not await inflight.drain(DRAIN_SECONDS):
         log.warning("shutdown.work_abandoned", in_flight=inflight.count)
 

@@ -72,7 +72,7 @@ class Trail:
     request: UnlinkRequest | None = None
     events: Sequence[AuditEvent] = ()
     #: the card row of the CCO (number, title, commitment, vendor) when known
-    row: dict[str, Any] = field(default_factory=dict)
+    row: CardRow | None = None
 
 
 async def history(
@@ -90,21 +90,24 @@ async def history(
 
 
 def _matches(
-    attempt: UnlinkAttempt, query: str, rows: dict[tuple[str, str, int], dict[str, Any]]
+    attempt: UnlinkAttempt, query: str, rows: dict[tuple[str, str, int], CardRow]
 ) -> bool:
     numbers = numbers_in(query)
     if numbers is not None:
         return number_value(attempt.cco_number) in numbers
-    row = rows.get((attempt.channel_id, attempt.card_ts, attempt.cco_id), {})
+    row = rows.get((attempt.channel_id, attempt.card_ts, attempt.cco_id))
     words = [attempt.cco_number, attempt.reference]
-    words += [str(row.get(k) or "") for k in ("title", "commitment", "vendor")]
+    if row is not None:
+        words += [row.title, row.commitment or "", row.vendor or ""]
+    else:
+        words += ["", "", ""]
     haystack = " ".join(words).lower()
     return all(w in haystack for w in query.lower().split())
 
 
 async def _rows(
     s: Any, attempts: Sequence[UnlinkAttempt]
-) -> dict[tuple[str, str, int], dict[str, Any]]:
+) -> dict[tuple[str, str, int], CardRow]:
     """The card rows the attempts were clicked on (title, commitment, vendor), by
     (channel, card, CCO): what words are matched against."""
     stamps = sorted({a.card_ts for a in attempts})
@@ -112,7 +115,7 @@ async def _rows(
         return {}
     cards = await repos.cards_posted_at(s, stamps)
     return {
-        (card.channel_id, card.message_ts, int(row["id"])): row
+        (card.channel_id, card.message_ts, row.id): row
         for card in cards
         for row in card.rows
     }
@@ -155,7 +158,7 @@ async def trail(
     if not (attempts or request or events):
         return None
     first = attempts[0] if attempts else None
-    row = rows.get((first.channel_id, first.card_ts, first.cco_id), {}) if first else {}
+    row = rows.get((first.channel_id, first.card_ts, first.cco_id)) if first else None
     return Trail(reference, attempts, request, events, row)
 
 
@@ -212,7 +215,7 @@ async def _record(
                     event=event,
                     team_id=team_id,
                     slack_user_id=user_id,
-                    company_id=link.company_id if link else svc.company_id,
+                    company_id=link.company_id if link else svc.policy.company_id,
                     project_id=link.project_id if link else NO_PROJECT,
                     outcome="failed" if event == FAILED_EVENT else "refused",
                     detail={"channel_id": channel_id, **detail},
@@ -224,14 +227,14 @@ async def _record(
 
 async def _csv_url(svc: Services, link: ChannelLink, user_id: str) -> str | None:
     """Approvers (the three permissions on this project) get the CSV link."""
-    if not svc.public_url:
+    if not svc.links.url:
         return None
     rights = await authorize_user(svc, link.team_id, user_id, link.project_id, link.project_name)
     if not isinstance(rights, PermissionSnapshot):
         return None
     expires = int(time.time()) + LINK_LIFETIME
-    signature = sign_csv_link(svc.link_key, link.company_id, link.project_id, expires)
-    return f"{svc.public_url}/audit/{link.project_id}.csv?expires={expires}&signature={signature}"
+    signature = sign_csv_link(svc.links.key, link.company_id, link.project_id, expires)
+    return f"{svc.links.url}/audit/{link.project_id}.csv?expires={expires}&signature={signature}"
 
 
 def sign_csv_link(key: bytes, company_id: int, project_id: int, expires: int) -> str:
@@ -250,7 +253,7 @@ def csv_link_valid(
 
 async def audit_csv(svc: Services, project_id: int) -> str:
     async with svc.db.session() as s:
-        events = await repos.project_audit(s, svc.company_id, project_id)
+        events = await repos.project_audit(s, svc.policy.company_id, project_id)
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(CSV_COLUMNS)

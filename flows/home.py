@@ -39,7 +39,7 @@ async def home_for(svc: Services, team_id: str, user_id: str) -> HomeData:
         pending = await repos.requests_where(
             s,
             col(UnlinkRequest.team_id) == team_id,
-            col(UnlinkRequest.company_id) == svc.company_id,
+            col(UnlinkRequest.company_id) == svc.policy.company_id,
             col(UnlinkRequest.status) == "pending",
             col(UnlinkRequest.expires_at) > utcnow(),
             limit=50,
@@ -55,9 +55,9 @@ async def home_for(svc: Services, team_id: str, user_id: str) -> HomeData:
         data.approvable.extend(
             r
             for r in pending
-            if r.project_id == project_id and not (svc.four_eyes and r.requester == user_id)
+            if r.project_id == project_id and not (svc.policy.four_eyes and r.requester == user_id)
         )
         async with svc.db.session() as s:
-            attempts = await repos.project_attempts(s, svc.company_id, project_id, 50)
+            attempts = await repos.project_attempts(s, svc.policy.company_id, project_id, 50)
         data.recent_unlinks.extend([a for a in attempts if a.state == "unlinked"][:5])
     return data

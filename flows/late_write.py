@@ -45,7 +45,7 @@ async def reconcile_late_write(
     log.error("unlink.written_after_lease_lost", reference=attempt.reference, cco_id=cco.id)
     async with svc.db.transaction() as s:
         s.add(repos.audit_for(attempt, "written_after_lease_lost", detail={"cco_id": cco.id}))
-    finished = await _finished(svc, attempt.reference, 2 * svc.lease.total_seconds())
+    finished = await _finished(svc, attempt.reference, 2 * svc.policy.lease.total_seconds())
     if finished is None:
         # Still open: whoever finishes it re-reads Procore after this write, so it sees it.
         log.warning("unlink.late_write_left_to_recovery", reference=attempt.reference)

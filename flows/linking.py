@@ -157,7 +157,7 @@ async def _project(svc: Services, project_id: int) -> Project | LinkRefused:
             "the project in its Permitted Projects. Nothing was changed.",
             new_reference(),
         )
-    if project.company_id != svc.company_id:
+    if project.company_id != svc.policy.company_id:
         return LinkRefused(
             f"Project {project_id} belongs to another Procore company than the one this app is "
             "installed for. Nothing was changed.",

@@ -1,6 +1,6 @@
 """Delivery of queued Slack replies. A reply is written with its outcome, then delivered here.
 
-A replica claims a message (for `Services.outbox_claim`) before posting it, so two replicas
+A replica claims a message (for `Policy.outbox_claim`) before posting it, so two replicas
 never post the same reply; a failed delivery stays queued with its error for the next sweep.
 """
 
@@ -69,7 +69,7 @@ async def _claim(svc: Services, message: OutboxMessage) -> bool:
             col(OutboxMessage.delivered_at).is_(None),
             or_(col(OutboxMessage.claimed_until).is_(None), col(OutboxMessage.claimed_until) < now),
         )
-        .values(claimed_until=now + svc.outbox_claim, tries=col(OutboxMessage.tries) + 1)
+        .values(claimed_until=now + svc.policy.outbox_claim, tries=col(OutboxMessage.tries) + 1)
     )
     async with svc.db.transaction() as s:
         result: Any = await s.exec(stmt)
@@ -80,7 +80,7 @@ async def _deliver_one(svc: Services, message: OutboxMessage) -> bool:
     try:
         # Give up before the claim runs out: once it has, another replica may post the message,
         # so this one must not still be posting it (Slack's client retries and waits on its own).
-        async with asyncio.timeout(svc.outbox_claim.total_seconds() * CLAIM_SHARE):
+        async with asyncio.timeout(svc.policy.outbox_claim.total_seconds() * CLAIM_SHARE):
             await svc.messenger.deliver(_with_live_response_url(message))
     except Exception as exc:
         log.warning("outbox.delivery_failed", reference=message.reference, error=_describe(exc))
@@ -103,7 +103,7 @@ async def _settle(
 ) -> None:
     # A failed try keeps its claim for a full claim period: a post that timed out may still land
     # in that time, and the next try looks for it in the thread before posting again.
-    retry_at = None if delivered else utcnow() + svc.outbox_claim
+    retry_at = None if delivered else utcnow() + svc.policy.outbox_claim
     values: dict[str, Any] = {"claimed_until": retry_at, "last_error": error}
     if delivered:
         values["delivered_at"] = utcnow()

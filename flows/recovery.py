@@ -32,7 +32,7 @@ async def recover_abandoned(svc: Services) -> int:
     finished = 0
     for attempt in abandoned:
         async with svc.db.transaction() as s:
-            if not await repos.take_over(s, attempt, svc.lease):
+            if not await repos.take_over(s, attempt, svc.policy.lease):
                 continue
         if await finish_taken_over(svc, attempt):
             finished += 1

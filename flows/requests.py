@@ -125,7 +125,7 @@ async def open_request(
         contract_type=_text_or_none(row.get("contract_type")),
         requester=requester,
         reason=reason.strip()[:MAX_REASON],
-        expires_at=utcnow() + svc.request_ttl,
+        expires_at=utcnow() + svc.policy.request_ttl,
     )
     try:
         async with svc.db.transaction() as s:
@@ -147,7 +147,7 @@ async def posted_card(
     reaches no other CCO, not even one of the same project."""
     async with svc.db.session() as s:
         card = await repos.get_card(s, channel_id, card_ts)
-    if card is None or card.team_id != team_id or card.company_id != svc.company_id:
+    if card is None or card.team_id != team_id or card.company_id != svc.policy.company_id:
         raise InvalidClick("this card is not one the app posted here")
     if not card.lists(cco_id):
         raise InvalidClick("this CCO is not on that card")
@@ -253,7 +253,7 @@ async def attach_message(svc: Services, request_id: int, message_ts: str) -> Non
 async def _pending(svc: Services, request_id: int) -> UnlinkRequest | Closed | None:
     async with svc.db.session() as s:
         request = await repos.get_request(s, request_id)
-    if request is None or request.company_id != svc.company_id:
+    if request is None or request.company_id != svc.policy.company_id:
         return None
     if request.status == "pending" and request.expires_at <= utcnow():
         await expire(svc, request)
@@ -273,7 +273,7 @@ async def approve(
     request = await _pending(svc, request_id)
     if not isinstance(request, UnlinkRequest):
         return request
-    if svc.four_eyes and approver == request.requester:
+    if svc.policy.four_eyes and approver == request.requester:
         return SelfApproval(request)
     click = UnlinkClick(
         team_id=request.team_id,
@@ -319,7 +319,7 @@ async def deny(
     request = await _pending(svc, request_id)
     if not isinstance(request, UnlinkRequest):
         return request
-    if svc.four_eyes and denier == request.requester:
+    if svc.policy.four_eyes and denier == request.requester:
         return SelfApproval(request)
     rights = await authorize_user(
         svc, request.team_id, denier, request.project_id, request.project_name

@@ -9,7 +9,6 @@ from typing import Any, Protocol
 
 from erp.base import ErpAdapter
 from flows.accounts import ProcoreAccounts
-from flows.inflight import InFlight
 from flows.outcomes import Outcome
 from procore.client import ProcoreClient
 from procore.permissions import PermissionKeys
@@ -52,27 +51,47 @@ class Messenger(Protocol):
         ...
 
 
-@dataclass
+@dataclass(frozen=True)
+class Policy:
+    """The rules the flows follow: which Procore company they serve and how long things may
+    take. Set once at start-up from the settings; per workspace later (issue 15)."""
+
+    company_id: int
+    #: how long an attempt is held before another replica may take it over
+    lease: timedelta = timedelta(seconds=45)
+    #: pending requests expire after this long
+    request_ttl: timedelta = timedelta(hours=72)
+    #: the four-eyes rule bars deciding on one's own request
+    four_eyes: bool = False
+    #: an unlink needs the clicker's own linked Procore account
+    require_linked: bool = False
+    #: how long a replica holds an outbox message it is posting before another may retry it
+    outbox_claim: timedelta = timedelta(seconds=30)
+
+
+@dataclass(frozen=True)
+class PublicLinks:
+    """Where Slack users reach this app over the web (PUBLIC_URL) and the key that signs the
+    links it hands out. A web concern, not a rule: the flows only mint a download link with
+    it, and `bot/web.py` checks the link it signed. `url` None disables the links."""
+
+    url: str | None = None
+    #: derived from the Slack signing secret (never the secret itself)
+    key: bytes = b""
+
+
+@dataclass(frozen=True)
 class Services:
+    """The clients the flows call, plus their `policy` and the app's `links`. Runtime state
+    (the acknowledged work still running) is the web layer's: `bot.runtime.Runtime.inflight`."""
+
     db: Database
     procore: ProcoreClient
     erp: ErpAdapter
     keys: PermissionKeys
     directory: Directory
     messenger: Messenger
-    company_id: int
-    lease: timedelta = field(default=timedelta(seconds=45))
-    #: pending requests expire after this long; the four-eyes rule bars self-approval
-    request_ttl: timedelta = field(default=timedelta(hours=72))
-    four_eyes: bool = False
-    #: where Slack users reach this app (for download links); None disables them
-    public_url: str | None = None
-    #: the key that signs download links (derived from the Slack signing secret)
-    link_key: bytes = b""
-    #: Procore account linking (None when not configured) and whether it is required
+    policy: Policy
+    links: PublicLinks = field(default_factory=PublicLinks)
+    #: Procore account linking (None when not configured)
     accounts: ProcoreAccounts | None = None
-    require_linked: bool = False
-    #: acknowledged work still running (drained on shutdown)
-    inflight: InFlight = field(default_factory=InFlight)
-    #: how long a replica holds an outbox message it is posting before another may retry it
-    outbox_claim: timedelta = field(default=timedelta(seconds=30))

@@ -112,7 +112,7 @@ async def unlink(
         requested_by=click.requested_by,
         lease_token=repos.new_lease_token(),
     )
-    repos.advance(attempt, "claimed", svc.lease)
+    repos.advance(attempt, "claimed", svc.policy.lease)
     try:
         # A late click (a double click, a card not yet refreshed) on a CCO this card already
         # unlinked gets "already unlinked", not a second attempt and a second thread reply.
@@ -134,7 +134,7 @@ async def unlink(
     # never land after the final card.
     checking = asyncio.create_task(svc.messenger.refresh_card(click.channel_id, click.card_ts))
     assert attempt.id is not None and attempt.lease_token is not None
-    async with Lease(svc.db, attempt.id, attempt.lease_token, svc.lease) as lease:
+    async with Lease(svc.db, attempt.id, attempt.lease_token, svc.policy.lease) as lease:
         try:
             outcome = await _decide_and_act(svc, attempt, card, row, lease)
         except LeaseLost:
@@ -168,7 +168,7 @@ async def card_row(
     """The card a button sits on and the button's row: server-side state, so an edited button
     value cannot reach a CCO the app did not list in this channel. Raises `InvalidClick`."""
     card = await _posted_card(svc, channel_id, card_ts)
-    if card is None or card.team_id != team_id or card.company_id != svc.company_id:
+    if card is None or card.team_id != team_id or card.company_id != svc.policy.company_id:
         raise InvalidClick("this card is not one the app posted here")
     for row in card.rows:
         if row.get("id") == cco_id:
@@ -255,7 +255,7 @@ async def _linked_snapshot(
         snapshot = await linked_permissions(svc.accounts, team_id, slack_user_id, project_id)
     except ReconnectNeeded:
         return NotLinked(reconnect=True)
-    if snapshot is None and svc.require_linked:
+    if snapshot is None and svc.policy.require_linked:
         return NotLinked()
     return snapshot
 
@@ -332,7 +332,7 @@ async def _mark_unlinking(
     """The fence right before the Procore write: state `unlinking` and the ERP answer are
     recorded only while this holder's token still holds the lease; else `LeaseLost`."""
     async with svc.db.transaction() as s:
-        if lease.lost or not await repos.mark_unlinking(s, attempt, svc.lease):
+        if lease.lost or not await repos.mark_unlinking(s, attempt, svc.policy.lease):
             lease.lost = True
             raise LeaseLost  # rolls the transaction back: nothing is recorded
         s.add(repos.audit_for(attempt, "erp_checked", record.state.value, _record_detail(record)))

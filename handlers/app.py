@@ -13,6 +13,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from flows.history import REFERENCE, Trail, history, record_refusal, trail
+from flows.inflight import InFlight
 from flows.linking import channel_project, link_channel, project_hidden
 from flows.services import Services
 from flows.status import status
@@ -44,7 +45,7 @@ COMMANDS_AT_ONCE = 4
 SLASH_COMMAND = "/cco"
 
 
-def register(app: AsyncApp, svc: Services, slack: AsyncWebClient) -> None:
+def register(app: AsyncApp, svc: Services, slack: AsyncWebClient, inflight: InFlight) -> None:
     app.middleware(dedupe_middleware(svc.db))
     command_slots = asyncio.Semaphore(COMMANDS_AT_ONCE)
     failures = Failures(svc, slack)
@@ -61,7 +62,7 @@ def register(app: AsyncApp, svc: Services, slack: AsyncWebClient) -> None:
             await ack(**answers.usage_message(parsed.problem))
             return
         await ack()
-        async with svc.inflight.hold(), command_slots:  # a burst queues here, not in the loop
+        async with inflight.hold(), command_slots:  # a burst queues here, not in the loop
             if await first_delivery(svc.db, command):  # after the ack: no DB write before it
                 await _guarded(
                     failures, command, _run_command(svc, slack, parsed, command, respond)
@@ -70,7 +71,7 @@ def register(app: AsyncApp, svc: Services, slack: AsyncWebClient) -> None:
     @app.action(UNLINK_ACTION)
     async def on_unlink(ack: Ack, body: dict[str, Any], respond: AsyncRespond) -> None:
         await ack()
-        async with svc.inflight.hold():
+        async with inflight.hold():
             await _guarded(failures, body, _click_unlink(svc, slack, body, respond))
 
     @app.action(re.compile("^(cco_audit_csv|cco_connect_link)$"))
@@ -80,11 +81,11 @@ def register(app: AsyncApp, svc: Services, slack: AsyncWebClient) -> None:
     @app.action(re.compile(f"^{PAGE_ACTION}"))
     async def on_page(ack: Ack, body: dict[str, Any], respond: AsyncRespond) -> None:
         await ack()
-        async with svc.inflight.hold():
+        async with inflight.hold():
             await _guarded(failures, body, _click_page(svc, slack, body, respond))
 
     app.error(failures.bolt_error)
-    register_requests(app, svc, slack, failures)
+    register_requests(app, svc, slack, failures, inflight)
     register_installation(app, svc, slack)
     register_home(app, svc, slack)
 

@@ -10,6 +10,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from flows import requests as flows
+from flows.inflight import InFlight
 from flows.services import Services
 from flows.unlink import Busy, Finished, InvalidClick
 from handlers.blocks import answers
@@ -40,7 +41,7 @@ Ack = Any
 
 
 def register_requests(
-    app: AsyncApp, svc: Services, slack: AsyncWebClient, failures: Failures
+    app: AsyncApp, svc: Services, slack: AsyncWebClient, failures: Failures, inflight: InFlight
 ) -> None:
     @app.action(REQUEST_ACTION)
     async def on_request(ack: Ack, body: dict[str, Any], respond: AsyncRespond) -> None:
@@ -57,7 +58,7 @@ def register_requests(
     @app.action(APPROVE_ACTION)
     async def on_approve(ack: Ack, body: dict[str, Any], respond: AsyncRespond) -> None:
         await ack()
-        async with svc.inflight.hold(), failures.guard(body):
+        async with inflight.hold(), failures.guard(body):
             await _approve(svc, slack, body, respond)
 
     @app.action(DENY_ACTION)
@@ -67,7 +68,7 @@ def register_requests(
             request_id = _request_id(body)
             async with svc.db.session() as s:
                 request = await repos.get_request(s, request_id) if request_id else None
-            if request is None or request.company_id != svc.company_id:
+            if request is None or request.company_id != svc.policy.company_id:
                 await tell_clicker(slack, body, answers.stale_button())
                 return
             await slack.views_open(trigger_id=body["trigger_id"], view=deny_modal(request))

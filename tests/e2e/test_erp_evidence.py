@@ -75,7 +75,7 @@ async def test_an_erp_pointed_at_an_empty_company_unlinks_nothing(rig: Rig) -> N
     assert rig.procore_writes() == 0
     assert package.origin_id == rig.stack.index.erp_keys[(TOWER_A, "001")].origin_id
     async with rig.runtime.db.session() as s:
-        audit = await repos.project_audit(s, rig.runtime.services.company_id, TOWER_A)
+        audit = await repos.project_audit(s, rig.runtime.services.policy.company_id, TOWER_A)
     finished = [e for e in audit if e.event == "finished"]
     assert [e.outcome for e in finished] == ["erp_parent_unknown"]
     assert finished[0].detail["commitment"] == commitment_label

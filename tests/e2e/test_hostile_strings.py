@@ -104,7 +104,7 @@ async def test_long_procore_numbers_titles_and_names_are_stored_whole(rig: Rig) 
     assert rig.procore_writes() == 1
     async with rig.runtime.db.session() as s:
         link = await repos.get_channel_link(s, rig.stack.slack.team_id, TOWER_CHANNEL)
-        audit = await repos.project_audit(s, rig.runtime.services.company_id, TOWER_A)
+        audit = await repos.project_audit(s, rig.runtime.services.policy.company_id, TOWER_A)
     assert link is not None and link.project_name == LONG_PROJECT
     assert {e.cco_number for e in audit if e.cco_id} == {LONG_NUMBER}
 
@@ -117,7 +117,7 @@ async def test_audit_csv_cells_never_start_a_formula(rig: Rig) -> None:
 
     svc = rig.runtime.services
     expires = int(time.time()) + 600
-    signature = sign_csv_link(svc.link_key, svc.company_id, TOWER_A, expires)
+    signature = sign_csv_link(svc.links.key, svc.policy.company_id, TOWER_A, expires)
     query = urlencode({"expires": expires, "signature": signature})
     answer = await rig.http.get(f"{rig.server.url}/audit/{TOWER_A}.csv?{query}")
 

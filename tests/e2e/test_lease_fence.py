@@ -47,7 +47,7 @@ async def _take_over(rig: Rig, attempt: UnlinkAttempt) -> UnlinkAttempt:
     """What a second replica does with an attempt it believes abandoned."""
     taken = _copy(attempt)
     async with rig.runtime.db.transaction() as s:
-        assert await repos.take_over(s, taken, rig.runtime.services.lease)
+        assert await repos.take_over(s, taken, rig.runtime.services.policy.lease)
     assert taken.lease_token != attempt.lease_token
     return taken
 
@@ -78,7 +78,7 @@ async def test_a_holder_fenced_out_mid_check_cannot_renew_write_or_finish(rig: R
 
     # The first holder's token no longer renews the lease, nor finishes the attempt.
     assert first.id is not None and first.lease_token is not None
-    lease = rig.runtime.services.lease
+    lease = rig.runtime.services.policy.lease
     assert not await renew_lease(rig.runtime.db, first.id, first.lease_token, lease)
     stale = _copy(first)
     repos.finish(stale, "unlinked", "unlinked", None)
