@@ -22,7 +22,7 @@ from sqlmodel import SQLModel
 
 from bench._proc import cpu_seconds, proc_status
 from sandbox.faults import RecordedRequest
-from sandbox.slack_sender import SlackSender
+from sandbox.slack.sender import SlackSender
 from sandbox.stack import Stack
 from storage.db import create_schema, make_engine
 

@@ -26,7 +26,7 @@ from bench._support import (
 )
 from handlers.blocks.card import UNLINK_ACTION
 from sandbox.faults import RecordedRequest
-from sandbox.slack_sender import SlackSender
+from sandbox.slack.sender import SlackSender
 from sandbox.stack import Stack, start_stack
 
 #: the words in the bench CCOs' titles (the card is `/cco unlink bench`)

@@ -75,7 +75,7 @@ async def card_after(
     stack: Stack, counter: CardCounter, sender: object, text: str
 ) -> tuple[float, Counter[str]]:
     """Send `/cco <text>`; the time until the card is posted and the calls it took."""
-    from sandbox.slack_sender import SlackSender
+    from sandbox.slack.sender import SlackSender
 
     assert isinstance(sender, SlackSender)
     clear_recorders(stack)

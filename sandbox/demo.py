@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from sandbox.erp_demos import ErpDemo, ErpKeys
 from sandbox.procore_world import ProcoreWorld
-from sandbox.slack_workspace import SlackWorkspace
+from sandbox.slack.world import SlackWorkspace
 
 COMPANY_ID = 4264
 COMPANY_NAME = "Northwind Builders"

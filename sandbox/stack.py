@@ -10,8 +10,8 @@ from sandbox.erp_demos import ERP_DEMOS, ErpDemo
 from sandbox.procore import ProcoreSandbox, start_procore
 from sandbox.procore_world import ProcoreWorld
 from sandbox.runner import RunningServer
-from sandbox.slack_api import api_url, serve_slack
-from sandbox.slack_workspace import SlackWorkspace
+from sandbox.slack.app import api_url, serve_slack
+from sandbox.slack.world import SlackWorkspace
 
 
 @dataclass

@@ -7,8 +7,8 @@ from typing import Any
 
 from sandbox.playground.modal import render_modal
 from sandbox.playground.render import ShownMessage, render_blocks, render_message
-from sandbox.slack_feed import FeedEvent
-from sandbox.slack_workspace import SlackMessage, SlackWorkspace
+from sandbox.slack.feed import FeedEvent
+from sandbox.slack.world import SlackMessage, SlackWorkspace
 
 SLACKBOT = "USLACKBOT"
 VIEW_EVENTS = ("view_opened", "view_pushed", "view_updated", "view_closed")

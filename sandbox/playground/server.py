@@ -35,7 +35,7 @@ from sandbox import demo
 from sandbox.playground import feed
 from sandbox.playground.scenarios import scenarios_json
 from sandbox.playground.world import Target, UnknownThing, WorldControls
-from sandbox.slack_sender import SlackSender
+from sandbox.slack.sender import SlackSender
 
 STATIC = Path(__file__).parent / "static"
 #: a long-poll answers empty after this many seconds

@@ -9,7 +9,8 @@ import pytest
 from slack_sdk.web.async_client import AsyncWebClient
 
 from sandbox.runner import RunningServer
-from sandbox.slack import SlackWorkspace, api_url, serve_slack
+from sandbox.slack.app import api_url, serve_slack
+from sandbox.slack.world import SlackWorkspace
 
 ANA = "U0ANA"  # has an email
 BEN = "U0BEN"  # no email on his profile

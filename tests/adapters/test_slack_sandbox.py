@@ -465,21 +465,17 @@ async def test_response_url_refuses_invalid_blocks(slack: Slack) -> None:
 
 
 async def test_long_poll_returns_a_posted_message(slack: Slack) -> None:
-    after = slack.workspace.feed.last_seq
-    url = f"{slack.server.url}/_sandbox/slack/events?after={after}"
-    async with httpx.AsyncClient(timeout=30) as http:
-        waiting = asyncio.create_task(http.get(url))
-        await asyncio.sleep(0.1)
-        assert not waiting.done(), "the poll waits while nothing happens"
-        posted = await slack.client().chat_postMessage(channel=TOWER, text="card")
-        answer = (await asyncio.wait_for(waiting, 5)).json()
-        assert [(e["kind"], e["ts"]) for e in answer["events"]] == [
-            ("message_posted", posted["ts"])
-        ]
-        assert answer["seq"] > after
-        empty = await http.get(f"{url[: url.index('?')]}?after={answer['seq']}&timeout=0.1")
-        assert empty.json()["events"] == []
-        state = (await http.get(f"{slack.server.url}/_sandbox/slack/state")).json()
+    feed = slack.workspace.feed
+    after = feed.last_seq
+    waiting = asyncio.create_task(feed.wait(after, within=30))
+    await asyncio.sleep(0.1)
+    assert not waiting.done(), "the poll waits while nothing happens"
+    posted = await slack.client().chat_postMessage(channel=TOWER, text="card")
+    events = [e.as_dict() for e in await asyncio.wait_for(waiting, 5)]
+    assert [(e["kind"], e["ts"]) for e in events] == [("message_posted", posted["ts"])]
+    assert feed.last_seq > after
+    assert await feed.wait(feed.last_seq, within=0.1) == []
+    state = slack.workspace.state_json()
     assert [m["ts"] for m in state["messages"]] == [posted["ts"]]
     assert {c["id"]: c["bot_member"] for c in state["channels"]}[LOBBY] is False
 

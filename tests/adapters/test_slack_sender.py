@@ -17,7 +17,8 @@ from slack_bolt.async_app import AsyncApp
 from slack_sdk.signature import SignatureVerifier
 
 from sandbox.runner import RunningServer, serve
-from sandbox.slack import FeedEvent, SlackSender
+from sandbox.slack.feed import FeedEvent
+from sandbox.slack.sender import SlackSender
 from tests.adapters.slack_fixtures import ANA, BEN, TOWER, Slack, slack
 
 __all__ = ["slack"]

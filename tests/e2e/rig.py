@@ -18,8 +18,8 @@ from bot.settings import Settings, settings_from
 from bot.web import make_web_app
 from handlers.blocks.card import UNLINK_ACTION
 from sandbox.runner import RunningServer, serve
-from sandbox.slack_sender import Delivery, SlackSender
-from sandbox.slack_workspace import SlackMessage
+from sandbox.slack.sender import Delivery, SlackSender
+from sandbox.slack.world import SlackMessage
 from sandbox.stack import Stack, start_stack
 from tests.conftest import database_url, fresh_database
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 from sandbox.faults import FaultRule
-from sandbox.slack_workspace import SlackMessage
+from sandbox.slack.world import SlackMessage
 from tests.e2e.rig import TOWER_A, Rig, text_of
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import copy
 
 from handlers.blocks.requests import APPROVE_ACTION
-from sandbox.slack_workspace import SlackMessage
+from sandbox.slack.world import SlackMessage
 from tests.e2e.rig import Rig, text_of
 from tests.e2e.test_requests import ask, request_id
 

@@ -14,7 +14,7 @@ from sqlmodel import col, select
 from flows.lease import renew_lease
 from flows.recovery import finish_taken_over
 from sandbox.faults import FaultRule
-from sandbox.slack_workspace import SlackMessage
+from sandbox.slack.world import SlackMessage
 from storage import repos
 from storage.models import AuditEvent, UnlinkAttempt
 from tests.e2e.rig import SYNC_WRITE, TOWER_A, Rig, attachment_color, text_of

@@ -11,7 +11,7 @@ import yaml
 
 from handlers.app import SLASH_COMMAND
 from handlers.blocks.requests import REQUEST_ACTION
-from sandbox.slack_sender import UNINSTALL_EVENT_ORDER
+from sandbox.slack.sender import UNINSTALL_EVENT_ORDER
 from tests.e2e.rig import TOWER_A, Rig
 
 ROOT = Path(__file__).resolve().parents[2]

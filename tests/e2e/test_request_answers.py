@@ -17,7 +17,7 @@ from handlers.blocks.requests import (
     REQUEST_ACTION,
 )
 from sandbox.faults import FaultRule
-from sandbox.slack_workspace import SlackMessage
+from sandbox.slack.world import SlackMessage
 from storage.models import AuditEvent
 from tests.e2e.rig import SYNC_WRITE, TOWER_A, Rig, attachment_color, text_of
 from tests.e2e.test_requests import ask, has_buttons, request_id

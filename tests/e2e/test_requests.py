@@ -15,7 +15,7 @@ from handlers.blocks.requests import (
     REASON_INPUT,
     REQUEST_ACTION,
 )
-from sandbox.slack_workspace import SlackMessage
+from sandbox.slack.world import SlackMessage
 from tests.conftest import database_params
 from tests.e2e.rig import TOWER_A, Rig, attachment_color, start_rig, stop_rig, text_of
 

@@ -13,8 +13,8 @@ import pytest
 from sqlalchemy import update
 
 from sandbox.faults import FaultRule
-from sandbox.slack_api import serve_slack
-from sandbox.slack_workspace import SlackMessage, SlackWorkspace
+from sandbox.slack.app import serve_slack
+from sandbox.slack.world import SlackMessage, SlackWorkspace
 from storage.models import OutboxMessage, utcnow
 from tests.conftest import database_params
 from tests.e2e.rig import SYNC_WRITE, Rig, attachment_color, start_rig, stop_rig, text_of

@@ -21,8 +21,8 @@ import httpx
 from sqlmodel import col, select
 
 from handlers.blocks.card import UNLINK_ACTION
-from sandbox.slack_sender import SlackSender
-from sandbox.slack_workspace import SlackMessage
+from sandbox.slack.sender import SlackSender
+from sandbox.slack.world import SlackMessage
 from sandbox.stack import Stack
 from storage.db import Database
 from storage.models import UnlinkAttempt

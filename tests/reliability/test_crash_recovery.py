@@ -13,7 +13,7 @@ from sqlmodel import select
 
 from handlers.blocks.card import UNLINK_ACTION
 from sandbox.faults import FaultRule
-from sandbox.slack_workspace import SlackMessage
+from sandbox.slack.world import SlackMessage
 from sandbox.stack import Stack
 from storage import repos
 from storage.db import Database

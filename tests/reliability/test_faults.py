@@ -11,7 +11,7 @@ import pytest
 
 from handlers.slack_io import INVITE_HINT
 from sandbox.faults import FaultRule
-from sandbox.slack_workspace import SlackMessage
+from sandbox.slack.world import SlackMessage
 from tests.e2e.rig import SYNC_WRITE, TOWER_A, Rig, attachment_color, text_of
 
 THREAD_POST = r"/api/chat\.postMessage$"

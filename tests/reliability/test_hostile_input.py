@@ -24,7 +24,7 @@ from sqlmodel import select
 
 from handlers.blocks.card import PAGE_ACTION, UNLINK_ACTION
 from handlers.blocks.requests import APPROVE_ACTION, DENY_ACTION, REQUEST_ACTION
-from sandbox.slack_workspace import SlackMessage
+from sandbox.slack.world import SlackMessage
 from storage.models import UnlinkAttempt
 from tests.conftest import database_params
 from tests.e2e.rig import SYNC_WRITE, TOWER_A, TOWER_CHANNEL, Rig, start_rig, stop_rig, text_of

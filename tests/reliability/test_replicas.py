@@ -11,7 +11,7 @@ import pytest
 
 from handlers.blocks.card import UNLINK_ACTION
 from sandbox import demo
-from sandbox.slack_workspace import SlackMessage
+from sandbox.slack.world import SlackMessage
 from sandbox.stack import Stack
 from storage import repos
 from storage.db import Database

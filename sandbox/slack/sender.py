@@ -21,7 +21,7 @@ from urllib.parse import urlencode
 
 import httpx
 
-from sandbox.slack_blocks import (
+from sandbox.slack.blocks import (
     FoundButton,
     attachment_problems,
     block_problems,
@@ -29,8 +29,8 @@ from sandbox.slack_blocks import (
     view_problems,
     with_generated_ids,
 )
-from sandbox.slack_views import SlackView
-from sandbox.slack_workspace import SlackMessage, SlackWorkspace
+from sandbox.slack.views import SlackView
+from sandbox.slack.world import SlackMessage, SlackWorkspace
 
 # Not publicly documented; kept here in one place. Based on what users see in Slack when a slash
 # command's request URL is slow or failing (reported in bolt-python #537, #529, Dispatch #833):

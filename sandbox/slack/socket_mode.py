@@ -12,8 +12,8 @@ import secrets
 
 from aiohttp import WSMsgType, web
 
-from sandbox.slack_methods import ApiError, Params
-from sandbox.slack_workspace import SlackWorkspace
+from sandbox.slack.methods import ApiError, Params
+from sandbox.slack.world import SlackWorkspace
 
 OPEN_METHOD = "apps.connections.open"
 

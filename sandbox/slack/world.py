@@ -2,7 +2,7 @@
 
 Tests and the playground seed it from Python (`add_user`, `add_channel`) and read it back
 (`message`, `thread_replies`, `ephemerals_for`, `channel_messages`, `feed`); the Web API routes
-in `slack_api` and the deliveries in `slack_sender` change it the way Slack would.
+in `sandbox.slack.app` and the deliveries in `sandbox.slack.sender` change it the way Slack would.
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sandbox.faults import Faults, Recorder
-from sandbox.slack_feed import ChangeFeed
-from sandbox.slack_views import ViewStore
+from sandbox.slack.feed import ChangeFeed
+from sandbox.slack.views import ViewStore
 
 DEFAULT_SCOPES = (
     "chat:write",

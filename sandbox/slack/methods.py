@@ -1,7 +1,8 @@
 """The Slack Web API methods the sandbox answers, each a function of (workspace, params).
 
-A method returns the JSON body of a successful answer or raises `ApiError`, which `slack_api`
-turns into Slack's `{"ok": false, "error": ...}` (always HTTP 200, as Slack does).
+A method returns the JSON body of a successful answer or raises `ApiError`, which
+`sandbox.slack.app` turns into Slack's `{"ok": false, "error": ...}`
+(always HTTP 200, as Slack does).
 """
 
 from __future__ import annotations
@@ -10,15 +11,15 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from sandbox.slack_blocks import (
+from sandbox.slack.blocks import (
     Problem,
     attachment_problems,
     block_problems,
     view_problems,
     with_generated_ids,
 )
-from sandbox.slack_views import SlackView
-from sandbox.slack_workspace import SlackChannel, SlackUser, SlackWorkspace, TriggerRefused
+from sandbox.slack.views import SlackView
+from sandbox.slack.world import SlackChannel, SlackUser, SlackWorkspace, TriggerRefused
 
 # Not publicly documented; kept here in one place. Based on Slack's method pages and on what
 # apps report seeing:

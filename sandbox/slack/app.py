@@ -1,4 +1,4 @@
-"""The Slack sandbox over HTTP: Web API (`/api/<method>`), response URLs, playground routes.
+"""The Slack sandbox over HTTP: Web API (`/api/<method>`), response URLs, Socket Mode.
 
 slack_sdk's AsyncWebClient (3.48) sends chat.* and views.* as POST with a JSON body, users.* and
 conversations.info as GET with query parameters, auth.test as POST with query parameters, always
@@ -14,10 +14,10 @@ from aiohttp import web
 
 from sandbox.faults import instrument
 from sandbox.runner import RunningServer, serve
-from sandbox.slack_blocks import attachment_problems, block_problems, with_generated_ids
-from sandbox.slack_methods import METHODS, ApiError, Params
-from sandbox.slack_socket import OPEN_METHOD, check_app_token, connections_open, socket_mode
-from sandbox.slack_workspace import SlackWorkspace
+from sandbox.slack.blocks import attachment_problems, block_problems, with_generated_ids
+from sandbox.slack.methods import METHODS, ApiError, Params
+from sandbox.slack.socket_mode import OPEN_METHOD, check_app_token, connections_open, socket_mode
+from sandbox.slack.world import SlackWorkspace
 
 # Not publicly documented; kept here in one place. Slack documents that a response_url takes at
 # most 5 posts within 30 minutes, not how it refuses the sixth; apps report an HTTP 404 whose
@@ -27,8 +27,6 @@ RESPONSE_URL_EXPIRED = (404, "expired_url")
 RESPONSE_URL_BAD_JSON = (400, "invalid_payload")
 RESPONSE_URL_NO_TEXT = (400, "no_text")
 RESPONSE_URL_BAD_BLOCKS = (400, "invalid_blocks")
-#: a long-poll of the change feed answers after this many seconds when nothing happened
-FEED_TIMEOUT_SECONDS = 25.0
 
 WORKSPACE = web.AppKey("slack_workspace", SlackWorkspace)
 
@@ -111,22 +109,6 @@ def _plain(answer: tuple[int, str]) -> web.Response:
     return web.Response(status=answer[0], text=answer[1], content_type="text/plain")
 
 
-async def sandbox_state(request: web.Request) -> web.Response:
-    return web.json_response(request.app[WORKSPACE].state_json())
-
-
-async def sandbox_events(request: web.Request) -> web.Response:
-    """Long-poll: events newer than `after` (waits up to ~25 s, or `timeout` seconds)."""
-    ws = request.app[WORKSPACE]
-    try:
-        after = int(request.query.get("after", "0"))
-        timeout = min(float(request.query.get("timeout", FEED_TIMEOUT_SECONDS)), 60.0)
-    except ValueError:
-        return web.json_response({"error": "after and timeout must be numbers"}, status=400)
-    events = await ws.feed.wait(after, within=timeout)
-    return web.json_response({"events": [e.as_dict() for e in events], "seq": ws.feed.last_seq})
-
-
 def create_app(workspace: SlackWorkspace) -> web.Application:
     """The Slack sandbox app; its Recorder and Faults are `workspace.recorder` / `.faults`."""
     app = web.Application()
@@ -135,8 +117,6 @@ def create_app(workspace: SlackWorkspace) -> web.Application:
     app.router.add_route("*", "/api/{method}", web_api)
     app.router.add_post("/response/{token}", response_url)
     app.router.add_get("/socket-mode/{ticket}", _socket_mode)
-    app.router.add_get("/_sandbox/slack/state", sandbox_state)
-    app.router.add_get("/_sandbox/slack/events", sandbox_events)
     return app
 
 

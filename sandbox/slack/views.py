@@ -3,11 +3,21 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
-if TYPE_CHECKING:
-    from sandbox.slack_workspace import SlackWorkspace
+from sandbox.slack.feed import ChangeFeed
+
+
+class ViewHost(Protocol):
+    """What the view store reads of its workspace (`sandbox.slack.world.SlackWorkspace`)."""
+
+    team_id: str
+    app_id: str
+    bot_id: str
+    feed: ChangeFeed
+    clock: Callable[[], float]
 
 
 @dataclass
@@ -31,7 +41,7 @@ class SlackView:
 
 
 class ViewStore:
-    def __init__(self, workspace: SlackWorkspace) -> None:
+    def __init__(self, workspace: ViewHost) -> None:
         self._workspace = workspace
         self._views: dict[str, SlackView] = {}
 
