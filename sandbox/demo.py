@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from sandbox.erp_demos import ErpDemo, ErpKeys
-from sandbox.procore_world import ProcoreWorld
+from sandbox.procore.world import ProcoreWorld
 from sandbox.slack.world import SlackWorkspace
 
 COMPANY_ID = 4264

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 
 from sandbox import demo
 from sandbox.erp_demos import ERP_DEMOS, ErpDemo
-from sandbox.procore import ProcoreSandbox, start_procore
-from sandbox.procore_world import ProcoreWorld
+from sandbox.procore.app import ProcoreSandbox, start_procore
+from sandbox.procore.world import ProcoreWorld
 from sandbox.runner import RunningServer
 from sandbox.slack.app import api_url, serve_slack
 from sandbox.slack.world import SlackWorkspace

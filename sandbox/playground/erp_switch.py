@@ -11,7 +11,7 @@ import dataclasses
 
 from sandbox import demo
 from sandbox.erp_demos import ERP_DEMOS, ErpDemo, ErpKeys
-from sandbox.procore_world import ProcoreWorld
+from sandbox.procore.world import ProcoreWorld
 from sandbox.stack import Stack
 
 

@@ -15,7 +15,7 @@ from aiohttp import web
 
 from sandbox.faults import FaultRule, Faults
 from sandbox.playground.forecast import DOWN, MODES, RATE_LIMITED, SLOW
-from sandbox.procore_assumptions import MSG_RATE_LIMITED
+from sandbox.procore.assumptions import MSG_RATE_LIMITED
 
 #: each request to a "slow" system takes this much longer
 SLOW_SECONDS = 1.5

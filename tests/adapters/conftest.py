@@ -10,8 +10,8 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from sandbox.procore import ProcoreSandbox, start_procore
-from sandbox.procore_world import ProcoreWorld
+from sandbox.procore.app import ProcoreSandbox, start_procore
+from sandbox.procore.world import ProcoreWorld
 
 #: above 2**32, as Procore's newer regions issue (ids are 64-bit)
 PROCORE_COMPANY_ID = 562_949_953_421_312

@@ -30,8 +30,8 @@ from procore.manifest import ManifestReader, TokenRefused
 from procore.oauth import GrantRefused, ProcoreOAuth
 from procore.permissions import DEFAULT_KEYS, evaluate
 from sandbox.faults import FaultRule
-from sandbox.procore import ProcoreSandbox
-from sandbox.procore_world import CompanyUser
+from sandbox.procore.app import ProcoreSandbox
+from sandbox.procore.world import CompanyUser
 from sandbox.runner import RunningServer, serve
 from storage import accounts
 from storage.accounts import TokenCipher

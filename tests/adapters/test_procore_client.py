@@ -20,8 +20,8 @@ from procore.errors import (
 )
 from procore.models import Cco
 from sandbox.faults import FaultRule
-from sandbox.procore import ProcoreSandbox
-from sandbox.procore_world import Project
+from sandbox.procore.app import ProcoreSandbox
+from sandbox.procore.world import Project
 from tests.adapters.conftest import (
     PROCORE_CLIENT_ID,
     PROCORE_CLIENT_SECRET,

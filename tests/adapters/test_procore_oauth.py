@@ -14,8 +14,8 @@ from procore.errors import ProcoreAuthError, ProcoreForbidden
 from procore.manifest import ManifestReader, TokenRefused
 from procore.oauth import GrantRefused, ProcoreOAuth
 from procore.permissions import DEFAULT_KEYS, evaluate
-from sandbox.procore import ProcoreSandbox
-from sandbox.procore_world import CompanyUser, ProcoreWorld, Project
+from sandbox.procore.app import ProcoreSandbox
+from sandbox.procore.world import CompanyUser, ProcoreWorld, Project
 from tests.adapters.conftest import (
     PROCORE_CLIENT_ID,
     PROCORE_CLIENT_SECRET,

@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 
-from sandbox.procore import ProcoreSandbox
+from sandbox.procore.app import ProcoreSandbox
 from tests.adapters.conftest import (
     PROCORE_CLIENT_ID,
     PROCORE_CLIENT_SECRET,
@@ -177,7 +177,7 @@ async def test_sync_ignored_answers_as_applied_and_changes_nothing(
     project = world.add_project(PROCORE_COMPANY_ID, "Tower A")
     contract = world.add_commitment(project.id, "SC-1", "Drywall")
     package = world.add_package(project.id, contract.id, "1", "CCO", origin_id="CO1")
-    await http.post("/_sandbox/procore/sync-ignored", json={"enabled": True})
+    world.sync_ignored = True
 
     response = await http.patch(
         f"/rest/v1.0/companies/{PROCORE_COMPANY_ID}/external_data/sync",
@@ -222,9 +222,7 @@ async def test_typed_commitment_endpoints_serve_only_their_type_with_origin_id(
     assert shown.json()["type"] == "PrimeContractChangeOrder"
 
 
-async def test_control_routes_change_the_world(
-    http: httpx.AsyncClient, procore_server: ProcoreSandbox
-) -> None:
+async def test_world_changes_show_in_its_state(procore_server: ProcoreSandbox) -> None:
     world = procore_server.world
     project = world.add_project(PROCORE_COMPANY_ID, "Tower A")
     contract = world.add_commitment(project.id, "SC-1", "Drywall")
@@ -232,17 +230,14 @@ async def test_control_routes_change_the_world(
     template = world.add_template(PROCORE_COMPANY_ID, "PM")
     user = world.add_user(PROCORE_COMPANY_ID, "Ana Silva", "ana@acme.com")
 
-    await http.post("/_sandbox/procore/origin", json={"package_id": package.id, "origin_id": "X"})
-    await http.post(
-        "/_sandbox/procore/template-level",
-        json={"template_id": template.id, "tool": "commitments", "level": 4},
-    )
-    await http.post("/_sandbox/procore/can-push", json={"user_id": user.id, "enabled": True})
-    missing = await http.post("/_sandbox/procore/can-push", json={"user_id": 1, "enabled": True})
-    state = (await http.get("/_sandbox/procore/state")).json()
+    world.set_origin(package.id, "X")
+    world.set_level(template.id, "commitments", 4)
+    world.set_can_push(user.id, True)
+    with pytest.raises(KeyError):
+        world.set_can_push(1, True)
+    state = world.state()
 
     assert state["change_order_packages"][0]["origin_id"] == "X"
     assert state["templates"][0]["user_access_levels"] == {"commitments": 4}
     assert state["users"][0]["erp_integrated_accountant"] is True
-    assert missing.status_code == 404
-    assert procore_server.recorder.requests == []  # control calls are not recorded
+    assert procore_server.recorder.requests == []  # changing the world is not an HTTP request

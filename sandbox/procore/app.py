@@ -1,9 +1,9 @@
 """A stateful stand-in for Procore's login host and REST API, speaking Procore's wire format.
 
-One aiohttp server plays both `login.procore.com` (`/oauth/...`, see `sandbox.procore_oauth`) and
+One aiohttp server plays both `login.procore.com` (`/oauth/...`, see `sandbox.procore.oauth`) and
 `api.procore.com` (`/rest/...`); a user's token (authorization-code grant) makes the REST routes
-answer as that user. State lives in a `ProcoreWorld` (see `sandbox.procore_world`); the playground
-drives it over HTTP under `/_sandbox/procore/`, tests drive it from Python.
+answer as that user. State lives in a `ProcoreWorld` (see `sandbox.procore.world`); the playground
+and the tests change it in process, through the world object.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from typing import Any
 from aiohttp import web
 
 from sandbox.faults import Faults, Recorder, instrument
-from sandbox.procore_assumptions import (
+from sandbox.procore.assumptions import (
     ACTIVE_USERS_ONLY,
     DEFAULT_PER_PAGE,
     MAX_PER_PAGE,
@@ -34,8 +34,8 @@ from sandbox.procore_assumptions import (
     SYNC_PATH,
     TEMPLATE_LIST_TYPES,
 )
-from sandbox.procore_control import add_control_routes
-from sandbox.procore_json import (
+from sandbox.procore.oauth import add_oauth_routes
+from sandbox.procore.wire import (
     commitment_json,
     company_json,
     company_me_json,
@@ -48,8 +48,7 @@ from sandbox.procore_json import (
     template_list_json,
     typed_commitment_json,
 )
-from sandbox.procore_oauth import add_oauth_routes
-from sandbox.procore_world import (
+from sandbox.procore.world import (
     COMMITMENT_TYPES,
     PRIME_CONTRACT,
     Commitment,
@@ -452,7 +451,6 @@ def build_app(world: ProcoreWorld) -> tuple[web.Application, Recorder, Faults]:
     api = ProcoreApi(world)
     app.middlewares.append(api.gate)
     _add_rest_routes(app, api)
-    add_control_routes(app, world)
     return app, recorder, faults
 
 

@@ -1,6 +1,6 @@
 """Everything the Procore stand-in does that Procore's public documentation does not say.
 
-The stand-in (`sandbox.procore`, `sandbox.procore_json`) otherwise answers only fields and
+The stand-in (`sandbox.procore.app`, `sandbox.procore.wire`) otherwise answers only fields and
 behaviour found in Procore's public OpenAPI endpoint details (../shared/specs/procore) and its
 developer documentation (procore/documentation: `erp_integration/erp_technical_guide.md`,
 `erp_integration/erp_events_dictionary.md`, `tutorials/using_sync_actions.md`). Each constant

@@ -1,7 +1,7 @@
 """The state behind the Procore stand-in: plain Python, usable from tests and the playground.
 
-`sandbox.procore` serves this state over HTTP in Procore's wire format; this module knows nothing
-about HTTP. Every mutation a test or the playground needs is a method here.
+`sandbox.procore.app` serves this state over HTTP in Procore's wire format; this module knows
+nothing about HTTP. Every mutation a test or the playground needs is a method here.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sandbox.procore_grants import IssuedToken, UserGrants
+from sandbox.procore.grants import IssuedToken, UserGrants
 
 #: Procore's documented access-token lifetime (90 minutes)
 DEFAULT_TOKEN_LIFETIME = 5400
@@ -121,7 +121,7 @@ class OAuthClient:
     #: redirect URIs registered for the authorization-code grant; empty = any
     redirect_uris: set[str] = field(default_factory=set)
     #: the Directory user Procore created for the app's Developer Managed Service Account at
-    #: install; a client-credentials token acts as it (see `sandbox.procore_assumptions`)
+    #: install; a client-credentials token acts as it (see `sandbox.procore.assumptions`)
     service_account_id: int | None = None
 
 
@@ -187,7 +187,7 @@ class ProcoreWorld:
         #: the line item updates it applied, in order
         self.line_item_updates: list[SyncUpdate] = []
         #: the External Data sync answers as if applied but changes nothing (see
-        #: `sandbox.procore_assumptions`): a write Procore silently ignores
+        #: `sandbox.procore.assumptions`): a write Procore silently ignores
         self.sync_ignored = False
         self._ids = itertools.count(100_001)
         self._windows: dict[str, _Window] = {}
@@ -489,7 +489,7 @@ class ProcoreWorld:
         return levels
 
     def state(self) -> dict[str, Any]:
-        """Everything, as JSON-ready data (for `GET /_sandbox/procore/state`)."""
+        """Everything, as JSON-ready data (what a test or the playground shows)."""
         return {
             "companies": [asdict(c) for c in self.companies.values()],
             "projects": [asdict(p) for p in self.projects.values()],

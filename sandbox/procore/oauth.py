@@ -16,8 +16,8 @@ from typing import Any
 from aiohttp import web
 from yarl import URL
 
-from sandbox.procore_grants import GrantRefused, IssuedToken
-from sandbox.procore_world import OAuthClient, ProcoreWorld
+from sandbox.procore.grants import GrantRefused, IssuedToken
+from sandbox.procore.world import OAuthClient, ProcoreWorld
 
 # --- Not publicly documented: what this stand-in assumes, and what it is based on ---------------
 #: Error bodies follow RFC 6749 (`{"error", "error_description"}`) as Procore's login answers

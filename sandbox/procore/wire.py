@@ -1,19 +1,19 @@
 """Procore's JSON shapes for the stand-in's state (fields per the public OpenAPI endpoint details).
 
 Fields the stand-in has no state for are answered with Procore's empty values (null, [], {}).
-A field the public schemas do not show is added only as `sandbox.procore_assumptions` says.
+A field the public schemas do not show is added only as `sandbox.procore.assumptions` says.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from sandbox.procore_assumptions import (
+from sandbox.procore.assumptions import (
     ACCESS_LEVEL_NAMES,
     FRIENDLY_TOOL_NAMES,
     LINE_ITEM_ORIGIN_ID_SHOWN,
 )
-from sandbox.procore_world import (
+from sandbox.procore.world import (
     ChangeOrderPackage,
     Commitment,
     Company,
