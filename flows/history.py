@@ -12,7 +12,7 @@ import json
 import re
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import structlog
@@ -23,6 +23,7 @@ from flows.services import Services
 from flows.unlink import authorize_user
 from procore.models import PermissionSnapshot
 from storage import repos
+from storage.card_rows import CardRow
 from storage.models import AuditEvent, ChannelLink, UnlinkAttempt, UnlinkRequest
 
 log = structlog.get_logger("cco.history")
@@ -89,9 +90,7 @@ async def history(
     return History(shown[:SHOWN], await _csv_url(svc, link, user_id), query, len(attempts))
 
 
-def _matches(
-    attempt: UnlinkAttempt, query: str, rows: dict[tuple[str, str, int], CardRow]
-) -> bool:
+def _matches(attempt: UnlinkAttempt, query: str, rows: dict[tuple[str, str, int], CardRow]) -> bool:
     numbers = numbers_in(query)
     if numbers is not None:
         return number_value(attempt.cco_number) in numbers
@@ -99,26 +98,18 @@ def _matches(
     words = [attempt.cco_number, attempt.reference]
     if row is not None:
         words += [row.title, row.commitment or "", row.vendor or ""]
-    else:
-        words += ["", "", ""]
     haystack = " ".join(words).lower()
     return all(w in haystack for w in query.lower().split())
 
 
-async def _rows(
-    s: Any, attempts: Sequence[UnlinkAttempt]
-) -> dict[tuple[str, str, int], CardRow]:
+async def _rows(s: Any, attempts: Sequence[UnlinkAttempt]) -> dict[tuple[str, str, int], CardRow]:
     """The card rows the attempts were clicked on (title, commitment, vendor), by
     (channel, card, CCO): what words are matched against."""
     stamps = sorted({a.card_ts for a in attempts})
     if not stamps:
         return {}
     cards = await repos.cards_posted_at(s, stamps)
-    return {
-        (card.channel_id, card.message_ts, row.id): row
-        for card in cards
-        for row in card.rows
-    }
+    return {(card.channel_id, card.message_ts, row.id): row for card in cards for row in card.rows}
 
 
 async def trail(

@@ -12,12 +12,12 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any
 
 from erp.base import ErpInfo
 from flows.services import Services
 from procore.errors import ProcoreNotFound
 from procore.models import Cco, Commitment
+from storage.card_rows import CardRow
 from storage.models import ChannelLink
 
 PAGE_SIZE = 10
@@ -35,7 +35,7 @@ class CardPage:
     page: int
     pages: int
     total: int
-    rows: list[dict[str, Any]]
+    rows: list[CardRow]
     #: False when Procore says the project is not ERP-integrated (nothing is listed then)
     erp_integrated: bool = True
 
@@ -124,25 +124,23 @@ async def _commitments(svc: Services, project_id: int, ccos: list[Cco]) -> dict[
     return {c.id: c for c in found if c is not None}
 
 
-def _row(
-    cco: Cco, commitment: Commitment, project_name: str, listed_at: datetime
-) -> dict[str, Any]:
-    return {
-        "id": cco.id,
-        "number": cco.number,
-        "title": cco.title,
-        "status": cco.status,
-        "amount": str(cco.grand_total.quantize(Decimal("0.01"))),
-        "contract_id": cco.contract_id,
-        "contract_type": commitment.type,
-        "commitment": _commitment_label(commitment),
-        "vendor": commitment.vendor_name,
-        "synced_at": cco.updated_at.isoformat() if cco.updated_at else None,
-        "project_name": project_name,
+def _row(cco: Cco, commitment: Commitment, project_name: str, listed_at: datetime) -> CardRow:
+    return CardRow(
+        id=cco.id,
+        number=cco.number,
+        title=cco.title,
+        status=cco.status,
+        amount=str(cco.grand_total.quantize(Decimal("0.01"))),
+        contract_id=cco.contract_id,
+        contract_type=commitment.type,
+        commitment=_commitment_label(commitment),
+        vendor=commitment.vendor_name,
+        synced_at=cco.updated_at,
+        project_name=project_name,
         #: when Procore showed the CCO synced: an attempt finished before this is history,
         #: not the row's state (the CCO was re-synced since, `row_state`)
-        "listed_at": listed_at.isoformat(),
-    }
+        listed_at=listed_at,
+    )
 
 
 def _commitment_label(commitment: Commitment) -> str | None:

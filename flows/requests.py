@@ -26,6 +26,7 @@ from flows.unlink import (
 from procore.errors import ProcoreError, ProcoreNotFound
 from procore.models import PermissionSnapshot
 from storage import repos
+from storage.card_rows import CardRow
 from storage.models import Card, UnlinkRequest, utcnow
 
 MAX_REASON = 1000
@@ -109,7 +110,7 @@ async def open_request(
         raise InvalidClick("this CCO is not in the card's project") from exc
     if not cco.synced:
         return await no_longer_synced(svc, card.company_id, cco_id, cco.number)
-    row = next((r for r in card.rows if r.get("id") == cco_id), {})
+    row = next((r for r in card.rows if r.id == cco_id), None)
     request = UnlinkRequest(
         reference=new_request_reference(),
         team_id=team_id,
@@ -122,7 +123,7 @@ async def open_request(
         cco_number=cco.number,
         cco_title=cco.title,
         contract_id=cco.contract_id,
-        contract_type=_text_or_none(row.get("contract_type")),
+        contract_type=row.contract_type if row else None,
         requester=requester,
         reason=reason.strip()[:MAX_REASON],
         expires_at=utcnow() + svc.policy.request_ttl,
@@ -181,7 +182,7 @@ async def cco_label(
     when it is no longer synced. When Procore is slow, the card's row or an earlier attempt
     names it. Raises `InvalidClick` for a foreign card or a CCO not in its project."""
     card = await posted_card(svc, team_id, channel_id, card_ts, cco_id)
-    row = next((r for r in card.rows if r.get("id") == cco_id), None)
+    row = next((r for r in card.rows if r.id == cco_id), None)
     try:
         async with asyncio.timeout(LABEL_READ_SECONDS):
             cco = await svc.procore.get_cco(card.project_id, cco_id)
@@ -189,7 +190,7 @@ async def cco_label(
         raise InvalidClick("this CCO is not in the card's project") from exc
     except (ProcoreError, TimeoutError):
         if row is not None:
-            return _label(str(row.get("number", "")), str(row.get("title") or ""))
+            return _label(row.number, row.title)
         return await _label_from_attempts(svc, card, cco_id)
     if not cco.synced:
         return await no_longer_synced(svc, card.company_id, cco_id, cco.number)
@@ -206,17 +207,17 @@ def _label(number: str, title: str) -> str:
     return f"CCO #{number} “{title}”" if title else f"CCO #{number}"
 
 
-def request_target(request: UnlinkRequest) -> tuple[Card, dict[str, object]]:
+def request_target(request: UnlinkRequest) -> tuple[Card, CardRow]:
     """What the unlink pipeline needs about the requested CCO, from the request itself (never
     from the card's current page)."""
-    row: dict[str, object] = {
-        "id": request.cco_id,
-        "number": request.cco_number,
-        "title": request.cco_title,
-        "contract_id": request.contract_id,
-        "contract_type": request.contract_type,
-        "project_name": request.project_name,
-    }
+    row = CardRow(
+        id=request.cco_id,
+        number=request.cco_number,
+        title=request.cco_title,
+        contract_id=request.contract_id,
+        contract_type=request.contract_type,
+        project_name=request.project_name,
+    )
     card = Card(
         team_id=request.team_id,
         channel_id=request.channel_id,
@@ -228,10 +229,6 @@ def request_target(request: UnlinkRequest) -> tuple[Card, dict[str, object]]:
         created_by=request.requester,
     )
     return card, row
-
-
-def _text_or_none(value: object) -> str | None:
-    return value if isinstance(value, str) and value else None
 
 
 async def withdraw_unposted(svc: Services, request: UnlinkRequest, error: str) -> None:

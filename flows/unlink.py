@@ -49,6 +49,7 @@ from procore.errors import (
 from procore.models import Cco, Commitment, PermissionSnapshot, Project
 from procore.permissions import evaluate
 from storage import repos
+from storage.card_rows import CardRow
 from storage.models import Card, UnlinkAttempt
 
 log = structlog.get_logger("cco.unlink")
@@ -90,7 +91,7 @@ class Finished:
 
 
 async def unlink(
-    svc: Services, click: UnlinkClick, target: tuple[Card, dict[str, object]] | None = None
+    svc: Services, click: UnlinkClick, target: tuple[Card, CardRow] | None = None
 ) -> Busy | Finished:
     """`target` (the card and row the CCO was listed with) is given by an approval, which
     carries its own copy; a click on a card's row is checked against the card's stored rows."""
@@ -105,7 +106,7 @@ async def unlink(
         company_id=card.company_id,
         project_id=card.project_id,
         cco_id=click.cco_id,
-        cco_number=str(row.get("number", "")),
+        cco_number=row.number,
         slack_user_id=click.slack_user_id,
         response_url=click.response_url,
         request_id=click.request_id,
@@ -164,14 +165,14 @@ class LeaseLost(Exception):
 
 async def card_row(
     svc: Services, team_id: str, channel_id: str, card_ts: str, cco_id: int
-) -> tuple[Card, dict[str, object]]:
+) -> tuple[Card, CardRow]:
     """The card a button sits on and the button's row: server-side state, so an edited button
     value cannot reach a CCO the app did not list in this channel. Raises `InvalidClick`."""
     card = await _posted_card(svc, channel_id, card_ts)
     if card is None or card.team_id != team_id or card.company_id != svc.policy.company_id:
         raise InvalidClick("this card is not one the app posted here")
     for row in card.rows:
-        if row.get("id") == cco_id:
+        if row.id == cco_id:
             return card, row
     raise InvalidClick("this CCO is not on that card")
 
@@ -189,17 +190,14 @@ async def _posted_card(svc: Services, channel_id: str, card_ts: str) -> Card | N
 
 
 async def _decide_and_act(
-    svc: Services, attempt: UnlinkAttempt, card: Card, row: dict[str, object], lease: Lease
+    svc: Services, attempt: UnlinkAttempt, card: Card, row: CardRow, lease: Lease
 ) -> Outcome:
     if not svc.erp.info.syncs_ccos:
         return NotApplicable(svc.erp.info)
-    project_name = str(row.get("project_name") or card.project_id)
-    contract_id = row.get("contract_id")
+    project_name = row.project_name or str(card.project_id)
     who, what = await asyncio.gather(
         _identify(svc, attempt, project_name),
-        _load_and_check(
-            svc, card.project_id, attempt.cco_id, contract_id, row.get("contract_type")
-        ),
+        _load_and_check(svc, card.project_id, attempt.cco_id, row.contract_id, row.contract_type),
         return_exceptions=True,
     )
     decided = verdict(svc.erp.info, who, what)

@@ -12,6 +12,7 @@ from flows.services import Services
 from handlers.blocks.card import card_message, empty_message, not_integrated_message
 from handlers.slack_io import NOT_IN_CHANNEL, row_states
 from storage import repos
+from storage.card_rows import CardRow
 from storage.models import Card, ChannelLink
 
 
@@ -100,5 +101,5 @@ async def turn_page(
     await svc.messenger.refresh_card(channel_id, message_ts)
 
 
-def _ids(rows: list[dict[str, Any]]) -> list[int]:
-    return [int(row["id"]) for row in rows if isinstance(row.get("id"), int)]
+def _ids(rows: list[CardRow]) -> list[int]:
+    return [row.id for row in rows]

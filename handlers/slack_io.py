@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from datetime import datetime
 from typing import Any
 
 import structlog
@@ -21,6 +20,7 @@ from handlers.blocks.kit import context
 from handlers.blocks.replies import outcome_message
 from handlers.blocks.requests import request_message
 from storage import repos
+from storage.card_rows import CardRow, RowStatus
 from storage.db import Database
 from storage.models import Card, OutboxMessage, UnlinkAttempt, UnlinkRequest
 
@@ -72,7 +72,7 @@ class SlackDirectory:
 _FOUND_UNSYNCED = ("not_synced", "cco_gone")
 
 
-def row_state(attempt: UnlinkAttempt | None, row: dict[str, Any]) -> RowState:
+def row_state(attempt: UnlinkAttempt | None, row: CardRow) -> RowState:
     """A row's state from the CCO's latest attempt, read against its sync state in Procore
     when the row was listed (`listed_at`): an unlink that finished before then was undone (the
     CCO is synced again), so the row is idle, with its buttons."""
@@ -81,23 +81,23 @@ def row_state(attempt: UnlinkAttempt | None, row: dict[str, Any]) -> RowState:
     if attempt.finished_at is None:
         return RowState("checking", attempt.slack_user_id, attempt.created_at, attempt.reference)
     unsynced = attempt.state == "unlinked" or attempt.outcome in _FOUND_UNSYNCED
-    listed_at = row.get("listed_at")
-    if unsynced and listed_at and attempt.finished_at <= datetime.fromisoformat(str(listed_at)):
+    listed_at = row.listed_at
+    if unsynced and listed_at and attempt.finished_at <= listed_at:
         return RowState("idle")
-    kind = "unlinked" if attempt.state == "unlinked" else "gone" if unsynced else "refused"
+    kind: RowStatus = (
+        "unlinked" if attempt.state == "unlinked" else "gone" if unsynced else "refused"
+    )
     return RowState(
         kind, attempt.slack_user_id, attempt.finished_at, attempt.reference, attempt.outcome
     )
 
 
-async def row_states(
-    db: Database, company_id: int, rows: list[dict[str, Any]]
-) -> dict[int, RowState]:
+async def row_states(db: Database, company_id: int, rows: list[CardRow]) -> dict[int, RowState]:
     """The state of each row from its CCO's latest attempt (`row_state`), for a card being
     posted or redrawn."""
     async with db.session() as s:
-        latest = await repos.latest_attempts(s, company_id, [int(r["id"]) for r in rows])
-    by_id = {int(r["id"]): r for r in rows}
+        latest = await repos.latest_attempts(s, company_id, [r.id for r in rows])
+    by_id = {r.id: r for r in rows}
     return {cco_id: row_state(attempt, by_id[cco_id]) for cco_id, attempt in latest.items()}
 
 

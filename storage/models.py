@@ -21,6 +21,8 @@ from sqlalchemy import (
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
+from storage.card_rows import CardRow, CardRowsJson
+
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
@@ -86,7 +88,7 @@ class Card(SQLModel, table=True):
 
     def lists(self, cco_id: int) -> bool:
         """Whether the card has shown this CCO (on any of its pages)."""
-        if any(row.get("id") == cco_id for row in self.rows):
+        if any(row.id == cco_id for row in self.rows):
             return True
         return cco_id in (self.listed or [])
 
@@ -104,7 +106,9 @@ class Card(SQLModel, table=True):
     page: int = 1
     pages: int = 1
     total: int = 0
-    rows: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    rows: list[CardRow] = Field(
+        default_factory=list, sa_column=Column(CardRowsJson, nullable=False)
+    )
     #: every CCO id the card has shown, on any page: what its buttons (and a request made from
     #: its thread) may act on. None on cards an older release stored (then `rows` decide).
     listed: list[int] | None = Field(default=None, sa_column=Column(JSON, nullable=True))

@@ -25,6 +25,7 @@ from handlers.blocks.kit import (
 from handlers.blocks.replies import not_erp_integrated_text
 from handlers.blocks.requests import request_button
 from handlers.blocks.words import outcome_words
+from storage.card_rows import CardRow, RowStatus
 
 UNLINK_ACTION = "cco_unlink"
 #: the pager buttons share this prefix (action ids must differ within one actions block)
@@ -35,9 +36,7 @@ PAGE_ACTION = "cco_page"
 class RowState:
     """What the card shows next to a row, from the CCO's latest attempt."""
 
-    #: "idle" | "checking" | "unlinked" | "gone" (an attempt found it unsynced or deleted in
-    #: Procore: nothing left to unlink) | "refused"
-    kind: str
+    kind: RowStatus
     user_id: str | None = None
     at: datetime | None = None
     reference: str | None = None
@@ -54,7 +53,7 @@ def money(amount: str) -> str:
 
 
 #: row states whose CCO is no longer synced: no buttons, and not counted as synced
-DONE = ("unlinked", "gone")
+DONE: tuple[RowStatus, ...] = ("unlinked", "gone")
 
 
 def card_message(view: CardPage, states: dict[int, RowState]) -> dict[str, Any]:
@@ -88,8 +87,8 @@ def not_integrated_message(project_name: str) -> dict[str, Any]:
     return {"text": text, "blocks": [section(text)]}
 
 
-def _state(states: dict[int, RowState], row: dict[str, Any]) -> RowState:
-    return states.get(int(row["id"]), RowState("idle"))
+def _state(states: dict[int, RowState], row: CardRow) -> RowState:
+    return states.get(row.id, RowState("idle"))
 
 
 def _summary(view: CardPage, done: int) -> Block:
@@ -108,22 +107,20 @@ def _summary(view: CardPage, done: int) -> Block:
     return context(" · ".join(parts))
 
 
-def _row(row: dict[str, Any], erp: ErpInfo, state: RowState) -> list[Block]:
-    title = f"*CCO #{escape(str(row['number']))} — {escape(str(row['title']))}*"
-    commitment = " · ".join(
-        escape(str(part)) for part in (row.get("commitment"), row.get("vendor")) if part
-    )
-    facts = [money(str(row["amount"]))]
-    if row.get("synced_at"):
-        facts.append(f"synced {when(datetime.fromisoformat(str(row['synced_at'])))}")
+def _row(row: CardRow, erp: ErpInfo, state: RowState) -> list[Block]:
+    title = f"*CCO #{escape(row.number)} — {escape(row.title)}*"
+    commitment = " · ".join(escape(part) for part in (row.commitment, row.vendor) if part)
+    facts = [money(row.amount)]
+    if row.synced_at:
+        facts.append(f"synced {when(row.synced_at)}")
     lines = [title, commitment or "_commitment not readable_", " · ".join(facts)]
     status = _status_line(state, erp)
     if status:
         lines.append(status)
-    row_blocks = [section("\n".join(lines), block_id=f"cco:{row['id']}")]
+    row_blocks = [section("\n".join(lines), block_id=f"cco:{row.id}")]
     if state.kind not in (*DONE, "checking"):
-        buttons = (_unlink_button(row, erp), request_button(int(row["id"])))
-        row_blocks.append(actions(*buttons, block_id=f"act:{row['id']}"))
+        buttons = (_unlink_button(row, erp), request_button(row.id))
+        row_blocks.append(actions(*buttons, block_id=f"act:{row.id}"))
     return row_blocks
 
 
@@ -143,12 +140,12 @@ def _status_line(state: RowState, erp: ErpInfo) -> str | None:
     return None
 
 
-def _unlink_button(row: dict[str, Any], erp: ErpInfo) -> Block:
-    number = str(row["number"])
+def _unlink_button(row: CardRow, erp: ErpInfo) -> Block:
+    number = row.number
     return button(
         "Unlink",
         UNLINK_ACTION,
-        str(row["id"]),
+        str(row.id),
         style="danger",
         confirm=confirm_dialog(
             f"Unlink CCO #{number}?",

@@ -43,7 +43,7 @@ def _subject(found: Trail) -> str:
     if found.request is not None:
         number, title = found.request.cco_number, found.request.cco_title
     elif found.attempts:
-        number, title = found.attempts[0].cco_number, str(found.row.get("title") or "")
+        number, title = found.attempts[0].cco_number, found.row.title if found.row else ""
     else:
         return ""
     return f": CCO #{escape(number)}" + (f" — {escape(title)}" if title else "")

@@ -25,6 +25,7 @@ from sandbox.playground.render import (
     render_blocks,
     render_message,
 )
+from storage.card_rows import CardRow
 
 NAMES = {"U0ANA": "Ana Alvarez", "U0BAD": "<b>Mallory</b>"}
 
@@ -139,8 +140,8 @@ def test_unknown_block_and_element_say_so() -> None:
 def test_the_card_the_app_posts() -> None:
     erp = ErpInfo("acumatica", "Acumatica", "change order", "Reverse {reference}")
     rows = [
-        {"id": 11, "number": "001", "title": "Soffit <framing>", "amount": "12500.00"},
-        {"id": 12, "number": "002", "title": "Board", "amount": "-10", "commitment": "SC-1"},
+        CardRow(id=11, number="001", title="Soffit <framing>", amount="12500.00"),
+        CardRow(id=12, number="002", title="Board", amount="-10", commitment="SC-1"),
     ]
     view = CardPage("Tower A", erp, "", 1, 2, 7, rows)
     payload = card_message(view, {12: RowState("unlinked", "U0ANA")})

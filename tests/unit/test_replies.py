@@ -28,6 +28,7 @@ from handlers.blocks.card import RowState, card_message
 from handlers.blocks.replies import outcome_message
 from procore.models import Cco
 from procore.permissions import PermissionCheck
+from storage.card_rows import CardRow
 from storage.models import UnlinkAttempt
 
 ERP = ErpInfo(
@@ -143,15 +144,15 @@ def test_unreachable_says_nothing_was_changed_and_when_to_retry() -> None:
 
 def test_a_full_card_page_stays_within_slack_limits() -> None:
     rows = [
-        {
-            "id": i,
-            "number": f"{i:03d}",
-            "title": "t" * 400,
-            "amount": "1.00",
-            "commitment": "SC-1 x",
-            "vendor": "v",
-            "synced_at": None,
-        }
+        CardRow(
+            id=i,
+            number=f"{i:03d}",
+            title="t" * 400,
+            amount="1.00",
+            commitment="SC-1 x",
+            vendor="v",
+            synced_at=None,
+        )
         for i in range(PAGE_SIZE)
     ]
     view = CardPage("Tower A", ERP, "", 1, 3, 25, rows)
