@@ -57,8 +57,9 @@ class ErpHarness(Protocol):
         """Make the sandbox refuse the adapter's credentials from now on (401/403)."""
         ...
 
-    def empty_company(self) -> None:
-        """Point the sandbox's answers at a company that holds nothing (a wrong company)."""
+    def empty_company(self, empty: bool = True) -> None:
+        """Point the sandbox's answers at a company that holds nothing (a wrong company), or
+        (`empty=False`) back at the seeded one."""
         ...
 
     def read_route(self) -> str:
@@ -130,8 +131,8 @@ class DemoHarness(Generic[Demo]):
             self._project = self.demo.project_origin(PROJECT_KEY, PROJECT_NAME)
         return self._project
 
-    def empty_company(self) -> None:
-        self.demo.set_empty_company(True)
+    def empty_company(self, empty: bool = True) -> None:
+        self.demo.set_empty_company(empty)
 
     async def start(self) -> RunningServer:
         return await self.demo.start()

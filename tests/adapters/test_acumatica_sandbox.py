@@ -8,8 +8,8 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 
-from sandbox.acumatica import make_sandbox
-from sandbox.acumatica_world import AcumaticaWorld, CommitmentLine
+from sandbox.erps.acumatica.app import make_sandbox
+from sandbox.erps.acumatica.world import AcumaticaWorld, ChangeOrderError, CommitmentLine
 from sandbox.runner import serve
 
 ENTITY = "/AcumaticaERP/entity/Default/24.200.001/ChangeOrder"
@@ -163,25 +163,17 @@ async def test_oauth_token_then_bearer(client: httpx.AsyncClient) -> None:
     assert bad_user.json() == {"error": "invalid_grant"}
 
 
-async def test_control_routes(client: httpx.AsyncClient, world: AcumaticaWorld) -> None:
-    added = await client.post(
-        "/_sandbox/acumatica/add",
-        json={
-            "description": "Paint",
-            "commitments": [{"po_nbr": "SC1", "vendor": "V", "amount": 5}],
-        },
+async def test_world_changes_show_in_its_snapshot(world: AcumaticaWorld) -> None:
+    added = world.add_change_order(
+        description="Paint", commitments=[CommitmentLine(po_nbr="SC1", vendor="V", amount=5)]
     )
-    assert added.status_code == 201
-    ref = added.json()["RefNbr"]
-    reversed_ = (await client.post("/_sandbox/acumatica/reverse", json={"ref_nbr": ref})).json()
-    reversing = world.find(reversed_["reversing"])
-    assert reversing is not None and reversing.original_co_ref_nbr == ref
-    assert (
-        await client.post("/_sandbox/acumatica/delete", json={"ref_nbr": ref})
-    ).status_code == 200
-    missing = await client.post("/_sandbox/acumatica/delete", json={"ref_nbr": ref})
-    assert missing.status_code == 404
-    state = (await client.get("/_sandbox/acumatica/state")).json()
+    ref = added.ref_nbr
+    reversing = world.reverse(ref)
+    assert reversing.original_co_ref_nbr == ref
+    world.delete(ref)
+    with pytest.raises(ChangeOrderError, match="does not exist"):
+        world.delete(ref)
+    state = world.snapshot()
     assert ref not in [co["RefNbr"] for co in state["change_orders"]]
     assert state["active_sessions"] == 0
 
@@ -218,12 +210,11 @@ async def test_an_empty_company_knows_no_change_order_and_no_parent(
     client: httpx.AsyncClient, world: AcumaticaWorld
 ) -> None:
     world.add_parent("Project", "TOWERA")
-    switched = await client.post("/_sandbox/acumatica/empty_company", json={"empty": True})
-    assert switched.json() == {"empty_company": True}
+    world.empty_company = True
     await _login(client)
 
     assert (await client.get(ENTITY)).json() == []
     assert (await client.get(f"{ENTITY}/CO000101")).status_code == 404
     assert (await client.get(f"{ROOT}/Project")).json() == []
-    await client.post("/_sandbox/acumatica/empty_company", json={"empty": False})
+    world.empty_company = False
     assert len((await client.get(f"{ROOT}/Project")).json()) == 1

@@ -107,27 +107,13 @@ async def test_an_empty_company_knows_no_parent_so_nothing_counts_as_gone(rig: R
         )
 
 
-#: each stand-in's control prefix (`POST /_sandbox/<prefix>/empty_company`)
-CONTROL = {
-    "acumatica": "acumatica",
-    "myob_advanced": "acumatica",
-    "cmic": "cmic",
-    "xero": "xero",
-    "workday": "workday",
-    "yardi_voyager": "yardi",
-    "mri": "mri",
-}
-
-
-async def test_the_empty_company_switch_is_a_control_route_too(rig: Rig) -> None:
+async def test_the_empty_company_switch_turns_off_again(rig: Rig) -> None:
     _needs_evidence_rule(rig)
     lookup = rig.harness.seed(RecordState.DELETED)
-    route = f"{rig.server_url}/_sandbox/{CONTROL[rig.harness.system]}/empty_company"
-    async with httpx.AsyncClient() as http:
-        assert (await http.post(route, json={"empty": True})).status_code == 200
-        with pytest.raises(ErpParentUnknown):
-            await rig.adapter.check(lookup)
-        assert (await http.post(route, json={"empty": False})).status_code == 200
+    rig.harness.empty_company()
+    with pytest.raises(ErpParentUnknown):
+        await rig.adapter.check(lookup)
+    rig.harness.empty_company(False)
     assert (await rig.adapter.check(lookup)).state is RecordState.DELETED
 
 
