@@ -29,7 +29,7 @@ import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -44,8 +44,12 @@ from erp.base import (
     ErpMisconfigured,
     ErpRecord,
     ErpUnreachable,
+    HttpAnswer,
+    HttpHints,
     RecordState,
     absent_record,
+    mapped_transport,
+    raise_for_status,
 )
 from erp.settings import ErpSettings
 
@@ -230,35 +234,18 @@ class _Wire:
         request.headers.pop("Cookie", None)
         request.headers["Accept"] = "application/json"
         conversation.set_cookie_header(request)
-        try:
+        with mapped_transport(self.system, self.timeout):
             response = await self.http.send(request)
-        except httpx.TimeoutException:
-            raise ErpUnreachable(self.system, f"no answer within {self.timeout:g} s") from None
-        except httpx.TransportError as error:
-            raise ErpUnreachable(
-                self.system, f"connection failed ({type(error).__name__})"
-            ) from None
         conversation.extract_cookies(response)
         return response
 
     def raise_for_status(
-        self, response: httpx.Response, refused_hint: str, refused: tuple[int, ...] = (401, 403)
+        self, response: httpx.Response, refused_hint: str, refused: tuple[int, ...] = ()
     ) -> None:
-        """Map a status to our errors; `refused` are the statuses meaning "credentials refused"."""
-        status = response.status_code
-        if status < 300:
-            return
-        said = f"{response.request.url.path} answered {status}: {_error_message(response)}"
-        if status in refused:
-            raise ErpMisconfigured(self.system, f"{said}; check {refused_hint}")
-        if status == 404:
-            raise ErpMisconfigured(
-                self.system,
-                f"{said}; check ERP_BASE_URL (site root incl. instance path) and ERP_ENDPOINT",
-            )
-        if status == 429 or status >= 500:
-            raise ErpUnreachable(self.system, said)
-        raise ErpBadResponse(self.system, said)
+        """The status ladder of `erp.base`; `refused` are statuses that, on this call, also mean
+        "credentials refused" (besides 401/403), and `refused_hint` names what to check."""
+        hints = replace(HINTS, statuses=dict.fromkeys(refused, HttpAnswer.REFUSED))
+        raise_for_status(self.system, response, hints, hint=refused_hint)
 
 
 class _CookieLogin:
@@ -298,7 +285,7 @@ class _CookieLogin:
             raise ErpUnreachable(
                 self._wire.system, "the licence's limit of API logins is reached; try again later"
             )
-        refused = (401, 403, 500) if INVALID_LOGIN_TEXT in text else (401, 403)
+        refused = (500,) if INVALID_LOGIN_TEXT in text else ()
         self._wire.raise_for_status(response, "ERP_USERNAME, ERP_PASSWORD and ERP_TENANT", refused)
 
     async def _logout(self, cookies: httpx.Cookies) -> None:
@@ -367,7 +354,7 @@ class _PasswordGrant:
     async def _request_token(self) -> _Token:
         response = await self._wire.send(httpx.Cookies(), "POST", self._token_url, data=self._form)
         hint = OAUTH_HINTS.get(_json_field(response, "error"), OAUTH_HINTS[""])
-        self._wire.raise_for_status(response, hint, refused=(400, 401, 403))
+        self._wire.raise_for_status(response, hint, refused=(400,))
         body = _json(self._wire.system, response, "token")
         access = body.get("access_token") if isinstance(body, dict) else None
         if not isinstance(access, str) or not access:
@@ -466,6 +453,22 @@ def _error_message(response: httpx.Response) -> str:
         if value := _json_field(response, key):
             return value[:300]
     return response.reason_phrase or "no details"
+
+
+_SAID = "{path} answered {status}: {detail}"
+#: Acumatica's own words for the status ladder of `erp.base`; `{hint}` is the call's own
+HINTS = HttpHints(
+    words={
+        HttpAnswer.REFUSED: _SAID + "; check {hint}",
+        HttpAnswer.NOT_FOUND: (
+            _SAID + "; check ERP_BASE_URL (site root incl. instance path) and ERP_ENDPOINT"
+        ),
+        HttpAnswer.UNAVAILABLE: _SAID + "{retry}",
+        HttpAnswer.UNEXPECTED: _SAID,
+    },
+    detail=_error_message,
+    ok=range(200, 300),
+)
 
 
 def _seconds(value: object) -> float:

@@ -36,8 +36,12 @@ from erp.base import (
     ErpMisconfigured,
     ErpRecord,
     ErpUnreachable,
+    HttpAnswer,
+    HttpHints,
     RecordState,
     absent_record,
+    mapped_transport,
+    raise_for_status,
 )
 from erp.settings import ErpSettings
 from erp.xero_limits import LimitsSeen, LimitWait, RateLimited, XeroLimiter, when
@@ -205,12 +209,8 @@ class XeroAdapter:
 
     async def send(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
         """The one place where httpx errors become ErpErrors."""
-        try:
+        with mapped_transport(INFO.name, self._timeout):
             return await self._http.request(method, url, timeout=self._timeout, **kwargs)
-        except httpx.TimeoutException:
-            raise ErpUnreachable(INFO.name, f"no answer within {self._timeout:g} s") from None
-        except httpx.TransportError as exc:
-            raise ErpUnreachable(INFO.name, f"connection failed ({type(exc).__name__})") from None
 
 
 class _ClientCredentials:
@@ -241,15 +241,8 @@ class _ClientCredentials:
             auth=self._auth,
             headers={"Accept": "application/json"},
         )
+        raise_for_status(INFO.name, response, TOKEN_HINTS)
         body = _json_or_none(response)
-        if response.status_code in (400, 401, 403):
-            error = body.get("error") if isinstance(body, dict) else None
-            raise ErpMisconfigured(
-                INFO.name,
-                f"the token request was refused ({error or response.status_code}): check "
-                "ERP_CLIENT_ID and ERP_CLIENT_SECRET of the Xero custom connection",
-            )
-        _raise_for_status(response)
         access = body.get("access_token") if isinstance(body, dict) else None
         if not isinstance(access, str) or not access:
             raise ErpBadResponse(INFO.name, "the token response has no access_token")
@@ -299,7 +292,7 @@ def read_purchase_order(response: httpx.Response, purchase_order_id: str) -> Pur
     """The PO in a GetPurchaseOrder answer, or None when Xero does not know it."""
     if response.status_code == 404 and NOT_FOUND_TEXT in response.text.casefold():
         return None
-    _raise_for_api_status(response)
+    raise_for_status(INFO.name, response, API_HINTS)
     body = _json_or_none(response)
     orders = body.get("PurchaseOrders") if isinstance(body, dict) else None
     if not isinstance(orders, list):
@@ -312,23 +305,9 @@ def read_purchase_order(response: httpx.Response, purchase_order_id: str) -> Pur
     raise ErpBadResponse(INFO.name, f"the answer does not hold purchase order {purchase_order_id}")
 
 
-def _raise_for_api_status(response: httpx.Response) -> None:
-    """Errors of an Accounting API read, once "not found" has been handled."""
-    if response.status_code == 404:
-        raise ErpMisconfigured(INFO.name, f"no Xero API at {response.url} (check ERP_BASE_URL)")
-    if response.status_code in (401, 403):
-        raise ErpMisconfigured(
-            INFO.name,
-            f"HTTP {response.status_code} {_problem(response)}: check ERP_TENANT (the "
-            "organisation's tenant id) and that the connection has the accounting.transactions "
-            "and accounting.settings scopes",
-        )
-    _raise_for_status(response)
-
-
 def tracking_option_ids(response: httpx.Response) -> set[str]:
     """The TrackingOptionIDs (casefolded) of every option of every tracking category."""
-    _raise_for_api_status(response)
+    raise_for_status(INFO.name, response, API_HINTS)
     body = _json_or_none(response)
     categories = body.get("TrackingCategories") if isinstance(body, dict) else None
     if not isinstance(categories, list):
@@ -361,15 +340,6 @@ def _purchase_order(entry: object) -> PurchaseOrder:
     )
 
 
-def _raise_for_status(response: httpx.Response) -> None:
-    status = response.status_code
-    if status == 200:
-        return
-    if status in (408, 429) or status >= 500:
-        raise ErpUnreachable(INFO.name, f"HTTP {status}")
-    raise ErpBadResponse(INFO.name, f"HTTP {status} {_problem(response)}".rstrip())
-
-
 def _json_or_none(response: httpx.Response) -> Any:
     try:
         return json.loads(response.content)
@@ -380,12 +350,37 @@ def _json_or_none(response: httpx.Response) -> Any:
 
 
 def _problem(response: httpx.Response) -> str:
-    """Xero's words for an error: `Detail`/`Message` of its JSON body, else ""."""
+    """Xero's words for an error, " (<Detail/Message/error>)" of its JSON body, else ""."""
     body = _json_or_none(response)
     if not isinstance(body, dict):
         return ""
     for key in ("Detail", "Message", "detail", "error"):
         value = body.get(key)
         if isinstance(value, str) and value:
-            return f"({value[:200]})"
+            return f" ({value[:200]})"
     return ""
+
+
+#: Xero's own words for the status ladder of `erp.base`: the identity service's token call
+#: (a refused client answers 400 `invalid_client`) and the Accounting API's reads
+TOKEN_HINTS = HttpHints(
+    words={
+        HttpAnswer.REFUSED: (
+            "the token request was refused: HTTP {status}{detail}; check ERP_CLIENT_ID and "
+            "ERP_CLIENT_SECRET of the Xero custom connection"
+        ),
+        HttpAnswer.NOT_FOUND: "no Xero identity service at {url} (check ERP_BASE_URL)",
+    },
+    detail=_problem,
+    statuses={400: HttpAnswer.REFUSED},
+)
+API_HINTS = HttpHints(
+    words={
+        HttpAnswer.REFUSED: (
+            "HTTP {status}{detail}: check ERP_TENANT (the organisation's tenant id) and that the "
+            "connection has the accounting.transactions and accounting.settings scopes"
+        ),
+        HttpAnswer.NOT_FOUND: "no Xero API at {url} (check ERP_BASE_URL)",
+    },
+    detail=_problem,
+)
