@@ -12,9 +12,9 @@ from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from typing import Any
 
-from sqlalchemy import Column, Connection, Text, event, inspect, text
+from sqlalchemy import Column, Connection, Text, event, func, inspect, text
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
-from sqlmodel import SQLModel
+from sqlmodel import SQLModel, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage import accounts as _accounts  # noqa: F401  (registers its tables)
@@ -102,6 +102,10 @@ def _q(conn: Connection, name: str) -> str:
     return conn.dialect.identifier_preparer.quote(name)
 
 
+class StorageError(Exception):
+    """The database could not answer (unreachable, or without the app's schema yet)."""
+
+
 async def ping(engine: AsyncEngine) -> bool:
     try:
         async with engine.connect() as conn:
@@ -109,6 +113,12 @@ async def ping(engine: AsyncEngine) -> bool:
     except Exception:
         return False
     return True
+
+
+async def count_rows(*, session: AsyncSession, model: type[Any]) -> int:
+    """How many rows `model`'s table holds."""
+    result = await session.exec(select(func.count()).select_from(model))
+    return int(result.one())
 
 
 #: set while the current task (and tasks it starts) holds the SQLite turn, so nesting never waits

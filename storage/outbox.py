@@ -1,0 +1,88 @@
+"""Slack messages owed to users (the outbox): written in the transaction of the outcome they
+announce, claimed by one replica at a time, settled after each try. Callers own the transaction
+and pass its `session`."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import or_, update
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from storage.models import OutboxMessage, UnlinkAttempt, utcnow
+from storage.states import OutboxKind
+
+#: messages one read returns
+BATCH = 100
+
+
+def thread_reply(attempt: UnlinkAttempt, payload: dict[str, Any]) -> OutboxMessage:
+    """The attempt's answer, owed in its card's thread (or through its click's response_url)."""
+    return OutboxMessage(
+        reference=attempt.reference,
+        kind=OutboxKind.THREAD_REPLY,
+        channel_id=attempt.channel_id,
+        thread_ts=attempt.card_ts,
+        response_url=attempt.response_url,
+        payload=payload,
+    )
+
+
+def add_message(*, session: AsyncSession, message: OutboxMessage) -> None:
+    session.add(message)
+
+
+async def undelivered_of(*, session: AsyncSession, reference: str) -> Sequence[OutboxMessage]:
+    """The messages of one attempt still owed, oldest first."""
+    return await _undelivered(session, OutboxMessage.reference == reference)
+
+
+async def undelivered(*, session: AsyncSession, max_tries: int) -> Sequence[OutboxMessage]:
+    """Every message still owed that was tried fewer than `max_tries` times, oldest first."""
+    return await _undelivered(session, col(OutboxMessage.tries) < max_tries)
+
+
+async def _undelivered(session: AsyncSession, condition: Any) -> Sequence[OutboxMessage]:
+    query = (
+        select(OutboxMessage)
+        .where(condition, col(OutboxMessage.delivered_at).is_(None))
+        .order_by(col(OutboxMessage.id).asc())
+        .limit(BATCH)
+    )
+    return (await session.exec(query)).all()
+
+
+async def claim(*, session: AsyncSession, message: OutboxMessage, until: datetime) -> bool:
+    """Hold an undelivered message until `until` (counting a try) unless another replica holds
+    it; False when it is delivered or held."""
+    now = utcnow()
+    stmt = (
+        update(OutboxMessage)
+        .where(
+            col(OutboxMessage.id) == message.id,
+            col(OutboxMessage.delivered_at).is_(None),
+            or_(col(OutboxMessage.claimed_until).is_(None), col(OutboxMessage.claimed_until) < now),
+        )
+        .values(claimed_until=until, tries=col(OutboxMessage.tries) + 1)
+    )
+    result: Any = await session.exec(stmt)
+    return bool(result.rowcount)
+
+
+async def settle(
+    *,
+    session: AsyncSession,
+    message: OutboxMessage,
+    delivered: bool,
+    retry_at: datetime | None,
+    error: str | None,
+) -> None:
+    """Record a try: delivered now, or held until `retry_at` with its error."""
+    values: dict[str, Any] = {"claimed_until": retry_at, "last_error": error}
+    if delivered:
+        values["delivered_at"] = utcnow()
+    stmt = update(OutboxMessage).where(col(OutboxMessage.id) == message.id).values(**values)
+    await session.exec(stmt)
