@@ -11,12 +11,12 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import ClassVar
 
-from sandbox.cmic import BASE_CHANGE_CODE, POSTED, CmicState, ScmastRow
-from sandbox.cmic import make_app as make_cmic
 from sandbox.erp_demo_kit import ErpDemo, ErpKeys, NotSyncedDemo, StandInDemo
 from sandbox.erp_demos_licensed import HttpBridgeDemo, MriDemo, YardiDemo
 from sandbox.erps.acumatica.app import make_sandbox as make_acumatica
 from sandbox.erps.acumatica.world import REVERSE_NONE, AcumaticaWorld, ChangeOrder, CommitmentLine
+from sandbox.erps.cmic.app import make_app as make_cmic
+from sandbox.erps.cmic.world import BASE_CHANGE_CODE, POSTED, CmicState, ScmastRow
 from sandbox.faults import Faults, Recorder
 from sandbox.runner import RunningServer
 from sandbox.workday import WorkdayState

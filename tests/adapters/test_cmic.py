@@ -21,7 +21,7 @@ from erp.base import (
 )
 from erp.cmic import INFO, INFO_VOID_ALLOWED
 from erp.registry import build_adapter
-from sandbox.cmic import VOIDED
+from sandbox.erps.cmic.world import VOIDED
 from sandbox.faults import FaultRule, RecordedRequest
 from sandbox.runner import RunningServer
 from tests.adapters.harness_cmic import (
@@ -212,23 +212,21 @@ async def test_missing_settings_stop_the_build(rig: Rig, variable: str) -> None:
 # --- the sandbox on its own, over HTTP ------------------------------------------------------------
 
 
-async def test_sandbox_control_routes_add_void_and_delete(rig: Rig) -> None:
-    control = f"{rig.server.url}/_sandbox/cmic"
-    added = await rig.http.post(
-        f"{control}/change_orders",
-        json={"company": COMPANY, "vendor": VENDOR, "contract": "SC-9", "job": "J9"},
-    )
-    row = added.json()
-    assert (added.status_code, row["ScmstChgCode"]) == (201, "001")
+async def test_sandbox_state_adds_voids_and_deletes_change_orders(rig: Rig) -> None:
+    state = rig.harness.state
+    row = state.add_change_order(COMPANY, VENDOR, "SC-9", job="J9")
+    assert row.attributes()["ScmstChgCode"] == "001"
     adapter = rig.adapter()
     lookup = replace(_lookup(f"{COMPANY}|{VENDOR}|SC-9|001"), commitment_origin_id="SC-9")
 
-    await rig.http.post(f"{control}/change_orders/{row['ScmstVUuid']}/void")
+    assert state.void(row.vuuid)
     assert (await adapter.check(lookup)).state is RecordState.VOIDED
-    state = (await rig.http.get(f"{control}/state")).json()
-    assert [r["status"] for r in state["rows"] if r["contract"] == "SC-9"] == ["P", VOIDED]
+    assert [r["status"] for r in state.as_dict()["rows"] if r["contract"] == "SC-9"] == [
+        "P",
+        VOIDED,
+    ]
 
-    await rig.http.delete(f"{control}/change_orders/{row['ScmstVUuid']}")
+    assert state.delete(row.vuuid)
     assert (await adapter.check(lookup)).state is RecordState.DELETED
 
 

@@ -19,14 +19,7 @@ above; the adapter's key formats (change order, subcontract, job; see its marked
 "empty company" — an API account whose company grants show it no rows — answers every query with
 no rows and every row id with 404.
 
-Control routes (JSON) under `/_sandbox/cmic/`:
-  GET    state
-  POST   accounts                        {"username", "password"}
-  POST   change_orders                   {"company", "vendor", "contract", "job"?, "change_code"?,
-                                          "description"?, "status"?}  -> the row (with ScmstVUuid)
-  DELETE change_orders/{vuuid}
-  POST   change_orders/{vuuid}/void
-  POST   empty_company                   {"empty": true|false}
+Tests and the playground change the state in process (`sandbox.erps.cmic.world`).
 """
 
 from __future__ import annotations
@@ -34,146 +27,16 @@ from __future__ import annotations
 import base64
 import binascii
 import re
-import uuid
-from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 
 from aiohttp import web
 
+from sandbox.erps.cmic.world import ATTRIBUTES, CmicState, ScmastRow
 from sandbox.faults import Faults, Recorder, instrument
 
 RESOURCE = "/pm-rest-api/rest/1/scmast"
 DEFAULT_LIMIT = 25
 MAX_LIMIT = 1000
-POSTED, VOIDED = "P", "V"
-BASE_CHANGE_CODE = "000"
-
-
-def _now() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S+00:00")
-
-
-@dataclass
-class ScmastRow:
-    """One scmast row: a subcontract (change code 000) or one of its change orders."""
-
-    company: str
-    vendor: str
-    contract: str
-    change_code: str
-    job: str = ""
-    description: str = ""
-    status: str = POSTED
-    amount: float = 0.0
-    vuuid: str = field(default_factory=lambda: str(uuid.uuid4()).upper())
-    created: str = field(default_factory=_now)
-    updated: str = field(default_factory=_now)
-
-    def attributes(self) -> dict[str, Any]:
-        return {
-            "ScmstVUuid": self.vuuid,
-            "ScmstCompCode": self.company,
-            "ScmstVenCode": self.vendor,
-            "ScmstContCode": self.contract,
-            "ScmstChgCode": self.change_code,
-            "ScmstJobCode": self.job,
-            "ScmstDesc": self.description,
-            "ScmstStatusCode": self.status,
-            "ScmstCurrCode": "USD",
-            "ScmstContAmt": self.amount,
-            "ScmstSubcontrCode": "NONE",
-            "ScmstOverrideFlag": "Y",
-            "ScmstIuCreateDate": self.created,
-            "ScmstIuUpdateDate": self.updated,
-        }
-
-
-ATTRIBUTES = frozenset(ScmastRow("", "", "", "").attributes())
-
-
-@dataclass
-class CmicState:
-    accounts: dict[str, str] = field(default_factory=dict)
-    rows: list[ScmastRow] = field(default_factory=list)
-    _next_change: dict[tuple[str, str, str], int] = field(default_factory=dict)
-    #: the API account sees a company holding nothing (a wrong environment or company grant)
-    empty_company: bool = False
-
-    def add_account(self, username: str, password: str) -> None:
-        self.accounts[username] = password
-
-    def revoke_accounts(self) -> None:
-        self.accounts.clear()
-
-    def accepts(self, username: str, password: str) -> bool:
-        return username in self.accounts and self.accounts[username] == password
-
-    def add_change_order(
-        self,
-        company: str,
-        vendor: str,
-        contract: str,
-        *,
-        job: str = "",
-        change_code: str | None = None,
-        description: str = "",
-        status: str = POSTED,
-    ) -> ScmastRow:
-        """Add a change order to the subcontract (created with its base row if new)."""
-        contract_key = (company, vendor, contract)
-        if not any(self._is(row, contract_key, BASE_CHANGE_CODE) for row in self.rows):
-            self.rows.append(ScmastRow(company, vendor, contract, BASE_CHANGE_CODE, job))
-        number = self._next_change.get(contract_key, 1)
-        code = change_code or f"{number:03d}"
-        self._next_change[contract_key] = number + 1
-        row = ScmastRow(company, vendor, contract, code, job, description, status)
-        self.rows.append(row)
-        return row
-
-    @staticmethod
-    def _is(row: ScmastRow, contract_key: tuple[str, str, str], change_code: str) -> bool:
-        return (row.company, row.vendor, row.contract, row.change_code) == (
-            *contract_key,
-            change_code,
-        )
-
-    def find(self, vuuid: str) -> ScmastRow | None:
-        return next((row for row in self.rows if row.vuuid == vuuid), None)
-
-    def visible(self, vuuid: str) -> ScmastRow | None:
-        """The row as the API account sees it (none in an empty company)."""
-        return None if self.empty_company else self.find(vuuid)
-
-    def delete(self, vuuid: str) -> bool:
-        row = self.find(vuuid)
-        if row is not None:
-            self.rows.remove(row)
-        return row is not None
-
-    def void(self, vuuid: str) -> bool:
-        row = self.find(vuuid)
-        if row is not None:
-            row.status, row.updated = VOIDED, _now()
-        return row is not None
-
-    def select(self, clauses: list[tuple[str, str]]) -> list[ScmastRow]:
-        if self.empty_company:
-            return []
-        return [
-            row
-            for row in self.rows
-            if all(str(row.attributes()[name]) == value for name, value in clauses)
-        ]
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "accounts": sorted(self.accounts),
-            "rows": [asdict(row) for row in self.rows],
-            "empty_company": self.empty_company,
-        }
-
-
 STATE = web.AppKey("cmic_state", CmicState)
 
 
@@ -187,7 +50,6 @@ def make_app(
     instrument(app, recorder if recorder is not None else Recorder(), faults or Faults())
     app.router.add_get("/{env}" + RESOURCE, read_collection)
     app.router.add_get("/{env}" + RESOURCE + "/{vuuid}", read_row)
-    _add_control_routes(app)
     return app
 
 
@@ -326,58 +188,3 @@ async def read_row(request: web.Request) -> web.Response:
     except QueryError as error:
         return adf_error(400, "Bad Request", str(error))
     return web.json_response(_item(request, row, fields))
-
-
-# --- control routes -----------------------------------------------------------------------------
-
-
-def _add_control_routes(app: web.Application) -> None:
-    root = "/_sandbox/cmic"
-    app.router.add_get(root + "/state", _state)
-    app.router.add_post(root + "/accounts", _add_account)
-    app.router.add_post(root + "/change_orders", _add_change_order)
-    app.router.add_delete(root + "/change_orders/{vuuid}", _delete_change_order)
-    app.router.add_post(root + "/change_orders/{vuuid}/void", _void_change_order)
-    app.router.add_post(root + "/empty_company", _empty_company)
-
-
-async def _empty_company(request: web.Request) -> web.Response:
-    data = await request.json()
-    request.app[STATE].empty_company = bool(data.get("empty", True))
-    return web.json_response({"empty_company": request.app[STATE].empty_company})
-
-
-async def _state(request: web.Request) -> web.Response:
-    return web.json_response(request.app[STATE].as_dict())
-
-
-async def _add_account(request: web.Request) -> web.Response:
-    data = await request.json()
-    request.app[STATE].add_account(str(data["username"]), str(data["password"]))
-    return web.json_response({"ok": True}, status=201)
-
-
-async def _add_change_order(request: web.Request) -> web.Response:
-    data = await request.json()
-    row = request.app[STATE].add_change_order(
-        str(data["company"]),
-        str(data["vendor"]),
-        str(data["contract"]),
-        job=str(data.get("job", "")),
-        change_code=str(data["change_code"]) if data.get("change_code") else None,
-        description=str(data.get("description", "")),
-        status=str(data.get("status", POSTED)),
-    )
-    return web.json_response(row.attributes(), status=201)
-
-
-async def _delete_change_order(request: web.Request) -> web.Response:
-    if not request.app[STATE].delete(request.match_info["vuuid"]):
-        return web.json_response({"error": "no such row"}, status=404)
-    return web.json_response({"ok": True})
-
-
-async def _void_change_order(request: web.Request) -> web.Response:
-    if not request.app[STATE].void(request.match_info["vuuid"]):
-        return web.json_response({"error": "no such row"}, status=404)
-    return web.json_response({"ok": True})
