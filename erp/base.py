@@ -3,14 +3,21 @@
 An adapter answers one question: does the ERP-side record of a synced CCO still exist, and in
 what state? It speaks its vendor's wire format inside its own module and returns only the types
 below. Transport and vendor errors are translated once, at the adapter's edge, into `ErpError`
-subclasses.
+subclasses: `mapped_transport` and `raise_for_status` below do it for every adapter, by table,
+and each adapter declares only its own words (`HttpHints`).
 """
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable, Collection, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from email.utils import parsedate_to_datetime
 from enum import StrEnum
 from typing import Protocol
+
+import httpx
 
 
 class RecordState(StrEnum):
@@ -91,7 +98,12 @@ class ErpError(Exception):
 
 
 class ErpUnreachable(ErpError):
-    """Timeout, connection failure, 429 or 5xx: nothing was learned, nothing was changed."""
+    """Timeout, connection failure, 408, 429 or 5xx: nothing was learned, nothing was changed.
+    `retry_after` is the wait (seconds) the ERP asked for, when it named one."""
+
+    def __init__(self, system: str, reason: str, retry_after: float | None = None) -> None:
+        super().__init__(system, reason)
+        self.retry_after = retry_after
 
 
 class ErpMisconfigured(ErpError):
@@ -111,6 +123,144 @@ class ErpParentUnknown(ErpError):
         super().__init__(system, "neither the commitment nor the project is known")
         self.commitment = commitment
         self.project = project
+
+
+# --- the boundary: httpx errors and HTTP statuses become ErpErrors here, once, by table ---------
+
+
+class HttpAnswer(StrEnum):
+    """What a non-success HTTP status means, whatever the ERP."""
+
+    #: 401/403: the app's credentials or the API user's rights
+    REFUSED = "refused"
+    #: 404: nothing at that URL (a wrong base URL, tenant or endpoint)
+    NOT_FOUND = "not_found"
+    #: 408, 429 and 5xx: busy or down; nothing was learned
+    UNAVAILABLE = "unavailable"
+    #: anything else the API does not document for this call
+    UNEXPECTED = "unexpected"
+
+
+#: status -> its meaning, for every adapter; 5xx are looked up as 500, unlisted ones are UNEXPECTED
+STATUS_ANSWERS: dict[int, HttpAnswer] = {
+    401: HttpAnswer.REFUSED,
+    403: HttpAnswer.REFUSED,
+    404: HttpAnswer.NOT_FOUND,
+    408: HttpAnswer.UNAVAILABLE,
+    429: HttpAnswer.UNAVAILABLE,
+    500: HttpAnswer.UNAVAILABLE,
+}
+
+#: meaning -> the error it is raised as
+ANSWER_ERRORS: dict[HttpAnswer, type[ErpError]] = {
+    HttpAnswer.REFUSED: ErpMisconfigured,
+    HttpAnswer.NOT_FOUND: ErpMisconfigured,
+    HttpAnswer.UNAVAILABLE: ErpUnreachable,
+    HttpAnswer.UNEXPECTED: ErpBadResponse,
+}
+
+#: the words used when an adapter declares none; the fields are those of `raise_for_status`
+DEFAULT_WORDS: dict[HttpAnswer, str] = {
+    HttpAnswer.REFUSED: "credentials refused (HTTP {status}){detail}",
+    HttpAnswer.NOT_FOUND: "nothing answers at {url} (HTTP 404): check ERP_BASE_URL",
+    HttpAnswer.UNAVAILABLE: "HTTP {status}{retry}",
+    HttpAnswer.UNEXPECTED: "HTTP {status}{detail}",
+}
+
+#: httpx exception -> (our error, its words); the first class the exception is an instance of
+#: wins, so the specific ones come first. `{timeout}` and `{name}` (the httpx class) are filled.
+TRANSPORT_ERRORS: tuple[tuple[type[httpx.HTTPError], type[ErpError], str], ...] = (
+    (httpx.TimeoutException, ErpUnreachable, "no answer within {timeout:g} s"),
+    (httpx.TransportError, ErpUnreachable, "connection failed ({name})"),
+    (httpx.DecodingError, ErpBadResponse, "the answer could not be decoded ({name})"),
+)
+
+
+def _no_detail(response: httpx.Response) -> str:
+    return ""
+
+
+@dataclass(frozen=True)
+class HttpHints:
+    """One adapter's own part of the status ladder.
+
+    `words` overrides `DEFAULT_WORDS` per meaning: templates with `{status}`, `{url}`, `{path}`,
+    `{detail}` (what `detail` reads from the vendor's error body, with its own leading
+    separator), `{retry}` and any field the caller passes. `ok` are the statuses that are an
+    answer; `statuses` gives a status this vendor uses its own way a meaning (Acumatica's 500
+    "Invalid credentials" is a refusal).
+    """
+
+    words: Mapping[HttpAnswer, str] = field(default_factory=dict)
+    detail: Callable[[httpx.Response], str] = _no_detail
+    ok: Collection[int] = frozenset({200})
+    statuses: Mapping[int, HttpAnswer] = field(default_factory=dict)
+
+
+@contextmanager
+def mapped_transport(system: str, timeout: float) -> Iterator[None]:
+    """Around one ERP call: an httpx exception leaves as the `ErpError` `TRANSPORT_ERRORS` names."""
+    try:
+        yield
+    except httpx.HTTPError as exc:
+        for caught, error, words in TRANSPORT_ERRORS:
+            if isinstance(exc, caught):
+                reason = words.format(timeout=timeout, name=type(exc).__name__)
+                raise error(system, reason) from None
+        raise
+
+
+def answer_of(status: int, hints: HttpHints) -> HttpAnswer | None:
+    """The meaning of `status` for this adapter; None when it is an answer to read."""
+    if status in hints.ok:
+        return None
+    if status in hints.statuses:
+        return hints.statuses[status]
+    return STATUS_ANSWERS.get(500 if status >= 500 else status, HttpAnswer.UNEXPECTED)
+
+
+def raise_for_status(
+    system: str,
+    response: httpx.Response,
+    hints: HttpHints,
+    *,
+    only: Collection[HttpAnswer] = tuple(HttpAnswer),
+    **fields: str,
+) -> None:
+    """Raise the `ErpError` the response's status maps to, in the adapter's words.
+
+    `only` limits which meanings raise here: a SOAP adapter raises the refusals before it reads
+    the SOAP fault (which comes with a 500), and the rest after.
+    """
+    answer = answer_of(response.status_code, hints)
+    if answer is None or answer not in only:
+        return
+    wait = retry_after(response) if answer is HttpAnswer.UNAVAILABLE else None
+    template = hints.words.get(answer, DEFAULT_WORDS[answer])
+    reason = template.format(
+        status=response.status_code,
+        url=response.url,
+        path=response.url.path,
+        detail=hints.detail(response),
+        retry="" if wait is None else f"; asked to wait {wait:g} s",
+        **fields,
+    )
+    if answer is HttpAnswer.UNAVAILABLE:
+        raise ErpUnreachable(system, reason, wait)
+    raise ANSWER_ERRORS[answer](system, reason)
+
+
+def retry_after(response: httpx.Response, now: Callable[[], float] = time.time) -> float | None:
+    """`Retry-After` in seconds (given as seconds or as an HTTP date); None when absent or bad."""
+    value = response.headers.get("Retry-After", "").strip()
+    if not value:
+        return None
+    if value.isdecimal():
+        return float(value)
+    try:
+        return max(0.0, parsedate_to_datetime(value).timestamp() - now())
+    except (TypeError, ValueError):
+        return None
 
 
 class ParentRecords(Protocol):

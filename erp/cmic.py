@@ -33,9 +33,12 @@ from erp.base import (
     ErpLookup,
     ErpMisconfigured,
     ErpRecord,
-    ErpUnreachable,
+    HttpAnswer,
+    HttpHints,
     RecordState,
     absent_record,
+    mapped_transport,
+    raise_for_status,
 )
 from erp.settings import ErpSettings
 
@@ -97,8 +100,6 @@ READ_FIELDS = (ROW_ID_FIELD, *KEY_FIELDS, "ScmstJobCode", STATUS_FIELD)
 #: rows per page; one key matches one row, so paging only guards against a server ignoring `q`
 PAGE_SIZE = 25
 MAX_PAGES = 4
-
-_BUSY_STATUSES = frozenset({408, 429})
 
 
 def build(settings: ErpSettings, http: httpx.AsyncClient) -> ErpAdapter:
@@ -211,32 +212,15 @@ class CmicAdapter:
             "offset": str(offset),
         }
         headers = {"Authorization": self._authorization, "Accept": "application/json"}
-        try:
+        with mapped_transport(INFO.name, self._timeout):
             return await self._http.get(
                 self._url, params=params, headers=headers, timeout=self._timeout
             )
-        except httpx.TimeoutException:
-            raise ErpUnreachable(INFO.name, f"no answer within {self._timeout:g} s") from None
-        except httpx.TransportError as exc:
-            raise ErpUnreachable(INFO.name, f"connection failed ({type(exc).__name__})") from None
 
 
 def read_page(response: httpx.Response) -> tuple[list[dict[str, Any]], bool]:
     """One ADF collection page: its rows and `hasMore`; HTTP errors become ErpErrors."""
-    status = response.status_code
-    if status in (401, 403):
-        raise ErpMisconfigured(
-            INFO.name,
-            f"HTTP {status}: check ERP_USERNAME/ERP_PASSWORD and the account's API Security grants",
-        )
-    if status == 404:
-        raise ErpMisconfigured(
-            INFO.name, f"no scmast resource at {response.url} (check ERP_BASE_URL)"
-        )
-    if status in _BUSY_STATUSES or status >= 500:
-        raise ErpUnreachable(INFO.name, f"HTTP {status}")
-    if status != 200:
-        raise ErpBadResponse(INFO.name, f"HTTP {status}{_error_text(response)}")
+    raise_for_status(INFO.name, response, HINTS)
     try:
         body = json.loads(response.content)
     except ValueError:
@@ -261,6 +245,18 @@ def _error_text(response: httpx.Response) -> str:
     detail = (first.get("detail") if isinstance(first, dict) else None) or body.get("detail")
     detail = detail or body.get("title")
     return f": {str(detail)[:200]}" if detail else ""
+
+
+#: CMiC's own words for the status ladder of `erp.base`
+HINTS = HttpHints(
+    words={
+        HttpAnswer.REFUSED: (
+            "HTTP {status}: check ERP_USERNAME/ERP_PASSWORD and the account's API Security grants"
+        ),
+        HttpAnswer.NOT_FOUND: "no scmast resource at {url} (check ERP_BASE_URL)",
+    },
+    detail=_error_text,
+)
 
 
 def record_for(row: dict[str, Any]) -> ErpRecord:

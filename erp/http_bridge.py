@@ -29,8 +29,11 @@ from erp.base import (
     ErpLookup,
     ErpMisconfigured,
     ErpRecord,
-    ErpUnreachable,
+    HttpAnswer,
+    HttpHints,
     RecordState,
+    mapped_transport,
+    raise_for_status,
 )
 from erp.settings import ErpSettings
 
@@ -57,8 +60,14 @@ STATES: dict[str, RecordState] = {
         RecordState.CANCELED,
     )
 }
-_UNREACHABLE_STATUSES = frozenset({408, 429})
-_REFUSED_STATUSES = frozenset({401, 403})
+#: the bridge's own words for the status ladder of `erp.base`; only 200 is an answer
+HINTS = HttpHints(
+    words={
+        HttpAnswer.REFUSED: "the bridge refused the token (HTTP {status}): check ERP_CLIENT_SECRET",
+        HttpAnswer.NOT_FOUND: "no integration bridge at {url} (HTTP 404): check ERP_BASE_URL",
+        HttpAnswer.UNEXPECTED: "HTTP {status}; the contract answers 200",
+    },
+)
 
 
 def build(settings: ErpSettings, http: httpx.AsyncClient) -> ErpAdapter:
@@ -102,7 +111,7 @@ class HttpBridgeAdapter:
         """The HTTP client belongs to the caller; there is no session to end."""
 
     async def _post(self, body: dict[str, Any]) -> httpx.Response:
-        try:
+        with mapped_transport(INFO.name, self._timeout):
             return await self._http.post(
                 self._url,
                 json=body,
@@ -112,24 +121,10 @@ class HttpBridgeAdapter:
                 },
                 timeout=self._timeout,
             )
-        except httpx.TimeoutException:
-            raise ErpUnreachable(INFO.name, "timed out") from None
-        except httpx.TransportError as exc:
-            raise ErpUnreachable(INFO.name, f"connection failed: {type(exc).__name__}") from None
 
 
 def read_record(response: httpx.Response, lookup: ErpLookup) -> ErpRecord:
-    status = response.status_code
-    if status in _REFUSED_STATUSES:
-        raise ErpMisconfigured(INFO.name, f"the bridge refused the token (HTTP {status})")
-    if status == 404:
-        raise ErpMisconfigured(
-            INFO.name, f"no integration bridge at {response.url} (HTTP 404): check ERP_BASE_URL"
-        )
-    if status in _UNREACHABLE_STATUSES or status >= 500:
-        raise ErpUnreachable(INFO.name, f"HTTP {status}")
-    if status != 200:
-        raise ErpBadResponse(INFO.name, f"HTTP {status}; the contract answers 200")
+    raise_for_status(INFO.name, response, HINTS)
     return _record_from(_json_object(response), lookup)
 
 

@@ -34,9 +34,12 @@ from erp.base import (
     ErpLookup,
     ErpMisconfigured,
     ErpRecord,
-    ErpUnreachable,
+    HttpAnswer,
+    HttpHints,
     RecordState,
     absent_record,
+    mapped_transport,
+    raise_for_status,
 )
 from erp.settings import ErpSettings
 
@@ -80,8 +83,6 @@ ROW_JOB = "JobID"
 NEXT_PAGE = "nextLink"
 ERROR_KEY = "odata.error"
 # ---------------------------------------------------------------------------------------------
-
-_BUSY_STATUSES = frozenset({408, 429})
 
 
 def build(settings: ErpSettings, http: httpx.AsyncClient) -> ErpAdapter:
@@ -156,32 +157,18 @@ class MriAdapter:
         """The HTTP client belongs to the caller; there is no session to end."""
 
     async def _get(self, query: dict[str, str]) -> httpx.Response:
-        try:
+        with mapped_transport(INFO.name, self._timeout):
             return await self._http.get(
                 self._url,
                 params=query,
                 headers={"Authorization": self._authorization, "Accept": "application/json"},
                 timeout=self._timeout,
             )
-        except httpx.TimeoutException:
-            raise ErpUnreachable(INFO.name, "timed out") from None
-        except httpx.TransportError as exc:
-            raise ErpUnreachable(INFO.name, f"connection failed: {type(exc).__name__}") from None
 
 
 def read_rows(response: httpx.Response) -> tuple[list[dict[str, Any]], bool]:
     """The answer's rows, and whether MRI says more pages follow."""
-    status = response.status_code
-    if status in (401, 403):
-        raise ErpMisconfigured(
-            INFO.name, f"credentials refused (HTTP {status}){_error_text(response)}"
-        )
-    if status == 404:
-        raise ErpMisconfigured(INFO.name, f"no MRI API services at {response.url} (HTTP 404)")
-    if status in _BUSY_STATUSES or status >= 500:
-        raise ErpUnreachable(INFO.name, f"HTTP {status}")
-    if status != 200:
-        raise ErpBadResponse(INFO.name, f"HTTP {status}{_error_text(response)}")
+    raise_for_status(INFO.name, response, HINTS)
     data = _json(response)
     rows = data.get(ROWS) if isinstance(data, dict) else None
     if not isinstance(rows, list) or not all(isinstance(row, dict) for row in rows):
@@ -205,6 +192,13 @@ def _error_text(response: httpx.Response) -> str:
     except (ValueError, AttributeError):
         return ""
     return f": {text}" if isinstance(text, str) and text else ""
+
+
+#: MRI's own words for the status ladder of `erp.base` (refusals and the rest use its defaults)
+HINTS = HttpHints(
+    words={HttpAnswer.NOT_FOUND: "no MRI API services at {url} (HTTP 404): check ERP_BASE_URL"},
+    detail=_error_text,
+)
 
 
 def find_change_order(

@@ -30,8 +30,12 @@ from erp.base import (
     ErpMisconfigured,
     ErpRecord,
     ErpUnreachable,
+    HttpAnswer,
+    HttpHints,
     RecordState,
     absent_record,
+    mapped_transport,
+    raise_for_status,
 )
 from erp.settings import ErpSettings
 
@@ -92,6 +96,21 @@ SERVICE = "Resource_Management"
 OPERATION = "Get_Supplier_Contracts"
 
 _NS = {"env": SOAP_ENV, "wd": BSVC}
+#: Workday's own words for the status ladder of `erp.base` (refusals use its defaults)
+HINTS = HttpHints(
+    words={
+        HttpAnswer.NOT_FOUND: (
+            "no Workday web service at {url} (HTTP 404): check ERP_BASE_URL, ERP_TENANT and "
+            "ERP_API_VERSION"
+        ),
+        HttpAnswer.UNEXPECTED: "HTTP {status} from {url}",
+    },
+    ok=range(200, 300),
+)
+#: raised before the SOAP fault is read: a fault (sent with a 500) says more than its status
+_BEFORE_FAULT = (HttpAnswer.REFUSED,)
+#: a SOAP fault sent with these is the busy service's, not an answer to the request (a 500 is
+#: how Workday sends every fault, so it is not one of them)
 _BUSY_STATUSES = frozenset({429, 502, 503, 504})
 
 
@@ -182,17 +201,13 @@ class WorkdayAdapter:
         """The HTTP client belongs to the caller; there is no session to end."""
 
     async def _post(self, envelope: bytes) -> httpx.Response:
-        try:
+        with mapped_transport(INFO.name, self._timeout):
             return await self._http.post(
                 self._url,
                 content=envelope,
                 headers={"Content-Type": "text/xml; charset=utf-8", "SOAPAction": '""'},
                 timeout=self._timeout,
             )
-        except httpx.TimeoutException:
-            raise ErpUnreachable(INFO.name, "timed out") from None
-        except httpx.TransportError as exc:
-            raise ErpUnreachable(INFO.name, f"connection failed: {type(exc).__name__}") from None
 
 
 def version_of(api_version: str) -> str:
@@ -276,8 +291,7 @@ def read_answer(response: httpx.Response, operation: str = OPERATION) -> ET.Elem
     Every other answer becomes an `ErpError`: refused credentials are a configuration error,
     rate limits, server faults and 5xx are "unreachable", anything unreadable is a bad response.
     """
-    if response.status_code in (401, 403):
-        raise ErpMisconfigured(INFO.name, f"credentials refused (HTTP {response.status_code})")
+    raise_for_status(INFO.name, response, HINTS, only=_BEFORE_FAULT)
     root = _parse(response.content)
     fault = root.find("env:Body/env:Fault", _NS) if root is not None else None
     if fault is not None:
@@ -285,10 +299,7 @@ def read_answer(response: httpx.Response, operation: str = OPERATION) -> ET.Elem
         return None
     if AUTH_FAULT_TEXT in response.text.lower():
         raise ErpMisconfigured(INFO.name, AUTH_FAULT_TEXT)
-    if response.status_code in _BUSY_STATUSES or response.status_code >= 500:
-        raise ErpUnreachable(INFO.name, f"HTTP {response.status_code}")
-    if response.status_code >= 400:
-        raise ErpMisconfigured(INFO.name, f"HTTP {response.status_code} from {response.url}")
+    raise_for_status(INFO.name, response, HINTS)
     if root is None:
         raise ErpBadResponse(INFO.name, "the answer is not XML")
     answer = root.find(f"env:Body/wd:{operation}_Response", _NS)

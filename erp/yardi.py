@@ -34,8 +34,12 @@ from erp.base import (
     ErpMisconfigured,
     ErpRecord,
     ErpUnreachable,
+    HttpAnswer,
+    HttpHints,
     RecordState,
     absent_record,
+    mapped_transport,
+    raise_for_status,
 )
 from erp.settings import ErpSettings
 
@@ -98,7 +102,15 @@ DEFAULT_PLATFORM = "SQL Server"
 
 SOAP_ENV = "http://schemas.xmlsoap.org/soap/envelope/"
 _NS = {"soap": SOAP_ENV, "itf": NAMESPACE}
-_BUSY_STATUSES = frozenset({408, 429})
+#: Voyager's own words for the status ladder of `erp.base` (refusals use its defaults)
+HINTS = HttpHints(
+    words={
+        HttpAnswer.NOT_FOUND: "no Job Cost interface at {url} (HTTP 404): check ERP_BASE_URL",
+        HttpAnswer.UNEXPECTED: "HTTP {status} without a SOAP answer",
+    },
+)
+#: raised before the SOAP fault is read: a fault says more than the 500 it comes with
+_BEFORE_FAULT = (HttpAnswer.REFUSED, HttpAnswer.NOT_FOUND)
 
 
 @dataclass(frozen=True)
@@ -199,7 +211,7 @@ class YardiAdapter:
         """The HTTP client belongs to the caller; there is no session to end."""
 
     async def _post(self, envelope: bytes, operation: str = OPERATION) -> httpx.Response:
-        try:
+        with mapped_transport(INFO.name, self._timeout):
             return await self._http.post(
                 self._url,
                 content=envelope,
@@ -209,10 +221,6 @@ class YardiAdapter:
                 },
                 timeout=self._timeout,
             )
-        except httpx.TimeoutException:
-            raise ErpUnreachable(INFO.name, "timed out") from None
-        except httpx.TransportError as exc:
-            raise ErpUnreachable(INFO.name, f"connection failed: {type(exc).__name__}") from None
 
 
 # --- the request ------------------------------------------------------------------------------
@@ -259,19 +267,14 @@ def read_items(
     Refused credentials or licence are a configuration error; 408/429/5xx and server faults are
     "unreachable"; anything else that is not the expected document is a bad response.
     """
-    status = response.status_code
-    if status in (401, 403):
-        raise ErpMisconfigured(INFO.name, f"credentials refused (HTTP {status})")
-    if status == 404:
-        raise ErpMisconfigured(INFO.name, f"no Job Cost interface at {response.url} (HTTP 404)")
+    raise_for_status(INFO.name, response, HINTS, only=_BEFORE_FAULT)
     root = _parse(response.content)
     fault = root.find("soap:Body/soap:Fault", _NS) if root is not None else None
     if fault is not None:
         _raise_fault(fault)
-    if status in _BUSY_STATUSES or status >= 500:
-        raise ErpUnreachable(INFO.name, f"HTTP {status}")
-    if status != 200 or root is None:
-        raise ErpBadResponse(INFO.name, f"HTTP {status} without a SOAP answer")
+    raise_for_status(INFO.name, response, HINTS)
+    if root is None:
+        raise ErpBadResponse(INFO.name, f"HTTP {response.status_code} without a SOAP answer")
     return _items(_result_document(root, operation), list_tag, item_tag)
 
 
