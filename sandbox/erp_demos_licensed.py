@@ -8,11 +8,11 @@ soft-deleted state, so a change order is either there or gone.
 from __future__ import annotations
 
 from sandbox.erp_demo_kit import DEMO_WORDS, ErpKeys, StandInDemo
+from sandbox.erps.mri.app import make_app as make_mri
+from sandbox.erps.mri.world import ApiUser, ContractChangeOrder, MriState
 from sandbox.faults import Faults, Recorder
 from sandbox.http_bridge import BridgeState
 from sandbox.http_bridge import make_app as make_bridge
-from sandbox.mri import ApiUser, ContractChangeOrder, MriState
-from sandbox.mri import make_app as make_mri
 from sandbox.runner import RunningServer
 from sandbox.yardi import ChangeOrder, Login, YardiState
 from sandbox.yardi import make_app as make_yardi
