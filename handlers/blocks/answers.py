@@ -68,23 +68,10 @@ def busy_message(
 
 
 def status_message(report: StatusReport) -> dict[str, Any]:
-    if report.not_linked is not None:
-        return notice(
-            "❌ This workspace requires a linked Procore account: run `/cco connect` and sign in "
-            "to Procore."
-        )
-    if report.email is None:
-        text = (
-            "Your Slack profile shows no email address, so the app can't find you in Procore. "
-            "Ask a Slack admin to make your email visible."
-        )
-        return notice(f"❌ {text}")
-    if report.user is None:
-        return notice(
-            f"❌ No Procore user has the email {escape(report.email)}. Ask a Procore company admin "
-            "to add you to the Company Directory with that email."
-        )
-    who = f"You are *{escape(report.user.name)}* ({escape(report.email)}) in Procore" + (
+    unknown = _not_found(report)
+    if unknown is not None or report.user is None:
+        return notice(unknown or "")
+    who = f"You are *{escape(report.user.name)}* ({escape(report.email or '')}) in Procore" + (
         "" if report.user.is_active else " — *inactive*"
     )
     if report.project_name is None or not report.checks:
@@ -108,6 +95,26 @@ def status_message(report: StatusReport) -> dict[str, Any]:
     )
     blocks = [section("\n".join(lines)), context(f"{verdict} Read from {source}.")]
     return {"text": verdict, "blocks": blocks}
+
+
+def _not_found(report: StatusReport) -> str | None:
+    """Why the app could not tell who the asker is in Procore (None when it could)."""
+    if report.not_linked is not None:
+        return (
+            "❌ This workspace requires a linked Procore account: run `/cco connect` and sign in "
+            "to Procore."
+        )
+    if report.email is None:
+        return (
+            "❌ Your Slack profile shows no email address, so the app can't find you in Procore. "
+            "Ask a Slack admin to make your email visible."
+        )
+    if report.user is None:
+        return (
+            f"❌ No Procore user has the email {escape(report.email)}. Ask a Procore company admin "
+            "to add you to the Company Directory with that email."
+        )
+    return None
 
 
 def history_message(project_name: str, found: History, erp_name: str = "the ERP") -> dict[str, Any]:

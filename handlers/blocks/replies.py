@@ -5,6 +5,7 @@ Every reply names the reference id, which is also in the audit log and the serve
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flows.outcomes import (
@@ -117,72 +118,103 @@ def _neutral_text(
 
 
 def _red_text(outcome: Outcome, attempt: UnlinkAttempt) -> str:
-    cco = cco_label(attempt.cco_number)
-    if isinstance(outcome, StillInErp):
-        fix = escape(outcome.erp.fix(outcome.record))  # it names the ERP's own reference
-        shown = outcome.record.status_text
-        status = f" ({escape(shown)})" if shown else ""
+    """The red reply's words, by the kind of refusal or failure (`_RED_TEXTS`)."""
+    write = _RED_TEXTS[type(outcome)]
+    return write(outcome, cco_label(attempt.cco_number), attempt.requested_by)
+
+
+def _still_in_erp_text(outcome: StillInErp, cco: str, requested_by: str | None) -> str:
+    fix = escape(outcome.erp.fix(outcome.record))  # it names the ERP's own reference
+    shown = outcome.record.status_text
+    status = f" ({escape(shown)})" if shown else ""
+    return (
+        f"{cco} is still in {outcome.erp.name}{status}. {fix}, then click Unlink again. "
+        "Nothing was changed in Procore."
+    )
+
+
+def _denied_text(outcome: PermissionDenied, cco: str, requested_by: str | None) -> str:
+    lines = "\n".join(f"• *{c.name}* — {escape(c.remedy or '')}" for c in outcome.missing)
+    if requested_by:
         return (
-            f"{cco} is still in {outcome.erp.name}{status}. {fix}, then click Unlink again. "
-            "Nothing was changed in Procore."
+            f"You can't approve {user(requested_by)}'s request to unlink {cco}: "
+            f"Procore requires all three permissions of the approver. Missing:\n{lines}\n"
+            "The request stays open for another approver."
         )
-    if isinstance(outcome, PermissionDenied):
-        lines = "\n".join(f"• *{c.name}* — {escape(c.remedy or '')}" for c in outcome.missing)
-        if attempt.requested_by:
-            return (
-                f"You can't approve {user(attempt.requested_by)}'s request to unlink {cco}: "
-                f"Procore requires all three permissions of the approver. Missing:\n{lines}\n"
-                "The request stays open for another approver."
-            )
+    return (
+        f"You can't unlink {cco} yet: Procore requires Admin on Commitments, Standard or "
+        f"Admin on ERP Integrations, and Can Push to Accounting. Missing:\n{lines}\n"
+        "Click *Request unlink* to ask an approver instead."
+    )
+
+
+def _not_linked_text(outcome: NotLinked, cco: str, requested_by: str | None) -> str:
+    if outcome.reconnect:
         return (
-            f"You can't unlink {cco} yet: Procore requires Admin on Commitments, Standard or "
-            f"Admin on ERP Integrations, and Can Push to Accounting. Missing:\n{lines}\n"
-            "Click *Request unlink* to ask an approver instead."
+            "Procore no longer accepts your linked account (it was revoked or expired). "
+            "Run `/cco connect` to link it again, then click again."
         )
-    if isinstance(outcome, UnknownUser):
-        return _unknown_user_text(outcome)
-    if isinstance(outcome, NotLinked):
-        if outcome.reconnect:
-            return (
-                "Procore no longer accepts your linked account (it was revoked or expired). "
-                "Run `/cco connect` to link it again, then click again."
-            )
-        return (
-            "This workspace requires you to link your own Procore account before you unlink or "
-            "approve. Run `/cco connect`, sign in to Procore, then click again."
-        )
-    if isinstance(outcome, Unreachable):
-        retry = _retry_hint(outcome.retry_after)
-        return f"{outcome.system} could not be reached — nothing was changed. {retry}"
-    if isinstance(outcome, Misconfigured):
-        return (
-            f"The app's {outcome.system} connection needs attention: {escape(outcome.reason)}. "
-            "Nothing was changed. Ask whoever installed cco-bot to check its settings."
-        )
-    if isinstance(outcome, ParentUnknownInErp):
-        return parent_unknown_text(outcome, cco)
-    if isinstance(outcome, ProcoreRefused):
-        return (
-            f"Procore refused to clear the sync link of {cco}: {escape(outcome.reason)}. "
-            "Nothing was changed."
-        )
-    if isinstance(outcome, UnlinkUnconfirmed):
-        return _unconfirmed_text(outcome, cco)
-    if isinstance(outcome, CcoGone):
-        return (
-            f"{cco} is no longer in Procore (or the app can no longer see it). "
-            "Run `/cco unlink` for a fresh list."
-        )
-    if isinstance(outcome, Interrupted):
-        return (
-            f"The unlink of {cco} was interrupted (the app restarted) before Procore was changed "
-            "— nothing was changed. Click Unlink again."
-        )
-    assert isinstance(outcome, Failed)
+    return (
+        "This workspace requires you to link your own Procore account before you unlink or "
+        "approve. Run `/cco connect`, sign in to Procore, then click again."
+    )
+
+
+def _unreachable_text(outcome: Unreachable, cco: str, requested_by: str | None) -> str:
+    retry = _retry_hint(outcome.retry_after)
+    return f"{outcome.system} could not be reached — nothing was changed. {retry}"
+
+
+def _misconfigured_text(outcome: Misconfigured, cco: str, requested_by: str | None) -> str:
+    return (
+        f"The app's {outcome.system} connection needs attention: {escape(outcome.reason)}. "
+        "Nothing was changed. Ask whoever installed cco-bot to check its settings."
+    )
+
+
+def _procore_refused_text(outcome: ProcoreRefused, cco: str, requested_by: str | None) -> str:
+    return (
+        f"Procore refused to clear the sync link of {cco}: {escape(outcome.reason)}. "
+        "Nothing was changed."
+    )
+
+
+def _gone_text(outcome: CcoGone, cco: str, requested_by: str | None) -> str:
+    return (
+        f"{cco} is no longer in Procore (or the app can no longer see it). "
+        "Run `/cco unlink` for a fresh list."
+    )
+
+
+def _interrupted_text(outcome: Interrupted, cco: str, requested_by: str | None) -> str:
+    return (
+        f"The unlink of {cco} was interrupted (the app restarted) before Procore was changed "
+        "— nothing was changed. Click Unlink again."
+    )
+
+
+def _failed_text(outcome: Failed, cco: str, requested_by: str | None) -> str:
     return (
         f"Something went wrong on our side while unlinking {cco} — nothing was changed in "
         "Procore. Click Unlink again; if it repeats, give the reference below to your admin."
     )
+
+
+#: the red reply's words for each refusal or failure: (outcome, CCO label, requester) -> text
+_RED_TEXTS: dict[type[Any], Callable[[Any, str, str | None], str]] = {
+    StillInErp: _still_in_erp_text,
+    PermissionDenied: _denied_text,
+    UnknownUser: lambda outcome, cco, requested_by: _unknown_user_text(outcome),
+    NotLinked: _not_linked_text,
+    Unreachable: _unreachable_text,
+    Misconfigured: _misconfigured_text,
+    ParentUnknownInErp: lambda outcome, cco, requested_by: parent_unknown_text(outcome, cco),
+    ProcoreRefused: _procore_refused_text,
+    UnlinkUnconfirmed: lambda outcome, cco, requested_by: _unconfirmed_text(outcome, cco),
+    CcoGone: _gone_text,
+    Interrupted: _interrupted_text,
+    Failed: _failed_text,
+}
 
 
 def not_erp_integrated_text(project_name: str) -> str:
