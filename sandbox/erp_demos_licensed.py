@@ -10,12 +10,12 @@ from __future__ import annotations
 from sandbox.erp_demo_kit import DEMO_WORDS, ErpKeys, StandInDemo
 from sandbox.erps.mri.app import make_app as make_mri
 from sandbox.erps.mri.world import ApiUser, ContractChangeOrder, MriState
+from sandbox.erps.yardi.app import make_app as make_yardi
+from sandbox.erps.yardi.world import ChangeOrder, Login, YardiState
 from sandbox.faults import Faults, Recorder
 from sandbox.http_bridge import BridgeState
 from sandbox.http_bridge import make_app as make_bridge
 from sandbox.runner import RunningServer
-from sandbox.yardi import ChangeOrder, Login, YardiState
-from sandbox.yardi import make_app as make_yardi
 
 
 def contract_reference(change_order: str, contract: str) -> str:
