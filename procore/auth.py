@@ -14,12 +14,19 @@ from typing import Any
 
 import httpx
 
-from procore.errors import ProcoreAuthError, ProcoreUnreachable
+from procore.errors import (
+    ProcoreAuthError,
+    ProcoreBadResponse,
+    ProcoreUnreachable,
+    mapped_transport,
+)
 
 #: Procore's documented access-token lifetime, used if the answer omits `expires_in`
 DEFAULT_LIFETIME = 5400.0
 #: renew this long before expiry (at most a tenth of the token's lifetime)
 RENEW_MARGIN = 300.0
+#: how errors name Procore's OAuth server (`procore.errors.mapped_transport`)
+LOGIN = "Procore's login"
 
 
 @dataclass(frozen=True)
@@ -74,12 +81,8 @@ class TokenSource:
 
     async def _fetch(self) -> str:
         self._token = None
-        try:
+        with mapped_transport(LOGIN):
             response = await self._http.post(self._url, data=self._form)
-        except httpx.TimeoutException as exc:
-            raise ProcoreUnreachable("Procore's login did not answer in time") from exc
-        except httpx.HTTPError as exc:
-            raise ProcoreUnreachable(f"Procore's login could not be reached: {exc!r}") from exc
         body = token_json(response)
         if response.status_code >= 500 or response.status_code == 429:
             raise ProcoreUnreachable(f"Procore's login answered {response.status_code}")
@@ -88,7 +91,7 @@ class TokenSource:
             raise ProcoreAuthError(f"Procore refused the app's credentials: {reason}")
         value = body.get("access_token")
         if not isinstance(value, str) or not value:
-            raise ProcoreUnreachable("Procore's login answered without an access token")
+            raise ProcoreBadResponse("Procore's login answered without an access token")
         lifetime = token_lifetime(body.get("expires_in"))
         margin = min(RENEW_MARGIN, lifetime / 10)
         self._token = _Token(value, self._clock() + lifetime - margin)

@@ -16,7 +16,7 @@ import httpx
 
 from procore.auth import TokenSource
 from procore.budget import RequestBudget
-from procore.errors import ProcoreNotFound, ProcoreRejected, ProcoreUnreachable
+from procore.errors import ProcoreBadResponse, ProcoreNotFound, ProcoreRejected
 from procore.http import ProcoreHttp, message_of
 from procore.models import (
     Cco,
@@ -190,7 +190,7 @@ class ProcoreClient:
             SYNC_PATH.format(company_id=self.company_id), {"updates": updates}
         )
         if not isinstance(data, dict):
-            raise ProcoreUnreachable("Procore answered the sync with something not an object")
+            raise ProcoreBadResponse("Procore answered the sync with something not an object")
         errors = data.get("errors")
         if errors:
             raise ProcoreRejected(message_of(errors) or "Procore refused to clear the sync link")
@@ -274,12 +274,12 @@ class ProcoreClient:
 
 @contextmanager
 def _shape(what: str) -> Iterator[None]:
-    """Turn a Procore answer we cannot read into `ProcoreUnreachable` (nothing was learned)."""
+    """Turn a Procore answer we cannot read into `ProcoreBadResponse` (nothing was learned)."""
     try:
         yield
     except (KeyError, TypeError, ValueError, AttributeError, InvalidOperation) as exc:
         reason = f"Procore answered a {what} in an unexpected shape: {exc!r}"
-        raise ProcoreUnreachable(reason) from exc
+        raise ProcoreBadResponse(reason) from exc
 
 
 def _text(value: Any) -> str | None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 from typing import Any
 
@@ -19,10 +20,13 @@ from procore.auth import TokenSource
 from procore.budget import BudgetExhausted, LocalBudget, RequestBudget, read_window
 from procore.errors import (
     ProcoreAuthError,
+    ProcoreBadResponse,
+    ProcoreError,
     ProcoreForbidden,
     ProcoreNotFound,
     ProcoreRejected,
     ProcoreUnreachable,
+    mapped_transport,
 )
 
 #: a read that failed in transit (timeout, connection, 500/502/504) is tried this many times
@@ -34,6 +38,16 @@ DEFAULT_WAIT = 1.0
 MAX_PAGES = 1000
 
 Sleep = Callable[[float], Awaitable[None]]
+
+
+@dataclass
+class _Tries:
+    """One request's allowance: tries `left` (a token renewal or a rate-limit wait gives the try
+    back), seconds `waited` on rate limits so far, and whether the token was `renewed`."""
+
+    left: int
+    waited: float = 0.0
+    renewed: bool = False
 
 
 class ProcoreHttp:
@@ -57,7 +71,7 @@ class ProcoreHttp:
         self._budget = budget if budget is not None else LocalBudget()
 
     async def get_json(self, path: str, params: dict[str, Any] | None = None) -> Any:
-        return _json(await self._send("GET", path, params=params, read=True))
+        return json_body(await self._send("GET", path, params=params, read=True))
 
     async def get_all(self, path: str, params: dict[str, Any], per_page: int) -> list[Any]:
         """Every item of a paged v1 list, following `Link` (or `Total`) page by page."""
@@ -66,16 +80,16 @@ class ProcoreHttp:
         while page is not None and page <= MAX_PAGES:
             query = params | {"page": page, "per_page": per_page}
             response = await self._send("GET", path, params=query, read=True)
-            batch = _json(response)
+            batch = json_body(response)
             if not isinstance(batch, list):
-                raise ProcoreUnreachable(f"Procore answered {path} with something not a list")
+                raise ProcoreBadResponse(f"Procore answered {path} with something not a list")
             items.extend(batch)
             page = _next_page(response, page, len(batch), per_page) if batch else None
         return items
 
     async def patch_json(self, path: str, body: dict[str, Any]) -> Any:
         """A write: repeated only after answers that prove it was not applied (401, 429, 503)."""
-        return _json(await self._send("PATCH", path, body=body, read=False))
+        return json_body(await self._send("PATCH", path, body=body, read=False))
 
     async def _send(
         self,
@@ -86,47 +100,80 @@ class ProcoreHttp:
         body: dict[str, Any] | None = None,
         read: bool,
     ) -> httpx.Response:
-        attempts_left = READ_ATTEMPTS if read else 1
-        waited = 0.0
-        renewed = False
+        """Send until Procore gives an answer to keep; raise it mapped to `procore.errors`."""
+        tries = _Tries(left=READ_ATTEMPTS if read else 1)
         while True:
             token = await self._tokens.token()
-            attempts_left -= 1
-            try:
-                await self._budget.acquire(self._max_wait - waited)
-            except BudgetExhausted as exc:
-                raise ProcoreUnreachable("Procore's rate limit is used up", exc.wait) from exc
-            try:
-                response = await self._request(method, path, params, body, token)
-            except ProcoreUnreachable:
-                if attempts_left <= 0:
-                    raise
-                await self._sleep(TRANSIENT_BACKOFF)
+            tries.left -= 1
+            await self._acquire(tries.waited)
+            response = await self._attempt(method, path, params, body, token, tries)
+            if response is None:
                 continue
             window = read_window(response.headers)
             if window is not None:
                 await self._budget.observe(window)
-            status = response.status_code
-            if status == 401:
-                if renewed:
-                    raise ProcoreAuthError("Procore refused the app's token after a renewal")
-                renewed = True
-                attempts_left += 1
-                await self._tokens.renew(token)
+            if await self._again(response, token, tries):
                 continue
-            if status in (429, 503):
-                wait = _wait_for(response)
-                if waited + wait > self._max_wait:
-                    raise ProcoreUnreachable(f"Procore answered {status}", retry_after=wait)
-                waited += wait
-                attempts_left += 1
-                await self._sleep(wait)
-                continue
-            if status >= 500 and attempts_left > 0:
-                await self._sleep(TRANSIENT_BACKOFF)
-                continue
-            _raise_for(response)
+            raise_for_status(response)
             return response
+
+    async def _acquire(self, waited: float) -> None:
+        """A place in the company's request budget, within what is left of the allowed wait."""
+        try:
+            await self._budget.acquire(self._max_wait - waited)
+        except BudgetExhausted as exc:
+            raise ProcoreUnreachable("Procore's rate limit is used up", exc.wait) from exc
+
+    async def _attempt(
+        self,
+        method: str,
+        path: str,
+        params: dict[str, Any] | None,
+        body: dict[str, Any] | None,
+        token: str,
+        tries: _Tries,
+    ) -> httpx.Response | None:
+        """One request; None when it failed in transit and a try is left (after a pause)."""
+        try:
+            return await self._request(method, path, params, body, token)
+        except ProcoreUnreachable:
+            if tries.left <= 0:
+                raise
+            await self._sleep(TRANSIENT_BACKOFF)
+            return None
+
+    async def _again(self, response: httpx.Response, token: str, tries: _Tries) -> bool:
+        """Whether this answer calls for another try, once its pause or renewal is done."""
+        status = response.status_code
+        if status == 401:
+            await self._renew(token, tries)
+            return True
+        if status in (429, 503):
+            await self._wait_out(response, tries)
+            return True
+        if status >= 500 and tries.left > 0:
+            await self._sleep(TRANSIENT_BACKOFF)
+            return True
+        return False
+
+    async def _renew(self, token: str, tries: _Tries) -> None:
+        """401: one token renewal per request; the try it costs is given back."""
+        if tries.renewed:
+            raise ProcoreAuthError("Procore refused the app's token after a renewal")
+        tries.renewed = True
+        tries.left += 1
+        await self._tokens.renew(token)
+
+    async def _wait_out(self, response: httpx.Response, tries: _Tries) -> None:
+        """429/503: wait as long as Procore asks, within the allowed total; the try is given
+        back. Past the allowed total, `ProcoreUnreachable` says how long Procore asked for."""
+        wait = _wait_for(response)
+        if tries.waited + wait > self._max_wait:
+            status = response.status_code
+            raise ProcoreUnreachable(f"Procore answered {status}", retry_after=wait)
+        tries.waited += wait
+        tries.left += 1
+        await self._sleep(wait)
 
     async def _request(
         self,
@@ -142,33 +189,38 @@ class ProcoreHttp:
             "Accept": "application/json",
         }
         url = self._base + path
-        try:
+        with mapped_transport():
             return await self._http.request(method, url, params=params, json=body, headers=headers)
-        except httpx.TimeoutException as exc:
-            raise ProcoreUnreachable("Procore did not answer in time") from exc
-        except httpx.HTTPError as exc:
-            raise ProcoreUnreachable(f"Procore could not be reached: {exc!r}") from exc
 
 
-def _raise_for(response: httpx.Response) -> None:
+#: a status still standing once the retries are spent -> the error it is raised as; 5xx are
+#: looked up as 500, and any other 4xx is `ProcoreRejected`
+STATUS_ERRORS: dict[int, type[ProcoreError]] = {
+    403: ProcoreForbidden,
+    404: ProcoreNotFound,
+    429: ProcoreUnreachable,
+    500: ProcoreUnreachable,
+}
+
+
+def raise_for_status(response: httpx.Response, retry_after: float | None = None) -> None:
+    """Raise the `STATUS_ERRORS` error for a 4xx/5xx, with Procore's own words."""
     status = response.status_code
     if status < 400:
         return
     message = procore_message(response)
-    if status >= 500:
-        raise ProcoreUnreachable(f"Procore answered {status}: {message}")
-    if status == 403:
-        raise ProcoreForbidden(message)
-    if status == 404:
-        raise ProcoreNotFound(message)
-    raise ProcoreRejected(message)
+    error = STATUS_ERRORS.get(500 if status >= 500 else status, ProcoreRejected)
+    if issubclass(error, ProcoreUnreachable):
+        raise error(f"Procore answered {status}: {message}", retry_after)
+    raise error(message)
 
 
-def _json(response: httpx.Response) -> Any:
+def json_body(response: httpx.Response) -> Any:
+    """The answer's JSON; `ProcoreBadResponse` when it is not JSON at all."""
     try:
         return response.json()
     except ValueError as exc:
-        raise ProcoreUnreachable("Procore answered with something that is not JSON") from exc
+        raise ProcoreBadResponse("Procore answered with something that is not JSON") from exc
 
 
 def procore_message(response: httpx.Response) -> str:

@@ -12,14 +12,8 @@ from typing import Any
 
 import httpx
 
-from procore.errors import (
-    ProcoreAuthError,
-    ProcoreForbidden,
-    ProcoreNotFound,
-    ProcoreRejected,
-    ProcoreUnreachable,
-)
-from procore.http import procore_message
+from procore.errors import ProcoreAuthError, ProcoreBadResponse, mapped_transport
+from procore.http import json_body, procore_message, raise_for_status
 from procore.models import PermissionSnapshot, ProcoreUser
 from procore.permissions import COMMITMENTS, DEFAULT_KEYS, ERP_INTEGRATIONS, PermissionKeys
 
@@ -64,7 +58,7 @@ class ManifestReader:
             return _user(data)
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             reason = f"Procore answered `me` in an unexpected shape: {exc!r}"
-            raise ProcoreUnreachable(reason) from exc
+            raise ProcoreBadResponse(reason) from exc
 
     async def read_permissions_as_user(
         self, access_token: str, project_id: int
@@ -91,41 +85,24 @@ class ManifestReader:
             "Procore-Company-Id": str(self.company_id),
             "Accept": "application/json",
         }
-        try:
+        with mapped_transport():
             response = await self._http.get(self._base + path, params=params, headers=headers)
-        except httpx.TimeoutException as exc:
-            raise ProcoreUnreachable("Procore did not answer in time") from exc
-        except httpx.HTTPError as exc:
-            raise ProcoreUnreachable(f"Procore could not be reached: {exc!r}") from exc
         _raise_for(response)
-        try:
-            return response.json()
-        except ValueError as exc:
-            raise ProcoreUnreachable("Procore answered with something that is not JSON") from exc
+        return json_body(response)
 
 
 def _raise_for(response: httpx.Response) -> None:
-    status = response.status_code
-    if status < 400:
-        return
-    message = procore_message(response)
-    if status == 401:
-        raise TokenRefused(f"Procore refused the user's token: {message}")
-    if status == 429 or status >= 500:
-        retry_after = response.headers.get("Retry-After", "")
-        wait = float(retry_after) if retry_after.isdecimal() else None
-        raise ProcoreUnreachable(f"Procore answered {status}: {message}", wait)
-    if status == 403:
-        raise ProcoreForbidden(message)
-    if status == 404:
-        raise ProcoreNotFound(message)
-    raise ProcoreRejected(message)
+    """A user's token refused is this module's own case; the rest is `procore.http`'s table."""
+    if response.status_code == 401:
+        raise TokenRefused(f"Procore refused the user's token: {procore_message(response)}")
+    retry_after = response.headers.get("Retry-After", "")
+    raise_for_status(response, float(retry_after) if retry_after.isdecimal() else None)
 
 
 def _tool_level(manifest: Any, key: str, keys: PermissionKeys) -> int:
     tools = manifest.get("tools") if isinstance(manifest, dict) else None
     if not isinstance(tools, list):
-        raise ProcoreUnreachable("Procore answered the permission manifest without `tools`")
+        raise ProcoreBadResponse("Procore answered the permission manifest without `tools`")
     tools = [t for t in tools if isinstance(t, dict)]
     tool = next((t for t in tools if t.get("name") == key), None)
     if tool is None:

@@ -16,8 +16,13 @@ from urllib.parse import urlencode
 
 import httpx
 
-from procore.auth import token_json, token_lifetime
-from procore.errors import ProcoreAuthError, ProcoreUnreachable
+from procore.auth import LOGIN, token_json, token_lifetime
+from procore.errors import (
+    ProcoreAuthError,
+    ProcoreBadResponse,
+    ProcoreUnreachable,
+    mapped_transport,
+)
 
 #: Procore's documented access-token lifetime, used if the answer omits `expires_in`
 
@@ -88,17 +93,13 @@ class ProcoreOAuth:
             _raise_for(response, body)
         access, refresh = body.get("access_token"), body.get("refresh_token")
         if not isinstance(access, str) or not access or not isinstance(refresh, str) or not refresh:
-            raise ProcoreUnreachable("Procore's login answered without an access and refresh token")
+            raise ProcoreBadResponse("Procore's login answered without an access and refresh token")
         expires_at = datetime.fromtimestamp(sent_at + token_lifetime(body.get("expires_in")), UTC)
         return UserTokens(access, refresh, expires_at)
 
     async def _post(self, path: str, form: dict[str, str]) -> httpx.Response:
-        try:
+        with mapped_transport(LOGIN):
             return await self._http.post(self._login + path, data=form | self._client)
-        except httpx.TimeoutException as exc:
-            raise ProcoreUnreachable("Procore's login did not answer in time") from exc
-        except httpx.HTTPError as exc:
-            raise ProcoreUnreachable(f"Procore's login could not be reached: {exc!r}") from exc
 
 
 def _raise_for(response: httpx.Response, body: dict[str, Any]) -> None:

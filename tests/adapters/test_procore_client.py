@@ -13,6 +13,7 @@ import pytest
 from procore.client import PER_PAGE, ProcoreClient
 from procore.errors import (
     ProcoreAuthError,
+    ProcoreBadResponse,
     ProcoreForbidden,
     ProcoreNotFound,
     ProcoreRejected,
@@ -365,6 +366,53 @@ async def test_server_error_is_unreachable(
 
     with pytest.raises(ProcoreUnreachable, match="500"):
         await client.get_project(project.id)
+
+
+# -- answers the app cannot read ------------------------------------------------------------------
+
+
+async def test_an_answer_that_is_not_json_is_a_bad_response_not_unreachable(
+    client: ProcoreClient, procore_server: ProcoreSandbox, project: Project
+) -> None:
+    procore_server.faults.add(FaultRule(path=r"^/rest/", status=200, body="<<not json"))
+
+    with pytest.raises(ProcoreBadResponse, match="not JSON"):
+        await client.get_project(project.id)
+
+    assert _rest(procore_server) == 1  # an answer, however odd, is not a transport failure
+
+
+async def test_an_answer_in_the_wrong_shape_is_a_bad_response(
+    client: ProcoreClient, procore_server: ProcoreSandbox, project: Project
+) -> None:
+    procore_server.faults.add(FaultRule(path=r"^/rest/", status=200, body={"unexpected": True}))
+
+    with pytest.raises(ProcoreBadResponse, match="project in an unexpected shape"):
+        await client.get_project(project.id)
+
+
+async def test_a_list_answered_with_an_object_is_a_bad_response(
+    client: ProcoreClient, procore_server: ProcoreSandbox, project: Project
+) -> None:
+    procore_server.faults.add(FaultRule(path="change_order_packages", status=200, body={"a": 1}))
+
+    with pytest.raises(ProcoreBadResponse, match="not a list"):
+        await client.list_ccos(project.id)
+
+
+async def test_a_sync_answer_that_is_no_object_is_a_bad_response(
+    client: ProcoreClient, procore_server: ProcoreSandbox, project: Project
+) -> None:
+    cco = _synced(procore_server, project)
+    procore_server.faults.add(
+        FaultRule(path="external_data/sync", method="PATCH", status=200, body="[]")
+    )
+
+    with pytest.raises(ProcoreBadResponse, match="not an object") as caught:
+        await client.clear_sync_link(cco)
+
+    # still "nothing learned" to the unlink flow, which re-reads the package before answering
+    assert isinstance(caught.value, ProcoreUnreachable)
 
 
 # -- clearing the sync link -----------------------------------------------------------------------
