@@ -26,6 +26,7 @@ from flows.unlink import (
 from procore.errors import ProcoreError, ProcoreNotFound
 from procore.models import PermissionSnapshot
 from storage import repos
+from storage import requests as stored
 from storage.card_rows import CardRow
 from storage.models import Card, UnlinkRequest, utcnow
 
@@ -245,6 +246,13 @@ async def attach_message(svc: Services, request_id: int, message_ts: str) -> Non
         if request is not None:
             request.message_ts = message_ts
             s.add(request)
+
+
+async def request_of(svc: Services, request_id: int) -> UnlinkRequest | None:
+    """The request a button names, in any state, when it is this company's."""
+    async with svc.db.session() as s:
+        request = await stored.get_request(session=s, request_id=request_id)
+    return request if request and request.company_id == svc.policy.company_id else None
 
 
 async def _pending(svc: Services, request_id: int) -> UnlinkRequest | Closed | None:

@@ -1,16 +1,13 @@
-"""App Home: published when a person opens the app's Home tab."""
+"""App Home: published when a person opens the app's Home tab (`listeners/events.py`), and
+again for those who may see a request once it is decided."""
 
 from __future__ import annotations
 
-from typing import Any
-
-from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
 from flows.home import home_for
 from flows.services import Services
 from handlers.blocks.home import home_view
-from handlers.failures import Failures
 from handlers.slack_io import SlackMessenger
 from storage.models import UnlinkRequest
 
@@ -54,21 +51,11 @@ async def republish_homes(
         await publish_home(svc, slack, viewers, request.team_id, user_id)
 
 
-def register_home(app: AsyncApp, svc: Services, slack: AsyncWebClient) -> None:
-    failures = Failures(svc, slack)
-    viewers = HomeViewers()
+def follow_decisions(svc: Services, slack: AsyncWebClient, viewers: HomeViewers) -> None:
+    """Have the messenger re-publish the Homes that may list a request once it is decided."""
     if isinstance(svc.messenger, SlackMessenger):
 
         async def on_decided(request: UnlinkRequest) -> None:
             await republish_homes(svc, slack, viewers, request)
 
         svc.messenger.on_request_decided = on_decided
-
-    @app.event("app_home_opened")
-    async def on_home(event: dict[str, Any], body: dict[str, Any]) -> None:
-        if event.get("tab", "home") != "home":
-            return
-        async with failures.guard(body):
-            user_id = str(event.get("user") or "")
-            team_id = str(body.get("team_id") or "")
-            await publish_home(svc, slack, viewers, team_id, user_id)

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 import yaml
 
-from handlers.app import SLASH_COMMAND
 from handlers.blocks.requests import REQUEST_ACTION
+from handlers.listeners.commands import SLASH_COMMAND
 from sandbox.slack.sender import UNINSTALL_EVENT_ORDER
 from tests.e2e.rig import TOWER_A, Rig
 

@@ -1,0 +1,64 @@
+"""What a listener needs, put into Bolt's `context` by one middleware.
+
+Listeners are module-level functions (`handlers/listeners/`): none closes over a client. Bolt
+hands each the `context` of its request, and `deps_of(context)` reads the `Deps` that
+`provide` put there, so a listener can be imported and called alone with any `Deps`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from slack_bolt.async_app import AsyncBoltContext
+from slack_sdk.web.async_client import AsyncWebClient
+
+from flows.inflight import InFlight
+from flows.services import Services
+from handlers.failures import Failures
+from handlers.home import HomeViewers
+
+#: the key of `Deps` in Bolt's context
+KEY = "cco_deps"
+
+Middleware = Callable[..., Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class Deps:
+    """The flows' services and the Slack side of this process: built once by
+    `handlers.app.register`."""
+
+    services: Services
+    #: our Web API client (Bolt's `context.client` is a per-request copy without our gate)
+    slack: AsyncWebClient
+    #: the one answer to a failure (`handlers/failures.py`)
+    failures: Failures
+    #: acknowledged work still running (drained on shutdown)
+    inflight: InFlight
+    #: commands worked on at once after their ack (docs/performance.md, "Ack path")
+    command_slots: asyncio.Semaphore
+    #: who has a Home showing requests (re-published after a decision)
+    viewers: HomeViewers
+
+
+def provide(deps: Deps) -> Middleware:
+    """The middleware that puts `deps` into every request's context. One `Deps` serves every
+    request today (one workspace per bot token); a per-workspace context (issue 15) plugs in
+    here, choosing the `Deps` by `context.team_id`."""
+
+    async def put_in_context(
+        context: AsyncBoltContext, next: Callable[[], Awaitable[None]]
+    ) -> None:
+        context[KEY] = deps
+        await next()
+
+    return put_in_context
+
+
+def deps_of(context: AsyncBoltContext) -> Deps:
+    deps = context.get(KEY)
+    if not isinstance(deps, Deps):
+        raise RuntimeError("no Deps in the Bolt context: handlers.app.register installs them")
+    return deps

@@ -1,0 +1,116 @@
+"""The request buttons: Request unlink (opens the form), Approve & unlink, Deny (opens the
+form). The forms' submissions are in `listeners/views.py`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext, AsyncRespond
+
+from flows import requests as flows
+from flows.unlink import InvalidClick
+from flows.views import RequestView
+from handlers.blocks import answers
+from handlers.blocks.requests import (
+    APPROVE_ACTION,
+    DENY_ACTION,
+    REQUEST_ACTION,
+    deny_modal,
+    request_modal,
+)
+from handlers.context import Deps, deps_of
+from handlers.failures import tell_clicker
+from handlers.request_answers import answer_decision, no_longer_synced_text
+
+
+def register(app: AsyncApp) -> None:
+    app.action(REQUEST_ACTION)(on_request)
+    app.action(APPROVE_ACTION)(on_approve)
+    app.action(DENY_ACTION)(on_deny)
+
+
+async def on_request(
+    ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond, context: AsyncBoltContext
+) -> None:
+    await ack()
+    deps = deps_of(context)
+    async with deps.failures.guard(body):
+        await _open_request_modal(deps, body, respond)
+
+
+async def on_approve(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:
+    await ack()
+    deps = deps_of(context)
+    async with deps.inflight.hold(), deps.failures.guard(body):
+        await _approve(deps, body)
+
+
+async def on_deny(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:
+    await ack()
+    deps = deps_of(context)
+    async with deps.failures.guard(body):
+        request_id = _request_id(body)
+        request = await flows.request_of(deps.services, request_id) if request_id else None
+        if request is None:
+            await tell_clicker(deps.slack, body, answers.stale_button())
+            return
+        await deps.slack.views_open(
+            trigger_id=body["trigger_id"], view=deny_modal(RequestView.of(request))
+        )
+
+
+def card_ts_of(body: dict[str, Any]) -> str | None:
+    """The card a click belongs to: the thread its message is in, else the message itself. A
+    button inside a message attachment (the red reply's Request unlink) comes in a
+    `message_attachment` container that may carry no `thread_ts`; the message object does."""
+    container = body.get("container") or {}
+    message = body.get("message") or {}
+    found = container.get("thread_ts") or message.get("thread_ts") or container.get("message_ts")
+    return str(found) if isinstance(found, str) and found else None
+
+
+async def _open_request_modal(deps: Deps, body: dict[str, Any], respond: AsyncRespond) -> None:
+    svc, slack = deps.services, deps.slack
+    container = body.get("container") or {}
+    value = str(((body.get("actions") or [{}])[0]).get("value") or "")
+    card_ts = card_ts_of(body)
+    if not value.isdecimal() or len(value) > 19 or not card_ts:
+        await tell_clicker(slack, body, answers.stale_button())
+        return
+    channel_id = str(container.get("channel_id") or "")
+    team_id = str((body.get("team") or {}).get("id") or "")
+    try:
+        label = await flows.cco_label(svc, team_id, channel_id, card_ts, int(value))
+    except InvalidClick:
+        await tell_clicker(slack, body, answers.stale_button())
+        return
+    if isinstance(label, flows.NoLongerSynced):
+        await respond(
+            **answers.notice(no_longer_synced_text(label, svc.erp.info.name)),
+            response_type="ephemeral",
+            replace_original=False,
+        )
+        return
+    metadata = {"channel_id": channel_id, "card_ts": card_ts, "cco_id": int(value)}
+    await slack.views_open(trigger_id=body["trigger_id"], view=request_modal(metadata, label))
+
+
+async def _approve(deps: Deps, body: dict[str, Any]) -> None:
+    request_id = _request_id(body)
+    user_id = str((body.get("user") or {}).get("id") or "")
+    if request_id is None:
+        await tell_clicker(deps.slack, body, answers.stale_button())
+        return
+    response_url = body.get("response_url") if isinstance(body.get("response_url"), str) else None
+    channel_id = str((body.get("container") or {}).get("channel_id") or "")
+    try:
+        result = await flows.approve(deps.services, request_id, user_id, response_url)
+    except InvalidClick:
+        await tell_clicker(deps.slack, body, answers.stale_button())
+        return
+    await answer_decision(deps.services, deps.slack, result, user_id, channel_id)
+
+
+def _request_id(body: dict[str, Any]) -> int | None:
+    value = str(((body.get("actions") or [{}])[0]).get("value") or "")
+    return int(value) if value.isdecimal() and len(value) <= 18 else None
