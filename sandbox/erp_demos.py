@@ -17,11 +17,10 @@ from sandbox.erps.acumatica.app import make_sandbox as make_acumatica
 from sandbox.erps.acumatica.world import REVERSE_NONE, AcumaticaWorld, ChangeOrder, CommitmentLine
 from sandbox.erps.cmic.app import make_app as make_cmic
 from sandbox.erps.cmic.world import BASE_CHANGE_CODE, POSTED, CmicState, ScmastRow
+from sandbox.erps.workday.app import make_sandbox as make_workday
+from sandbox.erps.workday.world import Amendment, WorkdayState
 from sandbox.faults import Faults, Recorder
 from sandbox.runner import RunningServer
-from sandbox.workday import WorkdayState
-from sandbox.workday import make_sandbox as make_workday
-from sandbox.workday_state import Amendment
 from sandbox.xero import make_app as make_xero
 from sandbox.xero_state import Connection, LineItem, XeroState
 

@@ -20,10 +20,10 @@ from erp.base import (
 from erp.registry import build_adapter
 from erp.settings import ErpSettings
 from erp.workday import INFO, WorkdayAdapter
+from sandbox.erps.workday.app import make_sandbox
+from sandbox.erps.workday.world import DEMO_TENANT
 from sandbox.faults import FaultRule, RecordedRequest
 from sandbox.runner import RunningServer, serve
-from sandbox.workday import make_sandbox
-from sandbox.workday_state import DEMO_TENANT
 from tests.adapters.harness_workday import API_VERSION, ISU, PASSWORD, TENANT, WorkdayHarness
 
 NS = {
@@ -159,13 +159,10 @@ async def test_in_progress_amendment_is_present(rig: Rig) -> None:
     assert record.status_text == "In Progress"
 
 
-async def test_amendment_canceled_over_the_control_route_allows_unlink(rig: Rig) -> None:
+async def test_amendment_canceled_in_the_tenant_allows_unlink(rig: Rig) -> None:
     lookup = rig.harness.seed(RecordState.PRESENT)
-    cancel = (
-        f"{rig.server.url}/_sandbox/workday/tenants/{TENANT}/contracts/"
-        f"{lookup.commitment_origin_id}/amendments/{lookup.origin_id}/cancel"
-    )
-    assert (await rig.http.post(cancel)).status_code == 200
+    assert lookup.commitment_origin_id is not None
+    assert rig.harness.state.cancel_amendment(TENANT, lookup.commitment_origin_id, lookup.origin_id)
 
     record = await rig.adapter().check(lookup)
 
@@ -176,17 +173,14 @@ async def test_amendment_canceled_over_the_control_route_allows_unlink(rig: Rig)
 
 async def test_missing_amendment_on_an_existing_contract_is_deleted(rig: Rig) -> None:
     lookup = rig.harness.seed(RecordState.PRESENT)
-    url = (
-        f"{rig.server.url}/_sandbox/workday/tenants/{TENANT}/contracts/"
-        f"{lookup.commitment_origin_id}/amendments/{lookup.origin_id}"
-    )
-    assert (await rig.http.delete(url)).status_code == 200
+    assert lookup.commitment_origin_id is not None
+    assert rig.harness.state.delete_amendment(TENANT, lookup.commitment_origin_id, lookup.origin_id)
 
     record = await rig.adapter().check(lookup)
 
     assert record.state is RecordState.DELETED
     assert record.reference == lookup.origin_id
-    state = (await rig.http.get(f"{rig.server.url}/_sandbox/workday/state")).json()
+    state = rig.harness.state.as_dict()
     [contract] = state[TENANT]["contracts"]
     assert contract["contract_id"] == lookup.commitment_origin_id
     assert contract["amendments"] == []

@@ -6,7 +6,7 @@ import hashlib
 from dataclasses import dataclass, field
 from typing import Any
 
-from sandbox.workday_soap import AuthFailed, not_found_for
+from sandbox.erps.workday.errors import AuthFailed, not_found_for
 
 DEMO_TENANT = "acme_impl1"
 PASSWORD_TEXT = (

@@ -18,10 +18,9 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from sandbox.workday_state import Amendment, SupplierContract
+from sandbox.erps.workday.errors import RequestInvalid
+from sandbox.erps.workday.world import Amendment, SupplierContract
 
 SOAP_ENV = "http://schemas.xmlsoap.org/soap/envelope/"
 BSVC = "urn:com.workday/bsvc"
@@ -29,35 +28,7 @@ WSSE = "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-secex
 OPERATION = "Get_Supplier_Contracts"
 AMENDMENT_GROUP = "Include_Amendment_Data"
 _NS = {"env": SOAP_ENV, "wd": BSVC, "wsse": WSSE}
-_REFERENCE_XPATH = (
-    "/ns0:Get_Supplier_Contracts_Request[1]/ns0:Request_References[1]"
-    "/ns0:Supplier_Contract_Reference[{n}]/ns0:ID[1]"
-)
-
-
-class AuthFailed(Exception):
-    """The UsernameToken is missing, malformed or wrong."""
-
-
-class RequestInvalid(Exception):
-    def __init__(self, message: str, xpath: str = "/") -> None:
-        super().__init__(message)
-        self.message = message
-        self.xpath = xpath
-
-
-class NotFound(RequestInvalid):
-    """A reference names no object of its ID type (Workday's "Invalid ID value")."""
-
-
 PROJECTS_OPERATION = "Get_Projects"
-
-
-def not_found_for(id_type: str, value: str, position: int = 1) -> NotFound:
-    return NotFound(
-        f"Invalid ID value.  '{value}' is not a valid ID value for type = '{id_type}'",
-        _REFERENCE_XPATH.format(n=position),
-    )
 
 
 def operation_name(operation: ET.Element | None) -> str:
