@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-APP = ("bot", "flows", "handlers", "procore", "erp", "storage")
+APP = ("bot", "flows", "handlers", "i18n", "procore", "erp", "storage")
 
 
 def imports_of(path: Path) -> set[str]:
@@ -56,3 +56,10 @@ def test_lower_layers_do_not_reach_up(package: str) -> None:
     for path in modules(package):
         reached = {top(m) for m in imports_of(path)} & {"bot", "flows", "handlers", "sandbox"}
         assert not reached, f"{path.relative_to(ROOT)} imports {reached}"
+
+
+@pytest.mark.parametrize("path", modules("i18n"), ids=lambda p: p.name)
+def test_i18n_imports_nothing_from_the_app(path: Path) -> None:
+    """Catalogs, terms and formats: a layer every other one may use, so it reaches none."""
+    reached = {top(m) for m in imports_of(path)} & ({*APP, "sandbox"} - {"i18n"})
+    assert not reached, f"{path.relative_to(ROOT)} imports {reached}"
