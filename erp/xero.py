@@ -197,14 +197,16 @@ class XeroAdapter:
                 response = await self.send("GET", url, headers=headers)
         except LimitWait as wait:
             raise ErpUnreachable(
-                INFO.name, f"keeping to Xero's call limits; try again {when(wait.seconds)}"
+                INFO.name,
+                f"keeping to Xero's call limits; try again {when(wait.seconds)}",
+                wait.seconds,
             ) from None
         self.limiter.observe(LimitsSeen.from_headers(response.headers))
         if response.status_code == 429:
             limited = RateLimited.from_headers(response.headers)
             if limited.retry_after is not None:
                 self.limiter.retry_later(limited.retry_after)
-            raise ErpUnreachable(INFO.name, limited.sentence())
+            raise ErpUnreachable(INFO.name, limited.sentence(), limited.retry_after)
         return response
 
     async def send(self, method: str, url: str, **kwargs: Any) -> httpx.Response:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from procore.errors import (
     ProcoreAuthError,
+    ProcoreBadResponse,
     ProcoreError,
     ProcoreForbidden,
     ProcoreNotFound,
@@ -46,6 +47,8 @@ def outcome_words(kind: str | None, erp_name: str = "the ERP") -> str:
 
 def procore_trouble(error: ProcoreError) -> str:
     """Why Procore could not be used, as a clause: "Procore did not answer in time"."""
+    if isinstance(error, ProcoreBadResponse):
+        return "Procore answered with something the app couldn't read"
     if isinstance(error, ProcoreUnreachable):
         return "Procore did not answer in time (it may be down or busy)"
     if isinstance(error, ProcoreAuthError):
