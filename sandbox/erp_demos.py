@@ -19,10 +19,10 @@ from sandbox.erps.cmic.app import make_app as make_cmic
 from sandbox.erps.cmic.world import BASE_CHANGE_CODE, POSTED, CmicState, ScmastRow
 from sandbox.erps.workday.app import make_sandbox as make_workday
 from sandbox.erps.workday.world import Amendment, WorkdayState
+from sandbox.erps.xero.app import make_app as make_xero
+from sandbox.erps.xero.world import Connection, LineItem, XeroState
 from sandbox.faults import Faults, Recorder
 from sandbox.runner import RunningServer
-from sandbox.xero import make_app as make_xero
-from sandbox.xero_state import Connection, LineItem, XeroState
 
 __all__ = ["ERP_DEMOS", "ErpDemo", "ErpKeys"]
 

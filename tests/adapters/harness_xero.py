@@ -6,7 +6,7 @@ from dataclasses import replace
 
 from erp.base import ErpLookup, RecordState
 from sandbox.erp_demos import XeroDemo
-from sandbox.xero_state import PurchaseOrder
+from sandbox.erps.xero.world import PurchaseOrder
 from tests.adapters.erp_harness import DemoHarness
 
 CONNECTION = XeroDemo.CONNECTION

@@ -328,26 +328,20 @@ async def test_sandbox_refuses_like_xero(rig: Rig) -> None:
     assert connections.json()[0]["tenantId"] == CONNECTION.tenant_id
 
 
-async def test_sandbox_control_routes_change_purchase_orders(rig: Rig) -> None:
-    control = f"{rig.server.url}/_sandbox/xero"
-    created = await rig.http.post(
-        f"{control}/purchase_orders", json={"lines": [{"description": "Base", "amount": 100}]}
-    )
-    po_id = created.json()["PurchaseOrderID"]
-    added = await rig.http.post(
-        f"{control}/purchase_orders/{po_id}/lines",
-        json={"lines": [{"description": "CCO #001", "amount": 25}]},
-    )
-    line_id = added.json()[0]["LineItemID"]
+async def test_sandbox_state_changes_purchase_orders(rig: Rig) -> None:
+    state = rig.harness.state
+    created = state.add_purchase_order([("Base", 100)])
+    po_id = created.to_json()["PurchaseOrderID"]
+    added = state.append_lines(po_id, [("CCO #001", 25)])
+    line_id = added[0].to_json()["LineItemID"]
     lookup = ErpLookup("c", "001", "t", commitment_origin_id=po_id, line_item_origin_ids=(line_id,))
     adapter = rig.adapter()
     assert (await adapter.check(lookup)).state is RecordState.PRESENT
 
-    await rig.http.delete(f"{control}/purchase_orders/{po_id}/lines/{line_id}")
+    assert state.remove_lines(po_id, [line_id]) == 1
     assert (await adapter.check(lookup)).state is RecordState.DELETED
-    await rig.http.delete(f"{control}/purchase_orders/{po_id}")
-    state = (await rig.http.get(f"{control}/state")).json()
-    assert state["purchase_orders"][0]["Status"] == "DELETED"
+    state.delete_purchase_order(po_id)
+    assert state.as_dict()["purchase_orders"][0]["Status"] == "DELETED"
 
 
 # --- the adapter's requests against Xero's OpenAPI ----------------------------------------------

@@ -20,17 +20,7 @@
   carry `X-DayLimit-Remaining`, `X-MinLimit-Remaining` and `X-AppMinLimit-Remaining`. Calls
   count as in flight from arrival (before any injected latency) to answer.
 
-Control routes (JSON) under `/_sandbox/xero/`:
-  GET    state                      (POs, connections, max_in_flight per tenant, rate_limited)
-  POST   connections                {"client_id", "client_secret", "tenant_id", "tenant_name"?}
-  POST   purchase_orders            {"lines": [{"description", "amount"}], "number"?, "status"?,
-                                     "contact"?, "tenant_id"?}        -> the PO in Xero's shape
-  POST   purchase_orders/{id}/lines {"lines": [...]}   (as a CCO export appends) -> the new lines
-  DELETE purchase_orders/{id}/lines/{line_item_id}
-  DELETE purchase_orders/{id}       (Status DELETED; `?purge=true` removes it: reads give 404)
-  POST   limits                     {"concurrent"?, "per_minute"?, "per_day"?, "window"?}
-  POST   projects                   {"name", "tenant_id"?}   -> {"tracking_option_id"}
-  POST   empty_company              {"empty": true|false}
+Tests and the playground change the state in process (`sandbox.erps.xero.world`).
 
 Assumptions beyond Xero's public API (the one list for this vendor): a Procore project is an
 option of a "Project" tracking category and its origin_id is that option's TrackingOptionID; the
@@ -50,8 +40,8 @@ from xml.etree import ElementTree
 
 from aiohttp import web
 
+from sandbox.erps.xero.world import TOKEN_SCOPE, TOKEN_SECONDS, XeroState, ms_date
 from sandbox.faults import Faults, Handler, Recorder, instrument
-from sandbox.xero_state import TOKEN_SCOPE, TOKEN_SECONDS, Connection, XeroState, ms_date
 
 API_ROOT = "/api.xro/2.0"
 NOT_FOUND_TEXT = "The resource you're looking for cannot be found"
@@ -72,7 +62,6 @@ def make_app(
     app.router.add_get("/Connections", list_connections)
     app.router.add_get(API_ROOT + "/PurchaseOrders/{key}", get_purchase_order)
     app.router.add_get(API_ROOT + "/TrackingCategories", get_tracking_categories)
-    _add_control_routes(app)
     return app
 
 
@@ -271,112 +260,3 @@ def _xml(root: str, body: dict[str, Any]) -> str:
     for key, value in body.items():
         add(top, key, value)
     return ElementTree.tostring(top, encoding="unicode")
-
-
-# --- control routes -----------------------------------------------------------------------------
-
-
-def _add_control_routes(app: web.Application) -> None:
-    root = "/_sandbox/xero"
-    app.router.add_get(root + "/state", _state)
-    app.router.add_post(root + "/connections", _add_connection)
-    app.router.add_post(root + "/purchase_orders", _add_purchase_order)
-    app.router.add_post(root + "/purchase_orders/{id}/lines", _append_lines)
-    app.router.add_delete(root + "/purchase_orders/{id}/lines/{line_id}", _remove_line)
-    app.router.add_delete(root + "/purchase_orders/{id}", _delete_purchase_order)
-    app.router.add_post(root + "/limits", _set_limits)
-    app.router.add_post(root + "/projects", _add_project)
-    app.router.add_post(root + "/empty_company", _empty_company)
-
-
-async def _add_project(request: web.Request) -> web.Response:
-    data = await request.json()
-    tenant = str(data["tenant_id"]) if data.get("tenant_id") else None
-    option_id = request.app[STATE].add_project(str(data["name"]), tenant_id=tenant)
-    return web.json_response({"tracking_option_id": option_id}, status=201)
-
-
-async def _empty_company(request: web.Request) -> web.Response:
-    data = await request.json()
-    request.app[STATE].empty_company = bool(data.get("empty", True))
-    return web.json_response({"empty_company": request.app[STATE].empty_company})
-
-
-def _lines(data: dict[str, Any]) -> list[tuple[str, float]]:
-    return [(str(line["description"]), float(line["amount"])) for line in data.get("lines", [])]
-
-
-def _no_such_order() -> web.Response:
-    return web.json_response({"error": "no such purchase order"}, status=404)
-
-
-async def _state(request: web.Request) -> web.Response:
-    return web.json_response(request.app[STATE].as_dict())
-
-
-async def _add_connection(request: web.Request) -> web.Response:
-    data = await request.json()
-    connection = Connection(
-        client_id=str(data["client_id"]),
-        client_secret=str(data["client_secret"]),
-        tenant_id=str(data["tenant_id"]),
-        tenant_name=str(data.get("tenant_name", "Demo Company (US)")),
-    )
-    request.app[STATE].add_connection(connection)
-    return web.json_response({"ok": True}, status=201)
-
-
-async def _add_purchase_order(request: web.Request) -> web.Response:
-    data = await request.json()
-    try:
-        order = request.app[STATE].add_purchase_order(
-            _lines(data),
-            contact_name=str(data.get("contact", "Drywall Co")),
-            status=str(data.get("status", "AUTHORISED")),
-            number=str(data["number"]) if data.get("number") else None,
-            tenant_id=str(data["tenant_id"]) if data.get("tenant_id") else None,
-        )
-    except ValueError as error:
-        return web.json_response({"error": str(error)}, status=400)
-    return web.json_response(order.to_json(), status=201)
-
-
-async def _append_lines(request: web.Request) -> web.Response:
-    data = await request.json()
-    try:
-        added = request.app[STATE].append_lines(request.match_info["id"], _lines(data))
-    except KeyError:
-        return _no_such_order()
-    return web.json_response([line.to_json() for line in added], status=201)
-
-
-async def _remove_line(request: web.Request) -> web.Response:
-    try:
-        removed = request.app[STATE].remove_lines(
-            request.match_info["id"], [request.match_info["line_id"]]
-        )
-    except KeyError:
-        return _no_such_order()
-    if not removed:
-        return web.json_response({"error": "no such line on the purchase order"}, status=404)
-    return web.json_response({"ok": True})
-
-
-async def _delete_purchase_order(request: web.Request) -> web.Response:
-    purge = request.query.get("purge", "").lower() in ("1", "true", "yes")
-    try:
-        request.app[STATE].delete_purchase_order(request.match_info["id"], purge=purge)
-    except KeyError:
-        return _no_such_order()
-    return web.json_response({"ok": True})
-
-
-async def _set_limits(request: web.Request) -> web.Response:
-    data = await request.json()
-    limits = request.app[STATE].limits
-    for name in ("concurrent", "per_minute", "per_day", "app_per_minute"):
-        if name in data:
-            setattr(limits, name, int(data[name]))
-    if "window" in data:
-        limits.window = float(data["window"])
-    return web.json_response({"ok": True})
