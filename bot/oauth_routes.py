@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import html
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import TypeVar
 
 import structlog
 from aiohttp import web
@@ -39,6 +41,7 @@ HEADERS = {
 OnConnected = Callable[[Connected], Awaitable[None]]
 #: tells the Slack user who started a refused link (e.g. a Slack DM)
 OnRefused = Callable[[ConnectRefused], Awaitable[None]]
+_Told = TypeVar("_Told", Connected, ConnectRefused)
 
 
 def _page(
@@ -67,6 +70,18 @@ async def _outcome(accounts: ProcoreAccounts, query: dict[str, str]) -> Connecte
     return await finish_connect(accounts, state, code)
 
 
+@dataclass(frozen=True)
+class OAuthPages:
+    """What the two pages need: the account linking, and who is told afterwards."""
+
+    accounts: ProcoreAccounts
+    on_connected: OnConnected | None = None
+    on_refused: OnRefused | None = None
+
+
+PAGES = web.AppKey("procore_oauth_pages", OAuthPages)
+
+
 def add_oauth_routes(
     app: web.Application,
     accounts: ProcoreAccounts,
@@ -78,45 +93,53 @@ def add_oauth_routes(
     """Mount the start page and the callback. `on_connected` (e.g. a Slack DM) runs after a
     successful link, `on_refused` after a refusal the Slack user must hear of; their failure is
     logged and does not change the page."""
+    app[PAGES] = OAuthPages(accounts, on_connected, on_refused)
+    app.router.add_get(START_PATH, start_page)
+    app.router.add_get(path, callback_page)
 
-    async def start(request: web.Request) -> web.Response:
-        try:
-            page = await connect_start(accounts, request.query.get("state", ""))
-        except Exception:
-            log.exception("oauth.start_failed")
-            return _page("Not connected", FAILED, 503)
-        if isinstance(page, ConnectRefused):
-            return _page("Not connected", page.reason, 400)
-        message = (
-            f"This link connects a Procore account to the Slack user {page.slack_user_name}. "
-            f"Continue only if you are {page.slack_user_name}, and sign in to Procore with your "
-            "own account: the app links it only if its email is that Slack user's email, and "
-            "refuses (and revokes) any other sign-in."
-        )
-        title = f"Link Procore to {page.slack_user_name}"
-        return _page(title, message, 200, (page.authorize_url, "Continue to Procore sign-in"))
 
-    async def callback(request: web.Request) -> web.Response:
-        try:
-            outcome = await _outcome(accounts, dict(request.query))
-        except Exception:
-            log.exception("oauth.callback_failed")
-            return _page("Not connected", FAILED, 503)
-        if isinstance(outcome, ConnectRefused):
-            if on_refused is not None and outcome.notify is not None:
-                try:
-                    await on_refused(outcome)
-                except Exception:
-                    log.exception("oauth.on_refused_failed", user=outcome.slack_user_id)
-            return _page("Not connected", outcome.reason, 400)
-        if on_connected is not None:
-            try:
-                await on_connected(outcome)
-            except Exception:
-                log.exception("oauth.on_connected_failed", user=outcome.slack_user_id)
-        slack = f" (Slack user {outcome.slack_user_name})" if outcome.slack_user_name else ""
-        message = f"Connected as {outcome.procore_user_name}{slack} — you can close this tab."
-        return _page("Procore account connected", message, 200)
+async def start_page(request: web.Request) -> web.Response:
+    try:
+        page = await connect_start(request.app[PAGES].accounts, request.query.get("state", ""))
+    except Exception:
+        log.exception("oauth.start_failed")
+        return _page("Not connected", FAILED, 503)
+    if isinstance(page, ConnectRefused):
+        return _page("Not connected", page.reason, 400)
+    message = (
+        f"This link connects a Procore account to the Slack user {page.slack_user_name}. "
+        f"Continue only if you are {page.slack_user_name}, and sign in to Procore with your "
+        "own account: the app links it only if its email is that Slack user's email, and "
+        "refuses (and revokes) any other sign-in."
+    )
+    title = f"Link Procore to {page.slack_user_name}"
+    return _page(title, message, 200, (page.authorize_url, "Continue to Procore sign-in"))
 
-    app.router.add_get(START_PATH, start)
-    app.router.add_get(path, callback)
+
+async def callback_page(request: web.Request) -> web.Response:
+    pages = request.app[PAGES]
+    try:
+        outcome = await _outcome(pages.accounts, dict(request.query))
+    except Exception:
+        log.exception("oauth.callback_failed")
+        return _page("Not connected", FAILED, 503)
+    if isinstance(outcome, ConnectRefused):
+        if outcome.notify is not None:
+            await _tell(pages.on_refused, outcome, "oauth.on_refused_failed")
+        return _page("Not connected", outcome.reason, 400)
+    await _tell(pages.on_connected, outcome, "oauth.on_connected_failed")
+    slack = f" (Slack user {outcome.slack_user_name})" if outcome.slack_user_name else ""
+    message = f"Connected as {outcome.procore_user_name}{slack} — you can close this tab."
+    return _page("Procore account connected", message, 200)
+
+
+async def _tell(
+    hook: Callable[[_Told], Awaitable[None]] | None, outcome: _Told, failed: str
+) -> None:
+    """Run a page's follow-up (a Slack DM); its failure is logged and changes no page."""
+    if hook is None:
+        return
+    try:
+        await hook(outcome)
+    except Exception:
+        log.exception(failed, user=outcome.slack_user_id)

@@ -137,23 +137,18 @@ def procore_client(
     )
 
 
-async def build_runtime(settings: Settings, mode: Literal["http", "socket"] = "http") -> Runtime:
-    db = Database(make_engine(settings.database_url))
-    await create_schema(db.engine)
+def procore_budget(settings: Settings, db: Database) -> RequestBudget:
+    """Several replicas share PostgreSQL, so they share one Procore request budget through it."""
     assert settings.procore_company_id is not None
-    # Several replicas share PostgreSQL, so they share one Procore request budget through it.
-    budget = (
-        SharedBudget(db, settings.procore_company_id)
-        if db.engine.dialect.name == "postgresql"
-        else LocalBudget()
-    )
-    procore_http = httpx.AsyncClient(timeout=settings.procore_timeout)
-    erp_http = httpx.AsyncClient(timeout=settings.erp_timeout)
-    procore = procore_client(settings, procore_http, budget)
-    erp = build_adapter(settings.erp(), erp_http)
-    slack = slack_client(settings)
-    slack.installation_gone = await installation_gone(db)
-    bolt = AsyncApp(
+    if db.engine.dialect.name == "postgresql":
+        return SharedBudget(db, settings.procore_company_id)
+    return LocalBudget()
+
+
+def bolt_app(
+    settings: Settings, slack: GatedSlackClient, mode: Literal["http", "socket"]
+) -> AsyncApp:
+    return AsyncApp(
         client=slack,
         # Socket Mode carries no HTTP signature (Bolt skips verification for it); over HTTP the
         # signing secret is required and every request is verified.
@@ -161,9 +156,20 @@ async def build_runtime(settings: Settings, mode: Literal["http", "socket"] = "h
         request_verification_enabled=mode == "http",
         process_before_response=False,
     )
+
+
+def flow_services(
+    settings: Settings,
+    db: Database,
+    *,
+    procore: ProcoreClient,
+    procore_http: httpx.AsyncClient,
+    erp: ErpAdapter,
+    slack: GatedSlackClient,
+) -> Services:
+    """What the flows are handed: the clients, the policy and the app's public links."""
     directory = SlackDirectory(slack)
-    accounts = procore_accounts(settings, db, procore_http, directory.person)
-    services = Services(
+    return Services(
         db=db,
         procore=procore,
         erp=erp,
@@ -172,7 +178,22 @@ async def build_runtime(settings: Settings, mode: Literal["http", "socket"] = "h
         messenger=SlackMessenger(slack, db, erp.info),
         policy=policy(settings),
         links=PublicLinks(settings.public_url, link_key(settings)),
-        accounts=accounts,
+        accounts=procore_accounts(settings, db, procore_http, directory.person),
+    )
+
+
+async def build_runtime(settings: Settings, mode: Literal["http", "socket"] = "http") -> Runtime:
+    db = Database(make_engine(settings.database_url))
+    await create_schema(db.engine)
+    procore_http = httpx.AsyncClient(timeout=settings.procore_timeout)
+    erp_http = httpx.AsyncClient(timeout=settings.erp_timeout)
+    procore = procore_client(settings, procore_http, procore_budget(settings, db))
+    erp = build_adapter(settings.erp(), erp_http)
+    slack = slack_client(settings)
+    slack.installation_gone = await installation_gone(db)
+    bolt = bolt_app(settings, slack, mode)
+    services = flow_services(
+        settings, db, procore=procore, procore_http=procore_http, erp=erp, slack=slack
     )
     inflight = InFlight()
     register(bolt, services, slack, inflight)
