@@ -14,6 +14,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from erp.base import ErpMisconfigured
 from erp.registry import SYSTEMS, check_settings
 from erp.settings import ErpSettings
+from i18n import PSEUDO, SUPPORTED, supported
 from procore.permissions import PermissionKeys
 
 Command = Literal["serve", "socket", "sandbox", "db", "doctor"]
@@ -84,6 +85,10 @@ class Settings(BaseSettings):
     four_eyes: bool = False
     #: how long a replica holds a Slack reply it is posting before another may retry it
     outbox_claim_seconds: float = Field(default=30.0, gt=0)
+    #: the language of people whose Slack locale the app doesn't speak (a locale of
+    #: `i18n.SUPPORTED`, or a language: "fr" is fr-FR); a channel's `/cco language` wins for
+    #: what the whole channel sees
+    default_locale: str = "en-US"
 
     @field_validator("log_level", mode="before")
     @classmethod
@@ -144,6 +149,14 @@ class Settings(BaseSettings):
         if not value.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
             raise ValueError("must start with sqlite+aiosqlite:// or postgresql+asyncpg://")
         return value
+
+    @field_validator("default_locale")
+    @classmethod
+    def _default_locale(cls, value: str) -> str:
+        found = supported(value)
+        if found is None or found == PSEUDO:
+            raise ValueError(f"must be one of: {', '.join(SUPPORTED)}")
+        return found
 
     @field_validator("erp_system")
     @classmethod
