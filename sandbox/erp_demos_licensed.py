@@ -8,13 +8,13 @@ soft-deleted state, so a change order is either there or gone.
 from __future__ import annotations
 
 from sandbox.erp_demo_kit import DEMO_WORDS, ErpKeys, StandInDemo
+from sandbox.erps.http_bridge.app import make_app as make_bridge
+from sandbox.erps.http_bridge.world import BridgeState
 from sandbox.erps.mri.app import make_app as make_mri
 from sandbox.erps.mri.world import ApiUser, ContractChangeOrder, MriState
 from sandbox.erps.yardi.app import make_app as make_yardi
 from sandbox.erps.yardi.world import ChangeOrder, Login, YardiState
 from sandbox.faults import Faults, Recorder
-from sandbox.http_bridge import BridgeState
-from sandbox.http_bridge import make_app as make_bridge
 from sandbox.runner import RunningServer
 
 

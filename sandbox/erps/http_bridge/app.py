@@ -5,7 +5,8 @@ contract answers `200 {"state", "reference", "status_text"}`; a record it does n
 `deleted`. A missing or wrong token is 401, a body that is not the contract's JSON is 400 (both
 `{"error": ...}`). `prefix` is the path of the bridge's base URL ("" or e.g. "/procore").
 
-Control routes (JSON) under `/_sandbox/http_bridge/`:
+Control routes (JSON) under `/_sandbox/http_bridge/`, kept for a person trying a bridge against
+`cco-bot sandbox --erp http_bridge` from another process (docs/http-bridge.md):
   GET    state
   POST   records                {"origin_id", "state", "reference"?, "status_text"?}
   DELETE records/{origin_id}
@@ -14,15 +15,14 @@ Control routes (JSON) under `/_sandbox/http_bridge/`:
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
-from typing import Any
+from dataclasses import asdict
 
 from aiohttp import web
 
+from sandbox.erps.http_bridge.world import BridgeState
 from sandbox.faults import Faults, Recorder, instrument
 
 ROUTE = "cco-record-state"
-STATES = ("present", "deleted", "reversed", "voided", "canceled")
 #: the request keys the contract lists, each with the JSON types it allows
 REQUEST_KEYS: dict[str, tuple[type, ...]] = {
     "origin_id": (str,),
@@ -32,54 +32,6 @@ REQUEST_KEYS: dict[str, tuple[type, ...]] = {
     "commitment_number": (str, type(None)),
     "line_item_origin_ids": (list,),
 }
-DEFAULT_TOKEN = "bridge-sandbox-token"
-
-
-@dataclass
-class BridgeRecord:
-    origin_id: str
-    state: str = "present"
-    reference: str | None = None
-    status_text: str | None = None
-
-    def answer(self) -> dict[str, Any]:
-        return {
-            "state": self.state,
-            "reference": self.reference or self.origin_id,
-            "status_text": self.status_text,
-        }
-
-
-@dataclass
-class BridgeState:
-    token: str = DEFAULT_TOKEN
-    records: dict[str, BridgeRecord] = field(default_factory=dict)
-
-    def put(
-        self,
-        origin_id: str,
-        state: str = "present",
-        *,
-        reference: str | None = None,
-        status_text: str | None = None,
-    ) -> BridgeRecord:
-        if state not in STATES:
-            raise ValueError(f"state must be one of {', '.join(STATES)}")
-        record = BridgeRecord(origin_id, state, reference, status_text)
-        self.records[origin_id] = record
-        return record
-
-    def forget(self, origin_id: str) -> bool:
-        return self.records.pop(origin_id, None) is not None
-
-    def answer_for(self, origin_id: str) -> dict[str, Any]:
-        record = self.records.get(origin_id)
-        if record is None:
-            return {"state": "deleted", "reference": origin_id, "status_text": None}
-        return record.answer()
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"token": self.token, "records": [asdict(r) for r in self.records.values()]}
 
 
 STATE = web.AppKey("http_bridge_state", BridgeState)
