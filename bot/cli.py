@@ -93,7 +93,7 @@ async def _check_token_key(settings: Settings) -> None:
         await create_schema(engine)
         async with Database(engine).session() as s:
             unreadable, stored = await unreadable_count(
-                s, TokenCipher(settings.token_encryption_key)
+                session=s, cipher=TokenCipher(settings.token_encryption_key)
             )
     finally:
         await engine.dispose()

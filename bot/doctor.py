@@ -20,7 +20,6 @@ import httpx
 import yaml
 from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.web.async_client import AsyncWebClient
-from sqlalchemy.exc import SQLAlchemyError
 
 from bot.doctor_erp import erp_checks
 from bot.doctor_report import Check, failed, not_checked, passed
@@ -36,8 +35,8 @@ from procore.errors import (
 )
 from procore.models import Cco, PermissionTemplate, ProcoreUser, Project
 from procore.permissions import CAN_PUSH, ERP_INTEGRATIONS, PermissionKeys
-from storage.db import Database, make_engine
-from storage.repos import channel_links
+from storage import links
+from storage.db import Database, StorageError, make_engine
 
 #: Procore's ERP technical guide, "Getting Started" step 1.3: the service account's Directory
 #: record needs `Can Push To Accounting` and ERP Integrations Admin in its company template.
@@ -360,12 +359,12 @@ async def linked_project(settings: Settings) -> int | None:
     engine = make_engine(settings.database_url)
     try:
         async with Database(engine).session() as s:
-            links = await channel_links(s, settings.procore_company_id)
-    except SQLAlchemyError:
+            found = await links.channel_links(session=s, company_id=settings.procore_company_id)
+    except StorageError:
         return None  # no schema yet: nothing was linked
     finally:
         await engine.dispose()
-    return links[0].project_id if links else None
+    return found[0].project_id if found else None
 
 
 @dataclass(frozen=True)

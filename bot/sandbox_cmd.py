@@ -30,13 +30,13 @@ from erp.base import ErpInfo
 from erp.registry import info_for
 from flows.foresight import ClickerReads, PackageReads, foresee, foresee_clicker
 from procore.permissions import PermissionKeys
-from sandbox.erp_demos import ERP_DEMOS
+from sandbox.erps.demos import ERP_DEMOS
 from sandbox.playground import ErpFacts, Target, make_playground
 from sandbox.playground.erp_switch import start_erp
 from sandbox.playground.forecast import CcoFacts, ClickerFacts, Forecast, answers
 from sandbox.runner import RunningServer, serve
 from sandbox.stack import Stack, start_stack
-from storage import repos
+from storage import links
 from storage.accounts import TokenCipher
 
 
@@ -123,7 +123,9 @@ class Sandbox:
         if self.runtime is None:
             return None
         async with self.runtime.db.session() as s:
-            link = await repos.get_channel_link(s, self.stack.slack.team_id, channel_id)
+            link = await links.get_channel_link(
+                session=s, team_id=self.stack.slack.team_id, channel_id=channel_id
+            )
         return None if link is None else (link.project_id, link.project_name)
 
     async def start_app(self) -> None:

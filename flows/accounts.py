@@ -136,7 +136,9 @@ async def start_connect(acc: ProcoreAccounts, team_id: str, slack_user_id: str) 
     """The connect link for this Slack user: single-use, valid for `state_ttl`; the app's start
     page when there is one, else Procore's sign-in."""
     async with acc.db.transaction() as s:
-        state = await accounts.new_link_state(s, team_id, slack_user_id, acc.state_ttl)
+        state = await accounts.new_link_state(
+            session=s, team_id=team_id, slack_user_id=slack_user_id, ttl=acc.state_ttl
+        )
     if acc.start_url is not None:
         return f"{acc.start_url}?{urlencode({'state': state})}"
     return acc.oauth.authorize_url(state)
@@ -146,7 +148,7 @@ async def connect_start(acc: ProcoreAccounts, state: str) -> ConnectStart | Conn
     """The start page of a connect link: it names the Slack user being linked (the `state`
     stays unspent until Procore sends the browser back)."""
     async with acc.db.session() as s:
-        who = await accounts.peek_link_state(s, state)
+        who = await accounts.peek_link_state(session=s, state=state)
     if who is None:
         return ConnectRefused(STATE_REFUSED)
     try:
@@ -161,29 +163,48 @@ async def connect_start(acc: ProcoreAccounts, state: str) -> ConnectStart | Conn
 async def finish_connect(acc: ProcoreAccounts, state: str, code: str) -> Connected | ConnectRefused:
     """The OAuth callback: spend `state`, exchange `code`, learn who signed in, store tokens."""
     async with acc.db.transaction() as s:
-        who = await accounts.consume_link_state(s, state)
+        who = await accounts.consume_link_state(session=s, state=state)
     if who is None:
         return ConnectRefused(STATE_REFUSED)
-    try:
-        tokens = await acc.oauth.exchange(code)
-    except GrantRefused:
-        return ConnectRefused(CODE_REFUSED)
-    except ProcoreUnreachable:
-        return ConnectRefused(UNREACHABLE)
-    except ProcoreError:
-        return ConnectRefused(APP_REFUSED)
+    tokens = await _exchange(acc, code)
+    if isinstance(tokens, ConnectRefused):
+        return tokens
     user = await _check_user(acc, tokens)
     same = user if isinstance(user, ConnectRefused) else await _same_person(acc, who, user)
     if isinstance(same, ConnectRefused):
         await _revoke_quietly(acc, tokens.access_token)
         return same
     user, slack_name = same
+    return await _store_tokens(acc, who, user, slack_name, tokens)
+
+
+async def _exchange(acc: ProcoreAccounts, code: str) -> UserTokens | ConnectRefused:
+    """The user's tokens for the callback's `code`, or the page saying why there are none."""
+    try:
+        return await acc.oauth.exchange(code)
+    except GrantRefused:
+        return ConnectRefused(CODE_REFUSED)
+    except ProcoreUnreachable:
+        return ConnectRefused(UNREACHABLE)
+    except ProcoreError:
+        return ConnectRefused(APP_REFUSED)
+
+
+async def _store_tokens(
+    acc: ProcoreAccounts,
+    who: accounts.LinkRequest,
+    user: ProcoreUser,
+    slack_name: str,
+    tokens: UserTokens,
+) -> Connected | ConnectRefused:
+    """Store the signed-in user's tokens for `who`, then revoke the ones they replace; refused
+    when the Procore account was linked to another Slack user since it was checked."""
     previous = await _previous(acc, who.team_id, who.slack_user_id)
     try:
         async with acc.db.transaction() as s:
             await accounts.save(
-                s,
-                acc.cipher,
+                session=s,
+                cipher=acc.cipher,
                 team_id=who.team_id,
                 slack_user_id=who.slack_user_id,
                 procore_user_id=user.id,
@@ -204,7 +225,7 @@ async def finish_connect(acc: ProcoreAccounts, state: str, code: str) -> Connect
 async def refuse_connect(acc: ProcoreAccounts, state: str) -> ConnectRefused:
     """The user declined in Procore: spend the `state` so the link cannot be used again."""
     async with acc.db.transaction() as s:
-        await accounts.consume_link_state(s, state)
+        await accounts.consume_link_state(session=s, state=state)
     return ConnectRefused(DENIED)
 
 
@@ -213,13 +234,15 @@ async def disconnect(acc: ProcoreAccounts, team_id: str, slack_user_id: str) -> 
     revoked = False
     try:
         async with acc.db.session() as s:
-            account = await accounts.load(s, acc.cipher, team_id, slack_user_id)
+            account = await accounts.load(
+                session=s, cipher=acc.cipher, team_id=team_id, slack_user_id=slack_user_id
+            )
     except UnreadableAccount:
         account = None  # tokens that cannot be read cannot be revoked either
     if account is not None:
         revoked = await _revoke_quietly(acc, account.access_token)
     async with acc.db.transaction() as s:
-        removed = await accounts.delete(s, team_id, slack_user_id)
+        removed = await accounts.delete(session=s, team_id=team_id, slack_user_id=slack_user_id)
     log.info("accounts.disconnected", user=slack_user_id, revoked=revoked)
     return Disconnected(was_connected=removed, revoked=revoked)
 
@@ -252,7 +275,11 @@ async def user_tokens(acc: ProcoreAccounts, team_id: str, slack_user_id: str) ->
         seen = account.version if seen is None else seen
         async with acc.db.transaction() as s:
             claimed = await accounts.claim_refresh(
-                s, team_id, slack_user_id, account.version, acc.refresh_hold
+                session=s,
+                team_id=team_id,
+                slack_user_id=slack_user_id,
+                version=account.version,
+                hold=acc.refresh_hold,
             )
         if claimed:
             token = await _refresh(acc, account)
@@ -276,7 +303,7 @@ async def linked_permissions(
         return await acc.reader.read_permissions_as_user(token, project_id)
     except TokenRefused:
         async with acc.db.transaction() as s:
-            await accounts.delete(s, team_id, slack_user_id)
+            await accounts.delete(session=s, team_id=team_id, slack_user_id=slack_user_id)
         raise ReconnectNeeded("Procore refused the linked account's token") from None
 
 
@@ -314,7 +341,7 @@ async def _same_person(
         log.warning("accounts.wrong_person", user=who.slack_user_id, procore_user_id=user.id)
         return _wrong_person(who, user, slack_name, has_email=bool(slack_email.strip()))
     async with acc.db.session() as s:
-        holder = await accounts.holder_of(s, who.team_id, user.id)
+        holder = await accounts.holder_of(session=s, team_id=who.team_id, procore_user_id=user.id)
     if holder is not None and holder != who.slack_user_id:
         log.warning("accounts.already_linked", user=who.slack_user_id, procore_user_id=user.id)
         return _taken(who, user, holder)
@@ -355,16 +382,25 @@ async def _refresh(acc: ProcoreAccounts, account: LinkedAccount) -> str | None:
         tokens = await acc.oauth.refresh(account.refresh_token)
     except GrantRefused:
         async with acc.db.transaction() as s:
-            await accounts.delete(s, team_id, slack_user_id, account.version)
+            await accounts.delete(
+                session=s, team_id=team_id, slack_user_id=slack_user_id, version=account.version
+            )
         log.warning("accounts.refresh_refused", user=slack_user_id)
         raise ReconnectNeeded("Procore refused the refresh token") from None
     except ProcoreError:
         async with acc.db.transaction() as s:
-            await accounts.release_refresh(s, team_id, slack_user_id, account.version)
+            await accounts.release_refresh(
+                session=s, team_id=team_id, slack_user_id=slack_user_id, version=account.version
+            )
         raise
     async with acc.db.transaction() as s:
         stored = await accounts.rotate(
-            s, acc.cipher, account, tokens.access_token, tokens.refresh_token, tokens.expires_at
+            session=s,
+            cipher=acc.cipher,
+            account=account,
+            access_token=tokens.access_token,
+            refresh_token=tokens.refresh_token,
+            expires_at=tokens.expires_at,
         )
     if not stored:
         # the user reconnected or disconnected meanwhile: this pair is nobody's
@@ -376,7 +412,9 @@ async def _refresh(acc: ProcoreAccounts, account: LinkedAccount) -> str | None:
 async def _load(acc: ProcoreAccounts, team_id: str, slack_user_id: str) -> LinkedAccount | None:
     try:
         async with acc.db.session() as s:
-            return await accounts.load(s, acc.cipher, team_id, slack_user_id)
+            return await accounts.load(
+                session=s, cipher=acc.cipher, team_id=team_id, slack_user_id=slack_user_id
+            )
     except UnreadableAccount:
         # Never deleted: a wrong TOKEN_ENCRYPTION_KEY on this replica must not unlink everyone
         # (the right key reads the row again; `/cco connect` replaces it).
@@ -387,7 +425,9 @@ async def _load(acc: ProcoreAccounts, team_id: str, slack_user_id: str) -> Linke
 async def _previous(acc: ProcoreAccounts, team_id: str, slack_user_id: str) -> LinkedAccount | None:
     try:
         async with acc.db.session() as s:
-            return await accounts.load(s, acc.cipher, team_id, slack_user_id)
+            return await accounts.load(
+                session=s, cipher=acc.cipher, team_id=team_id, slack_user_id=slack_user_id
+            )
     except UnreadableAccount:
         return None
 

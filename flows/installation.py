@@ -6,25 +6,17 @@ from __future__ import annotations
 
 import structlog
 
-from storage import repos
+from storage import installations
 from storage.db import Database
-from storage.models import SlackInstallation, utcnow
+from storage.states import InstallationState
 
 log = structlog.get_logger("cco.installation")
 
-INSTALLED = "installed"
-UNINSTALLED = "uninstalled"
-TOKENS_REVOKED = "tokens_revoked"
 
-
-async def mark(db: Database, team_id: str, state: str) -> None:
+async def mark(db: Database, team_id: str, state: InstallationState) -> None:
     """Record the workspace's installation state (the latest event wins)."""
     async with db.transaction() as s:
-        row = await s.get(SlackInstallation, team_id)
-        if row is None:
-            row = SlackInstallation(team_id=team_id)
-        row.state, row.changed_at = state, utcnow()
-        s.add(row)
+        await installations.mark_installation(session=s, team_id=team_id, state=state)
     log.info("installation.marked", team_id=team_id, state=state)
 
 
@@ -32,5 +24,5 @@ async def is_gone(db: Database) -> bool:
     """True while the latest word from Slack is that the app was uninstalled or its tokens
     revoked (this app serves one workspace per bot token)."""
     async with db.session() as s:
-        latest = await repos.latest_installation(s)
-    return latest is not None and latest.state != INSTALLED
+        latest = await installations.latest_installation(session=s)
+    return latest is not None and latest.state != InstallationState.INSTALLED

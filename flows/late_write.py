@@ -18,8 +18,9 @@ from flows.outcomes import Unlinked
 from flows.services import Services
 from procore.errors import ProcoreError
 from procore.models import Cco
-from storage import repos
+from storage import attempts, audit, outbox
 from storage.models import UnlinkAttempt
+from storage.states import AttemptState
 
 log = structlog.get_logger("cco.lease")
 
@@ -32,7 +33,8 @@ async def record_lease_lost(svc: Services, attempt: UnlinkAttempt) -> None:
     effort: the process that holds the lease now owns the answer, whatever happens here)."""
     try:
         async with svc.db.transaction() as s:
-            s.add(repos.audit_for(attempt, "lease_lost", detail={"state": attempt.state}))
+            event = audit.audit_for(attempt, "lease_lost", detail={"state": attempt.state})
+            audit.add_event(session=s, event=event)
     except Exception:
         log.warning("unlink.lease_lost_not_audited", reference=attempt.reference, exc_info=True)
 
@@ -44,13 +46,14 @@ async def reconcile_late_write(
     when the new holder's recorded outcome contradicts what Procore now shows, correct it."""
     log.error("unlink.written_after_lease_lost", reference=attempt.reference, cco_id=cco.id)
     async with svc.db.transaction() as s:
-        s.add(repos.audit_for(attempt, "written_after_lease_lost", detail={"cco_id": cco.id}))
+        event = audit.audit_for(attempt, "written_after_lease_lost", detail={"cco_id": cco.id})
+        audit.add_event(session=s, event=event)
     finished = await _finished(svc, attempt.reference, 2 * svc.policy.lease.total_seconds())
     if finished is None:
         # Still open: whoever finishes it re-reads Procore after this write, so it sees it.
         log.warning("unlink.late_write_left_to_recovery", reference=attempt.reference)
         return
-    if finished.state == "unlinked":
+    if finished.state == AttemptState.UNLINKED:
         return
     try:
         fresh = await svc.procore.get_cco(cco.project_id, cco.id)
@@ -66,7 +69,7 @@ async def _finished(svc: Services, reference: str, wait: float) -> UnlinkAttempt
     deadline = time.monotonic() + wait
     while True:
         async with svc.db.session() as s:
-            attempt = await repos.get_attempt(s, reference)
+            attempt = await attempts.get_attempt(session=s, reference=reference)
         if attempt is not None and attempt.finished_at is not None:
             return attempt
         if time.monotonic() > deadline:
@@ -77,11 +80,12 @@ async def _finished(svc: Services, reference: str, wait: float) -> UnlinkAttempt
 async def _correct(svc: Services, attempt: UnlinkAttempt, outcome: Unlinked) -> None:
     message = svc.messenger.outcome_message(outcome, attempt)
     async with svc.db.transaction() as s:
-        if not await repos.correct_to_unlinked(s, attempt):
+        if not await attempts.correct_to_unlinked(session=s, attempt=attempt):
             return
         detail = {"kind": outcome.kind, "recorded": attempt.outcome}
-        s.add(repos.audit_for(attempt, "reconciled", outcome.kind, detail))
-        s.add(repos.thread_reply(attempt, message))
+        event = audit.audit_for(attempt, "reconciled", outcome.kind, detail)
+        audit.add_event(session=s, event=event)
+        outbox.add_message(session=s, message=outbox.thread_reply(attempt, message))
     log.warning("unlink.reconciled", reference=attempt.reference, recorded=attempt.outcome)
     await deliver_reference(svc, attempt.reference)
     await svc.messenger.refresh_card(attempt.channel_id, attempt.card_ts)

@@ -11,30 +11,18 @@ import asyncio
 import contextlib
 from datetime import timedelta
 from types import TracebackType
-from typing import Any
 
-from sqlalchemy import update
-from sqlmodel import col
-
+from storage import attempts
 from storage.db import Database
-from storage.models import UnlinkAttempt, utcnow
 
 
 async def renew_lease(db: Database, attempt_id: int, token: str, duration: timedelta) -> bool:
     """Extend the lease of an unfinished attempt held with `token`; False when the attempt is
     finished already or another process took the lease over."""
-    stmt = (
-        update(UnlinkAttempt)
-        .where(
-            col(UnlinkAttempt.id) == attempt_id,
-            col(UnlinkAttempt.finished_at).is_(None),
-            col(UnlinkAttempt.lease_token) == token,
-        )
-        .values(lease_until=utcnow() + duration)
-    )
     async with db.transaction() as s:
-        result: Any = await s.exec(stmt)
-    return bool(result.rowcount)
+        return await attempts.renew_lease(
+            session=s, attempt_id=attempt_id, token=token, duration=duration
+        )
 
 
 class Lease:

@@ -17,7 +17,7 @@ from flows.outcomes import UnknownUser
 from flows.services import Services, new_reference
 from procore.errors import ProcoreForbidden, ProcoreNotFound
 from procore.models import Project
-from storage import repos
+from storage import audit, links
 from storage.models import AuditEvent, ChannelLink
 
 log = structlog.get_logger("cco.linking")
@@ -144,7 +144,7 @@ async def project_hidden(svc: Services, user_id: str, link: ChannelLink) -> Proj
 
 async def channel_project(svc: Services, team_id: str, channel_id: str) -> ChannelLink | None:
     async with svc.db.session() as s:
-        return await repos.get_channel_link(s, team_id, channel_id)
+        return await links.get_channel_link(session=s, team_id=team_id, channel_id=channel_id)
 
 
 async def _project(svc: Services, project_id: int) -> Project | LinkRefused:
@@ -177,45 +177,21 @@ async def _save(
     """Store the link and its audit rows, unless the link changed since it was checked."""
     reference = new_reference()
     before = (checked.project_id, checked.project_name) if checked else (None, None)
+    link = ChannelLink(
+        team_id=team_id,
+        channel_id=channel_id,
+        company_id=project.company_id,
+        project_id=project.id,
+        project_name=project.name,
+        linked_by=user_id,
+    )
     async with svc.db.transaction() as s:
-        now = await repos.get_channel_link(s, team_id, channel_id)
+        now = await links.get_channel_link(session=s, team_id=team_id, channel_id=channel_id)
         if (now.project_id if now else None) != before[0]:
             return LinkChangedMeanwhile(project.id)
-        await repos.save_channel_link(
-            s,
-            ChannelLink(
-                team_id=team_id,
-                channel_id=channel_id,
-                company_id=project.company_id,
-                project_id=project.id,
-                project_name=project.name,
-                linked_by=user_id,
-            ),
-        )
-        detail: dict[str, object] = {
-            "channel_id": channel_id,
-            "from_project_id": before[0],
-            "from_project_name": before[1],
-            "to_project_id": project.id,
-            "to_project_name": project.name,
-        }
-        s.add(
-            _audit(
-                reference, LINKED_EVENT, team_id, user_id, project.company_id, project.id, detail
-            )
-        )
-        if checked is not None:
-            s.add(
-                _audit(
-                    reference,
-                    MOVED_AWAY_EVENT,
-                    team_id,
-                    user_id,
-                    checked.company_id,
-                    checked.project_id,
-                    detail,
-                )
-            )
+        await links.save_channel_link(session=s, link=link)
+        for event in _link_events(reference, link, checked):
+            audit.add_event(session=s, event=event)
     log.info(
         "linking.linked",
         reference=reference,
@@ -225,6 +201,28 @@ async def _save(
         from_project_id=before[0],
     )
     return Linked(project.id, project.name, reference, before[0], before[1])
+
+
+def _link_events(
+    reference: str, link: ChannelLink, checked: ChannelLink | None
+) -> list[AuditEvent]:
+    """A link's audit rows: `linked` in its project and, when the channel had another project,
+    `moved_away` in that one (both with the same detail)."""
+    detail: dict[str, object] = {
+        "channel_id": link.channel_id,
+        "from_project_id": checked.project_id if checked else None,
+        "from_project_name": checked.project_name if checked else None,
+        "to_project_id": link.project_id,
+        "to_project_name": link.project_name,
+    }
+    team_id, user_id = link.team_id, link.linked_by
+    events = [
+        _audit(reference, LINKED_EVENT, team_id, user_id, link.company_id, link.project_id, detail)
+    ]
+    if checked is not None:
+        where = (checked.company_id, checked.project_id)
+        events.append(_audit(reference, MOVED_AWAY_EVENT, team_id, user_id, *where, detail))
+    return events
 
 
 def _audit(

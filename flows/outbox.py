@@ -12,9 +12,8 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 import structlog
-from sqlalchemy import or_, update
-from sqlmodel import col, select
 
+from storage import outbox
 from storage.models import OutboxMessage, utcnow
 
 if TYPE_CHECKING:
@@ -33,23 +32,16 @@ CLAIM_SHARE = 0.8
 
 async def deliver_reference(svc: Services, reference: str) -> int:
     """Deliver every pending message of one attempt; return how many were delivered."""
-    return await _deliver(svc, await _pending(svc, OutboxMessage.reference == reference))
+    async with svc.db.session() as s:
+        messages = await outbox.undelivered_of(session=s, reference=reference)
+    return await _deliver(svc, messages)
 
 
 async def deliver_pending(svc: Services) -> int:
     """Deliver every message still owed (the sweep's retry of failed deliveries)."""
-    return await _deliver(svc, await _pending(svc, col(OutboxMessage.tries) < MAX_TRIES))
-
-
-async def _pending(svc: Services, condition: Any) -> Sequence[OutboxMessage]:
-    query = (
-        select(OutboxMessage)
-        .where(condition, col(OutboxMessage.delivered_at).is_(None))
-        .order_by(col(OutboxMessage.id).asc())
-        .limit(100)
-    )
     async with svc.db.session() as s:
-        return (await s.exec(query)).all()
+        messages = await outbox.undelivered(session=s, max_tries=MAX_TRIES)
+    return await _deliver(svc, messages)
 
 
 async def _deliver(svc: Services, messages: Sequence[OutboxMessage]) -> int:
@@ -61,19 +53,9 @@ async def _deliver(svc: Services, messages: Sequence[OutboxMessage]) -> int:
 
 
 async def _claim(svc: Services, message: OutboxMessage) -> bool:
-    now = utcnow()
-    stmt = (
-        update(OutboxMessage)
-        .where(
-            col(OutboxMessage.id) == message.id,
-            col(OutboxMessage.delivered_at).is_(None),
-            or_(col(OutboxMessage.claimed_until).is_(None), col(OutboxMessage.claimed_until) < now),
-        )
-        .values(claimed_until=now + svc.policy.outbox_claim, tries=col(OutboxMessage.tries) + 1)
-    )
+    until = utcnow() + svc.policy.outbox_claim
     async with svc.db.transaction() as s:
-        result: Any = await s.exec(stmt)
-    return bool(result.rowcount)
+        return await outbox.claim(session=s, message=message, until=until)
 
 
 async def _deliver_one(svc: Services, message: OutboxMessage) -> bool:
@@ -104,12 +86,10 @@ async def _settle(
     # A failed try keeps its claim for a full claim period: a post that timed out may still land
     # in that time, and the next try looks for it in the thread before posting again.
     retry_at = None if delivered else utcnow() + svc.policy.outbox_claim
-    values: dict[str, Any] = {"claimed_until": retry_at, "last_error": error}
-    if delivered:
-        values["delivered_at"] = utcnow()
-    stmt = update(OutboxMessage).where(col(OutboxMessage.id) == message.id).values(**values)
     async with svc.db.transaction() as s:
-        await s.exec(stmt)
+        await outbox.settle(
+            session=s, message=message, delivered=delivered, retry_at=retry_at, error=error
+        )
 
 
 def _describe(exc: Exception) -> str:

@@ -1,13 +1,18 @@
-"""Every final answer to an unlink click is one of these typed values (never an exception)."""
+"""Every final answer to an unlink click is one of these typed values (never an exception).
+
+Each type's `kind` (what the audit and the logs record) is a class constant: no caller can
+construct an outcome that claims another kind."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import ClassVar
 
 from erp.base import ErpInfo, ErpRecord
 from procore.models import Cco
 from procore.permissions import PermissionCheck
+from storage.states import AttemptState
 
 
 @dataclass(frozen=True)
@@ -15,7 +20,7 @@ class Unlinked:
     cco: Cco
     erp: ErpInfo
     record: ErpRecord
-    kind: str = "unlinked"
+    kind: ClassVar[str] = "unlinked"
 
 
 @dataclass(frozen=True)
@@ -23,7 +28,7 @@ class StillInErp:
     cco: Cco
     erp: ErpInfo
     record: ErpRecord
-    kind: str = "still_in_erp"
+    kind: ClassVar[str] = "still_in_erp"
 
 
 @dataclass(frozen=True)
@@ -31,7 +36,7 @@ class PermissionDenied:
     user_name: str
     project_name: str
     missing: tuple[PermissionCheck, ...]
-    kind: str = "permission_denied"
+    kind: ClassVar[str] = "permission_denied"
 
 
 @dataclass(frozen=True)
@@ -40,7 +45,7 @@ class UnknownUser:
 
     email: str | None
     inactive: bool = False
-    kind: str = "unknown_user"
+    kind: ClassVar[str] = "unknown_user"
 
 
 @dataclass(frozen=True)
@@ -48,7 +53,7 @@ class NotLinked:
     """Linking is required (or the link stopped working) and this person has no live link."""
 
     reconnect: bool = False
-    kind: str = "not_linked"
+    kind: ClassVar[str] = "not_linked"
 
 
 @dataclass(frozen=True)
@@ -59,7 +64,7 @@ class NotSynced:
     erp: ErpInfo
     unlinked_by: str | None = None
     unlinked_at: datetime | None = None
-    kind: str = "not_synced"
+    kind: ClassVar[str] = "not_synced"
 
 
 @dataclass(frozen=True)
@@ -67,22 +72,24 @@ class CcoGone:
     """Procore no longer has the change order package (deleted, or not visible to the app)."""
 
     cco_number: str
-    kind: str = "cco_gone"
+    kind: ClassVar[str] = "cco_gone"
 
 
 @dataclass(frozen=True)
 class NotApplicable:
     erp: ErpInfo
-    kind: str = "not_applicable"
+    kind: ClassVar[str] = "not_applicable"
 
 
 @dataclass(frozen=True)
 class Unreachable:
-    """A system did not answer usefully: nothing was changed, the user may retry."""
+    """A system did not answer usefully: nothing was changed, the user may retry. `unreadable`:
+    it did answer, with something the app could not read (not the reply "could not be reached")."""
 
     system: str
     retry_after: float | None = None
-    kind: str = "unreachable"
+    unreadable: bool = False
+    kind: ClassVar[str] = "unreachable"
 
 
 @dataclass(frozen=True)
@@ -91,7 +98,7 @@ class Misconfigured:
 
     system: str
     reason: str
-    kind: str = "misconfigured"
+    kind: ClassVar[str] = "misconfigured"
 
 
 @dataclass(frozen=True)
@@ -103,7 +110,7 @@ class ParentUnknownInErp:
     erp: ErpInfo
     commitment: str | None
     project: str | None
-    kind: str = "erp_parent_unknown"
+    kind: ClassVar[str] = "erp_parent_unknown"
 
 
 @dataclass(frozen=True)
@@ -112,7 +119,7 @@ class ProcoreRefused:
 
     cco: Cco
     reason: str
-    kind: str = "procore_refused"
+    kind: ClassVar[str] = "procore_refused"
 
 
 @dataclass(frozen=True)
@@ -120,7 +127,7 @@ class NotErpIntegrated:
     """The CCO's project is not ERP-integrated in Procore: its CCOs are not the ERP's to unlink."""
 
     project_name: str
-    kind: str = "not_erp_integrated"
+    kind: ClassVar[str] = "not_erp_integrated"
 
 
 @dataclass(frozen=True)
@@ -129,7 +136,7 @@ class NotCommitmentCco:
     not a work order or purchase order the app can read): only commitment CCOs are unlinked."""
 
     cco_number: str
-    kind: str = "not_commitment_cco"
+    kind: ClassVar[str] = "not_commitment_cco"
 
 
 @dataclass(frozen=True)
@@ -141,7 +148,7 @@ class UnlinkUnconfirmed:
     erp: ErpInfo
     record: ErpRecord
     still_synced: bool = True
-    kind: str = "unlink_unconfirmed"
+    kind: ClassVar[str] = "unlink_unconfirmed"
 
 
 @dataclass(frozen=True)
@@ -149,14 +156,14 @@ class Interrupted:
     """The process working on the attempt stopped before Procore changed; another finished it."""
 
     cco_number: str
-    kind: str = "interrupted"
+    kind: ClassVar[str] = "interrupted"
 
 
 @dataclass(frozen=True)
 class Failed:
     """An unexpected error inside the app; the reference id leads to the server log."""
 
-    kind: str = "failed"
+    kind: ClassVar[str] = "failed"
 
 
 Outcome = (
@@ -180,17 +187,13 @@ Outcome = (
 )
 
 
-def is_success(outcome: Outcome) -> bool:
-    return isinstance(outcome, Unlinked)
-
-
-def attempt_state(outcome: Outcome) -> str:
+def attempt_state(outcome: Outcome) -> AttemptState:
     """The final state: unlinked, refused (a check said no) or failed (nothing learned)."""
     if isinstance(outcome, Unlinked):
-        return "unlinked"
+        return AttemptState.UNLINKED
     if isinstance(
         outcome,
         Unreachable | Misconfigured | ParentUnknownInErp | UnlinkUnconfirmed | Interrupted | Failed,
     ):
-        return "failed"
-    return "refused"
+        return AttemptState.FAILED
+    return AttemptState.REFUSED

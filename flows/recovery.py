@@ -7,7 +7,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 import structlog
-from sqlmodel import col, select
 
 from erp.base import ErpRecord, RecordState
 from flows.outbox import deliver_pending
@@ -16,8 +15,9 @@ from flows.requests import expire_due
 from flows.services import Services
 from flows.unlink import confirmed_outcome, record_outcome
 from procore.errors import ProcoreError, ProcoreNotFound
-from storage import repos
-from storage.models import AuditEvent, UnlinkAttempt, utcnow
+from storage import attempts, audit, deliveries
+from storage.models import UnlinkAttempt, utcnow
+from storage.states import AttemptState
 
 log = structlog.get_logger("cco.recovery")
 
@@ -28,11 +28,11 @@ SEEN_KEPT = timedelta(days=1)
 async def recover_abandoned(svc: Services) -> int:
     """Finish every abandoned attempt this process can take over; return how many it finished."""
     async with svc.db.session() as s:
-        abandoned = await repos.abandoned_attempts(s, utcnow())
+        abandoned = await attempts.abandoned_attempts(session=s, now=utcnow())
     finished = 0
     for attempt in abandoned:
         async with svc.db.transaction() as s:
-            if not await repos.take_over(s, attempt, svc.policy.lease):
+            if not await attempts.take_over(session=s, attempt=attempt, lease=svc.policy.lease):
                 continue
         if await finish_taken_over(svc, attempt):
             finished += 1
@@ -40,7 +40,7 @@ async def recover_abandoned(svc: Services) -> int:
 
 
 async def finish_taken_over(svc: Services, attempt: UnlinkAttempt) -> bool:
-    """Finish an attempt whose lease this process took over (`repos.take_over`, which fenced
+    """Finish an attempt whose lease this process took over (`attempts.take_over`, which fenced
     the previous holder out): re-read Procore, record the one outcome, deliver its reply."""
     outcome = await _outcome_of(svc, attempt)
     if outcome is None:
@@ -57,7 +57,7 @@ async def _outcome_of(svc: Services, attempt: UnlinkAttempt) -> Outcome | None:
     except ProcoreError as exc:
         log.warning("recovery.procore_unreachable", reference=attempt.reference, error=repr(exc))
         return None
-    if attempt.state == "unlinking" and not cco.synced:
+    if attempt.state == AttemptState.UNLINKING and not cco.synced:
         # the same check as after a live write: green only when Procore shows it unsynced
         return confirmed_outcome(svc, cco, await _checked_record(svc, attempt))
     return Interrupted(attempt.cco_number)
@@ -66,10 +66,7 @@ async def _outcome_of(svc: Services, attempt: UnlinkAttempt) -> Outcome | None:
 async def _checked_record(svc: Services, attempt: UnlinkAttempt) -> ErpRecord:
     """The ERP answer the dead process recorded before it wrote to Procore."""
     async with svc.db.session() as s:
-        query = select(AuditEvent).where(
-            AuditEvent.reference == attempt.reference, AuditEvent.event == "erp_checked"
-        )
-        event = (await s.exec(query.order_by(col(AuditEvent.id).desc()))).first()
+        event = await audit.last_event(session=s, reference=attempt.reference, event="erp_checked")
     if event is None:
         return ErpRecord(RecordState.DELETED, attempt.cco_number)
     return ErpRecord(
@@ -85,4 +82,4 @@ async def sweep(svc: Services) -> None:
     await deliver_pending(svc)
     await expire_due(svc)
     async with svc.db.transaction() as s:
-        await repos.forget_seen_deliveries(s, SEEN_KEPT)
+        await deliveries.forget_seen_deliveries(session=s, keep=SEEN_KEPT)

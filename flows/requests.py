@@ -10,9 +10,6 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy.exc import IntegrityError
-from sqlmodel import col
-
 from flows.outcomes import CcoGone, NotLinked, NotSynced, PermissionDenied, UnknownUser
 from flows.services import Services, new_reference
 from flows.unlink import (
@@ -24,11 +21,12 @@ from flows.unlink import (
     unlink,
 )
 from procore.errors import ProcoreError, ProcoreNotFound
-from procore.models import PermissionSnapshot
-from storage import repos
+from procore.models import Cco, PermissionSnapshot
+from storage import attempts, cards
 from storage import requests as stored
 from storage.card_rows import CardRow
 from storage.models import Card, UnlinkRequest, utcnow
+from storage.states import RequestStatus
 
 MAX_REASON = 1000
 _ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -105,18 +103,34 @@ async def open_request(
     request never depends on the page the card shows, and one that is no longer synced is
     refused with who unlinked it."""
     card = await posted_card(svc, team_id, channel_id, card_ts, cco_id)
-    try:
-        cco = await svc.procore.get_cco(card.project_id, cco_id)
-    except ProcoreNotFound as exc:
-        raise InvalidClick("this CCO is not in the card's project") from exc
+    cco = await _cco_of_card(svc, card, cco_id)
     if not cco.synced:
         return await no_longer_synced(svc, card.company_id, cco_id, cco.number)
+    request = _new_request(svc, card, cco_id, cco, requester=requester, reason=reason)
+    try:
+        return Opened(await stored.open_request(db=svc.db, request=request))
+    except stored.AlreadyPending as taken:
+        return AlreadyRequested(taken.pending)
+
+
+async def _cco_of_card(svc: Services, card: Card, cco_id: int) -> Cco:
+    """The CCO as Procore has it now, in the card's project (else `InvalidClick`)."""
+    try:
+        return await svc.procore.get_cco(card.project_id, cco_id)
+    except ProcoreNotFound as exc:
+        raise InvalidClick("this CCO is not in the card's project") from exc
+
+
+def _new_request(
+    svc: Services, card: Card, cco_id: int, cco: Cco, *, requester: str, reason: str
+) -> UnlinkRequest:
+    """A pending request for the CCO `cco_id` (`cco` as Procore has it) of `card`."""
     row = next((r for r in card.rows if r.id == cco_id), None)
-    request = UnlinkRequest(
+    return UnlinkRequest(
         reference=new_request_reference(),
-        team_id=team_id,
-        channel_id=channel_id,
-        card_ts=card_ts,
+        team_id=card.team_id,
+        channel_id=card.channel_id,
+        card_ts=card.message_ts,
         company_id=card.company_id,
         project_id=card.project_id,
         project_name=card.project_name,
@@ -129,16 +143,6 @@ async def open_request(
         reason=reason.strip()[:MAX_REASON],
         expires_at=utcnow() + svc.policy.request_ttl,
     )
-    try:
-        async with svc.db.transaction() as s:
-            s.add(request)
-    except IntegrityError:
-        async with svc.db.session() as s:
-            existing = await repos.pending_request(s, card.company_id, cco_id)
-        if existing is None:
-            raise
-        return AlreadyRequested(existing)
-    return Opened(request)
 
 
 async def posted_card(
@@ -148,7 +152,7 @@ async def posted_card(
     for this company, or never listed the CCO on it (on any page): an edited button value
     reaches no other CCO, not even one of the same project."""
     async with svc.db.session() as s:
-        card = await repos.get_card(s, channel_id, card_ts)
+        card = await cards.get_card(session=s, channel_id=channel_id, message_ts=card_ts)
     if card is None or card.team_id != team_id or card.company_id != svc.policy.company_id:
         raise InvalidClick("this card is not one the app posted here")
     if not card.lists(cco_id):
@@ -162,7 +166,7 @@ async def no_longer_synced(
     """Who unlinked the CCO, when, and under which reference, from the latest attempt that
     unlinked it (None when it was unlinked outside this app)."""
     async with svc.db.session() as s:
-        unlinked = await repos.last_unlinked(s, company_id, cco_id)
+        unlinked = await attempts.last_unlinked(session=s, company_id=company_id, cco_id=cco_id)
     if unlinked is None:
         return NoLongerSynced(cco_number, None, None, new_reference())
     return NoLongerSynced(
@@ -200,7 +204,9 @@ async def cco_label(
 
 async def _label_from_attempts(svc: Services, card: Card, cco_id: int) -> str:
     async with svc.db.session() as s:
-        number = await repos.known_cco_number(s, card.company_id, cco_id)
+        number = await attempts.known_cco_number(
+            session=s, company_id=card.company_id, cco_id=cco_id
+        )
     return _label(number, "") if number else "this CCO"
 
 
@@ -237,15 +243,18 @@ async def withdraw_unposted(svc: Services, request: UnlinkRequest, error: str) -
     pending (it would block new requests for this CCO until it expires)."""
     assert request.id is not None
     async with svc.db.transaction() as s:
-        await repos.decide_request(s, request.id, "unposted", None, error[:MAX_REASON])
+        await stored.decide_request(
+            session=s,
+            request_id=request.id,
+            status=RequestStatus.UNPOSTED,
+            decided_by=None,
+            reason=error[:MAX_REASON],
+        )
 
 
 async def attach_message(svc: Services, request_id: int, message_ts: str) -> None:
     async with svc.db.transaction() as s:
-        request = await repos.get_request(s, request_id)
-        if request is not None:
-            request.message_ts = message_ts
-            s.add(request)
+        await stored.attach_message(session=s, request_id=request_id, message_ts=message_ts)
 
 
 async def request_of(svc: Services, request_id: int) -> UnlinkRequest | None:
@@ -257,15 +266,15 @@ async def request_of(svc: Services, request_id: int) -> UnlinkRequest | None:
 
 async def _pending(svc: Services, request_id: int) -> UnlinkRequest | Closed | None:
     async with svc.db.session() as s:
-        request = await repos.get_request(s, request_id)
+        request = await stored.get_request(session=s, request_id=request_id)
     if request is None or request.company_id != svc.policy.company_id:
         return None
-    if request.status == "pending" and request.expires_at <= utcnow():
+    if request.status == RequestStatus.PENDING and request.expires_at <= utcnow():
         await expire(svc, request)
         async with svc.db.session() as s:
-            request = await repos.get_request(s, request_id)
+            request = await stored.get_request(session=s, request_id=request_id)
         assert request is not None
-    if request.status != "pending":
+    if request.status != RequestStatus.PENDING:
         return Closed(request)
     return request
 
@@ -308,10 +317,15 @@ async def _close_as_moot(
 ) -> Moot | Closed:
     assert request.id is not None
     async with svc.db.transaction() as s:
-        closed = await repos.decide_request(
-            s, request.id, "moot", approver, None, gone.reference or None
+        closed = await stored.decide_request(
+            session=s,
+            request_id=request.id,
+            status=RequestStatus.MOOT,
+            decided_by=approver,
+            reason=None,
+            attempt_reference=gone.reference or None,
         )
-        fresh = await repos.get_request(s, request.id)
+        fresh = await stored.get_request(session=s, request_id=request.id)
     assert fresh is not None
     await svc.messenger.refresh_request(request.id)
     return Moot(fresh, gone) if closed else Closed(fresh)
@@ -332,10 +346,14 @@ async def deny(
     if not isinstance(rights, PermissionSnapshot):
         return NotAnApprover(request, rights)
     async with svc.db.transaction() as s:
-        decided = await repos.decide_request(
-            s, request_id, "denied", denier, reason.strip()[:MAX_REASON]
+        decided = await stored.decide_request(
+            session=s,
+            request_id=request_id,
+            status=RequestStatus.DENIED,
+            decided_by=denier,
+            reason=reason.strip()[:MAX_REASON],
         )
-        fresh = await repos.get_request(s, request_id)
+        fresh = await stored.get_request(session=s, request_id=request_id)
     assert fresh is not None
     return Denied(fresh) if decided else Closed(fresh)
 
@@ -343,7 +361,13 @@ async def deny(
 async def expire(svc: Services, request: UnlinkRequest) -> bool:
     assert request.id is not None
     async with svc.db.transaction() as s:
-        expired = await repos.decide_request(s, request.id, "expired", None, None)
+        expired = await stored.decide_request(
+            session=s,
+            request_id=request.id,
+            status=RequestStatus.EXPIRED,
+            decided_by=None,
+            reason=None,
+        )
     if expired:
         await svc.messenger.refresh_request(request.id)
     return expired
@@ -351,10 +375,5 @@ async def expire(svc: Services, request: UnlinkRequest) -> bool:
 
 async def expire_due(svc: Services) -> int:
     async with svc.db.session() as s:
-        due = await repos.requests_where(
-            s,
-            col(UnlinkRequest.status) == "pending",
-            col(UnlinkRequest.expires_at) <= utcnow(),
-            limit=100,
-        )
+        due = await stored.due_requests(session=s, now=utcnow(), limit=100)
     return sum([await expire(svc, request) for request in due])

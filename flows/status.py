@@ -9,7 +9,6 @@ from flows.services import Services
 from flows.unlink import read_rights
 from procore.models import ProcoreUser
 from procore.permissions import PermissionCheck, evaluate
-from storage import repos
 from storage.models import ChannelLink
 
 
@@ -36,7 +35,5 @@ async def status(
         return StatusReport(None, None, project_name, (), not_linked=rights)
     if isinstance(rights, UnknownUser):
         return StatusReport(rights.email, None, project_name, ())
-    async with svc.db.transaction() as s:
-        await repos.save_user_link(s, team_id, user_id, rights.user.id, rights.user.email)
     checks = tuple(evaluate(rights, svc.keys, link.project_name))
     return StatusReport(rights.user.email, rights.user, project_name, checks, rights.source)

@@ -48,9 +48,10 @@ from procore.errors import (
 )
 from procore.models import Cco, Commitment, PermissionSnapshot, Project
 from procore.permissions import evaluate
-from storage import repos
+from storage import attempts, audit, cards, outbox, requests
 from storage.card_rows import CardRow
 from storage.models import Card, UnlinkAttempt
+from storage.states import AttemptState, RequestStatus
 
 log = structlog.get_logger("cco.unlink")
 
@@ -82,6 +83,8 @@ class Busy:
     finished_at: datetime | None = None
     #: the finished attempt unlinked the CCO (else it ended otherwise, e.g. refused)
     unlinked: bool = False
+    #: the CCO's number as its card row (or the request) has it, for the clicker's answer
+    cco_number: str = ""
 
 
 @dataclass(frozen=True)
@@ -98,36 +101,10 @@ async def unlink(
     card, row = target or await card_row(
         svc, click.team_id, click.channel_id, click.card_ts, click.cco_id
     )
-    attempt = UnlinkAttempt(
-        reference=new_reference(),
-        team_id=click.team_id,
-        channel_id=click.channel_id,
-        card_ts=click.card_ts,
-        company_id=card.company_id,
-        project_id=card.project_id,
-        cco_id=click.cco_id,
-        cco_number=row.number,
-        slack_user_id=click.slack_user_id,
-        response_url=click.response_url,
-        request_id=click.request_id,
-        requested_by=click.requested_by,
-        lease_token=repos.new_lease_token(),
-    )
-    repos.advance(attempt, "claimed", svc.policy.lease)
-    try:
-        # A late click (a double click, a card not yet refreshed) on a CCO this card already
-        # unlinked gets "already unlinked", not a second attempt and a second thread reply.
-        await repos.claim_attempt(svc.db, attempt, once_per_card=True)
-    except repos.AttemptBusy as busy:
-        active = busy.active
-        if active is None:
-            return Busy(None, None)
-        return Busy(
-            active.slack_user_id,
-            active.reference,
-            active.finished_at,
-            unlinked=active.state == "unlinked",
-        )
+    attempt = _new_attempt(svc, click, card, row)
+    busy = await _claim(svc, attempt)
+    if busy is not None:
+        return busy
     bound = log.bind(reference=attempt.reference, cco_id=click.cco_id, user=click.slack_user_id)
     bound.info("unlink.claimed", project_id=card.project_id)
     # The row's "checking…" goes up while the checks run, not before them (one Slack round trip
@@ -142,13 +119,54 @@ async def unlink(
             bound.warning("unlink.lease_lost")
             await record_lease_lost(svc, attempt)
             await _shown(checking)
-            return Busy(None, attempt.reference)
+            return Busy(None, attempt.reference, cco_number=attempt.cco_number)
         except Exception:
             bound.exception("unlink.crashed")
             outcome = Failed()
         await _shown(checking)
         await record_outcome(svc, attempt, outcome)
     return Finished(attempt, outcome)
+
+
+def _new_attempt(svc: Services, click: UnlinkClick, card: Card, row: CardRow) -> UnlinkAttempt:
+    """The click's attempt, claimed (not stored yet): its CCO number is the card row's."""
+    attempt = UnlinkAttempt(
+        reference=new_reference(),
+        team_id=click.team_id,
+        channel_id=click.channel_id,
+        card_ts=click.card_ts,
+        company_id=card.company_id,
+        project_id=card.project_id,
+        cco_id=click.cco_id,
+        cco_number=row.number,
+        slack_user_id=click.slack_user_id,
+        response_url=click.response_url,
+        request_id=click.request_id,
+        requested_by=click.requested_by,
+        lease_token=attempts.new_lease_token(),
+    )
+    attempts.advance(attempt, AttemptState.CLAIMED, svc.policy.lease)
+    return attempt
+
+
+async def _claim(svc: Services, attempt: UnlinkAttempt) -> Busy | None:
+    """Store the attempt as the CCO's one active attempt; `Busy` when another holds it."""
+    try:
+        # A late click (a double click, a card not yet refreshed) on a CCO this card already
+        # unlinked gets "already unlinked", not a second attempt and a second thread reply.
+        await attempts.claim_attempt(db=svc.db, attempt=attempt, once_per_card=True)
+    except attempts.AttemptBusy as busy:
+        active = busy.active
+        if active is None:
+            return Busy(None, None, cco_number=attempt.cco_number)
+        return Busy(
+            active.slack_user_id,
+            active.reference,
+            active.finished_at,
+            unlinked=active.state == AttemptState.UNLINKED,
+            cco_number=attempt.cco_number,
+        )
+    return None
 
 
 async def _shown(card_update: asyncio.Task[None]) -> None:
@@ -182,7 +200,7 @@ async def _posted_card(svc: Services, channel_id: str, card_ts: str) -> Card | N
     card and the app storing it, so a missing card is looked for again for a moment."""
     for pause in (0.1, 0.2, 0.4, 0.8, 0.0):
         async with svc.db.session() as s:
-            card = await repos.get_card(s, channel_id, card_ts)
+            card = await cards.get_card(session=s, channel_id=channel_id, message_ts=card_ts)
         if card is not None or not pause:
             return card
         await asyncio.sleep(pause)
@@ -330,10 +348,13 @@ async def _mark_unlinking(
     """The fence right before the Procore write: state `unlinking` and the ERP answer are
     recorded only while this holder's token still holds the lease; else `LeaseLost`."""
     async with svc.db.transaction() as s:
-        if lease.lost or not await repos.mark_unlinking(s, attempt, svc.policy.lease):
+        if lease.lost or not await attempts.mark_unlinking(
+            session=s, attempt=attempt, lease=svc.policy.lease
+        ):
             lease.lost = True
             raise LeaseLost  # rolls the transaction back: nothing is recorded
-        s.add(repos.audit_for(attempt, "erp_checked", record.state.value, _record_detail(record)))
+        event = audit.audit_for(attempt, "erp_checked", record.state.value, _record_detail(record))
+        audit.add_event(session=s, event=event)
 
 
 async def _fenced_write(
@@ -415,17 +436,24 @@ async def record_outcome(svc: Services, attempt: UnlinkAttempt, outcome: Outcome
     """Finish the attempt, append the audit row and queue the reply in one transaction; then
     deliver the reply and refresh the card. False when the attempt was finished already."""
     detail = _outcome_detail(outcome)
-    repos.finish(attempt, attempt_state(outcome), outcome.kind, str(detail.get("reason") or ""))
+    reason = str(detail.get("reason") or "")
+    attempts.finish(attempt, attempt_state(outcome), outcome.kind, reason)
     message = svc.messenger.outcome_message(outcome, attempt)
     async with svc.db.transaction() as s:
-        if not await repos.finish_if_active(s, attempt):
+        if not await attempts.finish_if_active(session=s, attempt=attempt):
             return False
-        s.add(repos.audit_for(attempt, "finished", outcome.kind, detail))
+        event = audit.audit_for(attempt, "finished", outcome.kind, detail)
+        audit.add_event(session=s, event=event)
         if attempt.request_id is not None and isinstance(outcome, Unlinked):
-            await repos.decide_request(
-                s, attempt.request_id, "approved", attempt.slack_user_id, None, attempt.reference
+            await requests.decide_request(
+                session=s,
+                request_id=attempt.request_id,
+                status=RequestStatus.APPROVED,
+                decided_by=attempt.slack_user_id,
+                reason=None,
+                attempt_reference=attempt.reference,
             )
-        s.add(repos.thread_reply(attempt, message))
+        outbox.add_message(session=s, message=outbox.thread_reply(attempt, message))
     log.info(
         "unlink.finished",
         reference=attempt.reference,

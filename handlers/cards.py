@@ -11,7 +11,7 @@ from flows.listing import synced_page
 from flows.services import Services
 from handlers.blocks.card import card_message, empty_message, not_integrated_message
 from handlers.slack_io import NOT_IN_CHANNEL, row_states
-from storage import repos
+from storage import cards, links
 from storage.card_rows import CardRow
 from storage.models import Card, ChannelLink
 
@@ -50,8 +50,9 @@ async def post_card(
     if not page.rows:
         return
     async with svc.db.transaction() as s:
-        s.add(
-            Card(
+        cards.add_card(
+            session=s,
+            card=Card(
                 team_id=link.team_id,
                 channel_id=link.channel_id,
                 message_ts=str(posted["ts"]),
@@ -65,7 +66,7 @@ async def post_card(
                 rows=page.rows,
                 listed=_ids(page.rows),
                 created_by=user_id,
-            )
+            ),
         )
 
 
@@ -79,8 +80,8 @@ async def turn_page(
     page: int,
 ) -> None:
     async with svc.db.session() as s:
-        card = await repos.get_card(s, channel_id, message_ts)
-        link = await repos.get_channel_link(s, team_id, channel_id)
+        card = await cards.get_card(session=s, channel_id=channel_id, message_ts=message_ts)
+        link = await links.get_channel_link(session=s, team_id=team_id, channel_id=channel_id)
     if (
         card is None
         or link is None
@@ -91,13 +92,13 @@ async def turn_page(
     if not fresh.erp_integrated:
         raise CardFlowError(not_integrated_message(fresh.project_name)["text"])
     async with svc.db.transaction() as s:
-        stored = await repos.get_card(s, channel_id, message_ts)
+        stored = await cards.get_card(session=s, channel_id=channel_id, message_ts=message_ts)
         if stored is None:
             return
         stored.page, stored.pages, stored.total = fresh.page, fresh.pages, fresh.total
         stored.rows = fresh.rows
         stored.listed = sorted({*(stored.listed or _ids(stored.rows)), *_ids(fresh.rows)})
-        s.add(stored)
+        cards.save_card(session=s, card=stored)
     await svc.messenger.refresh_card(channel_id, message_ts)
 
 

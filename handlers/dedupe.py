@@ -12,10 +12,9 @@ from typing import Any
 
 import structlog
 from slack_bolt.response import BoltResponse
-from sqlalchemy.exc import IntegrityError
 
+from storage import deliveries
 from storage.db import Database
-from storage.models import SeenDelivery
 
 log = structlog.get_logger("cco.dedupe")
 
@@ -38,12 +37,7 @@ def delivery_key(body: dict[str, Any]) -> str | None:
 
 
 async def first_time(db: Database, key: str) -> bool:
-    try:
-        async with db.transaction() as s:
-            s.add(SeenDelivery(key=key[:255]))
-    except IntegrityError:
-        return False
-    return True
+    return await deliveries.remember(db=db, key=key)
 
 
 async def first_delivery(db: Database, body: dict[str, Any]) -> bool:

@@ -103,12 +103,6 @@ class PermissionSnapshot:
 
 
 @dataclass(frozen=True)
-class SyncClearResult:
-    cleared: bool
-    error: str | None = None
-
-
-@dataclass(frozen=True)
 class Company:
     """A company the app's token can see (`GET /rest/v1.0/companies`)."""
 

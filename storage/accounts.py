@@ -134,9 +134,9 @@ def _row(team_id: str, slack_user_id: str) -> Any:
 
 
 async def save(
-    s: AsyncSession,
-    cipher: TokenCipher,
     *,
+    session: AsyncSession,
+    cipher: TokenCipher,
     team_id: str,
     slack_user_id: str,
     procore_user_id: int,
@@ -160,7 +160,7 @@ async def save(
         "connected_at": now,
         "updated_at": now,
     }
-    postgres = s.get_bind().dialect.name == "postgresql"
+    postgres = session.get_bind().dialect.name == "postgresql"
     insert = (postgresql.insert if postgres else sqlite.insert)(ProcoreAccount).values(**values)
     replace: dict[str, Any] = {
         k: insert.excluded[k] for k in values if k not in ("team_id", "slack_user_id")
@@ -168,25 +168,25 @@ async def save(
     replace["version"] = col(ProcoreAccount.version) + 1
     upsert = insert.on_conflict_do_update(index_elements=["team_id", "slack_user_id"], set_=replace)
     try:
-        await s.exec(upsert)
+        await session.exec(upsert)
     except IntegrityError as exc:  # uq_procore_account_procore_user
         raise AccountTaken(
             f"Procore user {procore_user_id} is linked to another Slack user"
         ) from exc
 
 
-async def holder_of(s: AsyncSession, team_id: str, procore_user_id: int) -> str | None:
+async def holder_of(*, session: AsyncSession, team_id: str, procore_user_id: int) -> str | None:
     """The Slack user of the workspace the Procore account is linked to, if any."""
     query = select(ProcoreAccount.slack_user_id).where(
         col(ProcoreAccount.team_id) == team_id,
         col(ProcoreAccount.procore_user_id) == procore_user_id,
     )
-    return (await s.exec(query)).first()
+    return (await session.exec(query)).first()
 
 
-async def unreadable_count(s: AsyncSession, cipher: TokenCipher) -> tuple[int, int]:
+async def unreadable_count(*, session: AsyncSession, cipher: TokenCipher) -> tuple[int, int]:
     """(accounts whose tokens `cipher` cannot decrypt, all accounts): a start-up check."""
-    rows = (await s.exec(select(ProcoreAccount.access_token))).all()
+    rows = (await session.exec(select(ProcoreAccount.access_token))).all()
     unreadable = 0
     for token in rows:
         try:
@@ -197,11 +197,11 @@ async def unreadable_count(s: AsyncSession, cipher: TokenCipher) -> tuple[int, i
 
 
 async def load(
-    s: AsyncSession, cipher: TokenCipher, team_id: str, slack_user_id: str
+    *, session: AsyncSession, cipher: TokenCipher, team_id: str, slack_user_id: str
 ) -> LinkedAccount | None:
     """The account with its tokens decrypted (`UnreadableAccount` if the key does not fit)."""
     query = select(ProcoreAccount).where(_row(team_id, slack_user_id))
-    row = (await s.exec(query)).first()
+    row = (await session.exec(query)).first()
     if row is None:
         return None
     return LinkedAccount(
@@ -218,18 +218,18 @@ async def load(
 
 
 async def delete(
-    s: AsyncSession, team_id: str, slack_user_id: str, version: int | None = None
+    *, session: AsyncSession, team_id: str, slack_user_id: str, version: int | None = None
 ) -> bool:
     """Remove the account (only if still at `version`, when given). True if a row went."""
     where = _row(team_id, slack_user_id)
     if version is not None:
         where = sa.and_(where, col(ProcoreAccount.version) == version)
-    result: Any = await s.exec(sa.delete(ProcoreAccount).where(where))
+    result: Any = await session.exec(sa.delete(ProcoreAccount).where(where))
     return bool(result.rowcount)
 
 
 async def claim_refresh(
-    s: AsyncSession, team_id: str, slack_user_id: str, version: int, hold: timedelta
+    *, session: AsyncSession, team_id: str, slack_user_id: str, version: int, hold: timedelta
 ) -> bool:
     """Take the right to spend the refresh token of `version`; False if another process holds
     it or the account changed since it was read."""
@@ -243,21 +243,24 @@ async def claim_refresh(
         .where(_row(team_id, slack_user_id), col(ProcoreAccount.version) == version, free)
         .values(refresh_claimed_until=now + hold)
     )
-    result: Any = await s.exec(stmt)
+    result: Any = await session.exec(stmt)
     return bool(result.rowcount)
 
 
-async def release_refresh(s: AsyncSession, team_id: str, slack_user_id: str, version: int) -> None:
+async def release_refresh(
+    *, session: AsyncSession, team_id: str, slack_user_id: str, version: int
+) -> None:
     stmt = (
         sa.update(ProcoreAccount)
         .where(_row(team_id, slack_user_id), col(ProcoreAccount.version) == version)
         .values(refresh_claimed_until=None)
     )
-    await s.exec(stmt)
+    await session.exec(stmt)
 
 
 async def rotate(
-    s: AsyncSession,
+    *,
+    session: AsyncSession,
     cipher: TokenCipher,
     account: LinkedAccount,
     access_token: str,
@@ -281,7 +284,7 @@ async def rotate(
             updated_at=utcnow(),
         )
     )
-    result: Any = await s.exec(stmt)
+    result: Any = await session.exec(stmt)
     return bool(result.rowcount)
 
 
@@ -292,12 +295,14 @@ def _hash(state: str) -> str:
     return hashlib.sha256(state.encode()).hexdigest()
 
 
-async def new_link_state(s: AsyncSession, team_id: str, slack_user_id: str, ttl: timedelta) -> str:
+async def new_link_state(
+    *, session: AsyncSession, team_id: str, slack_user_id: str, ttl: timedelta
+) -> str:
     """A random, single-use `state` for the Slack user's connect link (expired ones are purged)."""
     now = utcnow()
-    await s.exec(sa.delete(LinkState).where(col(LinkState.expires_at) < now))
+    await session.exec(sa.delete(LinkState).where(col(LinkState.expires_at) < now))
     state = secrets.token_urlsafe(32)
-    s.add(
+    session.add(
         LinkState(
             state_hash=_hash(state),
             team_id=team_id,
@@ -308,7 +313,7 @@ async def new_link_state(s: AsyncSession, team_id: str, slack_user_id: str, ttl:
     return state
 
 
-async def consume_link_state(s: AsyncSession, state: str) -> LinkRequest | None:
+async def consume_link_state(*, session: AsyncSession, state: str) -> LinkRequest | None:
     """Whose link `state` was, deleting it; None if forged, already used or expired.
 
     One DELETE ... RETURNING: of two concurrent uses, only the one that deleted the row wins."""
@@ -316,16 +321,16 @@ async def consume_link_state(s: AsyncSession, state: str) -> LinkRequest | None:
     returning = taken.returning(
         col(LinkState.team_id), col(LinkState.slack_user_id), col(LinkState.expires_at)
     )
-    row = (await s.exec(returning)).first()
+    row = (await session.exec(returning)).first()
     if row is None or _aware(row.expires_at) <= utcnow():
         return None
     return LinkRequest(row.team_id, row.slack_user_id)
 
 
-async def peek_link_state(s: AsyncSession, state: str) -> LinkRequest | None:
+async def peek_link_state(*, session: AsyncSession, state: str) -> LinkRequest | None:
     """Whose link `state` is, leaving it usable; None if forged, used or expired."""
     query = select(LinkState).where(col(LinkState.state_hash) == _hash(state))
-    row = (await s.exec(query)).first()
+    row = (await session.exec(query)).first()
     if row is None or _aware(row.expires_at) <= utcnow():
         return None
     return LinkRequest(row.team_id, row.slack_user_id)

@@ -25,6 +25,7 @@ from storage.models import (
     UserLink,
     utcnow,
 )
+from storage.states import AttemptState, OutboxKind
 
 # -- channel and user links ------------------------------------------------------------------
 
@@ -230,7 +231,7 @@ async def request_attempts(s: AsyncSession, request_id: int) -> Sequence[UnlinkA
 
 def advance(attempt: UnlinkAttempt, state: str, lease: timedelta | None = None) -> None:
     now = utcnow()
-    attempt.state = state
+    attempt.state = AttemptState(state)
     attempt.updated_at = now
     if lease is not None:
         attempt.lease_until = now + lease
@@ -365,7 +366,7 @@ def thread_reply(attempt: UnlinkAttempt, payload: dict[str, Any]) -> OutboxMessa
     """The attempt's answer, owed in its card's thread (or through its click's response_url)."""
     return OutboxMessage(
         reference=attempt.reference,
-        kind="thread_reply",
+        kind=OutboxKind.THREAD_REPLY,
         channel_id=attempt.channel_id,
         thread_ts=attempt.card_ts,
         response_url=attempt.response_url,

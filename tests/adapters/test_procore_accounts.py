@@ -141,7 +141,7 @@ async def test_connecting_in_the_browser_stores_the_tokens_encrypted(
     async with acc.db.engine.connect() as conn:
         raw = (await conn.execute(text("SELECT * FROM procore_account"))).mappings().one()
     async with acc.db.session() as s:
-        stored = await accounts.load(s, acc.cipher, TEAM, ANA)
+        stored = await accounts.load(session=s, cipher=acc.cipher, team_id=TEAM, slack_user_id=ANA)
     assert raw["procore_user_id"] == seeded.ana.id and raw["slack_user_id"] == ANA
     row_text = " ".join(str(v) for v in raw.values())
     assert access not in row_text and refresh not in row_text
@@ -222,14 +222,14 @@ async def test_a_refresh_is_persisted_and_the_old_refresh_token_is_dead(
     world.token_lifetime = 1  # inside the refresh margin from the start
     await _connect(acc, procore_server, seeded.ana)
     async with acc.db.session() as s:
-        before = await accounts.load(s, acc.cipher, TEAM, ANA)
+        before = await accounts.load(session=s, cipher=acc.cipher, team_id=TEAM, slack_user_id=ANA)
     world.token_lifetime = 5400
 
     token = await user_tokens(acc, TEAM, ANA)
     again = await user_tokens(acc, TEAM, ANA)
 
     async with acc.db.session() as s:
-        after = await accounts.load(s, acc.cipher, TEAM, ANA)
+        after = await accounts.load(session=s, cipher=acc.cipher, team_id=TEAM, slack_user_id=ANA)
     assert before is not None and after is not None
     assert token == again == after.access_token != before.access_token
     assert after.refresh_token in world.grants.refresh_tokens
@@ -278,7 +278,7 @@ async def test_disconnect_revokes_at_procore_and_forgets_the_tokens(
 ) -> None:
     await _connect(acc, procore_server, seeded.ana)
     async with acc.db.session() as s:
-        stored = await accounts.load(s, acc.cipher, TEAM, ANA)
+        stored = await accounts.load(session=s, cipher=acc.cipher, team_id=TEAM, slack_user_id=ANA)
     assert stored is not None
 
     gone = await disconnect(acc, TEAM, ANA)

@@ -15,8 +15,9 @@ from flows.lease import renew_lease
 from flows.recovery import finish_taken_over
 from sandbox.faults import FaultRule
 from sandbox.slack.world import SlackMessage
-from storage import repos
+from storage import attempts
 from storage.models import AuditEvent, UnlinkAttempt
+from storage.states import AttemptState
 from tests.e2e.rig import SYNC_WRITE, TOWER_A, Rig, attachment_color, text_of
 
 #: the ERP check of CCO #002 (Acumatica's ChangeOrder list)
@@ -47,7 +48,9 @@ async def _take_over(rig: Rig, attempt: UnlinkAttempt) -> UnlinkAttempt:
     """What a second replica does with an attempt it believes abandoned."""
     taken = _copy(attempt)
     async with rig.runtime.db.transaction() as s:
-        assert await repos.take_over(s, taken, rig.runtime.services.policy.lease)
+        assert await attempts.take_over(
+            session=s, attempt=taken, lease=rig.runtime.services.policy.lease
+        )
     assert taken.lease_token != attempt.lease_token
     return taken
 
@@ -81,9 +84,9 @@ async def test_a_holder_fenced_out_mid_check_cannot_renew_write_or_finish(rig: R
     lease = rig.runtime.services.policy.lease
     assert not await renew_lease(rig.runtime.db, first.id, first.lease_token, lease)
     stale = _copy(first)
-    repos.finish(stale, "unlinked", "unlinked", None)
+    attempts.finish(stale, AttemptState.UNLINKED, "unlinked", None)
     async with rig.runtime.db.transaction() as s:
-        assert not await repos.finish_if_active(s, stale)
+        assert not await attempts.finish_if_active(session=s, attempt=stale)
 
     # When the ERP answers, the first holder stops before Procore and says nothing.
     deadline = time.monotonic() + 10
@@ -128,7 +131,7 @@ async def test_a_write_that_lands_after_the_lease_was_lost_is_audited_and_reconc
     events = await _events(rig, writing.reference)
     assert "written_after_lease_lost" in events and "reconciled" in events
     async with rig.runtime.db.session() as s:
-        final = await repos.get_attempt(s, writing.reference)
+        final = await attempts.get_attempt(session=s, reference=writing.reference)
     assert final is not None and final.state == "unlinked"
     await asyncio.sleep(0.5)
     assert len(rig.replies(card)) == 2

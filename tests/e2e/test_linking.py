@@ -6,7 +6,7 @@ import re
 
 from sqlmodel import select
 
-from storage import repos
+from storage import links
 from storage.models import AuditEvent, ChannelLink
 from tests.e2e.rig import TOWER_A, TOWER_CHANNEL, Rig, text_of
 
@@ -21,7 +21,7 @@ async def _ephemeral(rig: Rig, user: str, words: str) -> str:
 
 async def _link_of(rig: Rig, channel: str) -> ChannelLink | None:
     async with rig.runtime.db.session() as s:
-        return await repos.get_channel_link(s, "T0NORTHWD", channel)
+        return await links.get_channel_link(session=s, team_id="T0NORTHWD", channel_id=channel)
 
 
 async def _audit(rig: Rig) -> list[AuditEvent]:

@@ -42,8 +42,8 @@ async def linked(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterato
         for slack_user, procore_user in (("U0ANA", 11), ("U0BEN", 12)):
             async with db.transaction() as s:
                 await accounts.save(
-                    s,
-                    cipher,
+                    session=s,
+                    cipher=cipher,
                     team_id="T1",
                     slack_user_id=slack_user,
                     procore_user_id=procore_user,

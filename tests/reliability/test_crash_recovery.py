@@ -15,7 +15,7 @@ from handlers.blocks.card import UNLINK_ACTION
 from sandbox.faults import FaultRule
 from sandbox.slack.world import SlackMessage
 from sandbox.stack import Stack
-from storage import repos
+from storage import audit
 from storage.db import Database
 from storage.models import UnlinkAttempt
 from tests.e2e.rig import SYNC_WRITE, TOWER_A, TOWER_CHANNEL, attachment_color, text_of
@@ -71,7 +71,8 @@ async def test_killed_before_the_procore_write_a_live_replica_answers_nothing_ch
         killed_at = await doomed.kill()
         async with db.session() as s:
             (abandoned,) = (await s.exec(select(UnlinkAttempt))).all()
-            events = [e.event for e in await repos.audit_events(s, abandoned.reference)]
+            recorded = await audit.audit_events(session=s, reference=abandoned.reference)
+            events = [e.event for e in recorded]
         assert abandoned.state == "unlinking" and abandoned.finished_at is None
         assert events == ["claimed", "erp_checked"]  # killed after the check, before the write
 

@@ -13,8 +13,8 @@ from handlers.blocks.card import UNLINK_ACTION
 from sandbox import demo
 from sandbox.slack.world import SlackMessage
 from sandbox.stack import Stack
-from storage import repos
-from storage.db import Database
+from storage import attempts as stored_attempts
+from storage.db import Database, count_rows
 from storage.models import OutboxMessage
 from tests.e2e.rig import SYNC_WRITE, TOWER_A, TOWER_CHANNEL, attachment_color, text_of
 from tests.reliability.processes import (
@@ -98,8 +98,10 @@ async def test_fifty_clicks_across_two_replicas_write_once_and_reply_once(
         replies = slack.thread_replies(card.channel, card.ts)
         busy, done = _told(stack, "already in progress"), _told(stack, "already unlinked")
         async with db.session() as s:
-            attempts = await repos.project_attempts(s, demo.COMPANY_ID, TOWER_A)
-            outbox = await repos.count_rows(s, OutboxMessage)
+            attempts = await stored_attempts.project_attempts(
+                session=s, company_id=demo.COMPANY_ID, project_id=TOWER_A
+            )
+            outbox = await count_rows(session=s, model=OutboxMessage)
         served = [r.log_text().count("unlink.claimed") for r in (first, second)]
         print(
             f"\nreplicas: {CLICKS} concurrent + {LATE} late clicks over 2 processes -> "

@@ -28,8 +28,8 @@ async def _save(
 ) -> None:
     async with db.transaction() as s:
         await accounts.save(
-            s,
-            cipher,
+            session=s,
+            cipher=cipher,
             team_id=TEAM,
             slack_user_id=slack_user,
             procore_user_id=2**40,
@@ -42,7 +42,7 @@ async def _save(
 
 async def _load(db: Database, cipher: TokenCipher) -> accounts.LinkedAccount:
     async with db.session() as s:
-        account = await accounts.load(s, cipher, TEAM, USER)
+        account = await accounts.load(session=s, cipher=cipher, team_id=TEAM, slack_user_id=USER)
     assert account is not None
     return account
 
@@ -76,7 +76,7 @@ async def test_another_key_cannot_read_the_tokens_but_a_rotated_key_list_can(
         await _load(db, TokenCipher(TokenCipher.new_key()))
 
     async with db.transaction() as s:
-        await accounts.delete(s, TEAM, USER)
+        await accounts.delete(session=s, team_id=TEAM, slack_user_id=USER)
     first = TokenCipher.new_key()
     await _save(db, TokenCipher(first))
     rotated = TokenCipher(f"{TokenCipher.new_key()},{first}")
@@ -100,7 +100,14 @@ async def test_only_one_rotation_of_a_version_is_stored(db: Database, cipher: To
 
     async def rotate(n: int) -> bool:
         async with db.transaction() as s:
-            return await accounts.rotate(s, cipher, account, f"a{n}", f"r{n}", LATER)
+            return await accounts.rotate(
+                session=s,
+                cipher=cipher,
+                account=account,
+                access_token=f"a{n}",
+                refresh_token=f"r{n}",
+                expires_at=LATER,
+            )
 
     won = await asyncio.gather(*(rotate(n) for n in range(5)))
 
@@ -119,11 +126,13 @@ async def test_one_process_at_a_time_may_spend_the_refresh_token(
 
     async def claim(hold: timedelta) -> bool:
         async with db.transaction() as s:
-            return await accounts.claim_refresh(s, TEAM, USER, version, hold)
+            return await accounts.claim_refresh(
+                session=s, team_id=TEAM, slack_user_id=USER, version=version, hold=hold
+            )
 
     claims = await asyncio.gather(*(claim(timedelta(seconds=30)) for _ in range(5)))
     async with db.transaction() as s:
-        await accounts.release_refresh(s, TEAM, USER, version)
+        await accounts.release_refresh(session=s, team_id=TEAM, slack_user_id=USER, version=version)
     after_release = await claim(timedelta(seconds=-1))  # held, but already lapsed
     after_lapse = await claim(timedelta(seconds=30))
 
@@ -138,20 +147,24 @@ async def test_delete_at_a_stale_version_keeps_a_newer_link(
     await _save(db, cipher, access="reconnected")
 
     async with db.transaction() as s:
-        stale = await accounts.delete(s, TEAM, USER, version=1)
-        current = await accounts.delete(s, TEAM, USER, version=2)
+        stale = await accounts.delete(session=s, team_id=TEAM, slack_user_id=USER, version=1)
+        current = await accounts.delete(session=s, team_id=TEAM, slack_user_id=USER, version=2)
 
     assert (stale, current) == (False, True)
 
 
 async def test_a_link_state_is_single_use_bound_and_short_lived(db: Database) -> None:
     async with db.transaction() as s:
-        state = await accounts.new_link_state(s, TEAM, USER, timedelta(minutes=10))
-        stale = await accounts.new_link_state(s, TEAM, "U2", timedelta(seconds=-1))
+        state = await accounts.new_link_state(
+            session=s, team_id=TEAM, slack_user_id=USER, ttl=timedelta(minutes=10)
+        )
+        stale = await accounts.new_link_state(
+            session=s, team_id=TEAM, slack_user_id="U2", ttl=timedelta(seconds=-1)
+        )
 
     async def consume(value: str) -> LinkRequest | None:
         async with db.transaction() as s:
-            return await accounts.consume_link_state(s, value)
+            return await accounts.consume_link_state(session=s, state=value)
 
     first = await consume(state)
     replayed = await consume(state)
@@ -167,11 +180,13 @@ async def test_a_link_state_is_single_use_bound_and_short_lived(db: Database) ->
 
 async def test_concurrent_uses_of_one_state_let_exactly_one_through(db: Database) -> None:
     async with db.transaction() as s:
-        state = await accounts.new_link_state(s, TEAM, USER, timedelta(minutes=10))
+        state = await accounts.new_link_state(
+            session=s, team_id=TEAM, slack_user_id=USER, ttl=timedelta(minutes=10)
+        )
 
     async def consume() -> LinkRequest | None:
         async with db.transaction() as s:
-            return await accounts.consume_link_state(s, state)
+            return await accounts.consume_link_state(session=s, state=state)
 
     results = await asyncio.gather(*(consume() for _ in range(5)))
 
@@ -180,7 +195,9 @@ async def test_concurrent_uses_of_one_state_let_exactly_one_through(db: Database
 
 async def test_states_are_stored_hashed(db: Database) -> None:
     async with db.transaction() as s:
-        state = await accounts.new_link_state(s, TEAM, USER, timedelta(minutes=10))
+        state = await accounts.new_link_state(
+            session=s, team_id=TEAM, slack_user_id=USER, ttl=timedelta(minutes=10)
+        )
 
     async with db.engine.connect() as conn:
         raw = (await conn.execute(text("SELECT * FROM link_state"))).mappings().one()
@@ -198,7 +215,7 @@ async def test_one_procore_account_is_linked_to_one_slack_user_per_workspace(
         await _save(db, cipher, slack_user="U2")
 
     async with db.session() as s:
-        assert await accounts.holder_of(s, TEAM, 2**40) == USER
+        assert await accounts.holder_of(session=s, team_id=TEAM, procore_user_id=2**40) == USER
     assert (await _raw_row(db))["slack_user_id"] == USER
 
 
@@ -208,8 +225,10 @@ async def test_unreadable_count_names_rows_the_key_cannot_decrypt(
     await _save(db, cipher)
 
     async with db.session() as s:
-        assert await accounts.unreadable_count(s, cipher) == (0, 1)
-        assert await accounts.unreadable_count(s, TokenCipher(TokenCipher.new_key())) == (1, 1)
+        assert await accounts.unreadable_count(session=s, cipher=cipher) == (0, 1)
+        assert await accounts.unreadable_count(
+            session=s, cipher=TokenCipher(TokenCipher.new_key())
+        ) == (1, 1)
 
 
 async def test_start_up_adds_the_one_slack_user_per_procore_account_rule_to_an_older_table(
