@@ -4,6 +4,7 @@ active attempt exist per CCO, so concurrent clicks (on any replica) cannot both 
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import (
@@ -14,6 +15,7 @@ from sqlalchemy import (
     Float,
     Index,
     Integer,
+    String,
     Text,
     UniqueConstraint,
     text,
@@ -22,6 +24,7 @@ from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
 from storage.card_rows import CardRow, CardRowsJson
+from storage.states import AttemptState, InstallationState, OutboxKind, RequestStatus
 
 
 def utcnow() -> datetime:
@@ -45,6 +48,28 @@ class UtcDateTime(TypeDecorator[datetime]):
         if value is not None and value.tzinfo is None:
             value = value.replace(tzinfo=UTC)
         return value
+
+
+class StoredState(TypeDecorator[StrEnum]):
+    """A state stored as its plain string (VARCHAR(16), as before the enums) and read back as
+    the enum member, so comparisons are typed on both sides."""
+
+    impl = String(16)
+    cache_ok = True
+
+    def __init__(self, enum: type[StrEnum]) -> None:
+        super().__init__()
+        self.enum = enum
+
+    def process_bind_param(self, value: StrEnum | str | None, dialect: Any) -> str | None:
+        return None if value is None else str(self.enum(value))
+
+    def process_result_value(self, value: str | None, dialect: Any) -> StrEnum | None:
+        return None if value is None else self.enum(value)
+
+
+def _state(enum: type[StrEnum], default: StrEnum) -> Any:
+    return Field(default=default, sa_column=Column(StoredState(enum), nullable=False))
 
 
 def _ts(**kwargs: Any) -> Any:
@@ -149,8 +174,8 @@ class UnlinkAttempt(SQLModel, table=True):
     #: the click's response_url: where the reply goes when the bot cannot post in the channel
     response_url: str | None = None
     procore_user_id: int | None = Field(default=None, sa_column=Column(BigInteger))
-    #: claimed -> checked -> unlinking -> unlinked | refused | failed
-    state: str = Field(default="claimed", max_length=16)
+    #: claimed -> unlinking -> unlinked | refused | failed
+    state: AttemptState = _state(AttemptState, AttemptState.CLAIMED)
     outcome: str | None = Field(default=None, max_length=32)
     detail: str | None = None
     created_at: datetime = _ts(nullable=False, default=utcnow)
@@ -189,7 +214,7 @@ class OutboxMessage(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     reference: str = Field(max_length=16, index=True)
-    kind: str = Field(max_length=16)
+    kind: OutboxKind = _state(OutboxKind, OutboxKind.THREAD_REPLY)
     channel_id: str = Field(max_length=32)
     thread_ts: str | None = Field(default=None, max_length=32)
     response_url: str | None = None
@@ -257,7 +282,7 @@ class UnlinkRequest(SQLModel, table=True):
     reason: str = Field(default="", max_length=1000)
     #: pending -> approved | denied | expired | moot (the CCO was no longer synced) | unposted
     #: (Slack refused the request message, so nobody could see it)
-    status: str = Field(default="pending", max_length=16)
+    status: RequestStatus = _state(RequestStatus, RequestStatus.PENDING)
     decided_by: str | None = Field(default=None, max_length=32)
     decision_reason: str | None = Field(default=None, max_length=1000)
     attempt_reference: str | None = Field(default=None, max_length=16)
@@ -273,6 +298,5 @@ class SlackInstallation(SQLModel, table=True):
     __tablename__ = "slack_installation"
 
     team_id: str = Field(primary_key=True, max_length=32)
-    #: installed | uninstalled | tokens_revoked
-    state: str = Field(default="installed", max_length=16)
+    state: InstallationState = _state(InstallationState, InstallationState.INSTALLED)
     changed_at: datetime = _ts(nullable=False, default=utcnow)
