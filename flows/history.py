@@ -21,6 +21,7 @@ from sqlmodel import col
 from flows.listing import number_value, numbers_in
 from flows.services import Services
 from flows.unlink import authorize_user
+from flows.views import AttemptView, EventView, RequestView
 from procore.models import PermissionSnapshot
 from storage import repos
 from storage.card_rows import CardRow
@@ -55,7 +56,7 @@ SHOWN = 15
 
 @dataclass(frozen=True)
 class History:
-    attempts: Sequence[UnlinkAttempt]
+    attempts: Sequence[AttemptView]
     csv_url: str | None
     #: the numbers or words that narrowed the list ("" for none)
     query: str = ""
@@ -69,9 +70,9 @@ class Trail:
     request it approved), a request (with its approval attempts), or other audited events."""
 
     reference: str
-    attempts: Sequence[UnlinkAttempt] = ()
-    request: UnlinkRequest | None = None
-    events: Sequence[AuditEvent] = ()
+    attempts: Sequence[AttemptView] = ()
+    request: RequestView | None = None
+    events: Sequence[EventView] = ()
     #: the card row of the CCO (number, title, commitment, vendor) when known
     row: CardRow | None = None
 
@@ -87,7 +88,8 @@ async def history(
         attempts = await repos.project_attempts(s, link.company_id, link.project_id, 500)
         rows = await _rows(s, attempts) if query and numbers_in(query) is None else {}
     shown = [a for a in attempts if _matches(a, query, rows)] if query else list(attempts)
-    return History(shown[:SHOWN], await _csv_url(svc, link, user_id), query, len(attempts))
+    listed = [AttemptView.of(a) for a in shown[:SHOWN]]
+    return History(listed, await _csv_url(svc, link, user_id), query, len(attempts))
 
 
 def _matches(attempt: UnlinkAttempt, query: str, rows: dict[tuple[str, str, int], CardRow]) -> bool:
@@ -150,7 +152,24 @@ async def trail(
         return None
     first = attempts[0] if attempts else None
     row = rows.get((first.channel_id, first.card_ts, first.cco_id)) if first else None
-    return Trail(reference, attempts, request, events, row)
+    return _as_trail(reference, attempts, request, events, row)
+
+
+def _as_trail(
+    reference: str,
+    attempts: Sequence[UnlinkAttempt],
+    request: UnlinkRequest | None,
+    events: Sequence[AuditEvent],
+    row: CardRow | None,
+) -> Trail:
+    """The trail as the views its message renders."""
+    return Trail(
+        reference,
+        [AttemptView.of(a) for a in attempts],
+        RequestView.of(request) if request else None,
+        [EventView.of(e) for e in events],
+        row,
+    )
 
 
 def _visible(event: AuditEvent, project: int | None, team_id: str, channel_id: str) -> bool:

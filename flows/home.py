@@ -9,9 +9,10 @@ from sqlmodel import col
 
 from flows.services import Services
 from flows.unlink import authorize_user
+from flows.views import AttemptView, RequestView
 from procore.models import PermissionSnapshot
 from storage import repos
-from storage.models import UnlinkAttempt, UnlinkRequest, utcnow
+from storage.models import UnlinkRequest, utcnow
 
 #: projects with pending requests checked for approval rights on one Home open
 MAX_PROJECTS = 5
@@ -19,23 +20,22 @@ MAX_PROJECTS = 5
 
 @dataclass
 class HomeData:
-    own_requests: list[UnlinkRequest] = field(default_factory=list)
-    approvable: list[UnlinkRequest] = field(default_factory=list)
-    recent_unlinks: list[UnlinkAttempt] = field(default_factory=list)
+    own_requests: list[RequestView] = field(default_factory=list)
+    approvable: list[RequestView] = field(default_factory=list)
+    recent_unlinks: list[AttemptView] = field(default_factory=list)
     approver_projects: list[str] = field(default_factory=list)
 
 
 async def home_for(svc: Services, team_id: str, user_id: str) -> HomeData:
     data = HomeData()
     async with svc.db.session() as s:
-        data.own_requests = list(
-            await repos.requests_where(
-                s,
-                col(UnlinkRequest.team_id) == team_id,
-                col(UnlinkRequest.requester) == user_id,
-                limit=10,
-            )
+        own = await repos.requests_where(
+            s,
+            col(UnlinkRequest.team_id) == team_id,
+            col(UnlinkRequest.requester) == user_id,
+            limit=10,
         )
+        data.own_requests = [RequestView.of(r) for r in own]
         pending = await repos.requests_where(
             s,
             col(UnlinkRequest.team_id) == team_id,
@@ -53,11 +53,12 @@ async def home_for(svc: Services, team_id: str, user_id: str) -> HomeData:
             continue
         data.approver_projects.append(name)
         data.approvable.extend(
-            r
+            RequestView.of(r)
             for r in pending
             if r.project_id == project_id and not (svc.policy.four_eyes and r.requester == user_id)
         )
         async with svc.db.session() as s:
             attempts = await repos.project_attempts(s, svc.policy.company_id, project_id, 50)
-        data.recent_unlinks.extend([a for a in attempts if a.state == "unlinked"][:5])
+        unlinked = [a for a in attempts if a.state == "unlinked"][:5]
+        data.recent_unlinks.extend(AttemptView.of(a) for a in unlinked)
     return data

@@ -15,6 +15,7 @@ from flows.accounts import SlackPerson
 from flows.listing import CardPage
 from flows.outcomes import Outcome
 from flows.services import DirectoryUnavailable
+from flows.views import AttemptView, RequestView
 from handlers.blocks.card import RowState, card_message
 from handlers.blocks.kit import context
 from handlers.blocks.replies import outcome_message
@@ -122,7 +123,7 @@ class SlackMessenger:
         self.on_request_decided: Callable[[UnlinkRequest], Awaitable[None]] | None = None
 
     def outcome_message(self, outcome: Outcome, attempt: UnlinkAttempt) -> dict[str, Any]:
-        return outcome_message(outcome, attempt)
+        return outcome_message(outcome, AttemptView.of(attempt))
 
     async def deliver(self, message: OutboxMessage) -> None:
         if message.kind != "thread_reply":
@@ -216,7 +217,9 @@ class SlackMessenger:
         if request.message_ts is not None:
             try:
                 await self._client.chat_update(
-                    channel=request.channel_id, ts=request.message_ts, **request_message(request)
+                    channel=request.channel_id,
+                    ts=request.message_ts,
+                    **request_message(RequestView.of(request)),
                 )
             except SlackApiError as exc:
                 log.warning(

@@ -28,9 +28,9 @@ from flows.outcomes import (
     UnlinkUnconfirmed,
     Unreachable,
 )
+from flows.views import AttemptView
 from handlers.blocks.kit import Block, actions, colored, context, escape, section, user, when
 from handlers.blocks.requests import request_button
-from storage.models import UnlinkAttempt
 
 
 def cco_label(number: str, title: str | None = None) -> str:
@@ -38,7 +38,7 @@ def cco_label(number: str, title: str | None = None) -> str:
     return f"{label} “{escape(title)}”" if title else label
 
 
-def outcome_message(outcome: Outcome, attempt: UnlinkAttempt) -> dict[str, Any]:
+def outcome_message(outcome: Outcome, attempt: AttemptView) -> dict[str, Any]:
     ref = f"ref `{attempt.reference}`"
     clicker = user(attempt.slack_user_id)
     label = cco_label(attempt.cco_number)
@@ -55,7 +55,7 @@ def outcome_message(outcome: Outcome, attempt: UnlinkAttempt) -> dict[str, Any]:
     return colored("danger", f"❌ *{_red_title(outcome)}* — {label}", _plain(f"❌ {text}"), lines)
 
 
-def _red_by(outcome: Outcome, attempt: UnlinkAttempt, clicker: str) -> str:
+def _red_by(outcome: Outcome, attempt: AttemptView, clicker: str) -> str:
     """Who clicked; on an approval, also whose request it was (they are told the outcome too)."""
     if not attempt.requested_by or isinstance(outcome, PermissionDenied):
         return f"Clicked by {clicker}"  # a refused approver's text names the requester already
@@ -74,7 +74,7 @@ def _red_title(outcome: Outcome) -> str:
     return "Not unlinked"
 
 
-def _green(outcome: Unlinked, attempt: UnlinkAttempt, clicker: str, ref: str) -> dict[str, Any]:
+def _green(outcome: Unlinked, attempt: AttemptView, clicker: str, ref: str) -> dict[str, Any]:
     cco, erp, record = outcome.cco, outcome.erp, outcome.record
     asked = (
         f" Requested by {user(attempt.requested_by)}, approved by {clicker}."
@@ -96,7 +96,7 @@ def _green(outcome: Unlinked, attempt: UnlinkAttempt, clicker: str, ref: str) ->
 
 def _neutral_text(
     outcome: NotSynced | NotApplicable | NotErpIntegrated | NotCommitmentCco,
-    attempt: UnlinkAttempt,
+    attempt: AttemptView,
 ) -> str:
     if isinstance(outcome, NotApplicable):
         return f"CCOs aren't synced with {outcome.erp.name}, so there is nothing to unlink."
@@ -117,7 +117,7 @@ def _neutral_text(
     )
 
 
-def _red_text(outcome: Outcome, attempt: UnlinkAttempt) -> str:
+def _red_text(outcome: Outcome, attempt: AttemptView) -> str:
     """The red reply's words, by the kind of refusal or failure (`_RED_TEXTS`)."""
     write = _RED_TEXTS[type(outcome)]
     return write(outcome, cco_label(attempt.cco_number), attempt.requested_by)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from flows.views import RequestView
 from handlers.blocks.kit import (
     Block,
     actions,
@@ -17,7 +18,6 @@ from handlers.blocks.kit import (
     user,
     when,
 )
-from storage.models import UnlinkRequest
 
 REQUEST_ACTION = "cco_request"
 APPROVE_ACTION = "cco_approve"
@@ -32,12 +32,12 @@ APPROVER_RIGHTS = (
 )
 
 
-def cco_words(request: UnlinkRequest) -> str:
+def cco_words(request: RequestView) -> str:
     title = f" “{escape(request.cco_title)}”" if request.cco_title else ""
     return f"CCO #{escape(request.cco_number)}{title}"
 
 
-def request_message(request: UnlinkRequest) -> dict[str, Any]:
+def request_message(request: RequestView) -> dict[str, Any]:
     reason = f"\n>{escape(request.reason)}" if request.reason else ""
     lines: list[Block] = [
         section(
@@ -68,7 +68,7 @@ def status_words(status: str) -> str:
     return _STATUS_WORDS.get(status, status)
 
 
-def decision_buttons(request: UnlinkRequest) -> Block:
+def decision_buttons(request: RequestView) -> Block:
     value = str(request.id)
     return actions(
         button(
@@ -88,7 +88,7 @@ def decision_buttons(request: UnlinkRequest) -> Block:
     )
 
 
-def _closed_words(request: UnlinkRequest) -> str:
+def _closed_words(request: RequestView) -> str:
     at = f" {when(request.decided_at)}" if request.decided_at else ""
     if request.status == "approved":
         return f"✅ Approved by {user(request.decided_by or '')}{at} — unlinked"
@@ -103,7 +103,7 @@ def _closed_words(request: UnlinkRequest) -> str:
     return f"⌛ Expired{at} — nobody decided in time; ask again if it is still needed"
 
 
-def denied_reply(request: UnlinkRequest) -> dict[str, Any]:
+def denied_reply(request: RequestView) -> dict[str, Any]:
     text = (
         f"🚫 {user(request.decided_by or '')} denied {user(request.requester)}'s request to unlink "
         f"{cco_words(request)}: {escape(request.decision_reason or '')}"
@@ -144,7 +144,7 @@ def request_modal(metadata: dict[str, Any], cco_label: str) -> dict[str, Any]:
     }
 
 
-def deny_modal(request: UnlinkRequest) -> dict[str, Any]:
+def deny_modal(request: RequestView) -> dict[str, Any]:
     return {
         "type": "modal",
         "callback_id": DENY_VIEW,

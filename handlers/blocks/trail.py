@@ -9,9 +9,9 @@ from typing import Any
 
 from erp.base import ErpInfo
 from flows.history import FAILED_EVENT, REFUSED_EVENT, Trail
+from flows.views import AttemptView, EventView, RequestView
 from handlers.blocks.kit import Block, context, escape, section, user, when
 from handlers.blocks.words import outcome_words
-from storage.models import AuditEvent, UnlinkAttempt, UnlinkRequest
 
 #: what the ERP said about its record, by `RecordState` value
 _RECORD_STATES = {
@@ -59,7 +59,7 @@ def _lines(found: Trail, erp: ErpInfo) -> list[Line]:
 
 
 def _request_lines(
-    request: UnlinkRequest, events: Sequence[AuditEvent]
+    request: RequestView, events: Sequence[EventView]
 ) -> tuple[list[Line], list[Line]]:
     """The request's opening, and its decision (or that it still waits)."""
     reason = f", saying “{escape(request.reason)}”" if request.reason else ""
@@ -89,7 +89,7 @@ def _request_lines(
     return opened, lines
 
 
-def _event_sentence(event: AuditEvent, attempt: UnlinkAttempt | None, erp: ErpInfo) -> str:
+def _event_sentence(event: EventView, attempt: AttemptView | None, erp: ErpInfo) -> str:
     who = user(event.slack_user_id)
     detail = event.detail or {}
     number = f"CCO #{escape(event.cco_number)}"
@@ -124,7 +124,7 @@ def _event_sentence(event: AuditEvent, attempt: UnlinkAttempt | None, erp: ErpIn
     return f"{who}: {escape(event.event.replace('_', ' '))}."
 
 
-def _erp_sentence(event: AuditEvent, detail: dict[str, Any], erp: ErpInfo) -> str:
+def _erp_sentence(event: EventView, detail: dict[str, Any], erp: ErpInfo) -> str:
     record = escape(str(detail.get("erp_reference") or ""))
     said = _RECORD_STATES.get(event.outcome or "", "answered")
     status = detail.get("erp_status")
@@ -132,7 +132,7 @@ def _erp_sentence(event: AuditEvent, detail: dict[str, Any], erp: ErpInfo) -> st
     return f"{erp.name} said its {erp.record_noun} {record} {said}{shown}.".replace("  ", " ")
 
 
-def _finished_sentence(event: AuditEvent, detail: dict[str, Any], erp: ErpInfo) -> str:
+def _finished_sentence(event: EventView, detail: dict[str, Any], erp: ErpInfo) -> str:
     words = outcome_words(event.outcome, erp.name)
     extra = ""
     missing = detail.get("missing")

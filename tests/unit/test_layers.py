@@ -63,3 +63,11 @@ def test_i18n_imports_nothing_from_the_app(path: Path) -> None:
     """Catalogs, terms and formats: a layer every other one may use, so it reaches none."""
     reached = {top(m) for m in imports_of(path)} & ({*APP, "sandbox"} - {"i18n"})
     assert not reached, f"{path.relative_to(ROOT)} imports {reached}"
+
+
+@pytest.mark.parametrize("path", modules("handlers/blocks"), ids=lambda p: p.name)
+def test_block_kit_builders_take_views_not_table_rows(path: Path) -> None:
+    """Builders render frozen views (flows.views, storage.card_rows) and the state enums, never
+    a table row of storage.models (nor a query module)."""
+    stored = {m for m in imports_of(path) if top(m) == "storage"}
+    assert stored <= {"storage.card_rows", "storage.states"}, stored

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from decimal import Decimal
 
 import pytest
@@ -24,6 +25,7 @@ from flows.outcomes import (
     Unlinked,
     Unreachable,
 )
+from flows.views import AttemptView
 from handlers.blocks.card import RowState, card_message
 from handlers.blocks.replies import outcome_message
 from procore.models import Cco
@@ -39,16 +41,18 @@ ERP = ErpInfo(
     gone_states=frozenset({RecordState.DELETED, RecordState.REVERSED}),
 )
 CCO = Cco(7, 101, 3, "004", "Drywall <changes> & more", "approved", Decimal("12.5"), "CO1")
-ATTEMPT = UnlinkAttempt(
-    reference="R-ABCDEFGH",
-    team_id="T",
-    channel_id="C",
-    card_ts="1.0",
-    company_id=1,
-    project_id=101,
-    cco_id=7,
-    cco_number="004",
-    slack_user_id="U1",
+ATTEMPT = AttemptView.of(
+    UnlinkAttempt(
+        reference="R-ABCDEFGH",
+        team_id="T",
+        channel_id="C",
+        card_ts="1.0",
+        company_id=1,
+        project_id=101,
+        cco_id=7,
+        cco_number="004",
+        slack_user_id="U1",
+    )
 )
 MISSING = PermissionCheck(
     "Can Push to Accounting",
@@ -108,7 +112,7 @@ def test_still_in_erp_names_the_fix() -> None:
 
 
 def test_a_red_approval_names_the_requester_and_says_the_request_stays_open() -> None:
-    approval = ATTEMPT.model_copy(update={"slack_user_id": "U0ANA", "requested_by": "U0BEN"})
+    approval = replace(ATTEMPT, slack_user_id="U0ANA", requested_by="U0BEN")
     shown = json.dumps(outcome_message(RED[0], approval))
     assert "Requested by <@U0BEN>, approved by <@U0ANA>" in shown
     assert "the request stays open" in shown
