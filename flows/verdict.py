@@ -19,6 +19,7 @@ from erp.base import (
     ErpMisconfigured,
     ErpParentUnknown,
     ErpRecord,
+    ErpUnreachable,
     RecordState,
 )
 from flows.outcomes import (
@@ -34,7 +35,13 @@ from flows.outcomes import (
     Unreachable,
 )
 from flows.services import DirectoryUnavailable
-from procore.errors import ProcoreAuthError, ProcoreError, ProcoreForbidden, ProcoreUnreachable
+from procore.errors import (
+    ProcoreAuthError,
+    ProcoreBadResponse,
+    ProcoreError,
+    ProcoreForbidden,
+    ProcoreUnreachable,
+)
 from procore.models import Cco, Commitment, PermissionSnapshot, Project
 
 log = structlog.get_logger("cco.unlink")
@@ -101,10 +108,12 @@ def outcome_of_error(error: BaseException) -> Outcome:
         return Misconfigured(error.system, error.reason)
     if isinstance(error, ErpBadResponse):
         return Misconfigured(error.system, f"unexpected answer: {error.reason}")
+    if isinstance(error, ErpUnreachable):
+        return Unreachable(error.system, error.retry_after)
     if isinstance(error, ErpError):
         return Unreachable(error.system)
     if isinstance(error, ProcoreUnreachable):
-        return Unreachable("Procore", error.retry_after)
+        return Unreachable("Procore", error.retry_after, isinstance(error, ProcoreBadResponse))
     if isinstance(error, ProcoreAuthError | ProcoreForbidden):
         return Misconfigured("Procore", str(error))
     if isinstance(error, ProcoreError):
