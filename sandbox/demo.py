@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sandbox.erp_demos import ErpDemo, ErpKeys
+from sandbox.erps.kit import ErpDemo, ErpKeys
 from sandbox.procore.world import ProcoreWorld
 from sandbox.slack.world import SlackWorkspace
 

@@ -6,7 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sandbox import demo
-from sandbox.erp_demos import ERP_DEMOS, ErpDemo
+from sandbox.erps.demos import ERP_DEMOS
+from sandbox.erps.kit import ErpDemo
 from sandbox.procore.app import ProcoreSandbox, start_procore
 from sandbox.procore.world import ProcoreWorld
 from sandbox.runner import RunningServer

@@ -10,7 +10,8 @@ from __future__ import annotations
 import dataclasses
 
 from sandbox import demo
-from sandbox.erp_demos import ERP_DEMOS, ErpDemo, ErpKeys
+from sandbox.erps.demos import ERP_DEMOS
+from sandbox.erps.kit import ErpDemo, ErpKeys
 from sandbox.procore.world import ProcoreWorld
 from sandbox.stack import Stack
 

@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from sandbox import demo
-from sandbox.erp_demos import ERP_DEMOS, ErpDemo
+from sandbox.erps.demos import ERP_DEMOS
+from sandbox.erps.kit import ErpDemo
 from sandbox.playground import forecast
 from sandbox.playground.forecast import CcoFacts, ClickerFacts, ErpFacts, Rules
 from sandbox.playground.outages import apply_mode

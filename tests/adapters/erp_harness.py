@@ -14,7 +14,7 @@ from typing import Any, Generic, Protocol, TypeVar
 
 from erp.base import ErpLookup, RecordState
 from erp.settings import ErpSettings
-from sandbox.erp_demos import ErpDemo, ErpKeys
+from sandbox.erps.kit import ErpDemo, ErpKeys
 from sandbox.faults import Faults, Recorder
 from sandbox.runner import RunningServer
 
@@ -109,8 +109,9 @@ Demo = TypeVar("Demo", bound=ErpDemo)
 
 
 class DemoHarness(Generic[Demo]):
-    """A harness over the ERP's demo (`sandbox.erp_demos`), which alone knows how to seed it.
-    Subclasses add what only the tests need: `gone_states`, `break_credentials`, `read_route`."""
+    """A harness over the ERP's demo (`sandbox.erps.<vendor>.demo`), which alone knows how to
+    seed it. Subclasses add what only the tests need: `gone_states`, `break_credentials`,
+    `read_route`."""
 
     gone_states: tuple[RecordState, ...]
     evidence_rule = True

@@ -4,7 +4,7 @@ demo)."""
 from __future__ import annotations
 
 from erp.base import RecordState
-from sandbox.erp_demos import AcumaticaDemo
+from sandbox.erps.acumatica.demo import AcumaticaDemo
 from tests.adapters.erp_harness import DemoHarness
 
 USER, PASSWORD, COMPANY = AcumaticaDemo.USER, AcumaticaDemo.PASSWORD, AcumaticaDemo.TENANT

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from erp.base import RecordState
-from sandbox.erp_demos import CmicDemo, origin_id_of
+from sandbox.erps.cmic.demo import CmicDemo, origin_id_of
 from sandbox.erps.cmic.world import POSTED, ScmastRow
 from tests.adapters.erp_harness import DemoHarness
 

@@ -4,7 +4,7 @@ demo)."""
 from __future__ import annotations
 
 from erp.base import RecordState
-from sandbox.erp_demos_licensed import HttpBridgeDemo
+from sandbox.erps.http_bridge.demo import HttpBridgeDemo
 from tests.adapters.erp_harness import DemoHarness
 
 PREFIX, TOKEN = HttpBridgeDemo.PREFIX, HttpBridgeDemo.TOKEN

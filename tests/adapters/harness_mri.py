@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from erp.base import ErpLookup, RecordState
-from sandbox.erp_demos_licensed import MriDemo
+from sandbox.erps.mri.demo import MriDemo
 from tests.adapters.erp_harness import DemoHarness, lookup_for
 
 ROOT, USER = MriDemo.ROOT, MriDemo.USER

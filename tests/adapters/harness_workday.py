@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from erp.base import ErpLookup, RecordState
-from sandbox.erp_demos import WorkdayDemo
+from sandbox.erps.workday.demo import WorkdayDemo
 from tests.adapters.erp_harness import DemoHarness, lookup_for
 
 TENANT, ISU, PASSWORD = WorkdayDemo.TENANT, WorkdayDemo.ISU, WorkdayDemo.PASSWORD

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from erp.base import ErpLookup, RecordState
-from sandbox.erp_demos import XeroDemo
+from sandbox.erps.xero.demo import XeroDemo
 from sandbox.erps.xero.world import PurchaseOrder
 from tests.adapters.erp_harness import DemoHarness
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from erp.base import ErpLookup, RecordState
-from sandbox.erp_demos_licensed import YardiDemo
+from sandbox.erps.yardi.demo import YardiDemo
 from tests.adapters.erp_harness import DemoHarness, lookup_for
 
 SITE, LOGIN = YardiDemo.SITE, YardiDemo.LOGIN

@@ -8,7 +8,7 @@ import pytest
 
 from erp.base import RecordState
 from erp.registry import build_adapter, info_for
-from sandbox.erp_demos import ERP_DEMOS
+from sandbox.erps.demos import ERP_DEMOS
 from tests.adapters.erp_harness import lookup_for, settings_from
 
 WITH_RECORDS = [system for system in ERP_DEMOS if ERP_DEMOS[system]().states()]

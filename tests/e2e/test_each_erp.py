@@ -13,7 +13,7 @@ import pytest
 
 from erp.base import ErpRecord, RecordState
 from erp.registry import info_for
-from sandbox.erp_demos import ERP_DEMOS
+from sandbox.erps.demos import ERP_DEMOS
 from tests.e2e.rig import TOWER_A, Rig, attachment_color, start_rig, stop_rig, text_of
 from tests.e2e.test_spec_conformance import check_procore_requests
 

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from erp.registry import info_for
-from sandbox.erp_demos import ERP_DEMOS
+from sandbox.erps.demos import ERP_DEMOS
 from storage import repos
 from tests.conftest import database_params
 from tests.e2e.rig import TOWER_A, Rig, attachment_color, start_rig, stop_rig, text_of

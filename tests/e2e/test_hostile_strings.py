@@ -17,7 +17,7 @@ from urllib.parse import urlencode
 import pytest
 
 from flows.history import sign_csv_link
-from sandbox.erp_demos_licensed import HttpBridgeDemo
+from sandbox.erps.http_bridge.demo import HttpBridgeDemo
 from storage import repos
 from tests.conftest import database_params
 from tests.e2e.rig import (

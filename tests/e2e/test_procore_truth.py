@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from sandbox.erp_demo_kit import StandInDemo
+from sandbox.erps.kit import StandInDemo
 from tests.e2e.rig import (
     SYNC_WRITE,
     TOWER_A,

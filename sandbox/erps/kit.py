@@ -144,3 +144,8 @@ class NotSyncedDemo(StandInDemo):
 
     def demo_state(self, word: str) -> str:
         return word
+
+
+def contract_reference(change_order: str, contract: str) -> str:
+    """How Yardi and MRI users find a change order: its code and its contract's."""
+    return f"{change_order} (contract {contract})"
