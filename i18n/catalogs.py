@@ -67,4 +67,3 @@ def load_all() -> None:
     """Read every catalog now (start-up), so a broken `.po` stops the app, not a reply."""
     for locale in (*SUPPORTED, PSEUDO):
         translations(locale)
-

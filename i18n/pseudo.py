@@ -53,3 +53,20 @@ def untranslated(text: str) -> list[str]:
     while outside != before:  # messages nest (a label inside a sentence): innermost first
         before, outside = outside, _INNERMOST.sub(" ", outside)
     return _WORD.findall(_KEEP.sub(" ", outside))
+
+
+def texts_of(payload: object) -> list[str]:
+    """Every text a person reads in a Slack payload (message, modal or Home view): `text`,
+    `fallback`, `title`, the `text` of blocks, buttons and options (values and ids are not
+    read, so they are not returned)."""
+    found: list[str] = []
+    if isinstance(payload, dict):
+        for key, value in payload.items():
+            if key in ("text", "fallback", "title", "placeholder") and isinstance(value, str):
+                found.append(value)
+            elif key not in ("value", "action_id", "block_id", "callback_id", "private_metadata"):
+                found += texts_of(value)
+    elif isinstance(payload, list):
+        for item in payload:
+            found += texts_of(item)
+    return found
