@@ -36,10 +36,8 @@ from flows.outcomes import (
 )
 from flows.services import DirectoryUnavailable
 from procore.errors import (
-    ProcoreAuthError,
     ProcoreBadResponse,
     ProcoreError,
-    ProcoreForbidden,
     ProcoreUnreachable,
 )
 from procore.models import Cco, Commitment, PermissionSnapshot, Project
@@ -114,9 +112,7 @@ def outcome_of_error(error: BaseException) -> Outcome:
         return Unreachable(error.system)
     if isinstance(error, ProcoreUnreachable):
         return Unreachable("Procore", error.retry_after, isinstance(error, ProcoreBadResponse))
-    if isinstance(error, ProcoreAuthError | ProcoreForbidden):
-        return Misconfigured("Procore", str(error))
-    if isinstance(error, ProcoreError):
+    if isinstance(error, ProcoreError):  # its auth, rights or any other refusal of the app
         return Misconfigured("Procore", str(error))
     if isinstance(error, DirectoryUnavailable):
         return Unreachable("Slack")
