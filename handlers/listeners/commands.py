@@ -20,6 +20,7 @@ from handlers.blocks.trail import trail_message
 from handlers.cards import CardFlowError, post_card
 from handlers.context import Deps, deps_of
 from handlers.dedupe import first_delivery
+from handlers.language_io import language_command
 from storage.models import ChannelLink
 
 #: the one slash command (manifest.yml declares the same; a test holds them together)
@@ -81,12 +82,14 @@ async def _link(
 async def _in_channel(
     deps: Deps, parsed: commands.Command, command: dict[str, Any]
 ) -> dict[str, Any] | None:
-    """The verbs about the channel's project: status, unlink, history (None: the answer was
-    the card itself)."""
+    """The verbs about the channel's project: language, status, unlink, history (None: the
+    answer was the card itself)."""
     svc = deps.services
     team_id, channel_id = str(command["team_id"]), str(command["channel_id"])
     user_id = str(command["user_id"])
     link = await channel_project(svc, team_id, channel_id)
+    if isinstance(parsed, commands.Language):
+        return await language_command(svc, parsed, link, user_id)
     if isinstance(parsed, commands.Status):
         return answers.status_message(await status(svc, team_id, user_id, link))
     if link is None:
