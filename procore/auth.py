@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -84,11 +84,8 @@ class TokenSource:
         with mapped_transport(LOGIN):
             response = await self._http.post(self._url, data=self._form)
         body = token_json(response)
-        if response.status_code >= 500 or response.status_code == 429:
-            raise ProcoreUnreachable(f"Procore's login answered {response.status_code}")
         if response.status_code != 200:
-            reason = body.get("error_description") or body.get("error") or response.status_code
-            raise ProcoreAuthError(f"Procore refused the app's credentials: {reason}")
+            raise_for_login(response, body)
         value = body.get("access_token")
         if not isinstance(value, str) or not value:
             raise ProcoreBadResponse("Procore's login answered without an access token")
@@ -96,6 +93,29 @@ class TokenSource:
         margin = min(RENEW_MARGIN, lifetime / 10)
         self._token = _Token(value, self._clock() + lifetime - margin)
         return value
+
+
+#: how a refused login reads when its OAuth `error` code has no entry of its own
+APP_REFUSED: tuple[type[ProcoreAuthError], str] = (
+    ProcoreAuthError,
+    "Procore refused the app's credentials: {reason}",
+)
+
+
+def raise_for_login(
+    response: httpx.Response,
+    body: dict[str, Any],
+    refusals: Mapping[str, tuple[type[ProcoreAuthError], str]] | None = None,
+) -> None:
+    """A login answer that is not 200: 429/5xx mean Procore's login is busy or down; anything
+    else refuses, as the error `refusals` names for the OAuth `error` code, else `APP_REFUSED`."""
+    status = response.status_code
+    if status >= 500 or status == 429:
+        raise ProcoreUnreachable(f"{LOGIN} answered {status}")
+    error = body.get("error")
+    reason = body.get("error_description") or error or f"HTTP {status}"
+    refused, words = (refusals or {}).get(str(error), APP_REFUSED)
+    raise refused(words.format(reason=reason))
 
 
 def token_json(response: httpx.Response) -> dict[str, Any]:

@@ -16,11 +16,10 @@ from urllib.parse import urlencode
 
 import httpx
 
-from procore.auth import LOGIN, token_json, token_lifetime
+from procore.auth import LOGIN, raise_for_login, token_json, token_lifetime
 from procore.errors import (
     ProcoreAuthError,
     ProcoreBadResponse,
-    ProcoreUnreachable,
     mapped_transport,
 )
 
@@ -30,6 +29,12 @@ from procore.errors import (
 class GrantRefused(ProcoreAuthError):
     """Procore refused the code or refresh token (`invalid_grant`): used, expired or revoked.
     The user has to connect their account again."""
+
+
+#: a user's sign-in refused, by OAuth `error` code (`procore.auth.raise_for_login`)
+USER_REFUSALS: dict[str, tuple[type[ProcoreAuthError], str]] = {
+    "invalid_grant": (GrantRefused, "Procore refused the sign-in: {reason}"),
+}
 
 
 @dataclass(frozen=True)
@@ -103,11 +108,4 @@ class ProcoreOAuth:
 
 
 def _raise_for(response: httpx.Response, body: dict[str, Any]) -> None:
-    status = response.status_code
-    if status >= 500 or status == 429:
-        raise ProcoreUnreachable(f"Procore's login answered {status}")
-    error = body.get("error")
-    reason = body.get("error_description") or error or f"HTTP {status}"
-    if error == "invalid_grant":
-        raise GrantRefused(f"Procore refused the sign-in: {reason}")
-    raise ProcoreAuthError(f"Procore refused the app's credentials: {reason}")
+    raise_for_login(response, body, USER_REFUSALS)
