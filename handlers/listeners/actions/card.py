@@ -12,6 +12,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from flows.unlink import Busy, InvalidClick, UnlinkClick, unlink
 from handlers.blocks import answers
 from handlers.blocks.card import PAGE_ACTION, UNLINK_ACTION
+from handlers.buttons import clicked_number
 from handlers.cards import CardFlowError, turn_page
 from handlers.context import Deps, deps_of
 from handlers.failures import tell_clicker
@@ -59,9 +60,12 @@ async def _click_unlink(deps: Deps, body: dict[str, Any], respond: AsyncRespond)
         await tell_clicker(slack, body, answers.stale_button())
         return
     if isinstance(result, Busy):
-        number = _row_number(body, click.cco_id)
         message = answers.busy_message(
-            number, result.by_user, result.reference, result.finished_at, result.unlinked
+            result.cco_number or str(click.cco_id),
+            result.by_user,
+            result.reference,
+            result.finished_at,
+            result.unlinked,
         )
         await _ephemeral(slack, click.channel_id, click.slack_user_id, message, respond)
     elif (note := private_note(result)) is not None:
@@ -70,9 +74,8 @@ async def _click_unlink(deps: Deps, body: dict[str, Any], respond: AsyncRespond)
 
 async def _click_page(deps: Deps, body: dict[str, Any], respond: AsyncRespond) -> None:
     container = body.get("container") or {}
-    action = (body.get("actions") or [{}])[0]
-    value = str(action.get("value") or "")
-    if not value.isdecimal() or len(value) > 6:
+    page = clicked_number(body)
+    if page is None:
         await tell_clicker(deps.slack, body, answers.stale_button())
         return
     try:
@@ -82,7 +85,7 @@ async def _click_page(deps: Deps, body: dict[str, Any], respond: AsyncRespond) -
             team_id=str((body.get("team") or {}).get("id") or ""),
             channel_id=str(container.get("channel_id") or ""),
             message_ts=str(container.get("message_ts") or ""),
-            page=int(value),
+            page=page,
         )
     except CardFlowError as exc:
         await respond(
@@ -93,28 +96,23 @@ async def _click_page(deps: Deps, body: dict[str, Any], respond: AsyncRespond) -
 def _parse_click(body: dict[str, Any]) -> UnlinkClick | None:
     """Validate the payload fields a click needs; the card itself is checked server-side."""
     container = body.get("container") or {}
-    actions = body.get("actions") or []
     team = body.get("team") or {}
     user = body.get("user") or {}
-    if not (isinstance(actions, list) and actions and isinstance(actions[0], dict)):
-        return None
-    value = str(actions[0].get("value") or "")
+    cco_id = clicked_number(body)
     fields = (
         team.get("id"),
         container.get("channel_id"),
         container.get("message_ts"),
         user.get("id"),
     )
-    if not value.isdecimal() or len(value) > 19:
-        return None
-    if not all(isinstance(f, str) and f for f in fields):
+    if cco_id is None or not all(isinstance(f, str) and f for f in fields):
         return None
     return UnlinkClick(
         team_id=str(team["id"]),
         channel_id=str(container["channel_id"]),
         card_ts=str(container["message_ts"]),
         slack_user_id=str(user["id"]),
-        cco_id=int(value),
+        cco_id=cco_id,
         response_url=_response_url(body),
     )
 
@@ -122,15 +120,6 @@ def _parse_click(body: dict[str, Any]) -> UnlinkClick | None:
 def _response_url(body: dict[str, Any]) -> str | None:
     url = body.get("response_url")
     return url if isinstance(url, str) and url.startswith(("https://", "http://")) else None
-
-
-def _row_number(body: dict[str, Any], cco_id: int) -> str:
-    for block in (body.get("message") or {}).get("blocks") or []:
-        if block.get("block_id") == f"cco:{cco_id}":
-            found = re.search(r"CCO #([^ *]+)", str((block.get("text") or {}).get("text", "")))
-            if found:
-                return found.group(1)
-    return str(cco_id)
 
 
 async def _ephemeral(

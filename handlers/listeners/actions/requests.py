@@ -18,6 +18,7 @@ from handlers.blocks.requests import (
     deny_modal,
     request_modal,
 )
+from handlers.buttons import clicked_number
 from handlers.context import Deps, deps_of
 from handlers.failures import tell_clicker
 from handlers.request_answers import answer_decision, no_longer_synced_text
@@ -49,7 +50,7 @@ async def on_deny(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext
     await ack()
     deps = deps_of(context)
     async with deps.failures.guard(body):
-        request_id = _request_id(body)
+        request_id = clicked_number(body)
         request = await flows.request_of(deps.services, request_id) if request_id else None
         if request is None:
             await tell_clicker(deps.slack, body, answers.stale_button())
@@ -72,15 +73,15 @@ def card_ts_of(body: dict[str, Any]) -> str | None:
 async def _open_request_modal(deps: Deps, body: dict[str, Any], respond: AsyncRespond) -> None:
     svc, slack = deps.services, deps.slack
     container = body.get("container") or {}
-    value = str(((body.get("actions") or [{}])[0]).get("value") or "")
+    cco_id = clicked_number(body)
     card_ts = card_ts_of(body)
-    if not value.isdecimal() or len(value) > 19 or not card_ts:
+    if cco_id is None or not card_ts:
         await tell_clicker(slack, body, answers.stale_button())
         return
     channel_id = str(container.get("channel_id") or "")
     team_id = str((body.get("team") or {}).get("id") or "")
     try:
-        label = await flows.cco_label(svc, team_id, channel_id, card_ts, int(value))
+        label = await flows.cco_label(svc, team_id, channel_id, card_ts, cco_id)
     except InvalidClick:
         await tell_clicker(slack, body, answers.stale_button())
         return
@@ -91,12 +92,12 @@ async def _open_request_modal(deps: Deps, body: dict[str, Any], respond: AsyncRe
             replace_original=False,
         )
         return
-    metadata = {"channel_id": channel_id, "card_ts": card_ts, "cco_id": int(value)}
+    metadata = {"channel_id": channel_id, "card_ts": card_ts, "cco_id": cco_id}
     await slack.views_open(trigger_id=body["trigger_id"], view=request_modal(metadata, label))
 
 
 async def _approve(deps: Deps, body: dict[str, Any]) -> None:
-    request_id = _request_id(body)
+    request_id = clicked_number(body)
     user_id = str((body.get("user") or {}).get("id") or "")
     if request_id is None:
         await tell_clicker(deps.slack, body, answers.stale_button())
@@ -109,8 +110,3 @@ async def _approve(deps: Deps, body: dict[str, Any]) -> None:
         await tell_clicker(deps.slack, body, answers.stale_button())
         return
     await answer_decision(deps.services, deps.slack, result, user_id, channel_id)
-
-
-def _request_id(body: dict[str, Any]) -> int | None:
-    value = str(((body.get("actions") or [{}])[0]).get("value") or "")
-    return int(value) if value.isdecimal() and len(value) <= 18 else None
