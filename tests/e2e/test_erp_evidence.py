@@ -16,7 +16,7 @@ import pytest
 
 from erp.registry import info_for
 from sandbox.erps.demos import ERP_DEMOS
-from storage import repos
+from storage import audit as stored_audit
 from tests.conftest import database_params
 from tests.e2e.rig import TOWER_A, Rig, attachment_color, start_rig, stop_rig, text_of
 from tests.e2e.test_spec_conformance import check_procore_requests
@@ -75,7 +75,9 @@ async def test_an_erp_pointed_at_an_empty_company_unlinks_nothing(rig: Rig) -> N
     assert rig.procore_writes() == 0
     assert package.origin_id == rig.stack.index.erp_keys[(TOWER_A, "001")].origin_id
     async with rig.runtime.db.session() as s:
-        audit = await repos.project_audit(s, rig.runtime.services.policy.company_id, TOWER_A)
+        audit = await stored_audit.project_audit(
+            session=s, company_id=rig.runtime.services.policy.company_id, project_id=TOWER_A
+        )
     finished = [e for e in audit if e.event == "finished"]
     assert [e.outcome for e in finished] == ["erp_parent_unknown"]
     assert finished[0].detail["commitment"] == commitment_label

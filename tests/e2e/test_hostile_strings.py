@@ -18,7 +18,8 @@ import pytest
 
 from flows.history import sign_csv_link
 from sandbox.erps.http_bridge.demo import HttpBridgeDemo
-from storage import repos
+from storage import audit as stored_audit
+from storage import links
 from tests.conftest import database_params
 from tests.e2e.rig import (
     TOWER_A,
@@ -103,8 +104,12 @@ async def test_long_procore_numbers_titles_and_names_are_stored_whole(rig: Rig) 
     assert f"Successfully unlinked CCO #{LONG_NUMBER}" in shown
     assert rig.procore_writes() == 1
     async with rig.runtime.db.session() as s:
-        link = await repos.get_channel_link(s, rig.stack.slack.team_id, TOWER_CHANNEL)
-        audit = await repos.project_audit(s, rig.runtime.services.policy.company_id, TOWER_A)
+        link = await links.get_channel_link(
+            session=s, team_id=rig.stack.slack.team_id, channel_id=TOWER_CHANNEL
+        )
+        audit = await stored_audit.project_audit(
+            session=s, company_id=rig.runtime.services.policy.company_id, project_id=TOWER_A
+        )
     assert link is not None and link.project_name == LONG_PROJECT
     assert {e.cco_number for e in audit if e.cco_id} == {LONG_NUMBER}
 
