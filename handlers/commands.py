@@ -71,6 +71,10 @@ _USAGE_LINES = (
         "shows its trail step by step"
     ),
     N_("• `/cco connect` / `/cco disconnect` — link or unlink your own Procore account"),
+    N_(
+        "• `/cco language [locale]` — the language everyone in this channel reads "
+        "(`/cco language fr-CA`; `default`: each person's own)"
+    ),
     N_("• `/cco help` — this message"),
 )
 USAGE = "\n".join(_USAGE_LINES)
