@@ -15,6 +15,7 @@ import structlog
 from flows.identity import identify
 from flows.outcomes import UnknownUser
 from flows.services import Services, new_reference
+from flows.views import LinkView
 from procore.errors import ProcoreForbidden, ProcoreNotFound
 from procore.models import Project
 from storage import audit, links
@@ -66,7 +67,7 @@ class NotOnProject:
 
     project_id: int
     wanted_project_id: int
-    current: ChannelLink | None
+    current: LinkView | None
     reference: str
 
 
@@ -85,7 +86,7 @@ class ProjectHidden:
     """The person may not see the linked project's CCOs: `who` is set when Procore doesn't know
     them, else they are not in the project's Directory."""
 
-    link: ChannelLink
+    link: LinkView
     who: UnknownUser | None
     reference: str
 
@@ -106,7 +107,9 @@ async def link_channel(
     if current is not None and current.project_id == project.id:
         return Linked(project.id, project.name, unchanged=True)
     if current is not None and not await _may_move(svc, current, who.id):
-        refusal = NotOnProject(current.project_id, project.id, current, new_reference())
+        refusal = NotOnProject(
+            current.project_id, project.id, LinkView.of(current), new_reference()
+        )
         return _refused(refusal, user_id, channel_id)
     return await _save(svc, team_id, channel_id, user_id, project, current)
 
@@ -127,9 +130,9 @@ async def project_hidden(svc: Services, user_id: str, link: ChannelLink) -> Proj
     (an active Procore user in the project's Directory: the rule a link itself needs)."""
     who = await identify(svc, user_id)
     if isinstance(who, UnknownUser):
-        hidden = ProjectHidden(link, who, new_reference())
+        hidden = ProjectHidden(LinkView.of(link), who, new_reference())
     elif not await svc.procore.is_project_user(link.project_id, who.id):
-        hidden = ProjectHidden(link, None, new_reference())
+        hidden = ProjectHidden(LinkView.of(link), None, new_reference())
     else:
         return None
     log.warning(

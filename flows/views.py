@@ -10,8 +10,23 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from storage.models import AuditEvent, UnlinkAttempt, UnlinkRequest
+from storage.models import AuditEvent, ChannelLink, UnlinkAttempt, UnlinkRequest
 from storage.states import RequestStatus
+
+
+@dataclass(frozen=True)
+class LinkView:
+    """A channel's link to a Procore project, as an answer names it."""
+
+    project_id: int
+    project_name: str
+    linked_by: str
+
+    @classmethod
+    def of(cls, link: ChannelLink) -> LinkView:
+        return cls(
+            project_id=link.project_id, project_name=link.project_name, linked_by=link.linked_by
+        )
 
 
 @dataclass(frozen=True)
