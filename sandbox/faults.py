@@ -2,7 +2,9 @@
 
 Each sandbox app gets a `Recorder` (every request it received, for assertions) and a `Faults`
 table (rules chosen by a test or the playground: answer a route with a status and headers, delay
-it, or drop the connection). Both are reachable from Python and over HTTP under `/_sandbox/`.
+it, or drop the connection). Both are plain Python objects: tests and the playground change them
+in process. Requests to a stand-in's own `/_sandbox/` control routes (only the HTTP bridge keeps
+some) are neither recorded nor faulted.
 """
 
 from __future__ import annotations
@@ -31,16 +33,6 @@ class RecordedRequest:
 
     def json(self) -> Any:
         return json.loads(self.body or b"null")
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "method": self.method,
-            "path": self.path,
-            "query": self.query,
-            "headers": self.headers,
-            "body": self.body.decode("utf-8", "replace"),
-            "at": self.at,
-        }
 
 
 @dataclass
@@ -113,7 +105,7 @@ def _is_control(request: web.Request) -> bool:
 
 
 def instrument(app: web.Application, recorder: Recorder, faults: Faults) -> None:
-    """Install the recording/fault middleware and the `/_sandbox/` control routes on `app`."""
+    """Install the recording/fault middleware on `app`."""
 
     @web.middleware
     async def middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
@@ -152,40 +144,3 @@ def instrument(app: web.Application, recorder: Recorder, faults: Faults) -> None
         return await handler(request)
 
     app.middlewares.append(middleware)
-
-    async def list_requests(request: web.Request) -> web.Response:
-        return web.json_response([r.as_dict() for r in recorder.requests])
-
-    async def clear_requests(request: web.Request) -> web.Response:
-        recorder.clear()
-        return web.json_response({"ok": True})
-
-    async def add_fault(request: web.Request) -> web.Response:
-        data = await request.json()
-        rule = faults.add(
-            FaultRule(
-                path=str(data["path"]),
-                method=str(data.get("method", "*")),
-                status=data.get("status"),
-                headers={str(k): str(v) for k, v in (data.get("headers") or {}).items()},
-                body=data.get("body"),
-                delay=float(data.get("delay", 0.0)),
-                times=data.get("times"),
-            )
-        )
-        return web.json_response({"ok": True, "rule": rule.path})
-
-    async def clear_faults(request: web.Request) -> web.Response:
-        faults.clear()
-        return web.json_response({"ok": True})
-
-    async def set_latency(request: web.Request) -> web.Response:
-        data = await request.json()
-        faults.latency = float(data.get("seconds", 0.0))
-        return web.json_response({"ok": True, "latency": faults.latency})
-
-    app.router.add_get("/_sandbox/requests", list_requests)
-    app.router.add_delete("/_sandbox/requests", clear_requests)
-    app.router.add_post("/_sandbox/faults", add_fault)
-    app.router.add_delete("/_sandbox/faults", clear_faults)
-    app.router.add_post("/_sandbox/latency", set_latency)
