@@ -4,7 +4,9 @@ allows it, else in a direct message. Nothing fails silently and no failure ends 
 
 It is Bolt's `app.error` handler (a failure before the ack then answers Slack with 200) and the
 guard every listener runs its work in after the ack (`Failures.guard`): Bolt forgets the ack of a
-listener that fails within a few milliseconds of acking, and answers Slack 404 then.
+listener that fails within a few milliseconds of acking, and answers Slack 404 then. Both map an
+error to its answer in one place (`Failures.handle`): a button that is not the app's
+(`InvalidClick`) gets the stale-button answer, anything else an answer with a reference.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from flows.history import record_failure
 from flows.services import Services, new_reference
+from flows.unlink import InvalidClick
 from handlers.blocks import answers
 from handlers.blocks.words import procore_trouble
 from handlers.payloads import view_metadata
@@ -107,19 +110,27 @@ class Failures:
         await self._tell(where, answers.notice(text), reference)
         return reference
 
+    async def handle(self, error: Exception, body: dict[str, Any]) -> None:
+        """The one mapping of an escaped error to its answer: a click on a button that is
+        not (or no longer) the app's gets the stale-button answer; anything else `answer`."""
+        if isinstance(error, InvalidClick):
+            await tell_clicker(self._slack, body, answers.stale_button())
+        else:
+            await self.answer(error, body)
+
     @asynccontextmanager
     async def guard(self, body: dict[str, Any]) -> AsyncIterator[None]:
         """Run a listener's work after its ack; a failure gets the central answer."""
         try:
             yield
         except Exception as exc:
-            await self.answer(exc, body)
+            await self.handle(exc, body)
 
     async def bolt_error(
         self, error: Exception, body: dict[str, Any], response: BoltResponse | None
     ) -> BoltResponse | None:
         """`app.error`: also a failure before the ack is answered, and Slack gets a 200."""
-        await self.answer(error, body)
+        await self.handle(error, body)
         return BoltResponse(status=200, body="") if response is not None else None
 
     async def _tell(self, where: Where, message: dict[str, Any], reference: str) -> None:
@@ -164,8 +175,10 @@ async def tell_clicker(
         where = where_of(body)
         if await tell_privately(slack, where, message):
             return
-        if (body.get("view") or {}).get("type") == "home" and where.user_id:
-            # App Home has no channel and no response_url: the app's DM is where it can answer
+        from_home = (body.get("view") or {}).get("type") == "home"
+        if (from_home or body.get("type") == "view_submission") and where.user_id:
+            # App Home (and a form) has no response_url, the Home no channel either: the
+            # app's DM is where it can answer
             await slack.chat_postMessage(channel=where.user_id, **message)
             return
         log.info("listener.clicker_not_told", reason="no response_url or channel")

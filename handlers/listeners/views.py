@@ -7,7 +7,6 @@ from typing import Any
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
 
 from flows import requests as flows
-from flows.unlink import InvalidClick
 from handlers.blocks import answers
 from handlers.blocks.kit import escape
 from handlers.blocks.requests import DENY_VIEW, REASON_BLOCK, REASON_INPUT, REQUEST_VIEW
@@ -58,19 +57,15 @@ async def _submit_request(deps: Deps, body: dict[str, Any], view: dict[str, Any]
     user_id = str((body.get("user") or {}).get("id") or "")
     team_id = str((body.get("team") or {}).get("id") or body.get("user", {}).get("team_id", ""))
     channel_id = str(meta.get("channel_id") or "")
-    try:
-        result = await flows.open_request(
-            svc,
-            team_id=team_id,
-            channel_id=channel_id,
-            card_ts=str(meta.get("card_ts") or ""),
-            cco_id=int(meta.get("cco_id") or 0),
-            requester=user_id,
-            reason=_reason(view),
-        )
-    except InvalidClick:
-        await tell(slack, channel_id, user_id, answers.stale_button())
-        return
+    result = await flows.open_request(
+        svc,
+        team_id=team_id,
+        channel_id=channel_id,
+        card_ts=str(meta.get("card_ts") or ""),
+        cco_id=int(meta.get("cco_id") or 0),
+        requester=user_id,
+        reason=_reason(view),
+    )
     if isinstance(result, flows.NoLongerSynced):
         text = no_longer_synced_text(result, svc.erp.info.name)
         await tell(slack, channel_id, user_id, answers.notice(text))

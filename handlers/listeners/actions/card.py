@@ -9,7 +9,7 @@ from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext, AsyncResp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from flows.unlink import Busy, InvalidClick, UnlinkClick, unlink
+from flows.unlink import Busy, UnlinkClick, unlink
 from handlers.blocks import answers
 from handlers.blocks.card import PAGE_ACTION, UNLINK_ACTION
 from handlers.buttons import clicked_number
@@ -54,11 +54,7 @@ async def _click_unlink(deps: Deps, body: dict[str, Any], respond: AsyncRespond)
     if click is None:
         await tell_clicker(slack, body, answers.stale_button())
         return
-    try:
-        result = await unlink(deps.services, click)
-    except InvalidClick:
-        await tell_clicker(slack, body, answers.stale_button())
-        return
+    result = await unlink(deps.services, click)  # InvalidClick: the guard's stale answer
     if isinstance(result, Busy):
         message = answers.busy_message(
             result.cco_number or str(click.cco_id),

@@ -8,7 +8,6 @@ from typing import Any
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext, AsyncRespond
 
 from flows import requests as flows
-from flows.unlink import InvalidClick
 from flows.views import RequestView
 from handlers.blocks import answers
 from handlers.blocks.requests import (
@@ -80,11 +79,7 @@ async def _open_request_modal(deps: Deps, body: dict[str, Any], respond: AsyncRe
         return
     channel_id = str(container.get("channel_id") or "")
     team_id = str((body.get("team") or {}).get("id") or "")
-    try:
-        label = await flows.cco_label(svc, team_id, channel_id, card_ts, cco_id)
-    except InvalidClick:
-        await tell_clicker(slack, body, answers.stale_button())
-        return
+    label = await flows.cco_label(svc, team_id, channel_id, card_ts, cco_id)
     if isinstance(label, flows.NoLongerSynced):
         await respond(
             **answers.notice(no_longer_synced_text(label, svc.erp.info.name)),
@@ -104,9 +99,5 @@ async def _approve(deps: Deps, body: dict[str, Any]) -> None:
         return
     response_url = body.get("response_url") if isinstance(body.get("response_url"), str) else None
     channel_id = str((body.get("container") or {}).get("channel_id") or "")
-    try:
-        result = await flows.approve(deps.services, request_id, user_id, response_url)
-    except InvalidClick:
-        await tell_clicker(deps.slack, body, answers.stale_button())
-        return
+    result = await flows.approve(deps.services, request_id, user_id, response_url)
     await answer_decision(deps.services, deps.slack, result, user_id, channel_id)
