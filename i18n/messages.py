@@ -108,3 +108,119 @@ LANGUAGE_UNLINKED_CHANNEL = N_(
     "Link this channel to a Procore project first (`/cco link <procore project id>`), then "
     "set its language."
 )
+
+# -- the rest of the thread replies (handlers/blocks/replies.py) -------------------------------
+# Optional parts are whole sentences the builder adds or leaves out; never half a sentence.
+NOTHING_TO_UNLINK_HEADLINE = N_("*Nothing to unlink* — {cco}")
+NOT_UNLINKED_HEADLINE = N_("*Not unlinked from {erp}* — {cco}")
+STILL_SYNCED_HEADLINE = N_("*Still synced in Procore* — {cco}")
+NOT_CONFIRMED_HEADLINE = N_("*Not confirmed by Procore* — {cco}")
+NOTHING_CHANGED_HEADLINE = N_("*Nothing changed* — {cco}")
+CLICKED_BY = N_("Clicked by {user}")
+APPROVED_STILL_OPEN = N_(
+    "Requested by {requester}, approved by {approver}. The request stays open, so it can be "
+    "approved again once this is fixed."
+)
+NOT_SYNCED_BY_ERP = N_("CCOs aren't synced with {erp}, so there is nothing to unlink.")
+NOT_ERP_INTEGRATED = N_(
+    "A Procore admin can turn on ERP integration for *{project}* in Procore. Until then its "
+    "CCOs are not synced with an ERP, so there is nothing to unlink. Nothing was changed."
+)
+NOT_COMMITMENT_CCO = N_(
+    "{cco} belongs to a prime contract, or to no subcontract or purchase order the app can "
+    "read, so the app does not unlink it. Nothing was changed."
+)
+ALREADY_UNLINKED = N_("{cco} is no longer synced with {erp}: it was already unlinked.")
+ALREADY_UNLINKED_BY = N_("{user} unlinked it {when}.")
+ALREADY_UNLINKED_AT = N_("It was unlinked {when}.")
+ALREADY_UNLINKED_EDIT = N_("You can edit it in Procore. Nothing was changed.")
+NOT_LINKED_REVOKED = N_(
+    "Run `/cco connect` to link your Procore account again, then click again: Procore no "
+    "longer accepts it (it was revoked or expired)."
+)
+NOT_LINKED_REQUIRED = N_(
+    "Run `/cco connect` and sign in to Procore, then click again: this workspace requires you "
+    "to link your own Procore account before you unlink or approve."
+)
+MISCONFIGURED = N_(
+    "Ask whoever installed cco-bot to check its {system} settings: the app's connection needs "
+    "attention. Nothing was changed."
+)
+PROCORE_REFUSED = N_("Procore refused to clear the sync link of {cco}. Nothing was changed.")
+CCO_GONE = N_(
+    "Run `/cco unlink` for a fresh list: {cco} is no longer in Procore (or the app can no "
+    "longer see it)."
+)
+INTERRUPTED = N_(
+    "Click *Unlink* again: the app restarted before Procore was changed, so nothing was changed."
+)
+FAILED = N_(
+    "Click *Unlink* again. Something went wrong on our side while unlinking {cco}, and nothing "
+    "was changed in Procore. If it happens again, give the reference below to your admin."
+)
+STILL_SYNCED = N_(
+    "Ask a Procore admin to check {cco} in Procore's ERP Integrations tool, then click "
+    "*Unlink* again: Procore accepted the request but still shows it as synced. Nothing else "
+    "was changed."
+)
+UNCONFIRMED = N_(
+    "Check {cco} in Procore (or run `/cco unlink` for a fresh list) before you click again: "
+    "Procore accepted the request, but the app could not read the CCO back to confirm it. "
+    "Nothing else was changed."
+)
+PARENT_UNKNOWN = N_(
+    "Ask whoever installed cco-bot to check {settings}: {cco} is not in {erp}, and {erp} "
+    "doesn't know its commitment or project either, so the app may be pointed at the wrong "
+    "company. Nothing was changed."
+)
+PARENT_UNKNOWN_BOTH = N_("{erp} doesn't know commitment {commitment} or project {project}.")
+PARENT_UNKNOWN_COMMITMENT = N_("{erp} doesn't know commitment {commitment}.")
+PARENT_UNKNOWN_PROJECT = N_("{erp} doesn't know project {project}.")
+NO_EMAIL = N_(
+    "Ask a Slack admin to make your email visible, then click *Unlink* again: your Slack "
+    "profile shows no email address, so the app can't find you in Procore."
+)
+INACTIVE_USER = N_(
+    "Ask a Procore company admin to reactivate your Procore account: the one with the email in "
+    "your Slack profile is inactive in the Company Directory."
+)
+UNKNOWN_USER = N_(
+    "Ask a Procore company admin to add you to the Company Directory with the email in your "
+    "Slack profile (sent to you privately), or use the email Procore has in Slack."
+)
+EMAIL_INACTIVE_NOTE = N_(
+    "The email in your Slack profile, {email}, is inactive in Procore (only you see this)."
+)
+EMAIL_UNKNOWN_NOTE = N_(
+    "The email in your Slack profile, {email}, matches no Procore user (only you see this)."
+)
+MYOB_REVERSED_NOTE = N_(
+    "Procore's MYOB guidance says to delete the change order; it was reversed instead, which "
+    "was accepted."
+)
+
+#: an attempt's outcome kind (`flows.outcomes`) as a short phrase, for card rows and
+#: `/cco history`; `{erp}` is the ERP's name
+OUTCOME_WORDS = {
+    "unlinked": N_("unlinked"),
+    "still_in_erp": N_("still in {erp}, so not unlinked"),
+    "permission_denied": N_("missing Procore permissions"),
+    "unknown_user": N_("not found as a Procore user"),
+    "not_linked": N_("no linked Procore account"),
+    "not_synced": N_("was already unlinked"),
+    "cco_gone": N_("no longer in Procore"),
+    "not_applicable": N_("{erp} does not sync CCOs"),
+    "unreachable": N_("a system did not answer, nothing was changed"),
+    "misconfigured": N_("the app's setup needs an administrator"),
+    "erp_parent_unknown": N_(
+        "{erp} doesn't know its commitment or project either, so nothing was changed"
+    ),
+    "procore_refused": N_("Procore refused the change"),
+    "not_erp_integrated": N_("the project is not ERP-integrated"),
+    "not_commitment_cco": N_("not a commitment change order"),
+    "unlink_unconfirmed": N_("Procore did not confirm the unlink"),
+    "interrupted": N_("interrupted before any change"),
+    "failed": N_("failed on our side, nothing was changed"),
+}
+OUTCOME_OTHER = N_("ended without an unlink")
+OUTCOME_RUNNING = N_("in progress")
