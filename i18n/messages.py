@@ -224,3 +224,54 @@ OUTCOME_WORDS = {
 }
 OUTCOME_OTHER = N_("ended without an unlink")
 OUTCOME_RUNNING = N_("in progress")
+
+# -- the card (handlers/blocks/card.py) and its confirm dialog ----------------------------------
+CARD_HEADER = N_("ERP-synced CCOs — {project}")
+#: plural: `t.ngettext(*CARD_FALLBACK, total, project=…)`
+CARD_FALLBACK = Nn_("{count} ERP-synced CCO in {project}", "{count} ERP-synced CCOs in {project}")
+CARD_SYNCED = Nn_("{count} synced with *{erp}*", "{count} synced with *{erp}*")
+CARD_DONE = Nn_(
+    "{count} unlinked since this list was made", "{count} unlinked since this list was made"
+)
+CARD_MATCHING = N_("matching {query}")
+CARD_PAGE = N_("page {page} of {pages}")
+CARD_HINT = N_(
+    "*Unlink* checks your Procore rights and the ERP first; without the rights, *Request "
+    "unlink* asks an approver."
+)
+CARD_NOTHING = N_("No CCOs in *{project}* are synced with {erp}, so there is nothing to unlink.")
+CARD_NOTHING_MATCHING = N_(
+    "No CCOs in *{project}* matching {query} are synced with {erp}, so there is nothing to unlink."
+)
+COMMITMENT_NOT_READABLE = N_("_commitment not readable_")
+SYNCED_AT = N_("synced {when}")
+CONFIRM_TITLE = N_("Unlink CCO #{number}?")
+CONFIRM_TEXT = N_(
+    "The app checks {erp} first. If the record is gone there, it clears the ERP sync link in "
+    "Procore, so you can edit or delete the CCO."
+)
+BUTTON_PREVIOUS = N_("◀ Previous")
+BUTTON_MORE = N_("More ▶")
+REFERENCE = N_("ref `{reference}`")
+
+# -- short private notices (handlers/blocks/answers.py) -----------------------------------------
+HELP_FALLBACK = N_("How to use /cco")
+STALE_BUTTON = N_(
+    "Run `/cco unlink` for a fresh list: this button doesn't belong to a current card or "
+    "request, so nothing was done."
+)
+CHANNEL_NOT_LINKED = N_(
+    "Run `/cco link <procore project id>` here first: this channel isn't linked to a Procore "
+    "project yet. The id is the number in the project's Procore URL."
+)
+BUSY_RUNNING = N_(
+    "An unlink of {cco} is already in progress. Its answer will appear in the card's thread."
+)
+BUSY_DONE = N_(
+    "{cco} was already unlinked {when}. The answer is in the card's thread; nothing more was done."
+)
+BUSY_REFUSED = N_(
+    "{cco} was just checked {when}, and it was not unlinked: the answer is in the card's "
+    "thread. Nothing more was done; click *Unlink* again once its fix is made."
+)
+BUSY_BY = N_("{user} started it.")
