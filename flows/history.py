@@ -16,14 +16,16 @@ from dataclasses import dataclass
 from typing import Any
 
 import structlog
-from sqlmodel import col
 
 from flows.listing import number_value, numbers_in
 from flows.services import Services
 from flows.unlink import authorize_user
 from flows.views import AttemptView, EventView, RequestView
 from procore.models import PermissionSnapshot
-from storage import repos
+from storage import attempts as stored_attempts
+from storage import audit, links
+from storage import cards as stored_cards
+from storage import requests as stored_requests
 from storage.card_rows import CardRow
 from storage.models import AuditEvent, ChannelLink, UnlinkAttempt, UnlinkRequest
 
@@ -85,7 +87,9 @@ async def history(
     if REFERENCE.match(query.upper()):
         return await trail(svc, link, query.upper(), link.team_id, link.channel_id)
     async with svc.db.session() as s:
-        attempts = await repos.project_attempts(s, link.company_id, link.project_id, 500)
+        attempts = await stored_attempts.project_attempts(
+            session=s, company_id=link.company_id, project_id=link.project_id, limit=500
+        )
         rows = await _rows(s, attempts) if query and numbers_in(query) is None else {}
     shown = [a for a in attempts if _matches(a, query, rows)] if query else list(attempts)
     listed = [AttemptView.of(a) for a in shown[:SHOWN]]
@@ -110,7 +114,7 @@ async def _rows(s: Any, attempts: Sequence[UnlinkAttempt]) -> dict[tuple[str, st
     stamps = sorted({a.card_ts for a in attempts})
     if not stamps:
         return {}
-    cards = await repos.cards_posted_at(s, stamps)
+    cards = await stored_cards.cards_posted_at(session=s, stamps=stamps)
     return {(card.channel_id, card.message_ts, row.id): row for card in cards for row in card.rows}
 
 
@@ -127,21 +131,15 @@ async def trail(
     with no link only what happened to the `asker` (a refusal may name their email)."""
     project = link.project_id if link else None
     async with svc.db.session() as s:
-        if reference.startswith("Q-"):
-            found = await repos.requests_where(s, col(UnlinkRequest.reference) == reference)
-            request = found[0] if found else None
-            if request is None or request.project_id != project:
-                return None
-            attempts = list(await repos.request_attempts(s, int(request.id or 0)))
-        else:
-            attempt = await repos.get_attempt(s, reference)
-            attempts = [attempt] if attempt is not None else []
-            request = None
-            if attempt is not None and attempt.request_id is not None:
-                request = await repos.get_request(s, attempt.request_id)
-        events = [e for a in attempts for e in await repos.audit_events(s, a.reference)]
+        found = await _recorded_under(s, reference, project)
+        if found is None:
+            return None
+        attempts, request = found
+        events = [
+            e for a in attempts for e in await audit.audit_events(session=s, reference=a.reference)
+        ]
         if not attempts and request is None:
-            events = list(await repos.audit_events(s, reference))
+            events = list(await audit.audit_events(session=s, reference=reference))
         rows = await _rows(s, attempts)
     if any(a.project_id != project for a in attempts):
         return None
@@ -153,6 +151,27 @@ async def trail(
     first = attempts[0] if attempts else None
     row = rows.get((first.channel_id, first.card_ts, first.cco_id)) if first else None
     return _as_trail(reference, attempts, request, events, row)
+
+
+async def _recorded_under(
+    s: Any, reference: str, project: int | None
+) -> tuple[list[UnlinkAttempt], UnlinkRequest | None] | None:
+    """The attempts and the request `reference` names (a request's `Q-` reference, or an
+    attempt's); None for a request of another project."""
+    if reference.startswith("Q-"):
+        request = await stored_requests.request_by_reference(session=s, reference=reference)
+        if request is None or request.project_id != project:
+            return None
+        request_id = int(request.id or 0)
+        return list(
+            await stored_attempts.request_attempts(session=s, request_id=request_id)
+        ), request
+    attempt = await stored_attempts.get_attempt(session=s, reference=reference)
+    if attempt is None:
+        return [], None
+    if attempt.request_id is None:
+        return [attempt], None
+    return [attempt], await stored_requests.get_request(session=s, request_id=attempt.request_id)
 
 
 def _as_trail(
@@ -190,7 +209,8 @@ async def record_refusal(
         return
     reference = found.group(1)
     async with svc.db.session() as s:
-        if await repos.audit_events(s, reference) or await repos.get_attempt(s, reference):
+        recorded = await audit.audit_events(session=s, reference=reference)
+        if recorded or await stored_attempts.get_attempt(session=s, reference=reference):
             return
     detail = {"what": what, "said": PRINTED.sub("", said).removeprefix("❌ ").strip()}
     await _record(svc, reference, REFUSED_EVENT, team_id, channel_id, user_id, detail)
@@ -218,9 +238,10 @@ async def _record(
     is owed."""
     try:
         async with svc.db.transaction() as s:
-            link = await repos.get_channel_link(s, team_id, channel_id)
-            s.add(
-                AuditEvent(
+            link = await links.get_channel_link(session=s, team_id=team_id, channel_id=channel_id)
+            audit.add_event(
+                session=s,
+                event=AuditEvent(
                     reference=reference,
                     event=event,
                     team_id=team_id,
@@ -229,7 +250,7 @@ async def _record(
                     project_id=link.project_id if link else NO_PROJECT,
                     outcome="failed" if event == FAILED_EVENT else "refused",
                     detail={"channel_id": channel_id, **detail},
-                )
+                ),
             )
     except Exception:
         log.exception("history.record_failed", reference=reference)
@@ -263,7 +284,9 @@ def csv_link_valid(
 
 async def audit_csv(svc: Services, project_id: int) -> str:
     async with svc.db.session() as s:
-        events = await repos.project_audit(s, svc.policy.company_id, project_id)
+        events = await audit.project_audit(
+            session=s, company_id=svc.policy.company_id, project_id=project_id
+        )
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(CSV_COLUMNS)

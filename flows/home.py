@@ -5,14 +5,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlmodel import col
-
 from flows.services import Services
 from flows.unlink import authorize_user
 from flows.views import AttemptView, RequestView
 from procore.models import PermissionSnapshot
-from storage import repos
-from storage.models import UnlinkRequest, utcnow
+from storage import attempts, requests
+from storage.models import utcnow
+from storage.states import AttemptState
 
 #: projects with pending requests checked for approval rights on one Home open
 MAX_PROJECTS = 5
@@ -29,20 +28,10 @@ class HomeData:
 async def home_for(svc: Services, team_id: str, user_id: str) -> HomeData:
     data = HomeData()
     async with svc.db.session() as s:
-        own = await repos.requests_where(
-            s,
-            col(UnlinkRequest.team_id) == team_id,
-            col(UnlinkRequest.requester) == user_id,
-            limit=10,
-        )
+        own = await requests.own_requests(session=s, team_id=team_id, requester=user_id, limit=10)
         data.own_requests = [RequestView.of(r) for r in own]
-        pending = await repos.requests_where(
-            s,
-            col(UnlinkRequest.team_id) == team_id,
-            col(UnlinkRequest.company_id) == svc.policy.company_id,
-            col(UnlinkRequest.status) == "pending",
-            col(UnlinkRequest.expires_at) > utcnow(),
-            limit=50,
+        pending = await requests.open_requests(
+            session=s, team_id=team_id, company_id=svc.policy.company_id, now=utcnow(), limit=50
         )
     projects: dict[int, str] = {}
     for request in pending:
@@ -58,7 +47,9 @@ async def home_for(svc: Services, team_id: str, user_id: str) -> HomeData:
             if r.project_id == project_id and not (svc.policy.four_eyes and r.requester == user_id)
         )
         async with svc.db.session() as s:
-            attempts = await repos.project_attempts(s, svc.policy.company_id, project_id, 50)
-        unlinked = [a for a in attempts if a.state == "unlinked"][:5]
+            recent = await attempts.project_attempts(
+                session=s, company_id=svc.policy.company_id, project_id=project_id, limit=50
+            )
+        unlinked = [a for a in recent if a.state == AttemptState.UNLINKED][:5]
         data.recent_unlinks.extend(AttemptView.of(a) for a in unlinked)
     return data

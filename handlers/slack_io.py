@@ -20,10 +20,11 @@ from handlers.blocks.card import RowState, card_message
 from handlers.blocks.kit import context
 from handlers.blocks.replies import outcome_message
 from handlers.blocks.requests import request_message
-from storage import repos
+from storage import attempts, cards, requests
 from storage.card_rows import CardRow, RowStatus
 from storage.db import Database
 from storage.models import Card, OutboxMessage, UnlinkAttempt, UnlinkRequest
+from storage.states import AttemptState, OutboxKind
 
 log = structlog.get_logger("cco.slack")
 
@@ -81,12 +82,12 @@ def row_state(attempt: UnlinkAttempt | None, row: CardRow) -> RowState:
         return RowState("idle")
     if attempt.finished_at is None:
         return RowState("checking", attempt.slack_user_id, attempt.created_at, attempt.reference)
-    unsynced = attempt.state == "unlinked" or attempt.outcome in _FOUND_UNSYNCED
+    unsynced = attempt.state == AttemptState.UNLINKED or attempt.outcome in _FOUND_UNSYNCED
     listed_at = row.listed_at
     if unsynced and listed_at and attempt.finished_at <= listed_at:
         return RowState("idle")
     kind: RowStatus = (
-        "unlinked" if attempt.state == "unlinked" else "gone" if unsynced else "refused"
+        "unlinked" if attempt.state == AttemptState.UNLINKED else "gone" if unsynced else "refused"
     )
     return RowState(
         kind, attempt.slack_user_id, attempt.finished_at, attempt.reference, attempt.outcome
@@ -97,7 +98,9 @@ async def row_states(db: Database, company_id: int, rows: list[CardRow]) -> dict
     """The state of each row from its CCO's latest attempt (`row_state`), for a card being
     posted or redrawn."""
     async with db.session() as s:
-        latest = await repos.latest_attempts(s, company_id, [r.id for r in rows])
+        latest = await attempts.latest_attempts(
+            session=s, company_id=company_id, cco_ids=[r.id for r in rows]
+        )
     by_id = {r.id: r for r in rows}
     return {cco_id: row_state(attempt, by_id[cco_id]) for cco_id, attempt in latest.items()}
 
@@ -126,7 +129,7 @@ class SlackMessenger:
         return outcome_message(outcome, AttemptView.of(attempt))
 
     async def deliver(self, message: OutboxMessage) -> None:
-        if message.kind != "thread_reply":
+        if message.kind != OutboxKind.THREAD_REPLY:
             raise ValueError(f"unknown outbox kind {message.kind!r}")
         if message.tries > 0 and await self._already_posted(message):
             log.info("outbox.found_in_thread", reference=message.reference)
@@ -195,7 +198,7 @@ class SlackMessenger:
         """Neither the thread nor the click's response_url can take the answer: send it to the
         person who clicked, in a direct message that says why it is there."""
         async with self._db.session() as s:
-            attempt = await repos.get_attempt(s, message.reference)
+            attempt = await attempts.get_attempt(session=s, reference=message.reference)
         if attempt is None:
             raise RuntimeError("nowhere to deliver: the bot is not in the channel")
         blocks = list(message.payload.get("blocks") or [])
@@ -211,7 +214,7 @@ class SlackMessenger:
 
     async def refresh_request(self, request_id: int) -> None:
         async with self._db.session() as s:
-            request = await repos.get_request(s, request_id)
+            request = await requests.get_request(session=s, request_id=request_id)
         if request is None:
             return
         if request.message_ts is not None:
@@ -237,7 +240,7 @@ class SlackMessenger:
 
     async def refresh_card(self, channel_id: str, message_ts: str) -> None:
         async with self._db.session() as s:
-            card = await repos.get_card(s, channel_id, message_ts)
+            card = await cards.get_card(session=s, channel_id=channel_id, message_ts=message_ts)
         if card is None:
             return
         message = await self.render_card(card)

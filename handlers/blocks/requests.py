@@ -18,6 +18,7 @@ from handlers.blocks.kit import (
     user,
     when,
 )
+from storage.states import RequestStatus
 
 REQUEST_ACTION = "cco_request"
 APPROVE_ACTION = "cco_approve"
@@ -45,7 +46,7 @@ def request_message(request: RequestView) -> dict[str, Any]:
             f"in {escape(request.project_name)}.{reason}"
         )
     ]
-    if request.status == "pending":
+    if request.status == RequestStatus.PENDING:
         lines.append(
             context(
                 f"{APPROVER_RIGHTS} · expires {when(request.expires_at)} · `{request.reference}`"
@@ -59,12 +60,12 @@ def request_message(request: RequestView) -> dict[str, Any]:
 
 #: a request's status in words, where the status is shown on its own (App Home, answers)
 _STATUS_WORDS = {
-    "moot": "closed: already unlinked",
-    "unposted": "withdrawn: Slack did not take it",
+    RequestStatus.MOOT: "closed: already unlinked",
+    RequestStatus.UNPOSTED: "withdrawn: Slack did not take it",
 }
 
 
-def status_words(status: str) -> str:
+def status_words(status: RequestStatus) -> str:
     return _STATUS_WORDS.get(status, status)
 
 
@@ -90,15 +91,15 @@ def decision_buttons(request: RequestView) -> Block:
 
 def _closed_words(request: RequestView) -> str:
     at = f" {when(request.decided_at)}" if request.decided_at else ""
-    if request.status == "approved":
+    if request.status == RequestStatus.APPROVED:
         return f"✅ Approved by {user(request.decided_by or '')}{at} — unlinked"
-    if request.status == "denied":
+    if request.status == RequestStatus.DENIED:
         reason = f": {escape(request.decision_reason)}" if request.decision_reason else ""
         return f"🚫 Denied by {user(request.decided_by or '')}{at}{reason}"
-    if request.status == "moot":
+    if request.status == RequestStatus.MOOT:
         ref = f" (`{request.attempt_reference}`)" if request.attempt_reference else ""
         return f"✔️ Closed{at}: the CCO was already unlinked{ref}, nothing left to approve"
-    if request.status == "unposted":
+    if request.status == RequestStatus.UNPOSTED:
         return "Withdrawn: Slack did not take this request"
     return f"⌛ Expired{at} — nobody decided in time; ask again if it is still needed"
 

@@ -12,6 +12,7 @@ from flows.history import FAILED_EVENT, REFUSED_EVENT, Trail
 from flows.views import AttemptView, EventView, RequestView
 from handlers.blocks.kit import Block, context, escape, section, user, when
 from handlers.blocks.words import outcome_words
+from storage.states import RequestStatus
 
 #: what the ERP said about its record, by `RecordState` value
 _RECORD_STATES = {
@@ -76,13 +77,13 @@ def _request_lines(
     # audit row is stamped at commit: the decision reads after it
     ended = [e.at for e in events if e.reference == request.attempt_reference]
     at = max([at, *ended])
-    if request.status == "approved" and request.decided_by:
+    if request.status == RequestStatus.APPROVED and request.decided_by:
         unlink = f" (unlink `{request.attempt_reference}`)" if request.attempt_reference else ""
         lines.append((at, f"{user(request.decided_by)} approved the request{unlink}."))
-    elif request.status == "denied" and request.decided_by:
+    elif request.status == RequestStatus.DENIED and request.decided_by:
         why = f": “{escape(request.decision_reason)}”" if request.decision_reason else "."
         lines.append((at, f"{user(request.decided_by)} denied the request{why}"))
-    elif request.status == "expired":
+    elif request.status == RequestStatus.EXPIRED:
         lines.append((at, "The request expired without a decision."))
     else:
         lines.append((at, "The request waits for an approver until then."))
