@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import sys
 from pathlib import Path
 
 import pytest
@@ -46,9 +47,21 @@ def test_flows_import_neither_slack_nor_handlers(path: Path) -> None:
     ids=lambda p: p.name,
 )
 def test_erp_adapters_import_only_the_erp_contract(path: Path) -> None:
-    ours = {m for m in imports_of(path) if top(m) in (*APP, "sandbox")}
-    own_helpers = {m for m in ours if m.startswith(f"erp.{path.stem.split('_')[0]}")}
+    """An adapter speaks to the app through `erp.base` (its types, its error map) and
+    `erp.settings` only, to its ERP through httpx only; its own helper modules are
+    `erp/<adapter>_*.py` (`xero_limits`), which never import the adapter back."""
+    found = imports_of(path)
+    ours = {m for m in found if top(m) in (*APP, "sandbox")}
+    own_helpers = {m for m in ours if m.startswith(f"erp.{path.stem}_")}
     assert ours - own_helpers <= {"erp.base", "erp.settings"}, ours
+    third_party = {top(m) for m in found if top(m) not in sys.stdlib_module_names} - set(APP)
+    assert third_party <= {"httpx"}, third_party
+
+
+@pytest.mark.parametrize("name", ["base", "settings"])
+def test_the_erp_contract_imports_nothing_of_the_app(name: str) -> None:
+    reached = {m for m in imports_of(ROOT / "erp" / f"{name}.py") if top(m) in (*APP, "sandbox")}
+    assert reached <= {"erp.base"}, reached
 
 
 @pytest.mark.parametrize("package", ["procore", "erp", "storage"])
@@ -71,3 +84,15 @@ def test_block_kit_builders_take_views_not_table_rows(path: Path) -> None:
     a table row of storage.models (nor a query module)."""
     stored = {m for m in imports_of(path) if top(m) == "storage"}
     assert stored <= {"storage.card_rows", "storage.states"}, stored
+
+
+@pytest.mark.parametrize(
+    "path",
+    [p for package in APP if package != "storage" for p in modules(package)],
+    ids=lambda p: str(p.relative_to(ROOT)),
+)
+def test_only_storage_speaks_sql(path: Path) -> None:
+    """Every query, and every SQLAlchemy error, stays in `storage/` (one module per aggregate,
+    keyword-only `session=`); the rest of the app calls those and catches storage's errors."""
+    reached = {m for m in imports_of(path) if top(m) in ("sqlalchemy", "sqlmodel")}
+    assert not reached, f"{path.relative_to(ROOT)} imports {reached}"
