@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from i18n.glossary import Term
 from i18n.negotiate import PSEUDO, SOURCE, SUPPORTED, negotiate, supported
-from i18n.words import Words, words_for
+from i18n.words import Words, words_for, words_for_channel
 
 
 def N_(msgid: str) -> str:
@@ -34,4 +34,5 @@ __all__ = [
     "negotiate",
     "supported",
     "words_for",
+    "words_for_channel",
 ]

@@ -89,3 +89,12 @@ def _words(locale: str) -> Words:
 def words_for(locale: str | None, default: str = SOURCE) -> Words:
     """The words for a Slack locale tag (negotiated: `i18n.negotiate`); never raises."""
     return _words(negotiate(locale, default))
+
+
+def words_for_channel(
+    channel_locale: str | None, reader_locale: str | None, default: str = SOURCE
+) -> Words:
+    """The words of a message the whole channel sees (a card, a thread reply): the channel's own
+    language (`/cco language`), else the person whose action it answers, else the default. A
+    message only one person sees takes `words_for(their locale)`."""
+    return words_for(channel_locale or reader_locale, default)

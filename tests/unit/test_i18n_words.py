@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from i18n import PSEUDO, SUPPORTED, Term, negotiate, supported, words_for
+from i18n import PSEUDO, SUPPORTED, Term, negotiate, supported, words_for, words_for_channel
 from i18n.catalogs import load_all
 from i18n.messages import (
     CCO_LABEL,
@@ -153,3 +153,10 @@ def test_pseudo_locale_marks_every_message_and_keeps_what_must_work() -> None:
     assert "Acumatica" in green  # a value, not accented
     assert accent("Run `/cco unlink` for <@U1> {x}") == "Ŕûñ `/cco unlink` föŕ <@U1> {x}"
     assert untranslated(f"{green} · unlinked by <@U1>") == ["unlinked", "by"]
+
+
+def test_the_channels_language_wins_for_what_the_channel_sees() -> None:
+    assert words_for_channel("de-DE", "fr-CA").locale == "de-DE"
+    assert words_for_channel(None, "fr-CA").locale == "fr-CA"
+    assert words_for_channel(None, None, default="es-419").locale == "es-419"
+    assert words_for_channel(None, "pt-BR", default="fr-CA").locale == "fr-CA"
