@@ -162,6 +162,11 @@ def _not_linked_text(outcome: NotLinked, cco: str, requested_by: str | None) -> 
 
 def _unreachable_text(outcome: Unreachable, cco: str, requested_by: str | None) -> str:
     retry = _retry_hint(outcome.retry_after)
+    if outcome.unreadable:
+        return (
+            f"{outcome.system} answered with something the app couldn't read — nothing was "
+            f"changed. {retry} If it repeats, give the reference below to your admin."
+        )
     return f"{outcome.system} could not be reached — nothing was changed. {retry}"
 
 

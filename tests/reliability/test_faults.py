@@ -249,6 +249,22 @@ async def test_procore_reads_timing_out_answer_unreachable_and_write_nothing(rig
     _assert_red_unchanged(rig, reply, "Procore")
 
 
+async def test_procore_answering_malformed_json_says_so_and_writes_nothing(rig: Rig) -> None:
+    card, _ = await _unlink_002(rig)
+    malformed = FaultRule(path=PACKAGE_READ, method="GET", status=200, body="{'id': 2,")
+    rig.stack.procore.faults.add(malformed)
+    clicked = time.monotonic()
+    await _click(rig, card)
+    reply, took = await _final(rig, card, clicked)
+    shown = text_of(reply)
+    print(f"\nprocore malformed JSON: red after {took:.2f} s, 0 writes")
+    assert attachment_color(reply) == "danger", shown
+    assert "Procore answered with something the app couldn't read — nothing was changed" in shown
+    assert "could not be reached" not in shown and "ref `R-" in shown
+    assert rig.procore_writes() == 0 and rig.stack.procore.world.sync_updates == []
+    assert _origin(rig) is not None
+
+
 async def test_procore_write_timeout_that_lands_late_answers_unlinked(rig: Rig) -> None:
     card, _ = await _unlink_002(rig)
     # Procore is slower than the app waits but applies the write in the end.
