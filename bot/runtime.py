@@ -96,6 +96,7 @@ def policy(settings: Settings) -> Policy:
         four_eyes=settings.four_eyes,
         require_linked=settings.require_linked_account,
         outbox_claim=timedelta(seconds=settings.outbox_claim_seconds),
+        default_locale=settings.default_locale,
     )
 
 
@@ -175,7 +176,7 @@ def flow_services(
         erp=erp,
         keys=settings.permission_keys(),
         directory=directory,
-        messenger=SlackMessenger(slack, db, erp.info),
+        messenger=SlackMessenger(slack, db, erp.info, settings.default_locale),
         policy=policy(settings),
         links=PublicLinks(settings.public_url, link_key(settings)),
         accounts=procore_accounts(settings, db, procore_http, directory.person),

@@ -32,6 +32,10 @@ class Directory(Protocol):
         """The user's email from their Slack profile, or None when the profile has none."""
         ...
 
+    async def locale_of(self, team_id: str, user_id: str) -> str | None:
+        """The user's Slack locale (remembered a short while); None when Slack can't say."""
+        ...
+
 
 class Messenger(Protocol):
     def outcome_message(self, outcome: Outcome, attempt: UnlinkAttempt) -> dict[str, Any]:
@@ -67,6 +71,8 @@ class Policy:
     require_linked: bool = False
     #: how long a replica holds an outbox message it is posting before another may retry it
     outbox_claim: timedelta = timedelta(seconds=30)
+    #: the language of people (and channels) whose Slack locale the app doesn't speak
+    default_locale: str = "en-US"
 
 
 @dataclass(frozen=True)

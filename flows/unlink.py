@@ -40,6 +40,7 @@ from flows.outcomes import (
 )
 from flows.services import Services, new_reference
 from flows.verdict import Proceed, after_erp, before_erp, erp_lookup, verdict
+from i18n import words_for_channel
 from procore.errors import (
     ProcoreError,
     ProcoreNotFound,
@@ -48,7 +49,7 @@ from procore.errors import (
 )
 from procore.models import Cco, Commitment, PermissionSnapshot, Project
 from procore.permissions import evaluate
-from storage import attempts, audit, cards, outbox, requests
+from storage import attempts, audit, cards, links, outbox, requests
 from storage.card_rows import CardRow
 from storage.models import Card, UnlinkAttempt
 from storage.states import AttemptState, RequestStatus
@@ -102,6 +103,7 @@ async def unlink(
         svc, click.team_id, click.channel_id, click.card_ts, click.cco_id
     )
     attempt = _new_attempt(svc, click, card, row)
+    attempt.locale = await channel_locale(svc, click.team_id, click.channel_id, click.slack_user_id)
     busy = await _claim(svc, attempt)
     if busy is not None:
         return busy
@@ -147,6 +149,18 @@ def _new_attempt(svc: Services, click: UnlinkClick, card: Card, row: CardRow) ->
     )
     attempts.advance(attempt, AttemptState.CLAIMED, svc.policy.lease)
     return attempt
+
+
+async def channel_locale(svc: Services, team_id: str, channel_id: str, user_id: str) -> str:
+    """The language of what the channel reads about this person's action (its thread reply),
+    decided once at the claim and stored with the attempt: the channel's own (`/cco
+    language`), else the person's Slack locale, else DEFAULT_LOCALE (`i18n.words_for_channel`).
+    The person's locale is asked only when the channel has none."""
+    async with svc.db.session() as s:
+        link = await links.get_channel_link(session=s, team_id=team_id, channel_id=channel_id)
+    chosen = link.locale if link is not None else None
+    reader = None if chosen else await svc.directory.locale_of(team_id, user_id)
+    return words_for_channel(chosen, reader, svc.policy.default_locale).locale
 
 
 async def _claim(svc: Services, attempt: UnlinkAttempt) -> Busy | None:

@@ -11,6 +11,7 @@ from flows.listing import synced_page
 from flows.services import Services
 from handlers.blocks.card import card_message, empty_message, not_integrated_message
 from handlers.slack_io import NOT_IN_CHANNEL, row_states
+from i18n import words_for_channel
 from storage import cards, links
 from storage.card_rows import CardRow
 from storage.models import Card, ChannelLink
@@ -36,6 +37,7 @@ async def post_card(
     svc: Services, slack: AsyncWebClient, link: ChannelLink, query: str, user_id: str
 ) -> None:
     page = await synced_page(svc, link, query, 1)
+    locale = await card_locale(svc, link, user_id)
     message: dict[str, Any]
     if not page.erp_integrated:
         message = not_integrated_message(page.project_name)
@@ -66,8 +68,16 @@ async def post_card(
                 rows=page.rows,
                 listed=_ids(page.rows),
                 created_by=user_id,
+                locale=locale,
             ),
         )
+
+
+async def card_locale(svc: Services, link: ChannelLink, user_id: str) -> str:
+    """The card's language, kept by its refreshes and page turns: the channel's (`/cco
+    language`), else that of the person who asked for it, else DEFAULT_LOCALE."""
+    reader = None if link.locale else await svc.directory.locale_of(link.team_id, user_id)
+    return words_for_channel(link.locale, reader, svc.policy.default_locale).locale
 
 
 async def turn_page(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -20,6 +21,8 @@ from handlers.blocks.card import RowState, card_message
 from handlers.blocks.kit import context
 from handlers.blocks.replies import outcome_message
 from handlers.blocks.requests import request_message
+from handlers.reader_locale import ReaderLocales
+from i18n import SOURCE
 from storage import attempts, cards, requests
 from storage.card_rows import CardRow, RowStatus
 from storage.db import Database
@@ -44,17 +47,60 @@ ELSEWHERE_HINT = (
 
 
 class SlackDirectory:
-    def __init__(self, client: AsyncWebClient) -> None:
+    """People as Slack's `users.info` shows them (asked with `include_locale=true`): every answer
+    also fills `locales` (`handlers/reader_locale.py`), so a person's language costs no call of
+    its own. An answer read for a locale is kept a few seconds for the email the same click
+    reads next (`FRESH_SECONDS`), so the click still asks Slack once."""
+
+    #: how long an answer read for a locale serves the one email read that follows it
+    FRESH_SECONDS = 5.0
+
+    def __init__(self, client: AsyncWebClient, locales: ReaderLocales | None = None) -> None:
         self._client = client
+        self.locales = locales if locales is not None else ReaderLocales()
+        self._fresh: dict[str, tuple[float, dict[str, Any] | None]] = {}
 
     async def email_of(self, user_id: str) -> str | None:
         person = await self.person(user_id)
         return person.email if person is not None else None
 
+    async def locale_of(self, team_id: str, user_id: str) -> str | None:
+        """The person's Slack locale, remembered for `LOCALE_TTL_SECONDS`; None when Slack has
+        none for them or can't be read now (then the channel's or the default language)."""
+        if not self.locales.known(team_id, user_id):
+            try:
+                user = await self._users_info(user_id)
+            except DirectoryUnavailable:
+                return None
+            self._fresh[user_id] = (time.monotonic(), user)
+            self.locales.remember_from(team_id, user or {"id": user_id})
+        return self.locales.get(team_id, user_id)
+
     async def person(self, user_id: str) -> SlackPerson | None:
         """The user's name and profile email; None for an unknown, deleted or bot user."""
+        user = self._recent(user_id)
+        if user is None:
+            user = await self._users_info(user_id)
+        if not user or user.get("is_bot") or user.get("deleted"):
+            return None
+        profile = user.get("profile") or {}
+        email = profile.get("email")
+        name = profile.get("real_name") or user.get("real_name") or user.get("name") or user_id
+        return SlackPerson(str(name), str(email) if email else None)
+
+    def _recent(self, user_id: str) -> dict[str, Any] | None:
+        """The answer `locale_of` just read for this person, once, if still fresh."""
+        now = time.monotonic()
+        for key, (at, _) in list(self._fresh.items()):
+            if now - at > self.FRESH_SECONDS:
+                del self._fresh[key]
+        found = self._fresh.pop(user_id, None)
+        return found[1] if found is not None else None
+
+    async def _users_info(self, user_id: str) -> dict[str, Any] | None:
+        """The `users.info` user object (its locale remembered); None for an unknown user."""
         try:
-            answer = await self._client.users_info(user=user_id)
+            answer = await self._client.users_info(user=user_id, include_locale=True)
         except SlackApiError as exc:
             if exc.response.get("error") in ("user_not_found", "users_not_found"):
                 return None
@@ -62,12 +108,10 @@ class SlackDirectory:
         except Exception as exc:
             raise DirectoryUnavailable(type(exc).__name__) from exc
         user: dict[str, Any] = answer.get("user") or {}
-        if user.get("is_bot") or user.get("deleted"):
-            return None
-        profile = user.get("profile") or {}
-        email = profile.get("email")
-        name = profile.get("real_name") or user.get("real_name") or user.get("name") or user_id
-        return SlackPerson(str(name), str(email) if email else None)
+        team = user.get("team_id")
+        if isinstance(team, str) and team:
+            self.locales.remember_from(team, user)
+        return user
 
 
 #: outcomes that found the CCO no longer synced (or gone) in Procore
@@ -118,10 +162,14 @@ def card_view(card: Card, erp: ErpInfo) -> CardPage:
 
 
 class SlackMessenger:
-    def __init__(self, client: AsyncWebClient, db: Database, erp: ErpInfo) -> None:
+    def __init__(
+        self, client: AsyncWebClient, db: Database, erp: ErpInfo, default_locale: str = SOURCE
+    ) -> None:
         self._client = client
         self._db = db
         self._erp = erp
+        #: the language of attempts and cards an older release stored (no `locale` of their own)
+        self.default_locale = default_locale
         #: run after a request's message is redrawn (the App Home re-publishes; set by it)
         self.on_request_decided: Callable[[UnlinkRequest], Awaitable[None]] | None = None
 

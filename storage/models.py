@@ -142,6 +142,9 @@ class Card(SQLModel, table=True):
     listed: list[int] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
     created_by: str = Field(max_length=32)
     created_at: datetime = _ts(nullable=False, default=utcnow)
+    #: the language the card was posted in (its refreshes and page turns keep it); None on
+    #: cards an older release stored (then DEFAULT_LOCALE)
+    locale: str | None = Field(default=None, max_length=16)
 
 
 class UnlinkAttempt(SQLModel, table=True):
@@ -186,6 +189,9 @@ class UnlinkAttempt(SQLModel, table=True):
     #: recovering replica can do none of them (NULL on rows written before tokens existed)
     lease_token: str | None = Field(default=None, max_length=32)
     finished_at: datetime | None = _ts(nullable=True)
+    #: the language of what the channel reads about this click (its thread reply, also when
+    #: the outbox or a recovering replica posts it), decided at the claim; None on older rows
+    locale: str | None = Field(default=None, max_length=16)
 
 
 class AuditEvent(SQLModel, table=True):
@@ -289,6 +295,9 @@ class UnlinkRequest(SQLModel, table=True):
     created_at: datetime = _ts(nullable=False, default=utcnow)
     expires_at: datetime = _ts(nullable=False, default=utcnow)
     decided_at: datetime | None = _ts(nullable=True)
+    #: the language of the request message the channel reads (its redraws keep it), decided
+    #: when it is opened; None on requests an older release stored (then DEFAULT_LOCALE)
+    locale: str | None = Field(default=None, max_length=16)
 
 
 class SlackInstallation(SQLModel, table=True):

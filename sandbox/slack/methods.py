@@ -173,10 +173,15 @@ def auth_test(ws: SlackWorkspace, params: Params) -> dict[str, Any]:
 
 
 def users_info(ws: SlackWorkspace, params: Params) -> dict[str, Any]:
+    """The user; with `include_locale=true` also their `locale` (an IETF tag, e.g. `fr-CA`),
+    which Slack leaves out otherwise."""
     user = ws.users.get(str(params.get("user", "")))
     if user is None:
         raise ApiError("user_not_found")
-    return {"ok": True, "user": _user_json(ws, user)}
+    shown = _user_json(ws, user)
+    if _flag(params, "include_locale"):
+        shown["locale"] = user.locale
+    return {"ok": True, "user": shown}
 
 
 def users_lookup_by_email(ws: SlackWorkspace, params: Params) -> dict[str, Any]:

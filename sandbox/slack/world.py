@@ -46,6 +46,9 @@ class SlackUser:
     email: str | None = None
     is_bot: bool = False
     deleted: bool = False
+    #: the language the user chose in Slack (`users.info` shows it with `include_locale=true`);
+    #: a test sets it in process: `workspace.users["U0ANA"].locale = "fr-CA"`
+    locale: str = "en-US"
 
 
 @dataclass
@@ -162,8 +165,9 @@ class SlackWorkspace:
         *,
         is_bot: bool = False,
         deleted: bool = False,
+        locale: str = "en-US",
     ) -> SlackUser:
-        user = SlackUser(user_id, name, real_name or name, email, is_bot, deleted)
+        user = SlackUser(user_id, name, real_name or name, email, is_bot, deleted, locale)
         self.users[user_id] = user
         return user
 
