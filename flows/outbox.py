@@ -47,15 +47,21 @@ async def deliver_pending(svc: Services) -> int:
 async def _deliver(svc: Services, messages: Sequence[OutboxMessage]) -> int:
     delivered = 0
     for message in messages:
-        if await _claim(svc, message) and await _deliver_one(svc, message):
+        claimed = await _claim(svc, message)
+        if claimed is not None and await _deliver_one(svc, claimed):
             delivered += 1
     return delivered
 
 
-async def _claim(svc: Services, message: OutboxMessage) -> bool:
+async def _claim(svc: Services, message: OutboxMessage) -> OutboxMessage | None:
+    """The message as claimed, read again in the claim's transaction: the batch may be old by
+    now (another try may have been made since, which the messenger must know of), or None when
+    it is delivered or held."""
     until = utcnow() + svc.policy.outbox_claim
     async with svc.db.transaction() as s:
-        return await outbox.claim(session=s, message=message, until=until)
+        if not await outbox.claim(session=s, message=message, until=until):
+            return None
+        return await outbox.claimed(session=s, message=message)
 
 
 async def _deliver_one(svc: Services, message: OutboxMessage) -> bool:

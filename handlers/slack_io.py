@@ -179,7 +179,8 @@ class SlackMessenger:
     async def deliver(self, message: OutboxMessage) -> None:
         if message.kind != OutboxKind.THREAD_REPLY:
             raise ValueError(f"unknown outbox kind {message.kind!r}")
-        if message.tries > 0 and await self._already_posted(message):
+        # `tries` counts this try (the message is read as claimed): look only after an earlier one
+        if message.tries > 1 and await self._already_posted(message):
             log.info("outbox.found_in_thread", reference=message.reference)
             return
         try:

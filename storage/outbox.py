@@ -72,6 +72,14 @@ async def claim(*, session: AsyncSession, message: OutboxMessage, until: datetim
     return bool(result.rowcount)
 
 
+async def claimed(*, session: AsyncSession, message: OutboxMessage) -> OutboxMessage | None:
+    """The message as it stands after a claim (its `tries` counts that claim): a delivery acts on
+    this, not on the batch it was read in, which may have been read long before (another try
+    since, or a test that changed the row)."""
+    query = select(OutboxMessage).where(col(OutboxMessage.id) == message.id)
+    return (await session.exec(query.execution_options(populate_existing=True))).first()
+
+
 async def settle(
     *,
     session: AsyncSession,

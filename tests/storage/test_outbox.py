@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any, cast
 
+from flows.outbox import deliver_pending
+from flows.services import Policy, Services
 from storage import outbox
 from storage.db import Database
-from storage.models import UnlinkAttempt, utcnow
+from storage.models import OutboxMessage, UnlinkAttempt, utcnow
 
 
 def _attempt(reference: str) -> UnlinkAttempt:
@@ -64,3 +67,47 @@ async def test_messages_tried_too_often_are_no_longer_owed(db: Database) -> None
         still = await outbox.undelivered(session=s, max_tries=2)
     assert after_one == []
     assert [m.reference for m in still] == ["R-OUTBOX02"]
+
+
+class _OtherReplicaMeanwhile:
+    """A messenger that notes the tries of each message it is given; while it delivers the
+    first, another replica tries the second (a post that timed out) and lets go of it."""
+
+    def __init__(self, db: Database, second: OutboxMessage) -> None:
+        self.db, self.second = db, second
+        self.seen: list[tuple[str, int]] = []
+
+    async def deliver(self, message: OutboxMessage) -> None:
+        self.seen.append((message.reference, message.tries))
+        if message.reference != self.second.reference:
+            async with self.db.transaction() as s:
+                until = utcnow() + timedelta(minutes=1)
+                await outbox.claim(session=s, message=self.second, until=until)
+                past = utcnow() - timedelta(seconds=1)
+                await outbox.settle(
+                    session=s, message=self.second, delivered=False, retry_at=past, error="Timeout"
+                )
+
+
+async def test_a_delivery_knows_of_a_try_made_since_its_batch_was_read(db: Database) -> None:
+    """The sweep reads a batch, then claims and posts its messages one by one: a message tried
+    elsewhere meanwhile reaches the messenger with that try counted (so it looks in the thread
+    before posting again), not as the batch read it."""
+    async with db.transaction() as s:
+        for reference in ("R-OUTBOX03", "R-OUTBOX04"):
+            outbox.add_message(session=s, message=outbox.thread_reply(_attempt(reference), {}))
+    async with db.session() as s:
+        (_, second) = await outbox.undelivered(session=s, max_tries=20)
+    messenger = _OtherReplicaMeanwhile(db, second)
+    nothing = cast(Any, None)
+    services = Services(
+        db=db,
+        procore=nothing,
+        erp=nothing,
+        keys=nothing,
+        directory=nothing,
+        messenger=cast(Any, messenger),
+        policy=Policy(company_id=10),
+    )
+    assert await deliver_pending(services) == 2
+    assert messenger.seen == [("R-OUTBOX03", 1), ("R-OUTBOX04", 2)]
