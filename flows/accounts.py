@@ -18,6 +18,7 @@ from urllib.parse import urlencode
 
 import structlog
 
+from i18n import N_
 from procore.errors import ProcoreError, ProcoreForbidden, ProcoreNotFound, ProcoreUnreachable
 from procore.manifest import ManifestReader, TokenRefused
 from procore.models import PermissionSnapshot, ProcoreUser
@@ -29,20 +30,46 @@ from storage.models import utcnow
 
 log = structlog.get_logger("cco.accounts")
 
-STATE_REFUSED = (
+# The pages' sentences are source messages (the OAuth pages translate them, docs/messages.md);
+# `ConnectRefused.reason` keeps the English text for logs and tests.
+STATE_REFUSED = N_(
     "This connect link is not valid any more: each link works once, for 10 minutes, and only "
     "for the person it was sent to. Run `/cco connect` in Slack for a new one."
 )
-CODE_REFUSED = "Procore did not accept the sign-in (it may have expired). Run `/cco connect` again."
-APP_REFUSED = (
+CODE_REFUSED = N_(
+    "Run `/cco connect` again: Procore did not accept the sign-in (it may have expired)."
+)
+APP_REFUSED = N_(
     "Procore refused this app's credentials. Ask your admin to check PROCORE_CLIENT_ID, "
     "PROCORE_CLIENT_SECRET and the app's redirect URL in Procore."
 )
-UNREACHABLE = "Procore could not be reached — nothing was saved. Run `/cco connect` again."
-DENIED = "You did not authorize the app in Procore, so nothing was connected."
-SLACK_UNREADABLE = (
-    "Slack could not be asked who started this link, so nothing was connected (the sign-in was "
-    "revoked). Run `/cco connect` again."
+UNREACHABLE = N_("Procore could not be reached, so nothing was saved. Run `/cco connect` again.")
+DENIED = N_("You did not authorize the app in Procore, so nothing was connected.")
+SLACK_UNREADABLE = N_(
+    "Run `/cco connect` again: Slack could not be asked who started this link, so nothing was "
+    "connected and the sign-in was revoked."
+)
+NOT_IN_COMPANY = N_(
+    "Your Procore account is not a user of the company this app works in ({company}). Sign in "
+    "with your account in that company."
+)
+INACTIVE = N_("Your Procore account is not active in this company.")
+WRONG_PERSON = N_(
+    "Run `/cco connect` in Slack yourself: each person links their own account. This connect "
+    "link was started in Slack by {slack_user}, to link their own Procore account, but the "
+    "sign-in was as {procore_user}, whose email is not that Slack user's email. Nothing was "
+    "connected, and this sign-in was revoked at Procore."
+)
+NO_EMAIL = N_(
+    "Run `/cco connect` in Slack yourself: each person links their own account. This connect "
+    "link was started in Slack by {slack_user}, to link their own Procore account, but the "
+    "sign-in was as {procore_user}, and that Slack user has no email in Slack to compare it "
+    "with. Nothing was connected, and this sign-in was revoked at Procore."
+)
+TAKEN = N_(
+    "The Procore account {procore_user} is already linked to another Slack user in this "
+    "workspace, and one Procore account links to one Slack user. Nothing was connected, and "
+    "this sign-in was revoked. That Slack user can run `/cco disconnect` first."
 )
 
 
@@ -102,6 +129,33 @@ class ConnectRefused:
     signed_in_as: str = ""
     #: the Slack user the Procore account is linked to already (`taken`), when known
     holder: str | None = None
+    #: the workspace of the link, when known (the pages speak its Slack user's language)
+    team_id: str | None = None
+    #: the reason's source message and its values, when it has any (the pages translate it)
+    message: str = ""
+    values: tuple[tuple[str, str], ...] = ()
+
+
+def _refused(
+    message: str,
+    values: dict[str, str],
+    who: accounts.LinkRequest | None = None,
+    notify: str | None = None,
+    signed_in_as: str = "",
+    holder: str | None = None,
+) -> ConnectRefused:
+    """A refusal whose page names people or a company: its English `reason`, and the message
+    with its values for the pages to translate."""
+    return ConnectRefused(
+        message.format(**values),
+        who.slack_user_id if who else None,
+        notify,
+        signed_in_as,
+        holder,
+        team_id=who.team_id if who else None,
+        message=message,
+        values=tuple(values.items()),
+    )
 
 
 @dataclass(frozen=True)
@@ -110,6 +164,9 @@ class ConnectStart:
 
     slack_user_name: str
     authorize_url: str
+    #: whose link it is (the page speaks their language)
+    team_id: str = ""
+    slack_user_id: str = ""
 
 
 @dataclass(frozen=True)
@@ -157,7 +214,7 @@ async def connect_start(acc: ProcoreAccounts, state: str) -> ConnectStart | Conn
         log.exception("accounts.slack_unreadable", user=who.slack_user_id)
         return ConnectRefused(SLACK_UNREADABLE)
     name = person.name if person is not None else who.slack_user_id
-    return ConnectStart(name, acc.oauth.authorize_url(state))
+    return ConnectStart(name, acc.oauth.authorize_url(state), who.team_id, who.slack_user_id)
 
 
 async def finish_connect(acc: ProcoreAccounts, state: str, code: str) -> Connected | ConnectRefused:
@@ -314,14 +371,11 @@ async def _check_user(acc: ProcoreAccounts, tokens: UserTokens) -> ProcoreUser |
     try:
         user = await acc.reader.me(tokens.access_token)
     except (ProcoreForbidden, ProcoreNotFound):
-        return ConnectRefused(
-            f"Your Procore account is not a user of the company this app works in "
-            f"({acc.reader.company_id}). Sign in with your account in that company."
-        )
+        return _refused(NOT_IN_COMPANY, {"company": str(acc.reader.company_id)})
     except ProcoreError:
         return ConnectRefused(UNREACHABLE)
     if not user.is_active:
-        return ConnectRefused("Your Procore account is not active in this company.")
+        return ConnectRefused(INACTIVE)
     return user
 
 
@@ -351,28 +405,25 @@ async def _same_person(
 def _wrong_person(
     who: accounts.LinkRequest, user: ProcoreUser, slack_name: str, *, has_email: bool
 ) -> ConnectRefused:
-    why = (
-        "its email is not the Slack user's email"
-        if has_email
-        else "the Slack user has no email in Slack to compare it with"
+    values = {"slack_user": slack_name, "procore_user": user.name}
+    return _refused(
+        WRONG_PERSON if has_email else NO_EMAIL,
+        values,
+        who,
+        notify="wrong_person" if has_email else "no_email",
+        signed_in_as=user.name,
     )
-    page = (
-        f"This connect link was started in Slack by {slack_name}, to link their own Procore "
-        f"account, but the sign-in was as {user.name}: {why}. Nothing was connected, and this "
-        "sign-in was revoked at Procore. Each person links their own account: run "
-        "`/cco connect` in Slack yourself."
-    )
-    notify = "wrong_person" if has_email else "no_email"
-    return ConnectRefused(page, who.slack_user_id, notify, user.name)
 
 
 def _taken(who: accounts.LinkRequest, user: ProcoreUser, holder: str | None) -> ConnectRefused:
-    page = (
-        f"The Procore account {user.name} is already linked to another Slack user in this "
-        "workspace, and one Procore account links to one Slack user. Nothing was connected, and "
-        "this sign-in was revoked. That Slack user can run `/cco disconnect` first."
+    return _refused(
+        TAKEN,
+        {"procore_user": user.name},
+        who,
+        notify="taken",
+        signed_in_as=user.name,
+        holder=holder,
     )
-    return ConnectRefused(page, who.slack_user_id, "taken", user.name, holder)
 
 
 async def _refresh(acc: ProcoreAccounts, account: LinkedAccount) -> str | None:

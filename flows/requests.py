@@ -18,6 +18,7 @@ from flows.unlink import (
     InvalidClick,
     UnlinkClick,
     authorize_user,
+    channel_locale,
     unlink,
 )
 from procore.errors import ProcoreError, ProcoreNotFound
@@ -107,6 +108,7 @@ async def open_request(
     if not cco.synced:
         return await no_longer_synced(svc, card.company_id, cco_id, cco.number)
     request = _new_request(svc, card, cco_id, cco, requester=requester, reason=reason)
+    request.locale = await channel_locale(svc, card.team_id, card.channel_id, requester)
     try:
         return Opened(await stored.open_request(db=svc.db, request=request))
     except stored.AlreadyPending as taken:
@@ -179,10 +181,18 @@ async def no_longer_synced(
 LABEL_READ_SECONDS = 1.5
 
 
+@dataclass(frozen=True)
+class CcoName:
+    """How the Request unlink form names a CCO (its number is "" when nothing names it)."""
+
+    number: str
+    title: str = ""
+
+
 async def cco_label(
     svc: Services, team_id: str, channel_id: str, card_ts: str, cco_id: int
-) -> str | NoLongerSynced:
-    """ "CCO #002 “Drywall changes”" for the Request unlink modal, read from Procore (the card
+) -> CcoName | NoLongerSynced:
+    """The CCO's number and title for the Request unlink modal, read from Procore (the card
     may show another page, or the click came from a red reply), or who already unlinked it
     when it is no longer synced. When Procore is slow, the card's row or an earlier attempt
     names it. Raises `InvalidClick` for a foreign card or a CCO not in its project."""
@@ -195,23 +205,19 @@ async def cco_label(
         raise InvalidClick("this CCO is not in the card's project") from exc
     except (ProcoreError, TimeoutError):
         if row is not None:
-            return _label(row.number, row.title)
+            return CcoName(row.number, row.title)
         return await _label_from_attempts(svc, card, cco_id)
     if not cco.synced:
         return await no_longer_synced(svc, card.company_id, cco_id, cco.number)
-    return _label(cco.number, cco.title)
+    return CcoName(cco.number, cco.title)
 
 
-async def _label_from_attempts(svc: Services, card: Card, cco_id: int) -> str:
+async def _label_from_attempts(svc: Services, card: Card, cco_id: int) -> CcoName:
     async with svc.db.session() as s:
         number = await attempts.known_cco_number(
             session=s, company_id=card.company_id, cco_id=cco_id
         )
-    return _label(number, "") if number else "this CCO"
-
-
-def _label(number: str, title: str) -> str:
-    return f"CCO #{number} “{title}”" if title else f"CCO #{number}"
+    return CcoName(number or "")
 
 
 def request_target(request: UnlinkRequest) -> tuple[Card, CardRow]:

@@ -80,6 +80,8 @@ class RequestView:
     decision_reason: str | None = None
     #: the attempt an approval started
     attempt_reference: str | None = None
+    #: the language of the request message (None: DEFAULT_LOCALE)
+    locale: str | None = None
 
     @classmethod
     def of(cls, request: UnlinkRequest) -> RequestView:
@@ -99,6 +101,7 @@ class RequestView:
             decided_at=request.decided_at,
             decision_reason=request.decision_reason,
             attempt_reference=request.attempt_reference,
+            locale=request.locale,
         )
 
 

@@ -8,6 +8,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from flows.home import home_for
 from flows.services import Services
 from handlers.blocks.home import home_view
+from handlers.request_answers import reader_words
 from handlers.slack_io import SlackMessenger
 from storage.models import UnlinkRequest
 
@@ -36,8 +37,10 @@ class HomeViewers:
 async def publish_home(
     svc: Services, slack: AsyncWebClient, viewers: HomeViewers, team_id: str, user_id: str
 ) -> None:
+    """Draw the person's Home in their Slack locale (else DEFAULT_LOCALE)."""
     data = await home_for(svc, team_id, user_id)
-    await slack.views_publish(user_id=user_id, view=home_view(data))
+    t = await reader_words(svc, team_id, user_id)
+    await slack.views_publish(user_id=user_id, view=home_view(t, data))
     viewers.saw(team_id, user_id)
 
 

@@ -2,23 +2,35 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
 
 from flows import requests as flows
 from handlers.blocks import answers
-from handlers.blocks.kit import escape
-from handlers.blocks.requests import DENY_VIEW, REASON_BLOCK, REASON_INPUT, REQUEST_VIEW
+from handlers.blocks.kit import user
+from handlers.blocks.requests import (
+    DENY_VIEW,
+    REASON_BLOCK,
+    REASON_INPUT,
+    REQUEST_VIEW,
+    cco_name,
+)
 from handlers.context import Deps, deps_of
+from handlers.failures import where_of
 from handlers.payloads import view_metadata
 from handlers.request_answers import (
     answer_decision,
     no_longer_synced_text,
     post_request,
+    reader_words,
     request_channel,
     tell,
+    with_reference,
 )
+from i18n import Words, words_for
+from storage.models import UnlinkRequest
 
 
 def register(app: AsyncApp) -> None:
@@ -40,15 +52,19 @@ async def on_deny_submitted(
 ) -> None:
     reason = _reason(view)
     if len(reason) < 3:
-        await ack(response_action="errors", errors={REASON_BLOCK: "Say why, in a few words."})
+        # before the ack, no Slack call: the form carries the language it was opened in
+        t = words_for(str(view_metadata(view).get("locale") or "") or None)
+        say_why = t.gettext("Say why, in a few words.")
+        await ack(response_action="errors", errors={REASON_BLOCK: say_why})
         return
     await ack()
     deps = deps_of(context)
     async with deps.failures.guard(body):
-        user_id = str((body.get("user") or {}).get("id") or "")
+        where = where_of(body)
         request_id = int(view_metadata(view).get("request_id") or 0)
-        result = await flows.deny(deps.services, request_id, user_id, reason)
-        await answer_decision(deps.services, deps.slack, result, user_id, request_channel(result))
+        result = await flows.deny(deps.services, request_id, where.user_id, reason)
+        where = replace(where, channel_id=request_channel(result))
+        await answer_decision(deps.services, deps.slack, result, where)
 
 
 async def _submit_request(deps: Deps, body: dict[str, Any], view: dict[str, Any]) -> None:
@@ -67,22 +83,32 @@ async def _submit_request(deps: Deps, body: dict[str, Any], view: dict[str, Any]
         reason=_reason(view),
     )
     if isinstance(result, flows.NoLongerSynced):
-        text = no_longer_synced_text(result, svc.erp.info.name)
+        t = await reader_words(svc, team_id, user_id)
+        text = no_longer_synced_text(t, result, svc.erp.info.name)
         await tell(slack, channel_id, user_id, answers.notice(text))
         return
-    request = result.request
     if isinstance(result, flows.AlreadyRequested):
-        await tell(
-            slack,
-            channel_id,
-            user_id,
-            answers.notice(
-                f"🙋 <@{request.requester}> already asked for CCO #{escape(request.cco_number)} "
-                f"(`{request.reference}`); approvers will see it in the card's thread."
-            ),
-        )
+        t = await reader_words(svc, team_id, user_id)
+        text = already_requested(t, result.request, user_id)
+        await tell(slack, channel_id, user_id, answers.notice(f"🙋 {text}"))
         return
-    await post_request(svc, slack, request, user_id)
+    await post_request(svc, slack, result.request, user_id)
+
+
+def already_requested(t: Words, request: UnlinkRequest, user_id: str) -> str:
+    """A request for this CCO is open already: its requester is "you" when it is the reader."""
+    cco = cco_name(t, request.cco_number)
+    if request.requester == user_id:
+        text = t.gettext(
+            "You already asked for {cco}; approvers will see it in the card's thread.", cco=cco
+        )
+    else:
+        text = t.gettext(
+            "{requester} already asked for {cco}; approvers will see it in the card's thread.",
+            requester=user(request.requester),
+            cco=cco,
+        )
+    return with_reference(t, text, request.reference)
 
 
 def _reason(view: dict[str, Any]) -> str:

@@ -85,7 +85,7 @@ async def test_linked_rights_come_from_the_manifest_not_the_template(rig: Rig) -
     red = await rig.reply(card)
     await rig.settle()
     assert attachment_color(red) == "danger"
-    assert "Commitments" in text_of(red) and "you have Standard" in text_of(red)
+    assert "Commitments" in text_of(red) and "have Standard" in text_of(red)
     assert rig.procore_writes() == 0
     await rig.command("status")
     await rig.until(

@@ -73,7 +73,7 @@ async def test_a_second_approve_on_an_old_home_names_the_decision_and_writes_not
     await rig.until(lambda: len(direct_messages(rig, "U0ANA")) > before)
     await rig.settle()
     said = text_of(direct_messages(rig, "U0ANA")[-1])
-    assert "already approved by <@U0ANA>" in said and "nothing was done" in said
+    assert "You already approved this request" in said and "nothing was done" in said
     assert rig.procore_writes() == 1
 
 

@@ -74,7 +74,7 @@ async def test_request_then_approval_writes_once_and_mentions_the_requester(rig:
     await rig.settle()
     assert attachment_color(green) == "good"
     assert "Successfully unlinked CCO #002" in text_of(green)
-    assert "Requested by <@U0CHLOE>, approved by <@U0ANA>" in text_of(green)
+    assert "<@U0CHLOE> asked for this unlink and <@U0ANA> approved it" in text_of(green)
     assert rig.procore_writes() == 1
     await rig.until(lambda: not has_buttons(rig, request))
     assert "Approved by <@U0ANA>" in text_of(rig.stack.slack.message(card.channel, request.ts))  # type: ignore[arg-type]
@@ -194,7 +194,7 @@ async def test_an_approver_unknown_to_procore_is_told_their_email_privately(rig:
     await rig.sender.click("U0DAN", card.channel, request.ts, APPROVE_ACTION, request_id(request))
     red = await rig.reply(card, 2)
     await rig.settle()
-    assert attachment_color(red) == "danger" and "No Procore user" in text_of(red)
+    assert attachment_color(red) == "danger" and "Company Directory" in text_of(red)
     public = rig.stack.slack.channel_messages(card.channel) + rig.replies(card)
     assert not any(email in text_of(m) for m in public)
     await rig.until(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from handlers.blocks.requests import request_modal
+from i18n import words_for
 from sandbox.playground.scenarios import SCENARIOS
 
 
@@ -11,7 +12,7 @@ def _steps(key: str) -> list[str]:
 
 
 def test_request_steps_name_the_request_dialogs_own_button() -> None:
-    send = request_modal({}, "CCO #003")["submit"]["text"]
+    send = request_modal(words_for("en-US"), {}, "CCO #003")["submit"]["text"]
     assert send == "Send request"
     for key in ("approve", "deny"):
         asking = [t for t in _steps(key) if t.startswith("Click Request unlink")]

@@ -14,13 +14,15 @@ from handlers.blocks.requests import (
     APPROVE_ACTION,
     DENY_ACTION,
     REQUEST_ACTION,
+    cco_name,
     deny_modal,
     request_modal,
 )
 from handlers.buttons import clicked_number
 from handlers.context import Deps, deps_of
-from handlers.failures import tell_clicker
-from handlers.request_answers import answer_decision, no_longer_synced_text
+from handlers.failures import tell_clicker, where_of
+from handlers.request_answers import answer_decision, no_longer_synced_text, reader_words
+from i18n import Words
 
 
 def register(app: AsyncApp) -> None:
@@ -51,12 +53,19 @@ async def on_deny(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext
     async with deps.failures.guard(body):
         request_id = clicked_number(body)
         request = await flows.request_of(deps.services, request_id) if request_id else None
+        t = await clicker_words(deps, body)
         if request is None:
-            await tell_clicker(deps.slack, body, answers.stale_button())
+            await tell_clicker(deps.slack, body, answers.stale_button(t))
             return
         await deps.slack.views_open(
-            trigger_id=body["trigger_id"], view=deny_modal(RequestView.of(request))
+            trigger_id=body["trigger_id"], view=deny_modal(t, RequestView.of(request))
         )
+
+
+async def clicker_words(deps: Deps, body: dict[str, Any]) -> Words:
+    """The words of what the clicker alone reads (a form, a private answer)."""
+    where = where_of(body)
+    return await reader_words(deps.services, where.team_id, where.user_id)
 
 
 def card_ts_of(body: dict[str, Any]) -> str | None:
@@ -74,30 +83,31 @@ async def _open_request_modal(deps: Deps, body: dict[str, Any], respond: AsyncRe
     container = body.get("container") or {}
     cco_id = clicked_number(body)
     card_ts = card_ts_of(body)
+    t = await clicker_words(deps, body)
     if cco_id is None or not card_ts:
-        await tell_clicker(slack, body, answers.stale_button())
+        await tell_clicker(slack, body, answers.stale_button(t))
         return
     channel_id = str(container.get("channel_id") or "")
     team_id = str((body.get("team") or {}).get("id") or "")
     label = await flows.cco_label(svc, team_id, channel_id, card_ts, cco_id)
     if isinstance(label, flows.NoLongerSynced):
         await respond(
-            **answers.notice(no_longer_synced_text(label, svc.erp.info.name)),
+            **answers.notice(no_longer_synced_text(t, label, svc.erp.info.name)),
             response_type="ephemeral",
             replace_original=False,
         )
         return
-    metadata = {"channel_id": channel_id, "card_ts": card_ts, "cco_id": cco_id}
-    await slack.views_open(trigger_id=body["trigger_id"], view=request_modal(metadata, label))
+    metadata = {"channel_id": channel_id, "card_ts": card_ts, "cco_id": cco_id, "locale": t.locale}
+    modal = request_modal(t, metadata, cco_name(t, label.number, label.title))
+    await slack.views_open(trigger_id=body["trigger_id"], view=modal)
 
 
 async def _approve(deps: Deps, body: dict[str, Any]) -> None:
     request_id = clicked_number(body)
     user_id = str((body.get("user") or {}).get("id") or "")
     if request_id is None:
-        await tell_clicker(deps.slack, body, answers.stale_button())
+        await tell_clicker(deps.slack, body, answers.stale_button(await clicker_words(deps, body)))
         return
     response_url = body.get("response_url") if isinstance(body.get("response_url"), str) else None
-    channel_id = str((body.get("container") or {}).get("channel_id") or "")
     result = await flows.approve(deps.services, request_id, user_id, response_url)
-    await answer_decision(deps.services, deps.slack, result, user_id, channel_id)
+    await answer_decision(deps.services, deps.slack, result, where_of(body))
