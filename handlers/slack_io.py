@@ -22,7 +22,7 @@ from handlers.blocks.kit import context
 from handlers.blocks.replies import outcome_message
 from handlers.blocks.requests import request_message
 from handlers.reader_locale import ReaderLocales
-from i18n import SOURCE
+from i18n import SOURCE, words_for
 from storage import attempts, cards, requests
 from storage.card_rows import CardRow, RowStatus
 from storage.db import Database
@@ -174,7 +174,8 @@ class SlackMessenger:
         self.on_request_decided: Callable[[UnlinkRequest], Awaitable[None]] | None = None
 
     def outcome_message(self, outcome: Outcome, attempt: UnlinkAttempt) -> dict[str, Any]:
-        return outcome_message(outcome, AttemptView.of(attempt))
+        t = words_for(attempt.locale, self.default_locale)  # decided at the claim
+        return outcome_message(t, outcome, AttemptView.of(attempt), self._erp)
 
     async def deliver(self, message: OutboxMessage) -> None:
         if message.kind != OutboxKind.THREAD_REPLY:
@@ -259,7 +260,8 @@ class SlackMessenger:
 
     async def render_card(self, card: Card) -> dict[str, Any]:
         states = await row_states(self._db, card.company_id, card.rows)
-        return card_message(card_view(card, self._erp), states)
+        t = words_for(card.locale, self.default_locale)  # decided when it was posted
+        return card_message(t, card_view(card, self._erp), states)
 
     async def refresh_request(self, request_id: int) -> None:
         async with self._db.session() as s:
@@ -271,7 +273,9 @@ class SlackMessenger:
                 await self._client.chat_update(
                     channel=request.channel_id,
                     ts=request.message_ts,
-                    **request_message(RequestView.of(request)),
+                    **request_message(
+                        words_for(request.locale, self.default_locale), RequestView.of(request)
+                    ),
                 )
             except SlackApiError as exc:
                 log.warning(

@@ -16,7 +16,7 @@ CCO_LABEL = N_("CCO #{number}")
 CCO_LABEL_TITLED = N_("CCO #{number} “{title}”")
 
 # -- green: the unlink went through -----------------------------------------------------------
-UNLINKED_HEADLINE = N_("*Successfully unlinked* — {cco} from {erp}")
+UNLINKED_HEADLINE = N_("*Successfully unlinked* {cco} from {erp}")
 UNLINKED_TEXT = N_(
     "{cco} is no longer synced with {erp}. You can now edit or delete it in Procore."
 )
@@ -25,8 +25,10 @@ UNLINKED_BY = N_("Unlinked by {user}")
 
 # -- red: the CCO is still in the ERP ---------------------------------------------------------
 STILL_IN_ERP_HEADLINE = N_("*Still in {erp}* — {cco}")
+#: `{button}` is the button to click again, in bold: *Unlink*, or *Approve & unlink* for an
+#: approver (an approver is never told to click *Unlink*)
 STILL_IN_ERP_TEXT = N_(
-    "{fix}, then click *Unlink* again. {cco} is still in {erp}{status}, so nothing was "
+    "{fix}, then click {button} again. {cco} is still in {erp}{status}, so nothing was "
     "changed in Procore."
 )
 STILL_IN_ERP_STATUS = N_(" (status: {status})")
@@ -81,14 +83,20 @@ LEVEL_READ_ONLY = N_("Read Only")
 LEVEL_NONE = N_("None")
 LEVEL_ENABLED = N_("Enabled")
 LEVEL_NOT_ENABLED = N_("Not enabled")
+#: a Procore permission level without a name of its own
+LEVEL_NUMBER = N_("level {number}")
 
 # -- a system did not answer ------------------------------------------------------------------
-UNREACHABLE_TEXT = N_("{system} could not be reached, so nothing was changed.")
-RETRY_SOON = N_("Click *Unlink* again in a minute.")
-#: plural: `t.ngettext(*RETRY_IN, minutes, system=…)`
+UNREACHABLE_TEXT = N_("{system} could not be reached — nothing was changed.")
+UNREADABLE_TEXT = N_(
+    "{system} answered with something the app couldn't read — nothing was changed."
+)
+IF_IT_REPEATS = N_("If it happens again, give the reference below to your admin.")
+RETRY_SOON = N_("Click {button} again in a minute.")
+#: plural: `t.ngettext(*RETRY_IN, minutes, system=…, button=…)`
 RETRY_IN = Nn_(
-    "{system} asked the app to wait: click *Unlink* again in about {count} minute.",
-    "{system} asked the app to wait: click *Unlink* again in about {count} minutes.",
+    "{system} asked the app to wait: click {button} again in about {count} minute.",
+    "{system} asked the app to wait: click {button} again in about {count} minutes.",
 )
 
 # -- /cco language ------------------------------------------------------------------------------
@@ -152,15 +160,15 @@ CCO_GONE = N_(
     "longer see it)."
 )
 INTERRUPTED = N_(
-    "Click *Unlink* again: the app restarted before Procore was changed, so nothing was changed."
+    "Click {button} again: the app restarted before Procore was changed, so nothing was changed."
 )
 FAILED = N_(
-    "Click *Unlink* again. Something went wrong on our side while unlinking {cco}, and nothing "
+    "Click {button} again. Something went wrong on our side while unlinking {cco}, and nothing "
     "was changed in Procore. If it happens again, give the reference below to your admin."
 )
 STILL_SYNCED = N_(
     "Ask a Procore admin to check {cco} in Procore's ERP Integrations tool, then click "
-    "*Unlink* again: Procore accepted the request but still shows it as synced. Nothing else "
+    "{button} again: Procore accepted the request but still shows it as synced. Nothing else "
     "was changed."
 )
 UNCONFIRMED = N_(
@@ -177,7 +185,7 @@ PARENT_UNKNOWN_BOTH = N_("{erp} doesn't know commitment {commitment} or project 
 PARENT_UNKNOWN_COMMITMENT = N_("{erp} doesn't know commitment {commitment}.")
 PARENT_UNKNOWN_PROJECT = N_("{erp} doesn't know project {project}.")
 NO_EMAIL = N_(
-    "Ask a Slack admin to make your email visible, then click *Unlink* again: your Slack "
+    "Ask a Slack admin to make your email visible, then click {button} again: your Slack "
     "profile shows no email address, so the app can't find you in Procore."
 )
 INACTIVE_USER = N_(
@@ -198,6 +206,21 @@ MYOB_REVERSED_NOTE = N_(
     "Procore's MYOB guidance says to delete the change order; it was reversed instead, which "
     "was accepted."
 )
+CMIC_VOIDED_NOTE = N_(
+    "Procore's CMiC guidance says to delete the subcontract change order; it was voided "
+    "instead, which this company accepts."
+)
+#: the ERP of the integration bridge, which has no name of its own
+YOUR_ERP = N_("your ERP")
+#: what the ERP showed when the unlink went through; `{state}` is one of `RECORD_STATES`
+UNLINKED_EVIDENCE = N_("{erp} record {reference}: {state}")
+RECORD_STATES = {
+    "present": N_("still there"),
+    "deleted": N_("deleted"),
+    "reversed": N_("reversed"),
+    "voided": N_("voided"),
+    "canceled": N_("canceled"),
+}
 
 #: an attempt's outcome kind (`flows.outcomes`) as a short phrase, for card rows and
 #: `/cco history`; `{erp}` is the ERP's name
@@ -213,7 +236,8 @@ OUTCOME_WORDS = {
     "unreachable": N_("a system did not answer, nothing was changed"),
     "misconfigured": N_("the app's setup needs an administrator"),
     "erp_parent_unknown": N_(
-        "{erp} doesn't know its commitment or project either, so nothing was changed"
+        "{erp} doesn't know its commitment or project either, so nothing was changed (the "
+        "app's {erp} settings may point at the wrong company)"
     ),
     "procore_refused": N_("Procore refused the change"),
     "not_erp_integrated": N_("the project is not ERP-integrated"),
@@ -243,7 +267,18 @@ CARD_NOTHING = N_("No CCOs in *{project}* are synced with {erp}, so there is not
 CARD_NOTHING_MATCHING = N_(
     "No CCOs in *{project}* matching {query} are synced with {erp}, so there is nothing to unlink."
 )
+CARD_ROW_TITLE = N_("CCO #{number} — {title}")
 COMMITMENT_NOT_READABLE = N_("_commitment not readable_")
+#: a card row's last attempt; `{when}` is a Slack date token, `{reason}` one of OUTCOME_WORDS
+ROW_CHECKING = N_("checking… ({user})")
+ROW_UNLINKED = N_("Unlinked by {user} {when}")
+ROW_GONE = N_(
+    "No longer in Procore: nothing left to do (found by {user} {when}, ref `{reference}`)"
+)
+ROW_ALREADY = N_("Already unlinked: nothing left to do (found by {user} {when}, ref `{reference}`)")
+ROW_REFUSED = N_("Last try by {user} {when}: {reason} (ref `{reference}`)")
+#: who clicked, when Slack named nobody
+SOMEONE = N_("someone")
 SYNCED_AT = N_("synced {when}")
 CONFIRM_TITLE = N_("Unlink CCO #{number}?")
 CONFIRM_TEXT = N_(
@@ -253,6 +288,13 @@ CONFIRM_TEXT = N_(
 BUTTON_PREVIOUS = N_("◀ Previous")
 BUTTON_MORE = N_("More ▶")
 REFERENCE = N_("ref `{reference}`")
+CARD_NOT_CURRENT = N_("Run `/cco unlink` for a fresh list: this card is no longer current.")
+CARD_BOT_NOT_IN_CHANNEL = N_(
+    "Invite me with `/invite @cco-bot`, then run `/cco unlink` again: I'm not in this channel, "
+    "so I can't post the list here."
+)
+#: `{code}` is Slack's error code, e.g. `msg_too_long`
+CARD_REFUSED_BY_SLACK = N_("Slack refused the card (`{code}`), so nothing was changed.")
 
 # -- short private notices (handlers/blocks/answers.py) -----------------------------------------
 HELP_FALLBACK = N_("How to use /cco")

@@ -20,11 +20,12 @@ from handlers.blocks.kit import (
     header,
     section,
     user,
-    when,
 )
-from handlers.blocks.replies import not_erp_integrated_text
+from handlers.blocks.replies import not_erp_integrated_text, system_name
 from handlers.blocks.requests import request_button
 from handlers.blocks.words import outcome_words
+from i18n import Words
+from i18n import messages as m
 from storage.card_rows import CardRow, RowStatus
 
 UNLINK_ACTION = "cco_unlink"
@@ -43,47 +44,50 @@ class RowState:
     outcome: str | None = None
 
 
-def money(amount: str) -> str:
+#: the currency of a CCO's amount (Procore's company currency; the app reads US dollars)
+CURRENCY = "USD"
+
+
+def money(t: Words, amount: str) -> str:
     try:
         value = Decimal(amount)
     except (InvalidOperation, TypeError):
-        return amount
-    sign = "-" if value < 0 else ""
-    return f"{sign}${abs(value):,.2f}"
+        return escape(amount)
+    return t.amount(value, CURRENCY)
 
 
 #: row states whose CCO is no longer synced: no buttons, and not counted as synced
 DONE: tuple[RowStatus, ...] = ("unlinked", "gone")
 
 
-def card_message(view: CardPage, states: dict[int, RowState]) -> dict[str, Any]:
+def card_message(t: Words, view: CardPage, states: dict[int, RowState]) -> dict[str, Any]:
+    """The card in the language it was posted in (`Card.locale`): its refreshes keep it."""
     done = sum(1 for row in view.rows if _state(states, row).kind in DONE)
-    blocks: list[Block] = [
-        header(f"ERP-synced CCOs — {view.project_name}"),
-        _summary(view, done),
-    ]
+    project = escape(view.project_name)
+    blocks: list[Block] = [header(t.gettext(m.CARD_HEADER, project=view.project_name))]
+    blocks.append(_summary(t, view, done))
     for row in view.rows:
         blocks.append(divider())
-        blocks.extend(_row(row, view.erp, _state(states, row)))
-    pager = _pager(view)
+        blocks.extend(_row(t, row, view.erp, _state(states, row)))
+    pager = _pager(t, view)
     if pager:
         blocks.append(pager)
-    fallback = f"{view.total} ERP-synced CCOs in {escape(view.project_name)}"
+    fallback = t.ngettext(*m.CARD_FALLBACK, view.total, project=project)
     return {"text": fallback, "blocks": blocks}
 
 
-def empty_message(project_name: str, erp: ErpInfo, query: str) -> dict[str, Any]:
-    narrowed = f" matching “{escape(query)}”" if query else ""
-    text = (
-        f"No CCOs in *{escape(project_name)}* are synced with {erp.name}{narrowed}, "
-        "so there is nothing to unlink."
-    )
+def empty_message(t: Words, project_name: str, erp: ErpInfo, query: str) -> dict[str, Any]:
+    values = {"project": escape(project_name), "erp": system_name(t, erp.name)}
+    if query:
+        text = t.gettext(m.CARD_NOTHING_MATCHING, query=t.quote(escape(query)), **values)
+    else:
+        text = t.gettext(m.CARD_NOTHING, **values)
     return {"text": text, "blocks": [section(text)]}
 
 
-def not_integrated_message(project_name: str) -> dict[str, Any]:
+def not_integrated_message(t: Words, project_name: str) -> dict[str, Any]:
     """Instead of a card when Procore says the project is not ERP-integrated: no buttons."""
-    text = not_erp_integrated_text(project_name)
+    text = not_erp_integrated_text(t, project_name)
     return {"text": text, "blocks": [section(text)]}
 
 
@@ -91,75 +95,77 @@ def _state(states: dict[int, RowState], row: CardRow) -> RowState:
     return states.get(row.id, RowState("idle"))
 
 
-def _summary(view: CardPage, done: int) -> Block:
+def _summary(t: Words, view: CardPage, done: int) -> Block:
     """The count of CCOs still synced: those unlinked since the card was listed are not."""
-    parts = [f"{max(view.total - done, 0)} synced with *{view.erp.name}*"]
+    synced = max(view.total - done, 0)
+    parts = [t.ngettext(*m.CARD_SYNCED, synced, erp=system_name(t, view.erp.name))]
     if done:
-        parts.append(f"{done} unlinked since this list was made")
+        parts.append(t.ngettext(*m.CARD_DONE, done))
     if view.query:
-        parts.append(f"matching “{escape(view.query)}”")
+        parts.append(t.gettext(m.CARD_MATCHING, query=t.quote(escape(view.query))))
     if view.pages > 1:
-        parts.append(f"page {view.page} of {view.pages}")
-    parts.append(
-        "Unlink checks your Procore rights and the ERP first; without the rights, Request unlink "
-        "asks an approver"
-    )
+        parts.append(t.gettext(m.CARD_PAGE, page=t.number(view.page), pages=t.number(view.pages)))
+    parts.append(t.gettext(m.CARD_HINT))
     return context(" · ".join(parts))
 
 
-def _row(row: CardRow, erp: ErpInfo, state: RowState) -> list[Block]:
-    title = f"*CCO #{escape(row.number)} — {escape(row.title)}*"
+def _row(t: Words, row: CardRow, erp: ErpInfo, state: RowState) -> list[Block]:
+    title = f"*{t.gettext(m.CARD_ROW_TITLE, number=escape(row.number), title=escape(row.title))}*"
     commitment = " · ".join(escape(part) for part in (row.commitment, row.vendor) if part)
-    facts = [money(row.amount)]
+    facts = [money(t, row.amount)]
     if row.synced_at:
-        facts.append(f"synced {when(row.synced_at)}")
-    lines = [title, commitment or "_commitment not readable_", " · ".join(facts)]
-    status = _status_line(state, erp)
+        facts.append(t.gettext(m.SYNCED_AT, when=t.when(row.synced_at)))
+    lines = [title, commitment or t.gettext(m.COMMITMENT_NOT_READABLE), " · ".join(facts)]
+    status = _status_line(t, state, erp)
     if status:
         lines.append(status)
     row_blocks = [section("\n".join(lines), block_id=f"cco:{row.id}")]
     if state.kind not in (*DONE, "checking"):
-        buttons = (_unlink_button(row, erp), request_button(row.id))
+        buttons = (_unlink_button(t, row, erp), request_button(t, row.id))
         row_blocks.append(actions(*buttons, block_id=f"act:{row.id}"))
     return row_blocks
 
 
-def _status_line(state: RowState, erp: ErpInfo) -> str | None:
-    who = user(state.user_id) if state.user_id else "someone"
-    at = f" {when(state.at)}" if state.at else ""
+def _status_line(t: Words, state: RowState, erp: ErpInfo) -> str | None:
+    """What happened to the row last, one emoji first; "someone" when Slack named nobody."""
+    who = user(state.user_id) if state.user_id else t.gettext(m.SOMEONE)
+    at = t.when(state.at) if state.at else ""
+    ref = state.reference or ""
     if state.kind == "checking":
-        return f"⏳ checking… ({who})"
+        return "⏳ " + t.gettext(m.ROW_CHECKING, user=who)
     if state.kind == "unlinked":
-        return f"✅ Unlinked by {who}{at}"
+        return "✅ " + t.gettext(m.ROW_UNLINKED, user=who, when=at)
     if state.kind == "gone":
-        found = "No longer in Procore" if state.outcome == "cco_gone" else "Already unlinked"
-        return f"✅ {found}: nothing left to do (found by {who}{at}, ref {state.reference})"
+        found = m.ROW_GONE if state.outcome == "cco_gone" else m.ROW_ALREADY
+        return "✅ " + t.gettext(found, user=who, when=at, reference=ref)
     if state.kind == "refused":
-        reason = outcome_words(state.outcome, erp.name)
-        return f"❌ Last try by {who}{at}: {reason} (ref {state.reference})"
+        reason = outcome_words(t, state.outcome, system_name(t, erp.name))
+        return "❌ " + t.gettext(m.ROW_REFUSED, user=who, when=at, reason=reason, reference=ref)
     return None
 
 
-def _unlink_button(row: CardRow, erp: ErpInfo) -> Block:
-    number = row.number
+def _unlink_button(t: Words, row: CardRow, erp: ErpInfo) -> Block:
+    label = t.gettext(m.BUTTON_UNLINK)
     return button(
-        "Unlink",
+        label,
         UNLINK_ACTION,
         str(row.id),
         style="danger",
         confirm=confirm_dialog(
-            f"Unlink CCO #{number}?",
-            f"The app checks {erp.name} first. If the {erp.record_noun} is gone there, it clears "
-            "the ERP sync link in Procore so the CCO can be edited or deleted.",
-            "Unlink",
+            t.gettext(m.CONFIRM_TITLE, number=row.number),
+            t.gettext(m.CONFIRM_TEXT, erp=system_name(t, erp.name)),
+            label,
+            t.gettext(m.BUTTON_CANCEL),
         ),
     )
 
 
-def _pager(view: CardPage) -> Block | None:
+def _pager(t: Words, view: CardPage) -> Block | None:
     elements: list[Block] = []
     if view.page > 1:
-        elements.append(button("◀ Previous", f"{PAGE_ACTION}_prev", str(view.page - 1)))
+        previous = t.gettext(m.BUTTON_PREVIOUS)
+        elements.append(button(previous, f"{PAGE_ACTION}_prev", str(view.page - 1)))
     if view.page < view.pages:
-        elements.append(button("More ▶", f"{PAGE_ACTION}_next", str(view.page + 1)))
+        more = t.gettext(m.BUTTON_MORE)
+        elements.append(button(more, f"{PAGE_ACTION}_next", str(view.page + 1)))
     return actions(*elements, block_id="cco_pager") if elements else None

@@ -1,6 +1,9 @@
-"""The final thread reply for each unlink outcome: green for success, red with the fix otherwise.
+"""The final thread reply for each unlink outcome: green for success, red with the fix otherwise,
+in the language decided at the click (`t`, from the attempt's stored locale).
 
-Every reply names the reference id, which is also in the audit log and the server log.
+Every reply names the reference id, which is also in the audit log and the server log. A reply
+to an approval names the requester, and tells the approver to click *Approve & unlink* (the
+request stays open), never *Unlink*.
 """
 
 from __future__ import annotations
@@ -8,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from erp import http_bridge
+from erp.base import ErpInfo
 from flows.outcomes import (
     CcoGone,
     Failed,
@@ -29,273 +34,277 @@ from flows.outcomes import (
     Unreachable,
 )
 from flows.views import AttemptView
-from handlers.blocks.kit import Block, actions, colored, context, escape, section, user, when
+from handlers.blocks.kit import Block, actions, colored, context, escape, section, user
 from handlers.blocks.requests import request_button
+from handlers.blocks.words import missing_line
+from i18n import Words
+from i18n import messages as m
+
+#: systems whose display name is not a proper noun: said in the reader's words
+_PLAIN_NAMES = {http_bridge.INFO.name: m.YOUR_ERP}
 
 
-def cco_label(number: str, title: str | None = None) -> str:
-    label = f"CCO #{escape(number)}"
-    return f"{label} “{escape(title)}”" if title else label
+def system_name(t: Words, name: str) -> str:
+    """An ERP's or a system's name as the reader reads it ("Acumatica", « votre ERP »)."""
+    plain = _PLAIN_NAMES.get(name)
+    return t.gettext(plain) if plain is not None else escape(name)
 
 
-def outcome_message(outcome: Outcome, attempt: AttemptView) -> dict[str, Any]:
-    ref = f"ref `{attempt.reference}`"
-    clicker = user(attempt.slack_user_id)
-    label = cco_label(attempt.cco_number)
+def cco_label(t: Words, number: str, title: str | None = None) -> str:
+    if title:
+        return t.gettext(m.CCO_LABEL_TITLED, number=escape(number), title=escape(title))
+    return t.gettext(m.CCO_LABEL, number=escape(number))
+
+
+def reference(t: Words, attempt: AttemptView) -> str:
+    return t.gettext(m.REFERENCE, reference=attempt.reference)
+
+
+def outcome_message(
+    t: Words, outcome: Outcome, attempt: AttemptView, erp: ErpInfo
+) -> dict[str, Any]:
+    """`erp` is the app's ERP: a red headline names it, as the green one does."""
     if isinstance(outcome, Unlinked):
-        return _green(outcome, attempt, clicker, ref)
+        return _green(t, outcome, attempt)
+    label = cco_label(t, attempt.cco_number)
     if isinstance(outcome, NotSynced | NotApplicable | NotErpIntegrated | NotCommitmentCco):
-        text = _neutral_text(outcome, attempt)
-        blocks = [section(text), context(f"{clicker} · {ref}")]
-        return colored("warning", f"ℹ️ *Nothing to unlink* — {label}", _plain(text), blocks)
-    text = _red_text(outcome, attempt)
-    lines = [section(f"❌ {text}"), context(f"{_red_by(outcome, attempt, clicker)} · {ref}")]
+        text = _neutral_text(t, outcome, attempt)
+        headline = t.gettext(m.NOTHING_TO_UNLINK_HEADLINE, cco=label)
+        by = t.gettext(m.CLICKED_BY, user=user(attempt.slack_user_id))
+        blocks = [section(text), context(f"{by} · {reference(t, attempt)}")]
+        return colored("warning", f"ℹ️ {headline}", _fallback("ℹ️", headline, text), blocks)
+    text = _red_text(t, outcome, attempt)
+    lines = [section(text), *_red_details(t, outcome, attempt)]
     if isinstance(outcome, PermissionDenied) and attempt.request_id is None:
-        lines.append(actions(request_button(attempt.cco_id), block_id="ask"))
-    return colored("danger", f"❌ *{_red_title(outcome)}* — {label}", _plain(f"❌ {text}"), lines)
+        lines.append(actions(request_button(t, attempt.cco_id), block_id="ask"))
+    headline = _red_title(t, outcome, attempt, system_name(t, erp.name))
+    return colored("danger", f"❌ {headline}", _fallback("❌", headline, text), lines)
 
 
-def _red_by(outcome: Outcome, attempt: AttemptView, clicker: str) -> str:
-    """Who clicked; on an approval, also whose request it was (they are told the outcome too)."""
-    if not attempt.requested_by or isinstance(outcome, PermissionDenied):
-        return f"Clicked by {clicker}"  # a refused approver's text names the requester already
-    return (
-        f"Requested by {user(attempt.requested_by)}, approved by {clicker}; the request stays "
-        "open, so it can be approved again once this is fixed"
-    )
+def _red_details(t: Words, outcome: Outcome, attempt: AttemptView) -> list[Block]:
+    """Who clicked (on an approval, whose request it was: they are told the outcome too), the
+    reference, and a vendor's own words when there are some (as a code span: not translated)."""
+    clicker = user(attempt.slack_user_id)
+    if attempt.requested_by and not isinstance(outcome, PermissionDenied):
+        by = t.gettext(
+            m.APPROVED_STILL_OPEN, requester=user(attempt.requested_by), approver=clicker
+        )
+    else:  # a refused approver's text names the requester already
+        by = t.gettext(m.CLICKED_BY, user=clicker)
+    blocks = [context(f"{by} · {reference(t, attempt)}")]
+    said = outcome.reason if isinstance(outcome, Misconfigured | ProcoreRefused) else None
+    if said:
+        blocks.append(context(f"`{escape(said).replace('`', chr(39))}`"))
+    return blocks
 
 
-def _red_title(outcome: Outcome) -> str:
+def _red_title(t: Words, outcome: Outcome, attempt: AttemptView, erp: str) -> str:
     """A write Procore took but does not show applied never reads "unlinked", not even "not"."""
+    cco = cco_label(t, attempt.cco_number)
+    if isinstance(outcome, PermissionDenied) and not attempt.requested_by:
+        return t.gettext(m.NOT_ALLOWED_HEADLINE, cco=cco)
+    if isinstance(outcome, StillInErp):
+        return t.gettext(m.STILL_IN_ERP_HEADLINE, erp=system_name(t, outcome.erp.name), cco=cco)
     if isinstance(outcome, UnlinkUnconfirmed):
-        return "Still synced in Procore" if outcome.still_synced else "Not confirmed by Procore"
+        title = m.STILL_SYNCED_HEADLINE if outcome.still_synced else m.NOT_CONFIRMED_HEADLINE
+        return t.gettext(title, cco=cco)
     if isinstance(outcome, ParentUnknownInErp):
-        return "Nothing changed"
-    return "Not unlinked"
+        return t.gettext(m.NOTHING_CHANGED_HEADLINE, cco=cco)
+    return t.gettext(m.NOT_UNLINKED_HEADLINE, erp=erp, cco=cco)
 
 
-def _green(outcome: Unlinked, attempt: AttemptView, clicker: str, ref: str) -> dict[str, Any]:
-    cco, erp, record = outcome.cco, outcome.erp, outcome.record
-    asked = (
-        f" Requested by {user(attempt.requested_by)}, approved by {clicker}."
-        if attempt.requested_by
-        else ""
+def _green(t: Words, outcome: Unlinked, attempt: AttemptView) -> dict[str, Any]:
+    cco, record = outcome.cco, outcome.record
+    erp = system_name(t, outcome.erp.name)
+    text = t.gettext(m.UNLINKED_TEXT, cco=cco_label(t, cco.number, cco.title), erp=erp)
+    if attempt.requested_by:
+        text += " " + t.gettext(
+            m.UNLINKED_FOR_REQUESTER,
+            requester=user(attempt.requested_by),
+            approver=user(attempt.slack_user_id),
+        )
+    found = t.gettext(
+        m.UNLINKED_EVIDENCE,
+        erp=erp,
+        reference=escape(record.reference),
+        state=t.gettext(m.RECORD_STATES.get(record.state, record.state.value)),
     )
-    text = (
-        f"✅ Successfully unlinked {cco_label(cco.number, cco.title)} from {erp.name} — "
-        f"it can now be edited or deleted in Procore.{asked}"
-    )
-    found = f"{erp.name} {erp.record_noun} {escape(record.reference)}: {record.state.value}"
-    note = erp.note_for(record.state)
-    blocks: list[Block] = [section(text), context(f"{found} · unlinked by {clicker} · {ref}")]
+    by = t.gettext(m.UNLINKED_BY, user=user(attempt.slack_user_id))
+    blocks: list[Block] = [section(text), context(f"{found} · {by} · {reference(t, attempt)}")]
+    note = outcome.erp.note_for(record.state)
     if note:
-        blocks.append(context(escape(note)))
-    headline = f"✅ *Unlinked* — {cco_label(cco.number)} from {erp.name}"
-    return colored("good", headline, _plain(text), blocks)
+        blocks.append(context(t.gettext(note)))
+    headline = t.gettext(m.UNLINKED_HEADLINE, cco=cco_label(t, cco.number), erp=erp)
+    return colored("good", f"✅ {headline}", _fallback("✅", headline, text), blocks)
 
 
 def _neutral_text(
+    t: Words,
     outcome: NotSynced | NotApplicable | NotErpIntegrated | NotCommitmentCco,
     attempt: AttemptView,
 ) -> str:
     if isinstance(outcome, NotApplicable):
-        return f"CCOs aren't synced with {outcome.erp.name}, so there is nothing to unlink."
+        return t.gettext(m.NOT_SYNCED_BY_ERP, erp=system_name(t, outcome.erp.name))
     if isinstance(outcome, NotErpIntegrated):
-        return not_erp_integrated_text(outcome.project_name)
+        return not_erp_integrated_text(t, outcome.project_name)
     if isinstance(outcome, NotCommitmentCco):
-        return (
-            f"{cco_label(outcome.cco_number)} is not a commitment change order (it belongs to a "
-            "prime contract, or to no subcontract or purchase order the app can read), so the "
-            "app does not unlink it. Nothing was changed."
+        return t.gettext(m.NOT_COMMITMENT_CCO, cco=cco_label(t, outcome.cco_number))
+    label = cco_label(t, outcome.cco.number, outcome.cco.title)
+    parts = [t.gettext(m.ALREADY_UNLINKED, cco=label, erp=system_name(t, outcome.erp.name))]
+    at = outcome.unlinked_at
+    if outcome.unlinked_by and at:
+        parts.append(
+            t.gettext(m.ALREADY_UNLINKED_BY, user=user(outcome.unlinked_by), when=t.when(at))
         )
-    by = f" by {user(outcome.unlinked_by)}" if outcome.unlinked_by else ""
-    at = f" {when(outcome.unlinked_at)}" if outcome.unlinked_at else ""
-    return (
-        f"{cco_label(outcome.cco.number, outcome.cco.title)} is no longer synced with "
-        f"{outcome.erp.name} — it was already unlinked{by}{at}. It can be edited in Procore; "
-        "nothing was changed."
-    )
+    elif at:
+        parts.append(t.gettext(m.ALREADY_UNLINKED_AT, when=t.when(at)))
+    parts.append(t.gettext(m.ALREADY_UNLINKED_EDIT))
+    return " ".join(parts)
 
 
-def _red_text(outcome: Outcome, attempt: AttemptView) -> str:
+def retry_button(t: Words, attempt: AttemptView) -> str:
+    """The button to click again: *Unlink*, or on an approval *Approve & unlink* (the request
+    stays open; an approver is never told to click *Unlink*)."""
+    label = m.BUTTON_APPROVE if attempt.requested_by else m.BUTTON_UNLINK
+    return f"*{t.gettext(label)}*"
+
+
+def _red_text(t: Words, outcome: Outcome, attempt: AttemptView) -> str:
     """The red reply's words, by the kind of refusal or failure (`_RED_TEXTS`)."""
     write = _RED_TEXTS[type(outcome)]
-    return write(outcome, cco_label(attempt.cco_number), attempt.requested_by)
+    return write(t, outcome, attempt)
 
 
-def _still_in_erp_text(outcome: StillInErp, cco: str, requested_by: str | None) -> str:
-    fix = escape(outcome.erp.fix(outcome.record))  # it names the ERP's own reference
-    shown = outcome.record.status_text
-    status = f" ({escape(shown)})" if shown else ""
-    return (
-        f"{cco} is still in {outcome.erp.name}{status}. {fix}, then click Unlink again. "
-        "Nothing was changed in Procore."
+def _still_in_erp_text(t: Words, outcome: StillInErp, attempt: AttemptView) -> str:
+    record = outcome.record
+    fix = t.gettext(outcome.erp.fix_template, reference=escape(record.reference))
+    shown = record.status_text
+    status = t.gettext(m.STILL_IN_ERP_STATUS, status=escape(shown)) if shown else ""
+    return t.gettext(
+        m.STILL_IN_ERP_TEXT,
+        fix=fix,
+        button=retry_button(t, attempt),
+        cco=cco_label(t, attempt.cco_number),
+        erp=system_name(t, outcome.erp.name),
+        status=status,
     )
 
 
-def _denied_text(outcome: PermissionDenied, cco: str, requested_by: str | None) -> str:
-    lines = "\n".join(f"• *{c.name}* — {escape(c.remedy or '')}" for c in outcome.missing)
-    if requested_by:
-        return (
-            f"You can't approve {user(requested_by)}'s request to unlink {cco}: "
-            f"Procore requires all three permissions of the approver. Missing:\n{lines}\n"
-            "The request stays open for another approver."
+def _denied_text(t: Words, outcome: PermissionDenied, attempt: AttemptView) -> str:
+    project = escape(outcome.project_name)
+    lines = "\n".join(f"• {missing_line(t, check, project)}" for check in outcome.missing)
+    cco = cco_label(t, attempt.cco_number)
+    if attempt.requested_by:
+        asked = t.gettext(
+            m.APPROVER_NOT_ALLOWED_TEXT, requester=user(attempt.requested_by), cco=cco
         )
-    return (
-        f"You can't unlink {cco} yet: Procore requires Admin on Commitments, Standard or "
-        f"Admin on ERP Integrations, and Can Push to Accounting. Missing:\n{lines}\n"
-        "Click *Request unlink* to ask an approver instead."
-    )
+        return f"{asked}\n{lines}\n{t.gettext(m.APPROVER_REQUEST_OPEN)}"
+    return f"{t.gettext(m.NOT_ALLOWED_TEXT)}\n{lines}\n{t.gettext(m.NOT_ALLOWED_ASK)}"
 
 
-def _not_linked_text(outcome: NotLinked, cco: str, requested_by: str | None) -> str:
-    if outcome.reconnect:
-        return (
-            "Procore no longer accepts your linked account (it was revoked or expired). "
-            "Run `/cco connect` to link it again, then click again."
-        )
-    return (
-        "This workspace requires you to link your own Procore account before you unlink or "
-        "approve. Run `/cco connect`, sign in to Procore, then click again."
-    )
+def _not_linked_text(t: Words, outcome: NotLinked, attempt: AttemptView) -> str:
+    return t.gettext(m.NOT_LINKED_REVOKED if outcome.reconnect else m.NOT_LINKED_REQUIRED)
 
 
-def _unreachable_text(outcome: Unreachable, cco: str, requested_by: str | None) -> str:
-    retry = _retry_hint(outcome.retry_after)
+def _unreachable_text(t: Words, outcome: Unreachable, attempt: AttemptView) -> str:
+    system = system_name(t, outcome.system)
+    retry = retry_hint(t, outcome.retry_after, attempt, system)
     if outcome.unreadable:
-        return (
-            f"{outcome.system} answered with something the app couldn't read — nothing was "
-            f"changed. {retry} If it repeats, give the reference below to your admin."
-        )
-    return f"{outcome.system} could not be reached — nothing was changed. {retry}"
+        said = t.gettext(m.UNREADABLE_TEXT, system=system)
+        return f"{said} {retry} {t.gettext(m.IF_IT_REPEATS)}"
+    return f"{t.gettext(m.UNREACHABLE_TEXT, system=system)} {retry}"
 
 
-def _misconfigured_text(outcome: Misconfigured, cco: str, requested_by: str | None) -> str:
-    return (
-        f"The app's {outcome.system} connection needs attention: {escape(outcome.reason)}. "
-        "Nothing was changed. Ask whoever installed cco-bot to check its settings."
-    )
+def _misconfigured_text(t: Words, outcome: Misconfigured, attempt: AttemptView) -> str:
+    return t.gettext(m.MISCONFIGURED, system=system_name(t, outcome.system))
 
 
-def _procore_refused_text(outcome: ProcoreRefused, cco: str, requested_by: str | None) -> str:
-    return (
-        f"Procore refused to clear the sync link of {cco}: {escape(outcome.reason)}. "
-        "Nothing was changed."
-    )
+def _procore_refused_text(t: Words, outcome: ProcoreRefused, attempt: AttemptView) -> str:
+    return t.gettext(m.PROCORE_REFUSED, cco=cco_label(t, attempt.cco_number))
 
 
-def _gone_text(outcome: CcoGone, cco: str, requested_by: str | None) -> str:
-    return (
-        f"{cco} is no longer in Procore (or the app can no longer see it). "
-        "Run `/cco unlink` for a fresh list."
-    )
+def _gone_text(t: Words, outcome: CcoGone, attempt: AttemptView) -> str:
+    return t.gettext(m.CCO_GONE, cco=cco_label(t, attempt.cco_number))
 
 
-def _interrupted_text(outcome: Interrupted, cco: str, requested_by: str | None) -> str:
-    return (
-        f"The unlink of {cco} was interrupted (the app restarted) before Procore was changed "
-        "— nothing was changed. Click Unlink again."
-    )
+def _interrupted_text(t: Words, outcome: Interrupted, attempt: AttemptView) -> str:
+    return t.gettext(m.INTERRUPTED, button=retry_button(t, attempt))
 
 
-def _failed_text(outcome: Failed, cco: str, requested_by: str | None) -> str:
-    return (
-        f"Something went wrong on our side while unlinking {cco} — nothing was changed in "
-        "Procore. Click Unlink again; if it repeats, give the reference below to your admin."
-    )
+def _failed_text(t: Words, outcome: Failed, attempt: AttemptView) -> str:
+    cco = cco_label(t, attempt.cco_number)
+    return t.gettext(m.FAILED, button=retry_button(t, attempt), cco=cco)
 
 
-#: the red reply's words for each refusal or failure: (outcome, CCO label, requester) -> text
-_RED_TEXTS: dict[type[Any], Callable[[Any, str, str | None], str]] = {
+def _unconfirmed_text(t: Words, outcome: UnlinkUnconfirmed, attempt: AttemptView) -> str:
+    """Procore took the write but does not show its effect: never reported as a success."""
+    cco = cco_label(t, attempt.cco_number)
+    if outcome.still_synced:
+        return t.gettext(m.STILL_SYNCED, cco=cco, button=retry_button(t, attempt))
+    return t.gettext(m.UNCONFIRMED, cco=cco)
+
+
+#: the red reply's words for each refusal or failure: (words, outcome, attempt) -> text
+_RED_TEXTS: dict[type[Any], Callable[[Words, Any, AttemptView], str]] = {
     StillInErp: _still_in_erp_text,
     PermissionDenied: _denied_text,
-    UnknownUser: lambda outcome, cco, requested_by: _unknown_user_text(outcome),
+    UnknownUser: lambda t, outcome, attempt: _unknown_user_text(t, outcome, attempt),
     NotLinked: _not_linked_text,
     Unreachable: _unreachable_text,
     Misconfigured: _misconfigured_text,
-    ParentUnknownInErp: lambda outcome, cco, requested_by: parent_unknown_text(outcome, cco),
+    ParentUnknownInErp: lambda t, outcome, attempt: parent_unknown_text(
+        t, outcome, cco_label(t, attempt.cco_number)
+    ),
     ProcoreRefused: _procore_refused_text,
-    UnlinkUnconfirmed: lambda outcome, cco, requested_by: _unconfirmed_text(outcome, cco),
+    UnlinkUnconfirmed: _unconfirmed_text,
     CcoGone: _gone_text,
     Interrupted: _interrupted_text,
     Failed: _failed_text,
 }
 
 
-def not_erp_integrated_text(project_name: str) -> str:
+def not_erp_integrated_text(t: Words, project_name: str) -> str:
     """Said in the listing and on a click when the project is not ERP-integrated in Procore."""
-    return (
-        f"*{escape(project_name)}* is not ERP-integrated in Procore, so its CCOs are not synced "
-        "with an ERP and there is nothing to unlink. A Procore admin turns ERP integration on "
-        "for the project in Procore. Nothing was changed."
-    )
+    return t.gettext(m.NOT_ERP_INTEGRATED, project=escape(project_name))
 
 
-def _unconfirmed_text(outcome: UnlinkUnconfirmed, cco: str) -> str:
-    """Procore took the write but does not show its effect: never reported as a success."""
-    if outcome.still_synced:
-        return (
-            f"Procore accepted the request but still shows {cco} as synced — nothing else was "
-            "changed. Ask a Procore admin to check the CCO in Procore's ERP Integrations tool, "
-            "then click Unlink again."
-        )
-    return (
-        f"Procore accepted the request to clear the sync link of {cco}, but the app could not "
-        "read the CCO back to confirm it — nothing else was changed. Check the CCO in Procore "
-        "(or run `/cco unlink` for a fresh list) before clicking again."
-    )
-
-
-def parent_unknown_text(outcome: ParentUnknownInErp, cco: str) -> str:
+def parent_unknown_text(t: Words, outcome: ParentUnknownInErp, cco: str) -> str:
     """The ERP has no record of the CCO and knows neither its commitment nor its project: the
     lookup itself is suspect, so the absence proves nothing (never reads "unlinked")."""
-    parents = [
-        f"{kind} {escape(label)}"
-        for kind, label in (("commitment", outcome.commitment), ("project", outcome.project))
-        if label
-    ]
-    unknown = " or ".join(parents) or "this CCO's commitment or project"
-    name = outcome.erp.name
-    return (
-        f"{cco} is not in {name}, but {name} doesn't know {unknown} either — the app may be "
-        "pointed at the wrong company; nothing was changed. Ask whoever installed cco-bot to "
-        f"check {outcome.erp.settings_hint}."
-    )
-
-
-def _unknown_user_text(outcome: UnknownUser) -> str:
-    if outcome.email is None:
-        return (
-            "Your Slack profile shows no email address, so the app can't find you in Procore. "
-            "Ask a Slack admin to make your email visible, then click Unlink again."
+    erp = system_name(t, outcome.erp.name)
+    fix = t.gettext(m.PARENT_UNKNOWN, settings=escape(outcome.erp.settings_hint), cco=cco, erp=erp)
+    commitment, project = outcome.commitment, outcome.project
+    if commitment and project:
+        detail = t.gettext(
+            m.PARENT_UNKNOWN_BOTH, erp=erp, commitment=escape(commitment), project=escape(project)
         )
+    elif commitment:
+        detail = t.gettext(m.PARENT_UNKNOWN_COMMITMENT, erp=erp, commitment=escape(commitment))
+    elif project:
+        detail = t.gettext(m.PARENT_UNKNOWN_PROJECT, erp=erp, project=escape(project))
+    else:
+        return fix
+    return f"{fix} {detail}"
+
+
+def _unknown_user_text(t: Words, outcome: UnknownUser, attempt: AttemptView) -> str:
+    if outcome.email is None:
+        return t.gettext(m.NO_EMAIL, button=retry_button(t, attempt))
     # The thread is the channel's: the address itself goes to the clicker only (`email_notice`).
-    if outcome.inactive:
-        return (
-            "Your Procore account (the email in your Slack profile) is inactive in the Company "
-            "Directory. Ask a Procore company admin to reactivate it."
-        )
-    return (
-        "No Procore user has the email address in your Slack profile (sent to you privately). "
-        "Ask a Procore company admin to add you to the Company Directory with that email (or use "
-        "the email Procore has in Slack)."
-    )
+    return t.gettext(m.INACTIVE_USER if outcome.inactive else m.UNKNOWN_USER)
 
 
-def email_notice(outcome: UnknownUser) -> str | None:
-    """The private note naming the address Procore did not match (never posted in the channel)."""
-    if outcome.email is None:
-        return None
-    state = "is inactive in Procore" if outcome.inactive else "matches no Procore user"
-    return f"The email in your Slack profile, {escape(outcome.email)}, {state} (only you see this)."
-
-
-def _retry_hint(retry_after: float | None) -> str:
+def retry_hint(t: Words, retry_after: float | None, attempt: AttemptView, system: str) -> str:
+    button = retry_button(t, attempt)
     if retry_after is None:
-        return "Click Unlink again in a minute."
+        return t.gettext(m.RETRY_SOON, button=button)
     minutes = max(1, round(retry_after / 60))
-    unit = "minute" if minutes == 1 else "minutes"
-    return f"It asked the app to wait; click Unlink again in about {minutes} {unit}."
+    return t.ngettext(*m.RETRY_IN, minutes, system=system, button=button)
+
+
+def _fallback(emoji: str, headline: str, text: str) -> str:
+    """The notification text (and what screen readers say): the headline, then the details."""
+    return f"{emoji} {_plain(headline)}\n{_plain(text)}"
 
 
 def _plain(text: str) -> str:

@@ -3,6 +3,9 @@ reads them: card rows, `/cco history` and error notices. No snake_case reaches S
 
 from __future__ import annotations
 
+from handlers.blocks.kit import escape
+from i18n import Term, Words
+from i18n import messages as m
 from procore.errors import (
     ProcoreAuthError,
     ProcoreBadResponse,
@@ -12,37 +15,52 @@ from procore.errors import (
     ProcoreRejected,
     ProcoreUnreachable,
 )
+from procore.permissions import CAN_PUSH, COMMITMENTS, ERP_INTEGRATIONS, PermissionCheck
 
-#: an attempt's outcome kind (`flows.outcomes`) as a short phrase; `{erp}` is the ERP
-_OUTCOMES = {
-    "unlinked": "unlinked",
-    "still_in_erp": "still in {erp}, so not unlinked",
-    "permission_denied": "missing Procore permissions",
-    "unknown_user": "not found as a Procore user",
-    "not_linked": "no linked Procore account",
-    "not_synced": "was already unlinked",
-    "cco_gone": "no longer in Procore",
-    "not_applicable": "{erp} does not sync CCOs",
-    "unreachable": "a system did not answer, nothing was changed",
-    "misconfigured": "the app's setup needs an administrator",
-    "erp_parent_unknown": (
-        "{erp} doesn't know its commitment or project either, so nothing was changed"
-        " (the app's {erp} settings may point at the wrong company)"
-    ),
-    "procore_refused": "Procore refused the change",
-    "not_erp_integrated": "the project is not ERP-integrated",
-    "not_commitment_cco": "not a commitment change order",
-    "unlink_unconfirmed": "Procore did not confirm the unlink",
-    "interrupted": "interrupted before any change",
-    "failed": "failed on our side, nothing was changed",
+
+def outcome_words(t: Words, kind: str | None, erp_name: str) -> str:
+    """What an attempt's outcome means, in words (`None`: the attempt is still running)."""
+    if kind is None:
+        return t.gettext(m.OUTCOME_RUNNING)
+    return t.gettext(m.OUTCOME_WORDS.get(kind, m.OUTCOME_OTHER), erp=erp_name)
+
+
+#: Procore's name of each permission check (`procore.permissions`) as a glossary term
+_TOOLS = {
+    COMMITMENTS: Term.COMMITMENTS,
+    ERP_INTEGRATIONS: Term.ERP_INTEGRATIONS,
+    CAN_PUSH: Term.CAN_PUSH,
+}
+#: a level or state as `procore.permissions` names it: a glossary term or a message
+_LEVELS: dict[str, Term | str] = {
+    "Admin": Term.ADMIN,
+    "Standard": Term.STANDARD,
+    "Read Only": Term.READ_ONLY,
+    "None": Term.NONE,
+    "Enabled": m.LEVEL_ENABLED,
+    "Not enabled": m.LEVEL_NOT_ENABLED,
 }
 
 
-def outcome_words(kind: str | None, erp_name: str = "the ERP") -> str:
-    """What an attempt's outcome means, in words (`None`: the attempt is still running)."""
-    if kind is None:
-        return "in progress"
-    return _OUTCOMES.get(kind, "ended without an unlink").format(erp=erp_name)
+def level_words(t: Words, level: str) -> str:
+    """A permission level ("Admin", "Read Only", "level 5") in Procore's words for the reader."""
+    found = _LEVELS.get(level)
+    if isinstance(found, Term):
+        return t.term(found)
+    if found is not None:
+        return t.gettext(found)
+    return t.gettext(m.LEVEL_NUMBER, number=escape(level.removeprefix("level ")))
+
+
+def missing_line(t: Words, check: PermissionCheck, project: str) -> str:
+    """A permission the person lacks, with what they have and who can give it (`project` is
+    escaped)."""
+    actual = level_words(t, check.actual)
+    if check.name == COMMITMENTS:
+        return t.gettext(m.MISSING_COMMITMENTS, project=project, level=actual)
+    if check.name == ERP_INTEGRATIONS:
+        return t.gettext(m.MISSING_ERP_INTEGRATIONS, level=actual)
+    return t.gettext(m.MISSING_CAN_PUSH)
 
 
 def procore_trouble(error: ProcoreError) -> str:

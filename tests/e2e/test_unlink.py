@@ -114,9 +114,9 @@ async def test_each_missing_permission_is_named_and_nothing_is_written(
     missing_line = next(line for line in shown.splitlines() if line.startswith("•"))
     assert expected in missing_line
     if revoke == "can_push":
-        assert "enabled by Procore" in shown
+        assert "Only Procore can enable it" in shown
     if revoke == "commitments":
-        assert "you have Standard" in shown
+        assert "and have Standard" in shown
     assert rig.procore_writes() == 0
 
 
@@ -128,7 +128,7 @@ async def test_unknown_email_is_red_and_names_the_email_to_the_clicker_only(rig:
     reply = await rig.reply(card)
     await rig.settle()
     assert attachment_color(reply) == "danger"
-    assert "No Procore user has the email address in your Slack profile" in text_of(reply)
+    assert "Company Directory with the email in your Slack profile" in text_of(reply)
     public = rig.stack.slack.channel_messages(card.channel) + rig.replies(card)
     assert not any(email in text_of(m) for m in public)  # the channel never sees it
     private = [text_of(m) for m in rig.stack.slack.ephemerals_for("U0DAN", card.channel)]

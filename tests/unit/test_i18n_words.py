@@ -10,6 +10,7 @@ import pytest
 from i18n import PSEUDO, SUPPORTED, Term, negotiate, supported, words_for, words_for_channel
 from i18n.catalogs import load_all
 from i18n.messages import (
+    BUTTON_UNLINK,
     CCO_LABEL,
     ERP_FIXES,
     RETRY_IN,
@@ -65,7 +66,8 @@ def _green_and_red(locale: str) -> tuple[str, str, str]:
     cco = t.gettext(CCO_LABEL, number="004")
     green = t.gettext(UNLINKED_HEADLINE, cco=cco, erp="Acumatica")
     fix = t.gettext(ERP_FIXES[0], reference="CO000123")
-    red = t.gettext(STILL_IN_ERP_TEXT, fix=fix, cco=cco, erp="Acumatica", status="")
+    button = f"*{t.gettext(BUTTON_UNLINK)}*"
+    red = t.gettext(STILL_IN_ERP_TEXT, fix=fix, button=button, cco=cco, erp="Acumatica", status="")
     return green, t.gettext(STILL_IN_ERP_HEADLINE, erp="Acumatica", cco=cco), red
 
 
@@ -102,10 +104,27 @@ def test_uk_and_australia_say_variation() -> None:
 
 
 def test_plurals_follow_each_language() -> None:
-    assert words_for("en-US").ngettext(*RETRY_IN, 1, system="Procore").endswith("1 minute.")
-    assert words_for("en-US").ngettext(*RETRY_IN, 4, system="Procore").endswith("4 minutes.")
-    assert words_for("fr-CA").ngettext(*RETRY_IN, 1, system="Procore").endswith("1 minute.")
-    assert words_for("de-DE").ngettext(*RETRY_IN, 2, system="X").count("2 Minuten") == 1
+    assert (
+        words_for("en-US")
+        .ngettext(*RETRY_IN, 1, system="Procore", button="*Unlink*")
+        .endswith("1 minute.")
+    )
+    assert (
+        words_for("en-US")
+        .ngettext(*RETRY_IN, 4, system="Procore", button="*Unlink*")
+        .endswith("4 minutes.")
+    )
+    assert (
+        words_for("fr-CA")
+        .ngettext(*RETRY_IN, 1, system="Procore", button="*Unlink*")
+        .endswith("1 minute.")
+    )
+    assert (
+        words_for("de-DE")
+        .ngettext(*RETRY_IN, 2, system="X", button="*Aufheben*")
+        .count("2 Minuten")
+        == 1
+    )
 
 
 def test_a_missing_placeholder_is_a_bug_not_a_blank() -> None:

@@ -12,6 +12,7 @@ from erp.base import ErpInfo
 from flows.listing import CardPage
 from handlers.blocks import kit
 from handlers.blocks.card import RowState, card_message
+from i18n import words_for
 from sandbox.playground.modal import render_modal
 from sandbox.playground.mrkdwn import mrkdwn
 from sandbox.playground.render import (
@@ -144,7 +145,7 @@ def test_the_card_the_app_posts() -> None:
         CardRow(id=12, number="002", title="Board", amount="-10", commitment="SC-1"),
     ]
     view = CardPage("Tower A", erp, "", 1, 2, 7, rows)
-    payload = card_message(view, {12: RowState("unlinked", "U0ANA")})
+    payload = card_message(words_for("en-US"), view, {12: RowState("unlinked", "U0ANA")})
     html = render_blocks(payload["blocks"], NAMES)
     assert '<div class="bk-header">ERP-synced CCOs — Tower A</div>' in html
     assert "<b>CCO #001 — Soffit &lt;framing&gt;</b>" in html

@@ -28,6 +28,7 @@ from flows.outcomes import (
 from flows.views import AttemptView
 from handlers.blocks.card import RowState, card_message
 from handlers.blocks.replies import outcome_message
+from i18n import words_for
 from procore.models import Cco
 from procore.permissions import PermissionCheck
 from storage.card_rows import CardRow
@@ -62,6 +63,13 @@ MISSING = PermissionCheck(
     "'Can Push to Accounting' must be enabled by Procore for your account.",
 )
 
+T = words_for("en-US")
+
+
+def reply(outcome: Outcome, attempt: AttemptView = ATTEMPT) -> dict[str, object]:
+    return outcome_message(T, outcome, attempt, ERP)
+
+
 RED: list[Outcome] = [
     StillInErp(CCO, ERP, ErpRecord(RecordState.PRESENT, "CO000101", "Open")),
     PermissionDenied("Ana", "Tower A", (MISSING,)),
@@ -87,7 +95,7 @@ def flat(message: dict[str, object]) -> str:
 
 @pytest.mark.parametrize("outcome", RED, ids=lambda o: o.kind)
 def test_every_red_reply_is_red_and_carries_the_reference(outcome: Outcome) -> None:
-    message = outcome_message(outcome, ATTEMPT)
+    message = reply(outcome, ATTEMPT)
     assert message["attachments"][0]["color"] == "danger"  # type: ignore[index]
     assert "R-ABCDEFGH" in flat(message)
     assert str(message["text"]).startswith("❌")
@@ -95,27 +103,30 @@ def test_every_red_reply_is_red_and_carries_the_reference(outcome: Outcome) -> N
 
 def test_green_reply_says_successfully_unlinked_and_what_the_erp_said() -> None:
     outcome = Unlinked(CCO, ERP, ErpRecord(RecordState.REVERSED, "CO000101", "Open, Reversed"))
-    message = outcome_message(outcome, ATTEMPT)
+    message = reply(outcome, ATTEMPT)
     shown = flat(message)
     assert message["attachments"][0]["color"] == "good"  # type: ignore[index]
-    assert "Successfully unlinked CCO #004" in shown
-    assert "Acumatica change order CO000101: reversed" in shown
+    assert "Successfully unlinked* CCO #004 from Acumatica" in shown
+    assert "Acumatica record CO000101: reversed" in shown
     assert "&lt;changes&gt; &amp; more" in shown  # user text escaped for mrkdwn
 
 
-def test_still_in_erp_names_the_fix() -> None:
-    message = outcome_message(RED[0], ATTEMPT)
+def test_still_in_erp_names_the_fix_first() -> None:
+    message = reply(RED[0], ATTEMPT)
     assert (
-        "CCO #004 is still in Acumatica (Open). Reverse change order CO000101 in Acumatica, "
-        "then click Unlink again." in str(message["text"])
+        "Reverse change order CO000101 in Acumatica, then click Unlink again. CCO #004 is still "
+        "in Acumatica (status: Open), so nothing was changed in Procore." in str(message["text"])
     )
+    assert str(message["text"]).startswith("❌ Still in Acumatica — CCO #004")
 
 
 def test_a_red_approval_names_the_requester_and_says_the_request_stays_open() -> None:
     approval = replace(ATTEMPT, slack_user_id="U0ANA", requested_by="U0BEN")
-    shown = json.dumps(outcome_message(RED[0], approval))
+    shown = json.dumps(reply(RED[0], approval), ensure_ascii=False)
     assert "Requested by <@U0BEN>, approved by <@U0ANA>" in shown
-    assert "the request stays open" in shown
+    assert "The request stays open" in shown
+    # the approver is told to approve again, never to "click Unlink again"
+    assert "click *Approve & unlink* again" in shown and "Unlink* again" not in shown
 
 
 def test_an_erp_that_knows_no_parent_says_so_and_never_unlinked() -> None:
@@ -127,22 +138,23 @@ def test_an_erp_that_knows_no_parent_says_so_and_never_unlinked() -> None:
         settings_hint="ERP_BASE_URL and ERP_TENANT",
     )
     outcome = ParentUnknownInErp(hinted, "SC-001 (SC000501)", "<!channel> TOWERA")
-    shown = flat(outcome_message(outcome, ATTEMPT))
+    shown = flat(reply(outcome, ATTEMPT))
     assert (
-        "Acumatica doesn't know commitment SC-001 (SC000501) or project &lt;!channel&gt; TOWERA "
-        "either — the app may be pointed at the wrong company; nothing was changed" in shown
+        "Acumatica doesn't know commitment SC-001 (SC000501) or project &lt;!channel&gt; TOWERA."
+        in shown
     )
+    assert "the app may be pointed at the wrong company. Nothing was changed." in shown
     assert "check ERP_BASE_URL and ERP_TENANT" in shown
     assert "unlinked" not in shown.lower()
-    unlabelled = flat(outcome_message(ParentUnknownInErp(hinted, None, None), ATTEMPT))
-    assert "doesn't know this CCO's commitment or project either" in unlabelled
+    unlabelled = flat(reply(ParentUnknownInErp(hinted, None, None), ATTEMPT))
+    assert "doesn't know its commitment or project either" in unlabelled
 
 
 def test_unreachable_says_nothing_was_changed_and_when_to_retry() -> None:
-    text = str(outcome_message(Unreachable("Procore", retry_after=240), ATTEMPT)["text"])
+    text = str(reply(Unreachable("Procore", retry_after=240), ATTEMPT)["text"])
     assert "Procore could not be reached — nothing was changed" in text
     assert "about 4 minutes." in text
-    one = str(outcome_message(Unreachable("Procore", retry_after=50), ATTEMPT)["text"])
+    one = str(reply(Unreachable("Procore", retry_after=50), ATTEMPT)["text"])
     assert "about 1 minute." in one and "(s)" not in one + text
 
 
@@ -161,7 +173,7 @@ def test_a_full_card_page_stays_within_slack_limits() -> None:
     ]
     view = CardPage("Tower A", ERP, "", 1, 3, 25, rows)
     states = {0: RowState("checking", "U1"), 1: RowState("unlinked", "U2")}
-    message = card_message(view, states)
+    message = card_message(T, view, states)
     blocks = message["blocks"]
     assert len(blocks) <= 50
     block_ids = [b["block_id"] for b in blocks if "block_id" in b]
