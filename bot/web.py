@@ -14,10 +14,10 @@ from bot.background import background_work
 from bot.oauth_routes import add_oauth_routes
 from bot.runtime import Runtime
 from flows.accounts import Connected, ConnectRefused
-from flows.history import audit_csv, csv_link_valid
-from handlers.accounts_io import refused_notice
-from handlers.blocks.kit import escape
+from flows.history import CSV_COLUMNS, audit_csv, csv_link_valid
+from handlers.accounts_io import connected_notice, refused_notice
 from handlers.payloads import shape_problem
+from i18n import Words, words_for
 from storage.db import ping
 
 log = structlog.get_logger("cco.web")
@@ -77,7 +77,8 @@ async def audit_csv_download(request: web.Request) -> web.Response:
     signature = request.query.get("signature", "")
     if not csv_link_valid(svc.links.key, svc.policy.company_id, project_id, expires, signature):
         return web.Response(status=403, text="this download link is invalid or has expired")
-    body = await audit_csv(svc, project_id)
+    t = words_for(request.query.get("lang"), svc.policy.default_locale)
+    body = await audit_csv(svc, project_id, [t.gettext(column) for column in CSV_COLUMNS])
     return web.Response(
         text=body,
         content_type="text/csv",
@@ -85,16 +86,21 @@ async def audit_csv_download(request: web.Request) -> web.Response:
     )
 
 
+async def _words_of(runtime: Runtime, team_id: str, user_id: str) -> Words:
+    """A person's words for a private message (their Slack locale), else DEFAULT_LOCALE."""
+    svc = runtime.services
+    try:
+        locale = await svc.directory.locale_of(team_id, user_id)
+    except Exception:
+        locale = None
+    return words_for(locale, svc.policy.default_locale)
+
+
 def _tell_connected(runtime: Runtime) -> Callable[[Connected], Awaitable[None]]:
     async def tell(connected: Connected) -> None:
-        await runtime.slack.chat_postMessage(
-            channel=connected.slack_user_id,
-            text=(
-                f"🔗 Your Slack account is now linked to Procore as "
-                f"{escape(connected.procore_user_name)}. Your permissions come straight from "
-                "Procore; `/cco disconnect` undoes it."
-            ),
-        )
+        t = await _words_of(runtime, connected.team_id, connected.slack_user_id)
+        text = connected_notice(t, connected.procore_user_name)
+        await runtime.slack.chat_postMessage(channel=connected.slack_user_id, text=text)
 
     return tell
 
@@ -103,8 +109,11 @@ def _tell_refused(runtime: Runtime) -> Callable[[ConnectRefused], Awaitable[None
     """A private Slack message to whoever started a connect link that was refused."""
 
     async def tell(refused: ConnectRefused) -> None:
-        text = refused_notice(refused)
-        if refused.slack_user_id and text:
+        if not refused.slack_user_id:
+            return
+        t = await _words_of(runtime, "", refused.slack_user_id)
+        text = refused_notice(t, refused)
+        if text:
             await runtime.slack.chat_postMessage(channel=refused.slack_user_id, text=text)
 
     return tell
@@ -144,6 +153,8 @@ def make_public_app(runtime: Runtime) -> web.Application:
             accounts,
             on_connected=_tell_connected(runtime),
             on_refused=_tell_refused(runtime),
+            locale_of=runtime.services.directory.locale_of,
+            default_locale=runtime.services.policy.default_locale,
         )
     return app
 

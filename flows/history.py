@@ -14,6 +14,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import quote
 
 import structlog
 
@@ -21,6 +22,7 @@ from flows.listing import number_value, numbers_in
 from flows.services import Services
 from flows.unlink import authorize_user
 from flows.views import AttemptView, EventView, RequestView
+from i18n import N_
 from procore.models import PermissionSnapshot
 from storage import attempts as stored_attempts
 from storage import audit, links
@@ -40,17 +42,27 @@ FAILED_EVENT = "command_failed"
 REFUSED_EVENT = "command_refused"
 #: the project of an audit row recorded in a channel not linked to any
 NO_PROJECT = 0
-#: a reference as answers print it
-PRINTED = re.compile(r" ?\(?ref `([RQ]-[0-9A-Z]{8})`\)?")
+#: a reference as answers print it, in any language ("ref `R-…`", "réf. `R-…`", "Ref. `R-…`")
+PRINTED = re.compile(r" ?\(?(?:[^\W\d_]{1,4}\.? )?`([RQ]-[0-9A-Z]{8})`\)?")
+#: the CSV's column headers, as source messages (the download names them in the approver's
+#: language; en-US keeps these names, which tools that read the CSV may rely on)
 CSV_COLUMNS = (
-    "at",
-    "reference",
-    "event",
-    "outcome",
-    "slack_user_id",
-    "cco_id",
-    "cco_number",
-    "detail",
+    # TRANSLATORS: CSV column header (lowercase, no spaces): when the event happened
+    N_("at"),
+    # TRANSLATORS: CSV column header: the reference id (R-…, Q-…) people quote
+    N_("reference"),
+    # TRANSLATORS: CSV column header: what happened (claimed, erp_checked, finished, …)
+    N_("event"),
+    # TRANSLATORS: CSV column header: how it ended
+    N_("outcome"),
+    # TRANSLATORS: CSV column header: the Slack user's id (U…)
+    N_("slack_user_id"),
+    # TRANSLATORS: CSV column header: Procore's id of the CCO (use the locale's CCO term)
+    N_("cco_id"),
+    # TRANSLATORS: CSV column header: the CCO's number (use the locale's CCO term)
+    N_("cco_number"),
+    # TRANSLATORS: CSV column header: the event's details (JSON)
+    N_("detail"),
 )
 LINK_LIFETIME = 15 * 60
 SHOWN = 15
@@ -80,9 +92,10 @@ class Trail:
 
 
 async def history(
-    svc: Services, link: ChannelLink, user_id: str, query: str | None
+    svc: Services, link: ChannelLink, user_id: str, query: str | None, locale: str | None = None
 ) -> History | Trail | None:
-    """The list, or one reference's trail (None: no such reference in this project)."""
+    """The list, or one reference's trail (None: no such reference in this project). `locale`:
+    the asker's, for the CSV's column headers."""
     query = (query or "").strip()
     if REFERENCE.match(query.upper()):
         return await trail(svc, link, query.upper(), link.team_id, link.channel_id)
@@ -93,7 +106,7 @@ async def history(
         rows = await _rows(s, attempts) if query and numbers_in(query) is None else {}
     shown = [a for a in attempts if _matches(a, query, rows)] if query else list(attempts)
     listed = [AttemptView.of(a) for a in shown[:SHOWN]]
-    return History(listed, await _csv_url(svc, link, user_id), query, len(attempts))
+    return History(listed, await _csv_url(svc, link, user_id, locale), query, len(attempts))
 
 
 def _matches(attempt: UnlinkAttempt, query: str, rows: dict[tuple[str, str, int], CardRow]) -> bool:
@@ -256,8 +269,11 @@ async def _record(
         log.exception("history.record_failed", reference=reference)
 
 
-async def _csv_url(svc: Services, link: ChannelLink, user_id: str) -> str | None:
-    """Approvers (the three permissions on this project) get the CSV link."""
+async def _csv_url(
+    svc: Services, link: ChannelLink, user_id: str, locale: str | None = None
+) -> str | None:
+    """Approvers (the three permissions on this project) get the CSV link. `lang` (the
+    approver's locale) only names the column headers, so it is not signed."""
     if not svc.links.url:
         return None
     rights = await authorize_user(svc, link.team_id, user_id, link.project_id, link.project_name)
@@ -265,7 +281,8 @@ async def _csv_url(svc: Services, link: ChannelLink, user_id: str) -> str | None
         return None
     expires = int(time.time()) + LINK_LIFETIME
     signature = sign_csv_link(svc.links.key, link.company_id, link.project_id, expires)
-    return f"{svc.links.url}/audit/{link.project_id}.csv?expires={expires}&signature={signature}"
+    url = f"{svc.links.url}/audit/{link.project_id}.csv?expires={expires}&signature={signature}"
+    return f"{url}&lang={quote(locale)}" if locale else url
 
 
 def sign_csv_link(key: bytes, company_id: int, project_id: int, expires: int) -> str:
@@ -282,14 +299,15 @@ def csv_link_valid(
     return hmac.compare_digest(expected, signature)
 
 
-async def audit_csv(svc: Services, project_id: int) -> str:
+async def audit_csv(svc: Services, project_id: int, headers: Sequence[str] = CSV_COLUMNS) -> str:
+    """The project's audit as CSV; `headers`: `CSV_COLUMNS` in the reader's words."""
     async with svc.db.session() as s:
         events = await audit.project_audit(
             session=s, company_id=svc.policy.company_id, project_id=project_id
         )
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(CSV_COLUMNS)
+    writer.writerow([inert_cell(header) for header in headers])
     for e in events:
         row = [
             e.at.isoformat(),

@@ -16,6 +16,7 @@ from flows.identity import identify
 from flows.outcomes import UnknownUser
 from flows.services import Services, new_reference
 from flows.views import LinkView
+from i18n import N_
 from procore.errors import ProcoreForbidden, ProcoreNotFound
 from procore.models import Project
 from storage import audit, links
@@ -42,10 +43,25 @@ class Linked:
 
 @dataclass(frozen=True)
 class LinkRefused:
-    """Procore shows the app no such project in this company: nothing to check membership on."""
+    """Procore shows the app no such project in this company: nothing to check membership on.
+    `reason` is a source message (`i18n`) whose `{project_id}` is `project_id`."""
 
     reason: str
     reference: str
+    project_id: int = 0
+
+
+#: Procore shows the app no project with that id in this company
+NO_SUCH_PROJECT = N_(
+    "Check the project id (it is the number in the project's Procore URL) and that the app's "
+    "service account has project {project_id} in its Permitted Projects: Procore shows the app "
+    "no such project in this company. Nothing was changed."
+)
+#: the project belongs to another Procore company
+OTHER_COMPANY = N_(
+    "Link a project of this app's Procore company instead: project {project_id} belongs to "
+    "another company. Nothing was changed."
+)
 
 
 @dataclass(frozen=True)
@@ -154,18 +170,9 @@ async def _project(svc: Services, project_id: int) -> Project | LinkRefused:
     try:
         project = await svc.procore.get_project(project_id)
     except (ProcoreNotFound, ProcoreForbidden):
-        return LinkRefused(
-            f"Procore has no project {project_id} that this app can see in this company. Check "
-            "the id (it is in the project's Procore URL) and that the app's service account has "
-            "the project in its Permitted Projects. Nothing was changed.",
-            new_reference(),
-        )
+        return LinkRefused(NO_SUCH_PROJECT, new_reference(), project_id)
     if project.company_id != svc.policy.company_id:
-        return LinkRefused(
-            f"Project {project_id} belongs to another Procore company than the one this app is "
-            "installed for. Nothing was changed.",
-            new_reference(),
-        )
+        return LinkRefused(OTHER_COMPANY, new_reference(), project_id)
     return project
 
 

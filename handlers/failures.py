@@ -26,21 +26,49 @@ from flows.history import record_failure
 from flows.services import Services, new_reference
 from flows.unlink import InvalidClick
 from handlers.blocks import answers
-from handlers.blocks.words import procore_trouble
 from handlers.payloads import view_metadata
-from procore.errors import ProcoreError
+from i18n import N_, Words, words_for
+from i18n import messages as m
+from procore.errors import (
+    ProcoreAuthError,
+    ProcoreBadResponse,
+    ProcoreError,
+    ProcoreForbidden,
+    ProcoreNotFound,
+    ProcoreRejected,
+    ProcoreUnreachable,
+)
 
 log = structlog.get_logger("cco.failures")
 
-#: what a person did, in words, by the action or view they used
+#: what a person did, in words, by the action or view they used (stored in English in the
+#: audit, shown in the reader's words by `/cco history <ref>`)
 _DID = {
-    "cco_unlink": "the Unlink button",
-    "cco_request": "the Request unlink button",
-    "cco_approve": "the Approve & unlink button",
-    "cco_deny": "the Deny button",
-    "cco_request_modal": "the Request unlink form",
-    "cco_deny_modal": "the Deny form",
+    "cco_unlink": N_("the Unlink button"),
+    "cco_request": N_("the Request unlink button"),
+    "cco_approve": N_("the Approve & unlink button"),
+    "cco_deny": N_("the Deny button"),
+    "cco_request_modal": N_("the Request unlink form"),
+    "cco_deny_modal": N_("the Deny form"),
 }
+_A_FORM = N_("a form")
+_A_BUTTON = N_("a button")
+_OUR_ERROR = N_("of an error on our side")
+#: why Procore could not be used, as a clause, by error type (the most specific first)
+_PROCORE_TROUBLE: tuple[tuple[type[ProcoreError], str], ...] = (
+    (ProcoreBadResponse, N_("Procore answered with something the app couldn't read")),
+    (ProcoreUnreachable, N_("Procore did not answer in time (it may be down or busy)")),
+    (ProcoreAuthError, N_("Procore did not accept the app's sign-in")),
+    (ProcoreForbidden, N_("Procore does not let the app's service account read this")),
+    (ProcoreNotFound, N_("Procore could not find what was asked for")),
+    (ProcoreRejected, N_("Procore turned the request down")),
+)
+_PROCORE_OTHER = N_("Procore could not answer")
+
+
+def procore_trouble(error: ProcoreError) -> str:
+    """Why Procore could not be used, as a source message (a clause)."""
+    return next((why for kind, why in _PROCORE_TROUBLE if isinstance(error, kind)), _PROCORE_OTHER)
 
 
 @dataclass(frozen=True)
@@ -72,14 +100,14 @@ def where_of(body: dict[str, Any]) -> Where:
     if body.get("type") == "view_submission":
         view = body.get("view") or {}
         channel = view_metadata(view).get("channel_id") or ""
-        what = _DID.get(str(view.get("callback_id")), "a form")
+        what = _DID.get(str(view.get("callback_id")), _A_FORM)
         return Where(team_id, str(channel), user_id, what)
     if body.get("type") == "block_actions":
         action = str(((body.get("actions") or [{}])[0]).get("action_id") or "")
         channel = (body.get("container") or {}).get("channel_id") or (
             body.get("channel") or {}
         ).get("id")
-        what = _DID.get(action, "a button")
+        what = _DID.get(action, _A_BUTTON)
         return Where(team_id, str(channel or ""), user_id, what, _url(body.get("response_url")))
     event = str((body.get("event") or {}).get("type") or body.get("type") or "a Slack event")
     return Where(team_id, "", user_id, f"the {event} event")
@@ -93,28 +121,39 @@ class Failures:
         self._slack = slack
 
     async def answer(self, error: Exception, body: dict[str, Any]) -> str:
-        """Log, audit and tell; return the reference the person was given."""
+        """Log, audit (in English: `/cco history` shows it in each reader's words) and tell,
+        in the person's words; return the reference the person was given."""
         reference = new_reference()
         where = where_of(body)
         if isinstance(error, ProcoreError):
             why = procore_trouble(error)
-            text = f"❌ {why}, so nothing was changed. Try again in a minute. (ref `{reference}`)"
             log.warning("listener.procore_error", reference=reference, error=repr(error))
         else:
-            why = "of an error on our side"
-            text = f"❌ Something went wrong on our side — nothing was changed. (ref `{reference}`)"
+            why = _OUR_ERROR
             log.error("listener.failed", reference=reference, what=where.what, exc_info=error)
         await record_failure(
             self._svc, reference, where.team_id, where.channel_id, where.user_id, where.what, why
         )
-        await self._tell(where, answers.notice(text), reference)
+        t = await self._words(where)
+        await self._tell(where, failure_notice(t, error, reference), reference)
         return reference
+
+    async def _words(self, where: Where) -> Words:
+        """The person's words (their Slack locale, remembered), else DEFAULT_LOCALE; never
+        raises (a failure's answer must not fail)."""
+        default = self._svc.policy.default_locale
+        try:
+            locale = await self._svc.directory.locale_of(where.team_id, where.user_id)
+        except Exception:
+            locale = None
+        return words_for(locale, default)
 
     async def handle(self, error: Exception, body: dict[str, Any]) -> None:
         """The one mapping of an escaped error to its answer: a click on a button that is
         not (or no longer) the app's gets the stale-button answer; anything else `answer`."""
         if isinstance(error, InvalidClick):
-            await tell_clicker(self._slack, body, answers.stale_button())
+            t = await self._words(where_of(body))
+            await tell_clicker(self._slack, body, answers.stale_button(t))
         else:
             await self.answer(error, body)
 
@@ -138,6 +177,19 @@ class Failures:
             await tell_or_dm(self._slack, where, message)
         except Exception:
             log.exception("listener.answer_failed", reference=reference)
+
+
+def failure_notice(t: Words, error: Exception, reference: str) -> dict[str, Any]:
+    """What the person is told about a failure, with its reference."""
+    ref = t.gettext(m.REFERENCE, reference=reference)
+    if isinstance(error, ProcoreError):
+        why = t.gettext(procore_trouble(error))
+        text = t.gettext("Try again in a minute: {why}, so nothing was changed.", why=why)
+    else:
+        text = t.gettext(
+            "Try again in a minute. Something went wrong on our side, and nothing was changed."
+        )
+    return answers.notice(f"❌ {text} {ref}")
 
 
 async def tell_or_dm(slack: AsyncWebClient, where: Where, message: dict[str, Any]) -> None:

@@ -1,4 +1,5 @@
-"""Answers to `/cco help | link | status | history` and the short ephemeral notices."""
+"""Answers to `/cco help | status | history` and the short ephemeral notices, in the reader's
+words (`t`: `i18n.words_for` of the person who asked)."""
 
 from __future__ import annotations
 
@@ -7,39 +8,45 @@ from typing import Any
 
 from flows.history import History
 from flows.status import StatusReport
-from handlers.blocks.kit import Block, actions, button, context, escape, section, user, when
-from handlers.blocks.words import outcome_words
-from handlers.commands import USAGE
+from flows.views import AttemptView
+from handlers.blocks.kit import Block, actions, button, context, escape, section, user
+from handlers.commands import usage
+from i18n import Term, Words
+from i18n import messages as m
+from procore.permissions import CAN_PUSH, COMMITMENTS, ERP_INTEGRATIONS, PermissionCheck
 
 
-def help_message() -> dict[str, Any]:
-    return {"text": "How to use /cco", "blocks": [section(USAGE)]}
+def help_message(t: Words) -> dict[str, Any]:
+    return {"text": t.gettext(m.HELP_FALLBACK), "blocks": [section(usage(t))]}
 
 
-def usage_message(problem: str) -> dict[str, Any]:
-    return {"text": problem, "blocks": [section(f"⚠️ {problem}"), section(USAGE)]}
+def usage_message(t: Words, problem: str) -> dict[str, Any]:
+    """`problem`: why the text was not understood, already in the reader's words
+    (`commands.Usage.in_words(t)`)."""
+    return {"text": problem, "blocks": [section(f"⚠️ {problem}"), section(usage(t))]}
+
+
+def typed(text: str) -> str:
+    """What the person typed, shown as they typed it: a code span, so their `*`, `_` or `~`
+    never turn into formatting (docs/messages.md: nothing is echoed with its formatting)."""
+    return "`" + escape(text).replace("`", "'") + "`"
 
 
 def notice(text: str) -> dict[str, Any]:
     return {"text": text, "blocks": [section(text)]}
 
 
-def stale_button() -> dict[str, Any]:
+def stale_button(t: Words) -> dict[str, Any]:
     """A button whose card or request the app no longer knows (stale, forged or edited)."""
-    return notice(
-        "This button doesn't belong to a current card or request, so nothing was done. "
-        "Run `/cco unlink` for a fresh list."
-    )
+    return notice(t.gettext(m.STALE_BUTTON))
 
 
-def not_linked_message() -> dict[str, Any]:
-    return notice(
-        "This channel isn't linked to a Procore project yet. Run `/cco link <procore project id>` "
-        "here first (the id is the number in the project's Procore URL)."
-    )
+def not_linked_message(t: Words) -> dict[str, Any]:
+    return notice(t.gettext(m.CHANNEL_NOT_LINKED))
 
 
 def busy_message(
+    t: Words,
     cco_number: str,
     by_user: str | None,
     reference: str | None,
@@ -48,99 +55,177 @@ def busy_message(
 ) -> dict[str, Any]:
     """The clicker's private answer when another attempt holds the CCO: in flight, or (with
     `done_at`) finished an instant before this click could claim it."""
-    who = f" by {user(by_user)}" if by_user else ""
-    ref = f" (ref `{reference}`)" if reference else ""
+    cco = t.gettext(m.CCO_LABEL, number=escape(cco_number))
     if done_at is not None and unlinked:
-        return notice(
-            f"✅ CCO #{escape(cco_number)} was already unlinked{who} {when(done_at)}{ref}. "
-            "The answer is in the card's thread; nothing more was done."
-        )
-    if done_at is not None:
-        return notice(
-            f"ℹ️ CCO #{escape(cco_number)} was just checked{who} {when(done_at)}{ref}, and it "
-            "was not unlinked: the answer is in the card's thread. Nothing more was done; click "
-            "Unlink again once its fix is made."
-        )
-    return notice(
-        f"⏳ An unlink of CCO #{escape(cco_number)} is already in progress{who}{ref}. "
-        "Its answer will appear in the card's thread."
+        text = "✅ " + t.gettext(m.BUSY_DONE, cco=cco, when=t.when(done_at))
+    elif done_at is not None:
+        text = "ℹ️ " + t.gettext(m.BUSY_REFUSED, cco=cco, when=t.when(done_at))
+    else:
+        text = "⏳ " + t.gettext(m.BUSY_RUNNING, cco=cco)
+    if by_user:
+        text += " " + t.gettext(m.BUSY_BY, user=user(by_user))
+    if reference:
+        text += " " + t.gettext(m.REFERENCE, reference=reference)
+    return notice(text)
+
+
+#: Procore's name of each check (`procore.permissions`) as a glossary term
+_TOOLS = {
+    COMMITMENTS: Term.COMMITMENTS,
+    ERP_INTEGRATIONS: Term.ERP_INTEGRATIONS,
+    CAN_PUSH: Term.CAN_PUSH,
+}
+#: a level or state as `procore.permissions` names it, as a glossary term or a message
+_LEVELS: dict[str, Term | str] = {
+    "Admin": Term.ADMIN,
+    "Standard": Term.STANDARD,
+    "Read Only": Term.READ_ONLY,
+    "None": Term.NONE,
+    "Enabled": m.LEVEL_ENABLED,
+    "Not enabled": m.LEVEL_NOT_ENABLED,
+}
+
+
+def tool_words(t: Words, name: str) -> str:
+    """One of the three permissions as `procore.permissions` names it, in Procore's words."""
+    found = _TOOLS.get(name)
+    return t.term(found) if found is not None else name
+
+
+def level_words(t: Words, level: str) -> str:
+    """A permission level ("Admin", "Read Only", "level 5") in the reader's words."""
+    found = _LEVELS.get(level)
+    if isinstance(found, Term):
+        return t.term(found)
+    if found is not None:
+        return t.gettext(found)
+    number = level.removeprefix("level ")
+    return t.gettext("level {number}", number=escape(number))
+
+
+def _check_line(t: Words, check: PermissionCheck, project: str) -> str:
+    actual = level_words(t, check.actual)
+    if check.ok:
+        tool = tool_words(t, check.name)
+        return "✓ " + t.gettext("*{permission}*: you have {level}.", permission=tool, level=actual)
+    if check.name == COMMITMENTS:
+        return "✗ " + t.gettext(m.MISSING_COMMITMENTS, project=project, level=actual)
+    if check.name == ERP_INTEGRATIONS:
+        return "✗ " + t.gettext(m.MISSING_ERP_INTEGRATIONS, level=actual)
+    return "✗ " + t.gettext(m.MISSING_CAN_PUSH)
+
+
+def _who(t: Words, report: StatusReport) -> str:
+    assert report.user is not None
+    values = {"name": escape(report.user.name), "email": escape(report.email or "")}
+    if report.user.is_active:
+        return t.gettext("You are *{name}* ({email}) in Procore.", **values)
+    return t.gettext(
+        "You are *{name}* ({email}) in Procore, and your Procore account is inactive.", **values
     )
 
 
-def status_message(report: StatusReport) -> dict[str, Any]:
-    unknown = _not_found(report)
+def status_message(t: Words, report: StatusReport) -> dict[str, Any]:
+    unknown = _not_found(t, report)
     if unknown is not None or report.user is None:
         return notice(unknown or "")
-    who = f"You are *{escape(report.user.name)}* ({escape(report.email or '')}) in Procore" + (
-        "" if report.user.is_active else " — *inactive*"
-    )
+    who = _who(t, report)
     if report.project_name is None or not report.checks:
-        return notice(f"{who}. Link this channel with `/cco link <project id>` to check rights.")
-    lines = [f"{who}. For *{escape(report.project_name)}*:"]
-    for check in report.checks:
-        mark = "✓" if check.ok else "✗"
-        lines.append(f"{mark} *{check.name}* — needs {check.required}, you have {check.actual}")
-        if check.remedy:
-            lines.append(f"      ↳ {escape(check.remedy)}")
-    verdict = (
-        "You can unlink CCOs here."
-        if all(c.ok for c in report.checks)
-        else "You can't unlink CCOs here until every ✗ is fixed."
-    )
-    source = (
-        "your linked Procore account (the rights Procore itself reports for it)"
-        if report.source == "linked"
-        else "the company directory's permission templates (run `/cco connect` to use your own "
-        "Procore account instead)"
-    )
-    blocks = [section("\n".join(lines)), context(f"{verdict} Read from {source}.")]
+        fix = t.gettext(
+            "Run `/cco link <procore project id>` in a channel to check your Procore "
+            "permissions on its project."
+        )
+        return notice(f"{who} {fix}")
+    project = escape(report.project_name)
+    lines = [who, t.gettext("Your Procore permissions on *{project}*:", project=project)]
+    lines += [_check_line(t, check, project) for check in report.checks]
+    if all(c.ok for c in report.checks):
+        verdict = t.gettext("You can unlink CCOs here.")
+    else:
+        verdict = t.gettext("You can unlink CCOs here once every ✗ is fixed.")
+    if report.source == "linked":
+        source = t.gettext("Read from your linked Procore account.")
+    else:
+        source = t.gettext(
+            "Read from the Company Directory's permission templates. Run `/cco connect` to use "
+            "your own Procore account instead."
+        )
+    blocks = [section("\n".join(lines)), context(f"{verdict} {source}")]
     return {"text": verdict, "blocks": blocks}
 
 
-def _not_found(report: StatusReport) -> str | None:
+def _not_found(t: Words, report: StatusReport) -> str | None:
     """Why the app could not tell who the asker is in Procore (None when it could)."""
     if report.not_linked is not None:
-        return (
-            "❌ This workspace requires a linked Procore account: run `/cco connect` and sign in "
-            "to Procore."
+        return "❌ " + t.gettext(
+            "Run `/cco connect` and sign in to Procore: this workspace requires you to link "
+            "your own Procore account."
         )
     if report.email is None:
-        return (
-            "❌ Your Slack profile shows no email address, so the app can't find you in Procore. "
-            "Ask a Slack admin to make your email visible."
+        return "❌ " + t.gettext(
+            "Ask a Slack admin to make your email visible: your Slack profile shows no email "
+            "address, so the app can't find you in Procore."
         )
     if report.user is None:
-        return (
-            f"❌ No Procore user has the email {escape(report.email)}. Ask a Procore company admin "
-            "to add you to the Company Directory with that email."
+        return "❌ " + t.gettext(
+            "Ask a Procore company admin to add you to the Company Directory with the email "
+            "{email}: no Procore user has it.",
+            email=escape(report.email),
         )
     return None
 
 
-def history_message(project_name: str, found: History, erp_name: str = "the ERP") -> dict[str, Any]:
-    narrowed = f" matching “{escape(found.query)}”" if found.query else ""
-    lines = [f"*Latest unlink attempts{narrowed} — {escape(project_name)}*"]
-    for a in found.attempts:
-        lines.append(
-            f"• CCO #{escape(a.cco_number)} · {user(a.slack_user_id)} · {when(a.created_at)} · "
-            f"{outcome_words(a.outcome, erp_name)} · `{a.reference}`"
-        )
+def outcome_phrase(t: Words, kind: str | None, erp_name: str) -> str:
+    """What an attempt's outcome kind (`flows.outcomes`) means, as a short phrase (None: the
+    attempt is still running)."""
+    if kind is None:
+        return t.gettext(m.OUTCOME_RUNNING)
+    return t.gettext(m.OUTCOME_WORDS.get(kind, m.OUTCOME_OTHER), erp=erp_name)
+
+
+def _history_line(t: Words, a: AttemptView, erp_name: str) -> str:
+    cco = t.gettext(m.CCO_LABEL, number=escape(a.cco_number))
+    said = outcome_phrase(t, a.outcome, erp_name)
+    return f"• {cco} · {user(a.slack_user_id)} · {t.when(a.created_at)} · {said} · `{a.reference}`"
+
+
+def _history_end(t: Words, found: History) -> str:
     if not found.attempts and found.query and found.total:
-        lines.append(
-            f"None of the {found.total} attempts in this project match “{escape(found.query)}”. "
-            "Try a CCO number (`/cco history 004`), words from its title, commitment or vendor, "
-            "or `/cco history` for the latest."
+        return t.ngettext(
+            "None of the {count} attempt in this project matches {query}. Try a CCO number "
+            "(`/cco history 004`), words from its title, commitment or vendor, or "
+            "`/cco history` for the latest.",
+            "None of the {count} attempts in this project match {query}. Try a CCO number "
+            "(`/cco history 004`), words from its title, commitment or vendor, or "
+            "`/cco history` for the latest.",
+            found.total,
+            query=typed(found.query),
         )
-    elif not found.attempts:
-        lines.append("No unlink attempts yet.")
+    if not found.attempts:
+        return t.gettext("No unlink attempts yet.")
+    return t.gettext("`/cco history <reference>` shows one attempt or request step by step.")
+
+
+def history_message(
+    t: Words, project_name: str, found: History, erp_name: str = "the ERP"
+) -> dict[str, Any]:
+    project = escape(project_name)
+    if found.query:
+        title = t.gettext(
+            "*Latest unlink attempts matching {query} — {project}*",
+            query=typed(found.query),
+            project=project,
+        )
     else:
-        lines.append("`/cco history <reference>` shows one attempt or request step by step.")
+        title = t.gettext("*Latest unlink attempts — {project}*", project=project)
+    lines = [title, *(_history_line(t, a, erp_name) for a in found.attempts)]
+    lines.append(_history_end(t, found))
     blocks: list[Block] = [section("\n".join(lines))]
     if found.csv_url:
-        blocks.append(
-            actions(
-                button("Download the full audit (CSV)", "cco_audit_csv", "csv", url=found.csv_url)
-            )
-        )
-        blocks.append(context("The link works for 15 minutes. Only approvers get it."))
-    return {"text": f"Unlink history for {escape(project_name)}", "blocks": blocks}
+        label = t.gettext("Download the full audit (CSV)")
+        blocks.append(actions(button(label, "cco_audit_csv", "csv", url=found.csv_url)))
+        blocks.append(context(t.gettext("Only approvers get this link. It works for 15 minutes.")))
+    return {
+        "text": t.gettext("Latest unlink attempts in {project}", project=project),
+        "blocks": blocks,
+    }

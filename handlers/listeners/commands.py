@@ -1,5 +1,7 @@
 """The one slash command, `/cco`: parsed (`handlers/commands.py`), acked, then one flow per
-verb and its answer."""
+verb and its answer, in the asker's words: their Slack locale (`users.info`, remembered a short
+while by the directory), else DEFAULT_LOCALE. Help and usage are answered in the ack, where no
+Slack call may come first: in the locale already remembered, else DEFAULT_LOCALE."""
 
 from __future__ import annotations
 
@@ -8,7 +10,7 @@ from typing import Any
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext, AsyncRespond
 
 from flows.history import REFERENCE, Trail, history, record_refusal, trail
-from flows.linking import channel_project, link_channel, project_hidden
+from flows.linking import Linked, channel_project, link_channel, project_hidden
 from flows.services import Services
 from flows.status import status
 from handlers import commands
@@ -21,10 +23,15 @@ from handlers.cards import CardFlowError, post_card
 from handlers.context import Deps, deps_of
 from handlers.dedupe import first_delivery
 from handlers.language_io import language_command
+from handlers.reader_locale import ReaderLocales
+from i18n import Words, words_for, words_for_channel
+from i18n import messages as m
 from storage.models import ChannelLink
 
 #: the one slash command (manifest.yml declares the same; a test holds them together)
 SLASH_COMMAND = "/cco"
+
+Answer = tuple[dict[str, Any], str]
 
 
 def register(app: AsyncApp) -> None:
@@ -35,11 +42,12 @@ async def on_cco(
     ack: AsyncAck, command: dict[str, Any], respond: AsyncRespond, context: AsyncBoltContext
 ) -> None:
     parsed = commands.parse(str(command.get("text") or ""))
-    if isinstance(parsed, commands.Help):
-        await ack(**answers.help_message())
-        return
-    if isinstance(parsed, commands.Usage):
-        await ack(**answers.usage_message(parsed.problem))
+    if isinstance(parsed, commands.Help | commands.Usage):
+        t = remembered_words(deps_of(context), command)
+        if isinstance(parsed, commands.Help):
+            await ack(**answers.help_message(t))
+        else:
+            await ack(**answers.usage_message(t, parsed.in_words(t)))
         return
     await ack()
     deps = deps_of(context)
@@ -49,39 +57,55 @@ async def on_cco(
                 await run_command(deps, parsed, command, respond)
 
 
+def remembered_words(deps: Deps, command: dict[str, Any]) -> Words:
+    """The asker's words without asking Slack (for an ack): the locale the directory
+    remembers for them, else DEFAULT_LOCALE."""
+    locales = getattr(deps.services.directory, "locales", None)
+    team_id, user_id = str(command.get("team_id") or ""), str(command.get("user_id") or "")
+    locale = locales.get(team_id, user_id) if isinstance(locales, ReaderLocales) else None
+    return words_for(locale, deps.services.policy.default_locale)
+
+
 async def run_command(
     deps: Deps, parsed: commands.Command, command: dict[str, Any], respond: AsyncRespond
 ) -> None:
     """Answer a parsed `/cco` (help and usage are answered in the ack)."""
     svc = deps.services
     team_id, user_id = str(command["team_id"]), str(command["user_id"])
-    response_type = "ephemeral"
+    locale = await svc.directory.locale_of(team_id, user_id)
+    t = words_for(locale, svc.policy.default_locale)
+    answer: Answer | None
     if isinstance(parsed, commands.Link):
-        message, response_type = await _link(svc, parsed, command)
+        answer = await _link(svc, t, locale, parsed, command)
     elif isinstance(parsed, commands.Connect | commands.Disconnect):
-        message = await account_answer(svc, parsed, team_id, user_id)
+        answer = await account_answer(t, svc, parsed, team_id, user_id), "ephemeral"
     else:
-        found = await _in_channel(deps, parsed, command)
-        if found is None:
-            return
-        message = found
-    await respond(**message, response_type=response_type)
+        answer = await _in_channel(deps, t, locale, parsed, command)
+    if answer is not None:
+        message, response_type = answer
+        await respond(**message, response_type=response_type)
 
 
 async def _link(
-    svc: Services, parsed: commands.Link, command: dict[str, Any]
-) -> tuple[dict[str, Any], str]:
+    svc: Services, t: Words, locale: str | None, parsed: commands.Link, command: dict[str, Any]
+) -> Answer:
+    """Link the channel: a refusal in the asker's words, the announcement in the channel's."""
     team_id, channel_id = str(command["team_id"]), str(command["channel_id"])
     user_id = str(command["user_id"])
     result = await link_channel(svc, team_id, channel_id, user_id, parsed.project_id)
-    message, response_type = link_answer(result, user_id)
+    channel = None
+    if isinstance(result, Linked):
+        link = await channel_project(svc, team_id, channel_id)
+        default = svc.policy.default_locale
+        channel = words_for_channel(link.locale if link else None, locale, default)
+    message, response_type = link_answer(t, result, user_id, channel)
     await record_refusal(svc, team_id, channel_id, user_id, _typed(command), message["text"])
     return message, response_type
 
 
 async def _in_channel(
-    deps: Deps, parsed: commands.Command, command: dict[str, Any]
-) -> dict[str, Any] | None:
+    deps: Deps, t: Words, locale: str | None, parsed: commands.Command, command: dict[str, Any]
+) -> Answer | None:
     """The verbs about the channel's project: language, status, unlink, history (None: the
     answer was the card itself)."""
     svc = deps.services
@@ -89,22 +113,24 @@ async def _in_channel(
     user_id = str(command["user_id"])
     link = await channel_project(svc, team_id, channel_id)
     if isinstance(parsed, commands.Language):
-        return await language_command(svc, parsed, link, user_id)
+        return await language_command(svc, parsed, link, user_id, locale, _typed(command))
     if isinstance(parsed, commands.Status):
-        return answers.status_message(await status(svc, team_id, user_id, link))
+        return answers.status_message(t, await status(svc, team_id, user_id, link)), "ephemeral"
     if link is None:
         if isinstance(parsed, commands.History) and parsed.query:
-            return await _unlinked_trail(svc, team_id, channel_id, user_id, parsed.query)
-        return answers.not_linked_message()
+            found = await _unlinked_trail(svc, t, team_id, channel_id, user_id, parsed.query)
+            return found, "ephemeral"
+        return answers.not_linked_message(t), "ephemeral"
     hidden = await project_hidden(svc, user_id, link)
     if hidden is not None:
-        message = hidden_message(hidden)
+        message = hidden_message(t, hidden)
         await record_refusal(svc, team_id, channel_id, user_id, _typed(command), message["text"])
-        return message
+        return message, "ephemeral"
     if isinstance(parsed, commands.Unlink):
-        return await _list(deps, link, parsed.query, user_id)
+        listed = await _list(deps, t, link, parsed.query, user_id)
+        return (listed, "ephemeral") if listed is not None else None
     if isinstance(parsed, commands.History):
-        return await _history(svc, link, user_id, parsed.query)
+        return await _history(svc, t, link, user_id, parsed.query), "ephemeral"
     return None
 
 
@@ -113,46 +139,58 @@ def _typed(command: dict[str, Any]) -> str:
     return f"{SLASH_COMMAND} {' '.join(str(command.get('text') or '').split())}".strip()
 
 
-def _nothing_recorded(query: str, where: str) -> dict[str, Any]:
-    return answers.notice(
-        f"Nothing was recorded as `{escape(query)}` {where}. Check the reference, or run "
-        "`/cco history` for the latest attempts."
-    )
+def _nothing_recorded(t: Words, query: str, project: str | None) -> dict[str, Any]:
+    typed = answers.typed(query)
+    if project is None:
+        text = t.gettext(
+            "Check the reference, or run `/cco history` for the latest attempts: nothing was "
+            "recorded as {query} in this channel, which isn't linked to a project yet.",
+            query=typed,
+        )
+    else:
+        text = t.gettext(
+            "Check the reference, or run `/cco history` for the latest attempts: nothing was "
+            "recorded as {query} in {project}.",
+            query=typed,
+            project=escape(project),
+        )
+    return answers.notice(text)
 
 
 async def _history(
-    svc: Services, link: ChannelLink, user_id: str, query: str | None
+    svc: Services, t: Words, link: ChannelLink, user_id: str, query: str | None
 ) -> dict[str, Any]:
-    found = await history(svc, link, user_id, query)
+    found = await history(svc, link, user_id, query, t.locale)
     if found is None:
-        return _nothing_recorded(str(query), f"in {escape(link.project_name)}")
+        return _nothing_recorded(t, str(query), link.project_name)
     if isinstance(found, Trail):
-        return trail_message(found, svc.erp.info)
-    return answers.history_message(link.project_name, found, svc.erp.info.name)
+        return trail_message(t, found, svc.erp.info)
+    return answers.history_message(t, link.project_name, found, svc.erp.info.name)
 
 
 async def _unlinked_trail(
-    svc: Services, team_id: str, channel_id: str, user_id: str, query: str
+    svc: Services, t: Words, team_id: str, channel_id: str, user_id: str, query: str
 ) -> dict[str, Any]:
     """`/cco history <ref>` in a channel not linked to a project: what was refused or failed
     here (a `/cco link` refusal's reference is findable before any link exists)."""
     reference = query.upper()
     if not REFERENCE.match(reference):
-        return answers.not_linked_message()
+        return answers.not_linked_message(t)
     found = await trail(svc, None, reference, team_id, channel_id, asker=user_id)
     if found is None:
-        return _nothing_recorded(query, "in this channel, which isn't linked to a project yet")
-    return trail_message(found, svc.erp.info)
+        return _nothing_recorded(t, query, None)
+    return trail_message(t, found, svc.erp.info)
 
 
-async def _list(deps: Deps, link: ChannelLink, query: str, user_id: str) -> dict[str, Any] | None:
-    """Post the card of the project's synced CCOs (None), or say why not."""
+async def _list(
+    deps: Deps, t: Words, link: ChannelLink, query: str, user_id: str
+) -> dict[str, Any] | None:
+    """Post the card of the project's synced CCOs (None), or say why not, to the asker
+    alone."""
     svc = deps.services
     if not svc.erp.info.syncs_ccos:
-        text = f"CCOs aren't synced with {svc.erp.info.name}, so there is nothing to unlink."
-        return answers.notice(text)
+        return answers.notice(t.gettext(m.NOT_SYNCED_BY_ERP, erp=svc.erp.info.name))
     try:
-        await post_card(svc, deps.slack, link, query, user_id)
+        return await post_card(svc, deps.slack, link, query, user_id)
     except CardFlowError as exc:
         return answers.notice(exc.message)
-    return None

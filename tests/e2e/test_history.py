@@ -42,7 +42,7 @@ async def test_history_lists_every_attempt_and_finds_one_by_reference(rig: Rig) 
     await rig.command(f"history {refs[0]}")
     one = await latest_ephemeral(rig, "U0ANA", f"Trail of `{refs[0]}`")
     assert f"Trail of `{refs[0]}`: CCO #001 — Added soffit framing, level 3" in one
-    assert "<@U0ANA> clicked Unlink on CCO #001." in one
+    assert "<@U0ANA> clicked *Unlink* on CCO #001." in one
     record = rig.stack.index.erp_keys[(TOWER_A, "001")].reference
     assert f"Acumatica still has its change order {record}" in one
 
@@ -85,15 +85,15 @@ async def test_a_number_or_words_narrow_the_list_and_say_so_when_nothing_matches
     assert volt is not None
     for query in ("drywall", "acme", "SC-001"):
         await rig.command(f"history {query}")
-        shown = await latest_ephemeral(rig, "U0ANA", f"matching “{query}”")
+        shown = await latest_ephemeral(rig, "U0ANA", f"matching `{query}`")
         assert all(ref in shown for ref in refs), query
         assert volt.group(1) not in shown, query
     await rig.command("history 1 5")
-    shown = await latest_ephemeral(rig, "U0ANA", "matching “1 5”")
+    shown = await latest_ephemeral(rig, "U0ANA", "matching `1 5`")
     assert refs[0] in shown and volt.group(1) in shown and refs[2] not in shown
     await rig.command("history 999")
-    shown = await latest_ephemeral(rig, "U0ANA", "matching “999”")
-    assert "None of the 4 attempts in this project match “999”" in shown
+    shown = await latest_ephemeral(rig, "U0ANA", "matching `999`")
+    assert "None of the 4 attempts in this project match `999`" in shown
     assert "No unlink attempts yet" not in shown
 
 
@@ -115,7 +115,7 @@ async def test_a_request_trail_reads_as_sentences_with_its_approval(rig: Rig) ->
         expected = [
             "<@U0CHLOE> asked an approver to unlink CCO #002, saying “Vendor credit must be "
             "re-entered”",
-            "<@U0ANA> clicked Approve & unlink on <@U0CHLOE>'s request for CCO #002.",
+            "<@U0ANA> clicked *Approve & unlink* on <@U0CHLOE>'s request for CCO #002.",
             "Acumatica said its change order",
             "Procore's sync link was cleared: CCO #002 is unlinked.",
             "<@U0ANA> approved the request",
@@ -147,7 +147,10 @@ async def test_the_references_of_refusals_are_found_in_history(rig: Rig) -> None
     assert link_ref is not None
     await rig.command(f"history {link_ref.group(1)}", user="U0DAN", channel=harbor_channel)
     trail = await latest_ephemeral(rig, "U0DAN", f"Trail of `{link_ref.group(1)}`")
-    assert f"<@U0DAN> used `/cco link {harbor}`; the app refused: You can't link" in trail
+    assert (
+        f"<@U0DAN> used `/cco link {harbor}`; the app refused: Ask someone in the Directory"
+        in trail
+    )
     await rig.link()  # Tower A: someone outside it asks for its history and is refused
     await rig.command("history", user="U0DAN")
     hidden = await latest_ephemeral(rig, "U0DAN", "shows you none of its CCOs")
@@ -155,5 +158,5 @@ async def test_the_references_of_refusals_are_found_in_history(rig: Rig) -> None
     assert hidden_ref is not None
     await rig.command(f"history {hidden_ref.group(1)}")  # Ana is in Tower A's Directory
     trail = await latest_ephemeral(rig, "U0ANA", f"Trail of `{hidden_ref.group(1)}`")
-    assert "<@U0DAN> used `/cco history`; the app refused: This channel is linked to" in trail
+    assert "<@U0DAN> used `/cco history`; the app refused: Ask a Procore admin to add you" in trail
     assert hidden_ref.group(1) not in trail.split("Trail of")[1].split("\n", 1)[1]

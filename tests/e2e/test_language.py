@@ -15,6 +15,14 @@ async def _ephemeral(rig: Rig, user: str, words: str) -> str:
     return next(text_of(m) for m in rig.stack.slack.ephemerals_for(user) if words in text_of(m))
 
 
+async def _in_channel(rig: Rig, words: str) -> str:
+    def posted() -> list[str]:
+        return [text_of(m) for m in rig.stack.slack.channel_messages(TOWER_CHANNEL)]
+
+    await rig.until(lambda: any(words in text for text in posted()))
+    return next(text for text in posted() if words in text)
+
+
 async def _locale(rig: Rig) -> str | None:
     async with rig.runtime.db.session() as s:
         link = await links.get_channel_link(
@@ -33,16 +41,17 @@ async def test_language_needs_a_linked_channel(rig: Rig) -> None:
 async def test_someone_in_the_project_sets_and_clears_the_channels_language(rig: Rig) -> None:
     await rig.link()
     await rig.command("langue fr-CA")
-    said = await _ephemeral(rig, "U0ANA", "français (Canada)")
-    assert "Les messages que tout le canal voit" in said
+    said = await _in_channel(rig, "français (Canada)")  # announced to everyone, in French
+    assert "Les messages que tout le canal voit" in said and "<@U0ANA>" in said
     assert await _locale(rig) == "fr-CA"
 
     await rig.command("idioma")
-    shown = await _ephemeral(rig, "U0ANA", "Langue des messages")  # answered in the channel's
+    # answered in Ana's own Slack language (en-US), naming the channel's
+    shown = await _ephemeral(rig, "U0ANA", "sees are in français (Canada)")
     assert "Deutsch (Deutschland) (`de-DE`)" in shown
 
     await rig.command("language default")
-    await _ephemeral(rig, "U0ANA", "no longer has a language of its own")
+    await _in_channel(rig, "no longer has a language of its own")  # in DEFAULT_LOCALE
     assert await _locale(rig) is None
     async with rig.runtime.db.session() as s:
         events = (await s.exec(select(AuditEvent))).all()

@@ -36,7 +36,7 @@ async def test_link_by_someone_outside_the_project_changes_nothing_and_shows_not
     world.remove_membership(HARBOR_B, ben)  # Ben stays a company user, on Tower A only
 
     await rig.command(f"link {HARBOR_B}", user="U0BEN", channel=HARBOR_CHANNEL)
-    refused = await _ephemeral(rig, "U0BEN", "aren't in the Directory")
+    refused = await _ephemeral(rig, "U0BEN", "aren't in its Directory")
     await rig.command(f"link {HARBOR_B}", user="U0DAN", channel=HARBOR_CHANNEL)
     stranger = await _ephemeral(rig, "U0DAN", "can't link this channel")
 
@@ -77,9 +77,10 @@ async def test_relink_announces_old_and_new_in_the_channel_and_is_audited(rig: R
     await rig.until(lambda: len(rig.stack.slack.channel_messages(TOWER_CHANNEL)) > before)
 
     announced = text_of(rig.stack.slack.channel_messages(TOWER_CHANNEL)[-1])
-    assert "This channel was linked to *Tower A* (101), now *Harbor B* (202), by <@U0BEN>" in (
-        announced
-    )
+    assert (
+        "<@U0BEN> moved this channel's link from *Tower A* (101) to the Procore project "
+        "*Harbor B* (202)"
+    ) in announced
     link = await _link_of(rig, TOWER_CHANNEL)
     assert link is not None and link.project_id == HARBOR_B and link.linked_by == "U0BEN"
     moves = [(e.event, e.project_id, e.slack_user_id) for e in await _audit(rig)]
@@ -121,14 +122,17 @@ async def test_a_channel_whose_project_procore_no_longer_shows_can_be_relinked(r
     await rig.until(lambda: len(rig.stack.slack.channel_messages(TOWER_CHANNEL)) > before)
 
     announced = text_of(rig.stack.slack.channel_messages(TOWER_CHANNEL)[-1])
-    assert "was linked to *Tower A* (101), now *Harbor B* (202), by <@U0BEN>" in announced
+    assert (
+        "moved this channel's link from *Tower A* (101) to the Procore project *Harbor B* (202)"
+        in announced
+    )
     link = await _link_of(rig, TOWER_CHANNEL)
     assert link is not None and link.project_id == HARBOR_B
 
 
 async def test_link_to_a_project_procore_does_not_show_has_a_findable_reference(rig: Rig) -> None:
     await rig.command("link 999", user="U0ANA", channel=HARBOR_CHANNEL)
-    refused = await _ephemeral(rig, "U0ANA", "no project 999")
+    refused = await _ephemeral(rig, "U0ANA", "project 999 in its Permitted Projects")
 
     assert "❌" in refused and "company 4264" not in refused  # no raw company id
     reference = re.search(r"ref `(R-[A-Z0-9]+)`", refused)

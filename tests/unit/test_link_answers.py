@@ -7,9 +7,11 @@ from flows.linking import Linked, NotOnProject, ProjectHidden
 from flows.outcomes import UnknownUser
 from handlers.accounts_io import refused_notice
 from handlers.blocks.links import hidden_message, link_answer
+from i18n import words_for
 from storage.models import ChannelLink
 
 HOSTILE = "<!channel> <https://x.example|open>"
+EN = words_for("en-US")
 
 
 def _link(name: str = HOSTILE) -> ChannelLink:
@@ -25,19 +27,19 @@ def _link(name: str = HOSTILE) -> ChannelLink:
 
 def test_a_relink_announcement_escapes_both_project_names() -> None:
     message, response_type = link_answer(
-        Linked(202, HOSTILE, "R-ABCDEFGH", 101, HOSTILE + " old"), "U0BEN"
+        EN, Linked(202, HOSTILE, "R-ABCDEFGH", 101, HOSTILE + " old"), "U0BEN"
     )
 
     assert response_type == "in_channel"
     assert "<!channel>" not in message["text"] and "<https://" not in message["text"]
     assert message["text"].count("&lt;!channel&gt;") == 2
-    assert "by <@U0BEN>" in message["text"] and "ref `R-ABCDEFGH`" in message["text"]
+    assert "<@U0BEN> moved" in message["text"] and "ref `R-ABCDEFGH`" in message["text"]
 
 
 def test_refusals_are_private_and_escape_names_and_emails() -> None:
     refusal = NotOnProject(101, 202, _link(), "R-ABCDEFGH")
-    message, response_type = link_answer(refusal, "U0BEN")
-    hidden = hidden_message(ProjectHidden(_link(), UnknownUser(f"{HOSTILE}@x"), "R-ABCDEFGH"))
+    message, response_type = link_answer(EN, refusal, "U0BEN")
+    hidden = hidden_message(EN, ProjectHidden(_link(), UnknownUser(f"{HOSTILE}@x"), "R-ABCDEFGH"))
 
     assert response_type == "ephemeral"
     for text in (message["text"], hidden["text"]):
@@ -49,7 +51,7 @@ def test_the_connect_refusal_dm_escapes_the_procore_name() -> None:
     refused = ConnectRefused("page", "U0CHLOE", "wrong_person", HOSTILE)
     taken = ConnectRefused("page", "U0BEN", "taken", HOSTILE, "U0ANA")
 
-    for text in (refused_notice(refused), refused_notice(taken)):
+    for text in (refused_notice(EN, refused), refused_notice(EN, taken)):
         assert text is not None and "<!channel>" not in text and "&lt;!channel&gt;" in text
-    assert "<@U0ANA>" in str(refused_notice(taken))
-    assert refused_notice(ConnectRefused("expired link")) is None
+    assert "<@U0ANA>" in str(refused_notice(EN, taken))
+    assert refused_notice(EN, ConnectRefused("expired link")) is None
