@@ -160,7 +160,8 @@ CCO_GONE = N_(
     "longer see it)."
 )
 INTERRUPTED = N_(
-    "Click {button} again: the app restarted before Procore was changed, so nothing was changed."
+    "Click {button} again: the unlink was interrupted when the app restarted, before Procore "
+    "was changed, so nothing was changed."
 )
 FAILED = N_(
     "Click {button} again. Something went wrong on our side while unlinking {cco}, and nothing "

@@ -25,7 +25,7 @@ from tests.e2e.rig import (
 )
 
 STILL_SYNCED = (
-    "Procore accepted the request but still shows CCO #002 as synced — nothing else was changed"
+    "Procore accepted the request but still shows it as synced. Nothing else was changed."
 )
 
 
@@ -88,7 +88,7 @@ async def test_a_project_not_erp_integrated_says_so_and_offers_no_button(rig: Ri
     posted = rig.stack.slack.channel_messages(TOWER_CHANNEL)[-1]
 
     shown = text_of(posted)
-    assert "*Tower A* is not ERP-integrated in Procore" in shown
+    assert "turn on ERP integration for *Tower A* in Procore" in shown
     assert "nothing to unlink" in shown
     assert "CCO #00" not in shown
     assert not [b for b in posted.blocks if b.get("type") == "actions"]
@@ -104,7 +104,7 @@ async def test_a_click_after_the_project_lost_its_erp_integration_says_so(rig: R
     await rig.settle()
 
     shown = text_of(reply)
-    assert "*Tower A* is not ERP-integrated in Procore" in shown
+    assert "turn on ERP integration for *Tower A* in Procore" in shown
     assert "Successfully unlinked" not in shown
     assert rig.procore_writes() == 0
     assert not [b for b in reply.blocks if b.get("type") == "actions"]
