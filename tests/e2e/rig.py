@@ -118,7 +118,9 @@ class Rig:
             await asyncio.sleep(0.02)
 
     async def settle(self) -> None:
-        """Wait until no attempt is in flight (every click has its final answer)."""
+        """Wait until no attempt is in flight (every click has its final answer). A click's
+        attempt is stored a moment after Slack's request is acknowledged, so first wait for the
+        acknowledged work itself (the app's in-flight count, as a deploy's drain does)."""
         from sqlmodel import col, select
 
         from storage.models import UnlinkAttempt
@@ -131,7 +133,7 @@ class Rig:
                 return len(rows.all())
 
         deadline = time.monotonic() + 15
-        while await active():
+        while self.runtime.inflight.count or await active():
             assert time.monotonic() < deadline, "attempts still in flight"
             await asyncio.sleep(0.05)
         await asyncio.sleep(0.1)

@@ -3,6 +3,7 @@ outbox stops using it and the answer reaches the clicker with a word on where it
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import AsyncIterator
 from datetime import timedelta
@@ -12,9 +13,11 @@ import httpx
 import pytest
 from sqlalchemy import update
 
+from flows.outbox import MAX_TRIES
 from sandbox.faults import FaultRule
 from sandbox.slack.app import serve_slack
 from sandbox.slack.world import SlackMessage, SlackWorkspace
+from storage import outbox
 from storage.models import OutboxMessage, utcnow
 from tests.conftest import database_params
 from tests.e2e.rig import SYNC_WRITE, Rig, attachment_color, start_rig, stop_rig, text_of
@@ -46,6 +49,20 @@ def direct_messages(rig: Rig, user: str) -> list[SlackMessage]:
     return rig.stack.slack.channel_messages(channel.id)
 
 
+async def hold_the_reply(rig: Rig) -> OutboxMessage:
+    """Claim the owed reply as another replica would, once no try holds it: then no delivery is
+    under way (one may have read the reply as it was, and be about to post it) while the test
+    changes it."""
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        async with rig.runtime.db.transaction() as s:
+            (message,) = await outbox.undelivered(session=s, max_tries=MAX_TRIES)
+            if await outbox.claim(session=s, message=message, until=utcnow() + timedelta(hours=1)):
+                return message
+        await asyncio.sleep(0.05)
+    raise AssertionError("the owed reply stayed claimed")
+
+
 async def test_a_response_url_slack_has_expired_sends_the_answer_to_the_clicker(
     fast_rig: Rig,
 ) -> None:
@@ -70,13 +87,17 @@ async def test_the_outbox_stops_using_a_response_url_after_30_minutes(fast_rig: 
     rig = fast_rig
     card = await card_without_the_bot(rig)
     rig.stack.slack.faults.add(FaultRule(path=RESPONSE_URL_POST, status=500, body="down"))
+    before = rig.stack.slack.recorder.count("POST", RESPONSE_URL_POST)  # /cco link's answer
     await rig.click_unlink(card, "002")
-    await rig.until(lambda: rig.stack.slack.recorder.count("POST", RESPONSE_URL_POST) >= 1)
+    await rig.until(lambda: rig.stack.slack.recorder.count("POST", RESPONSE_URL_POST) > before)
     await rig.settle()
+    held = await hold_the_reply(rig)  # no try is under way while the reply ages
     async with rig.runtime.db.transaction() as s:  # the reply has now been owed for 31 minutes
         await s.exec(update(OutboxMessage).values(created_at=utcnow() - timedelta(minutes=31)))  # type: ignore[call-overload]
     tried = rig.stack.slack.recorder.count("POST", RESPONSE_URL_POST)
     rig.stack.slack.faults.clear()
+    async with rig.runtime.db.transaction() as s:  # let go: the next sweep tries it again
+        await outbox.settle(session=s, message=held, delivered=False, retry_at=None, error=None)
     await rig.until(lambda: bool(direct_messages(rig, "U0ANA")))
     answer = direct_messages(rig, "U0ANA")[-1]
     assert "Successfully unlinked CCO #002" in text_of(answer)
