@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -18,9 +19,12 @@ async def latest_installation(*, session: AsyncSession) -> SlackInstallation | N
 async def mark_installation(
     *, session: AsyncSession, team_id: str, state: InstallationState
 ) -> None:
-    """Record the workspace's installation state (the latest event wins)."""
-    row = await session.get(SlackInstallation, team_id)
-    if row is None:
-        row = SlackInstallation(team_id=team_id)
-    row.state, row.changed_at = state, utcnow()
-    session.add(row)
+    """Record the workspace's installation state (the latest event wins), in one statement:
+    Slack sends `app_uninstalled` and `tokens_revoked` together, and two transactions that each
+    read no row and insert one would collide on the key (the second event then "failed")."""
+    postgres = session.get_bind().dialect.name == "postgresql"
+    insert = (postgresql.insert if postgres else sqlite.insert)(SlackInstallation).values(
+        team_id=team_id, state=state, changed_at=utcnow()
+    )
+    latest = {"state": insert.excluded.state, "changed_at": insert.excluded.changed_at}
+    await session.exec(insert.on_conflict_do_update(index_elements=["team_id"], set_=latest))
