@@ -10,10 +10,11 @@ from flows.history import History
 from flows.status import StatusReport
 from flows.views import AttemptView
 from handlers.blocks.kit import Block, actions, button, context, escape, section, user
+from handlers.blocks.words import level_words, missing_line, outcome_words, tool_words
 from handlers.commands import usage
-from i18n import Term, Words
+from i18n import Words
 from i18n import messages as m
-from procore.permissions import CAN_PUSH, COMMITMENTS, ERP_INTEGRATIONS, PermissionCheck
+from procore.permissions import PermissionCheck
 
 
 def help_message(t: Words) -> dict[str, Any]:
@@ -69,50 +70,11 @@ def busy_message(
     return notice(text)
 
 
-#: Procore's name of each check (`procore.permissions`) as a glossary term
-_TOOLS = {
-    COMMITMENTS: Term.COMMITMENTS,
-    ERP_INTEGRATIONS: Term.ERP_INTEGRATIONS,
-    CAN_PUSH: Term.CAN_PUSH,
-}
-#: a level or state as `procore.permissions` names it, as a glossary term or a message
-_LEVELS: dict[str, Term | str] = {
-    "Admin": Term.ADMIN,
-    "Standard": Term.STANDARD,
-    "Read Only": Term.READ_ONLY,
-    "None": Term.NONE,
-    "Enabled": m.LEVEL_ENABLED,
-    "Not enabled": m.LEVEL_NOT_ENABLED,
-}
-
-
-def tool_words(t: Words, name: str) -> str:
-    """One of the three permissions as `procore.permissions` names it, in Procore's words."""
-    found = _TOOLS.get(name)
-    return t.term(found) if found is not None else name
-
-
-def level_words(t: Words, level: str) -> str:
-    """A permission level ("Admin", "Read Only", "level 5") in the reader's words."""
-    found = _LEVELS.get(level)
-    if isinstance(found, Term):
-        return t.term(found)
-    if found is not None:
-        return t.gettext(found)
-    number = level.removeprefix("level ")
-    return t.gettext("level {number}", number=escape(number))
-
-
 def _check_line(t: Words, check: PermissionCheck, project: str) -> str:
-    actual = level_words(t, check.actual)
-    if check.ok:
-        tool = tool_words(t, check.name)
-        return "✓ " + t.gettext("*{permission}*: you have {level}.", permission=tool, level=actual)
-    if check.name == COMMITMENTS:
-        return "✗ " + t.gettext(m.MISSING_COMMITMENTS, project=project, level=actual)
-    if check.name == ERP_INTEGRATIONS:
-        return "✗ " + t.gettext(m.MISSING_ERP_INTEGRATIONS, level=actual)
-    return "✗ " + t.gettext(m.MISSING_CAN_PUSH)
+    if not check.ok:
+        return "✗ " + missing_line(t, check, project)
+    tool, actual = tool_words(t, check.name), level_words(t, check.actual)
+    return "✓ " + t.gettext("*{permission}*: you have {level}.", permission=tool, level=actual)
 
 
 def _who(t: Words, report: StatusReport) -> str:
@@ -175,17 +137,9 @@ def _not_found(t: Words, report: StatusReport) -> str | None:
     return None
 
 
-def outcome_phrase(t: Words, kind: str | None, erp_name: str) -> str:
-    """What an attempt's outcome kind (`flows.outcomes`) means, as a short phrase (None: the
-    attempt is still running)."""
-    if kind is None:
-        return t.gettext(m.OUTCOME_RUNNING)
-    return t.gettext(m.OUTCOME_WORDS.get(kind, m.OUTCOME_OTHER), erp=erp_name)
-
-
 def _history_line(t: Words, a: AttemptView, erp_name: str) -> str:
     cco = t.gettext(m.CCO_LABEL, number=escape(a.cco_number))
-    said = outcome_phrase(t, a.outcome, erp_name)
+    said = outcome_words(t, a.outcome, erp_name)
     return f"• {cco} · {user(a.slack_user_id)} · {t.when(a.created_at)} · {said} · `{a.reference}`"
 
 

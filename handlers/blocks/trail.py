@@ -12,8 +12,8 @@ from erp.base import ErpInfo
 from flows.history import FAILED_EVENT, REFUSED_EVENT, Trail
 from flows.language import LANGUAGE_EVENT
 from flows.views import AttemptView, EventView, RequestView
-from handlers.blocks.answers import outcome_phrase, tool_words
 from handlers.blocks.kit import Block, context, escape, section, user
+from handlers.blocks.words import outcome_words, tool_words
 from i18n import N_, Words, words_for
 from i18n import messages as m
 from storage.states import RequestStatus
@@ -257,11 +257,11 @@ def _finished_sentence(t: Words, event: EventView, detail: dict[str, Any], erp: 
             record=_record(t, erp, detail),
         )
         return ended + _status_there(t, detail)
-    words = outcome_phrase(t, event.outcome, erp.name)
+    words = outcome_words(t, event.outcome, erp.name)
     missing = detail.get("missing")
     if isinstance(missing, list) and missing:
         names = ", ".join(tool_words(t, str(name)) for name in missing)
-        words += f" ({escape(names)})"
+        words += f" ({names})"
     elif detail.get("system"):
         words += f" ({escape(str(detail['system']))})"
     if event.event == "reconciled":

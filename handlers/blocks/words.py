@@ -1,20 +1,12 @@
-"""Plain words for the app's internal names (outcome kinds, Procore errors), wherever a user
-reads them: card rows, `/cco history` and error notices. No snake_case reaches Slack."""
+"""Plain words for the app's internal names (outcome kinds, permissions and levels), wherever a
+user reads them: card rows, replies, `/cco status` and `/cco history`. No snake_case reaches
+Slack. (Why Procore could not be used is said by `handlers.failures`.)"""
 
 from __future__ import annotations
 
 from handlers.blocks.kit import escape
 from i18n import Term, Words
 from i18n import messages as m
-from procore.errors import (
-    ProcoreAuthError,
-    ProcoreBadResponse,
-    ProcoreError,
-    ProcoreForbidden,
-    ProcoreNotFound,
-    ProcoreRejected,
-    ProcoreUnreachable,
-)
 from procore.permissions import CAN_PUSH, COMMITMENTS, ERP_INTEGRATIONS, PermissionCheck
 
 
@@ -42,6 +34,12 @@ _LEVELS: dict[str, Term | str] = {
 }
 
 
+def tool_words(t: Words, name: str) -> str:
+    """One of the three permissions as `procore.permissions` names it, in Procore's words."""
+    found = _TOOLS.get(name)
+    return t.term(found) if found is not None else escape(name)
+
+
 def level_words(t: Words, level: str) -> str:
     """A permission level ("Admin", "Read Only", "level 5") in Procore's words for the reader."""
     found = _LEVELS.get(level)
@@ -61,20 +59,3 @@ def missing_line(t: Words, check: PermissionCheck, project: str) -> str:
     if check.name == ERP_INTEGRATIONS:
         return t.gettext(m.MISSING_ERP_INTEGRATIONS, level=actual)
     return t.gettext(m.MISSING_CAN_PUSH)
-
-
-def procore_trouble(error: ProcoreError) -> str:
-    """Why Procore could not be used, as a clause: "Procore did not answer in time"."""
-    if isinstance(error, ProcoreBadResponse):
-        return "Procore answered with something the app couldn't read"
-    if isinstance(error, ProcoreUnreachable):
-        return "Procore did not answer in time (it may be down or busy)"
-    if isinstance(error, ProcoreAuthError):
-        return "Procore did not accept the app's sign-in"
-    if isinstance(error, ProcoreForbidden):
-        return "Procore does not let the app's service account read this"
-    if isinstance(error, ProcoreNotFound):
-        return "Procore could not find what was asked for"
-    if isinstance(error, ProcoreRejected):
-        return "Procore turned the request down"
-    return "Procore could not answer"
