@@ -11,8 +11,9 @@ from __future__ import annotations
 
 from typing import Any
 
-#: the largest value a button carries: ids are BIGINT (PostgreSQL's limit, which a query with a
-#: larger number would overflow); pages are far smaller
+#: the largest value a button carries: CCO ids are BIGINT (PostgreSQL's limit, which a query with
+#: a larger number would overflow); request ids are INTEGER, bounded where they are looked up
+#: (storage.requests), and pages are far smaller
 MAX_VALUE = 2**63 - 1
 _MAX_DIGITS = len(str(MAX_VALUE))
 

@@ -17,6 +17,9 @@ from storage.db import Database
 from storage.models import UnlinkRequest, utcnow
 from storage.states import RequestStatus
 
+#: the largest id a request can have: its key is an INTEGER (32 bits on PostgreSQL)
+MAX_ID = 2**31 - 1
+
 
 class AlreadyPending(Exception):
     """The CCO has a pending request already (one per CCO)."""
@@ -44,6 +47,10 @@ async def open_request(*, db: Database, request: UnlinkRequest) -> UnlinkRequest
 
 
 async def get_request(*, session: AsyncSession, request_id: int) -> UnlinkRequest | None:
+    """The request with this id; None for an id no row can have (a button's value is read up to
+    a BIGINT, and PostgreSQL refuses a larger number than its INTEGER key in a query)."""
+    if not 0 < request_id <= MAX_ID:
+        return None
     return await session.get(UnlinkRequest, request_id)
 
 
@@ -81,6 +88,8 @@ async def decide_request(
     attempt_reference: str | None = None,
 ) -> bool:
     """Close a pending request; False when it was closed already (first decision wins)."""
+    if not 0 < request_id <= MAX_ID:
+        return False
     stmt = (
         update(UnlinkRequest)
         .where(

@@ -275,3 +275,25 @@ async def test_an_edited_request_button_reaches_no_cco_the_card_did_not_list(rig
     reads = [r.path for r in rig.stack.procore.recorder.requests if r.path.endswith(f"/{unlisted}")]
     assert reads == []
     assert not rig.stack.slack.views.modal_stack("U0CHLOE")
+
+
+async def test_an_approve_button_edited_past_any_request_id_gets_the_stale_answer(rig: Rig) -> None:
+    """Approve with a value the button parser takes (up to a BIGINT) but no request's INTEGER key
+    can hold: the stale-button answer, not an error, and the request is untouched."""
+    await rig.link()
+    card = await rig.card()
+    request = await ask(rig, card, "005", "U0CHLOE", "typo")
+    delivery = await rig.sender.click(
+        "U0ANA",
+        card.channel,
+        request.ts,
+        APPROVE_ACTION,
+        request_id(request),
+        edited_value=str(2**63 - 1),
+    )
+    assert delivery.status == 200, delivery.body
+    await said_to(rig, "U0ANA", "doesn't belong")
+    await rig.settle()
+    assert not any("went wrong" in t for t in ephemeral_texts(rig, "U0ANA"))
+    assert has_buttons(rig, request)
+    assert rig.procore_writes() == 0

@@ -70,3 +70,23 @@ async def test_own_open_and_due_requests(db: Database) -> None:
     assert [r.reference for r in own] == [mine.reference]
     assert [r.reference for r in still] == ["Q-EEEEEEEE"]
     assert [r.reference for r in due] == ["Q-FFFFFFFF"]
+
+
+async def test_an_id_past_the_key_names_no_request_rather_than_failing(db: Database) -> None:
+    """A button value is read up to a BIGINT; a request's key is an INTEGER. A larger id (a
+    tampered button) names no request, on PostgreSQL too, where the query would overflow."""
+    await requests.open_request(db=db, request=_request("Q-IIIIIIII"))
+    found = []
+    for oversized in (requests.MAX_ID + 1, 2**63 - 1):
+        async with db.transaction() as s:
+            found.append(await requests.get_request(session=s, request_id=oversized))
+            found.append(
+                await requests.decide_request(
+                    session=s,
+                    request_id=oversized,
+                    status=RequestStatus.DENIED,
+                    decided_by="U9",
+                    reason="x",
+                )
+            )
+    assert found == [None, False, None, False]
