@@ -39,7 +39,7 @@ from flows.outcomes import (
     attempt_state,
 )
 from flows.services import Services, new_reference
-from flows.verdict import Proceed, after_erp, before_erp, erp_lookup, verdict
+from flows.verdict import Proceed, after_erp, before_erp, erp_lookup, outcome_of_error, verdict
 from i18n import words_for_channel
 from procore.errors import (
     ProcoreError,
@@ -348,7 +348,7 @@ async def _clear_link(
             if settled is not None:
                 return settled
             if repeat == WRITE_REPEATS:
-                return Unreachable("Procore", exc.retry_after)
+                return outcome_of_error(exc)  # "couldn't read" for a bad response, as for a read
             if not await lease.hold():
                 raise LeaseLost from exc
             continue
@@ -398,11 +398,11 @@ async def _after_uncertain_write(
     try:
         fresh = await svc.procore.get_cco(cco.project_id, cco.id)
     except ProcoreError:
-        return Unreachable("Procore", error.retry_after)
+        return outcome_of_error(error)
     if not fresh.synced:
         return confirmed_outcome(svc, fresh, record)
     if error.retry_after is not None or fresh.origin_id != cco.origin_id:
-        return Unreachable("Procore", error.retry_after)
+        return outcome_of_error(error)
     return None
 
 

@@ -265,6 +265,24 @@ async def test_procore_answering_malformed_json_says_so_and_writes_nothing(rig: 
     assert _origin(rig) is not None
 
 
+async def test_procore_answering_the_write_with_malformed_json_says_so(rig: Rig) -> None:
+    """The write answered with something unreadable, twice, and the re-reads still show the link:
+    the red reply says Procore answered unreadably (it was reached), as for a read."""
+    card, _ = await _unlink_002(rig)
+    malformed = FaultRule(path=SYNC_WRITE, method="PATCH", status=200, body="{'id': 2,")
+    rig.stack.procore.faults.add(malformed)
+    clicked = time.monotonic()
+    await _click(rig, card)
+    reply, took = await _final(rig, card, clicked)
+    shown = text_of(reply)
+    print(f"\nprocore write malformed JSON: red after {took:.2f} s, {rig.procore_writes()} PATCH")
+    assert attachment_color(reply) == "danger", shown
+    assert "Procore answered with something the app couldn't read" in shown
+    assert "could not be reached" not in shown and "ref `R-" in shown
+    assert rig.procore_writes() == 2 and rig.stack.procore.world.sync_updates == []
+    assert _origin(rig) is not None
+
+
 async def test_procore_write_timeout_that_lands_late_answers_unlinked(rig: Rig) -> None:
     card, _ = await _unlink_002(rig)
     # Procore is slower than the app waits but applies the write in the end.
