@@ -197,3 +197,42 @@ async def test_one_procore_account_is_linked_to_one_slack_user(rig: Rig) -> None
     assert await _linked_accounts(rig) == [("U0ANA", ana)]
     assert len(_live_user_tokens(rig, "ana")) == 1  # Ana's own link still works
     assert len(rig.stack.procore.world.grants.revoked) > revoked_before
+
+
+def _connect_url_in(rig: Rig, slack_user: str, before: int) -> str | None:
+    for message in rig.stack.slack.ephemerals_for(slack_user)[before:]:
+        for block in message.blocks:
+            for element in block.get("elements", []) if block["type"] == "actions" else []:
+                if element.get("url"):
+                    return str(element["url"])
+    return None
+
+
+async def test_the_pages_speak_the_language_of_whose_link_it_is_else_the_browsers(
+    rig: Rig,
+) -> None:
+    rig.stack.slack.users["U0CHLOE"].locale = "fr-CA"
+    before = len(rig.stack.slack.ephemerals_for("U0CHLOE"))
+    await rig.command("connect", user="U0CHLOE")
+    await rig.until(lambda: _connect_url_in(rig, "U0CHLOE", before) is not None)
+    link = _connect_url_in(rig, "U0CHLOE", before)
+    assert link is not None
+    start = await rig.http.get(link, headers={"Accept-Language": "de-DE"})
+    assert start.status_code == 200 and "lang='fr-CA'" in start.text
+    assert "Lier Procore à Chloe Martin" in start.text and "Link Procore" not in start.text
+    found = re.search(r"<a href='([^']+)'>Continuer vers la connexion Procore</a>", start.text)
+    assert found, start.text
+
+    page = await sign_in(rig, html.unescape(found.group(1)), "ana")  # not Chloe's account
+    assert page.startswith("400") and "Non connecté" in page
+    assert "lancé dans Slack par Chloe Martin" in page and "Ana Alvarez" in page
+
+    forged = {"state": "forged", "code": "x"}
+    callback = link.split("/procore/oauth/start")[0] + "/procore/oauth/callback"
+    german = await rig.http.get(
+        callback, params=forged, headers={"Accept-Language": "de-CH, en;q=0.5"}
+    )
+    assert german.status_code == 400 and "Nicht verbunden" in german.text
+    assert "lang='de-DE'" in german.text
+    english = await rig.http.get(callback, params=forged)
+    assert "Not connected" in english.text and "not valid any more" in english.text
