@@ -14,7 +14,7 @@ from handlers.blocks.words import level_words, missing_line, outcome_words, tool
 from handlers.commands import usage
 from i18n import Words
 from i18n import messages as m
-from procore.permissions import PermissionCheck
+from procore.permissions import CAN_PUSH, PermissionCheck
 
 
 def help_message(t: Words) -> dict[str, Any]:
@@ -73,7 +73,10 @@ def busy_message(
 def _check_line(t: Words, check: PermissionCheck, project: str) -> str:
     if not check.ok:
         return "✗ " + missing_line(t, check, project)
-    tool, actual = tool_words(t, check.name), level_words(t, check.actual)
+    tool = tool_words(t, check.name)
+    if check.name == CAN_PUSH:
+        return "✓ " + t.gettext("*{permission}*: enabled on your Procore account.", permission=tool)
+    actual = level_words(t, check.actual)
     return "✓ " + t.gettext("*{permission}*: you have {level}.", permission=tool, level=actual)
 
 
