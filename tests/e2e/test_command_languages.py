@@ -11,7 +11,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from i18n.pseudo import texts_of
 from sandbox.slack.sender import Delivery
-from tests.e2e.rig import Rig, text_of
+from tests.e2e.rig import TOWER_CHANNEL, Rig, text_of
 
 
 def speaks(rig: Rig, user: str, locale: str) -> None:
@@ -97,3 +97,16 @@ async def test_a_spanish_approvers_history_and_csv_are_in_spanish(rig: Rig) -> N
         "detalle",
     ]
     assert any(row[2] == "channel_linked" for row in rows[1:])  # the data itself is not translated
+
+
+async def test_no_ccos_matching_is_told_to_the_asker_alone_in_their_words(rig: Rig) -> None:
+    speaks(rig, "U0ANA", "fr-CA")
+    await rig.link()
+    before = len(rig.stack.slack.channel_messages(TOWER_CHANNEL))
+    await rig.command("dissocier zzqx")
+    said = await said_to(rig, "U0ANA", "Aucun ODCE de *Tower A* correspondant à")
+    assert "zzqx" in said and "rien à dissocier" in said
+    await rig.command("unlink zzqx", user="U0BEN")
+    assert "No CCOs in *Tower A* matching" in await said_to(rig, "U0BEN", "No CCOs in")
+    assert len(rig.stack.slack.channel_messages(TOWER_CHANNEL)) == before  # nothing posted
+    assert rig.cards() == []
