@@ -3,6 +3,8 @@ stored, and that it survives a re-link (issue 13)."""
 
 from __future__ import annotations
 
+import re
+
 from sqlmodel import select
 
 from storage import links
@@ -66,6 +68,12 @@ async def test_someone_outside_the_project_cannot_set_it(rig: Rig) -> None:
     refused = await _ephemeral(rig, "U0BEN", "Only someone allowed to link this channel")
     assert "ref `R-" in refused
     assert await _locale(rig) is None
+    # the refusal's reference is findable, like every other refusal's
+    reference = re.search(r"ref `(R-[0-9A-Z]{8})`", refused)
+    assert reference is not None
+    await rig.command(f"history {reference.group(1)}")
+    trail = await _ephemeral(rig, "U0ANA", f"Trail of `{reference.group(1)}`")
+    assert "<@U0BEN> used `/cco sprache de-DE`; the app refused: Only someone allowed" in trail
 
 
 async def test_an_unknown_language_gets_the_choices(rig: Rig) -> None:
