@@ -77,7 +77,8 @@ def button(
     return element
 
 
-def confirm_dialog(title: str, text: str, yes: str, no: str = "Cancel") -> Block:
+def confirm_dialog(title: str, text: str, yes: str, no: str) -> Block:
+    """Slack's confirm object; every label comes translated from the builder (`t`)."""
     return {
         "title": plain(title, 100),
         "text": plain(text, 300),
@@ -92,7 +93,8 @@ def user(user_id: str) -> str:
 
 
 def when(at: datetime) -> str:
-    """A Slack date token: shown in each reader's own time zone, with a UTC fallback."""
+    """A Slack date token in English words (its fallback too): builders say `t.when(at)`, which
+    translates the words around the date; kept for the playground's renderer tests."""
     epoch = int(at.timestamp())
     fallback = at.strftime("%Y-%m-%d %H:%M UTC")
     return f"<!date^{epoch}^{{date_short_pretty}} at {{time}}|{fallback}>"

@@ -75,7 +75,7 @@ def test_section_fields() -> None:
 
 
 def test_section_accessory_danger_button_with_confirm_dialog() -> None:
-    confirm = kit.confirm_dialog("Unlink CCO #002?", "Checks Acumatica first.", "Unlink")
+    confirm = kit.confirm_dialog("Unlink CCO #002?", "Checks Acumatica first.", "Unlink", "Cancel")
     button = kit.button("Unlink", "cco_unlink", "100020", style="danger", confirm=confirm)
     html = render_block(kit.section("row", block_id="cco:100020", accessory=button), NAMES)
     accessory = html.split('<div class="bk-accessory">', 1)[1]
