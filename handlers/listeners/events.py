@@ -19,14 +19,18 @@ def register(app: AsyncApp) -> None:
 
 
 async def on_uninstalled(body: dict[str, Any], context: AsyncBoltContext) -> None:
-    await gone(deps_of(context), body, InstallationState.UNINSTALLED)
+    deps = deps_of(context)
+    async with deps.inflight.hold():
+        await gone(deps, body, InstallationState.UNINSTALLED)
 
 
 async def on_tokens_revoked(
     event: dict[str, Any], body: dict[str, Any], context: AsyncBoltContext
 ) -> None:
     if (event.get("tokens") or {}).get("bot"):  # user tokens alone: the app holds none
-        await gone(deps_of(context), body, InstallationState.TOKENS_REVOKED)
+        deps = deps_of(context)
+        async with deps.inflight.hold():
+            await gone(deps, body, InstallationState.TOKENS_REVOKED)
 
 
 async def on_home_opened(
@@ -35,7 +39,7 @@ async def on_home_opened(
     if event.get("tab", "home") != "home":
         return
     deps = deps_of(context)
-    async with deps.failures.guard(body):
+    async with deps.inflight.hold(), deps.failures.guard(body):
         user_id = str(event.get("user") or "")
         team_id = str(body.get("team_id") or "")
         await publish_home(deps.services, deps.slack, deps.viewers, team_id, user_id)

@@ -43,7 +43,7 @@ async def on_request_submitted(
 ) -> None:
     await ack()
     deps = deps_of(context)
-    async with deps.failures.guard(body):
+    async with deps.inflight.hold(), deps.failures.guard(body):
         await _submit_request(deps, body, view)
 
 
@@ -59,7 +59,7 @@ async def on_deny_submitted(
         return
     await ack()
     deps = deps_of(context)
-    async with deps.failures.guard(body):
+    async with deps.inflight.hold(), deps.failures.guard(body):
         where = where_of(body)
         request_id = int(view_metadata(view).get("request_id") or 0)
         result = await flows.deny(deps.services, request_id, where.user_id, reason)

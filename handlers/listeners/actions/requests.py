@@ -36,7 +36,7 @@ async def on_request(
 ) -> None:
     await ack()
     deps = deps_of(context)
-    async with deps.failures.guard(body):
+    async with deps.inflight.hold(), deps.failures.guard(body):
         await _open_request_modal(deps, body, respond)
 
 
@@ -50,7 +50,7 @@ async def on_approve(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltCont
 async def on_deny(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext) -> None:
     await ack()
     deps = deps_of(context)
-    async with deps.failures.guard(body):
+    async with deps.inflight.hold(), deps.failures.guard(body):
         request_id = clicked_number(body)
         request = await flows.request_of(deps.services, request_id) if request_id else None
         t = await clicker_words(deps, body)
