@@ -29,6 +29,7 @@ from bot.web import make_web_app
 from erp.base import ErpInfo
 from erp.registry import info_for
 from flows.foresight import ClickerReads, PackageReads, foresee, foresee_clicker
+from handlers.slack_io import SlackDirectory
 from procore.permissions import PermissionKeys
 from sandbox.erps.demos import ERP_DEMOS
 from sandbox.playground import ErpFacts, Target, make_playground
@@ -116,7 +117,15 @@ class Sandbox:
             erp_facts(self.stack.erp.system),
             self.rules,
             self.channel_link,
+            self.forget_locale,
         )
+
+    def forget_locale(self, user_id: str) -> None:
+        """The app reads the person's Slack locale again on their next command or click."""
+        if self.runtime is not None:
+            directory = self.runtime.services.directory
+            if isinstance(directory, SlackDirectory):
+                directory.locales.forget(self.stack.slack.team_id, user_id)
 
     async def channel_link(self, channel_id: str) -> tuple[int, str] | None:
         """The Procore project the app has this channel linked to (its own record)."""

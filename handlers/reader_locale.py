@@ -45,6 +45,10 @@ class ReaderLocales:
         while len(self._seen) > self._limit:
             del self._seen[next(iter(self._seen))]
 
+    def forget(self, team_id: str, user_id: str) -> None:
+        """Read the person's locale again next time (the sandbox's language switch)."""
+        self._seen.pop((team_id, user_id), None)
+
     def remember_from(self, team_id: str, user: Mapping[str, Any]) -> None:
         """Keep the locale of a `users.info` user object (asked with `include_locale=true`)."""
         user_id, locale = user.get("id"), user.get("locale")

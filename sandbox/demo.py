@@ -1,5 +1,5 @@
 """The seeded demo world: one Procore company, two projects, commitments, synced and unsynced
-CCOs in various ERP states, and Slack users with different permission sets.
+CCOs in various ERP states, and Slack users with different permission sets and languages.
 
 Used by `cco-bot sandbox` and by the end-to-end tests, so what the playground shows is what the
 tests prove.
@@ -34,6 +34,8 @@ class DemoPerson:
     erp_level: int = 0
     commitments_level: int = 0
     title: str = ""
+    #: the language the person chose in Slack (`users.info` with `include_locale=true`)
+    locale: str = "en-US"
 
 
 PEOPLE: tuple[DemoPerson, ...] = (
@@ -71,6 +73,43 @@ PEOPLE: tuple[DemoPerson, ...] = (
         title="Subcontractor (not in Procore)",
     ),
     DemoPerson("eve", "U0EVE", "Eve Guest", None, False, title="Guest (no email in Slack)"),
+    # the team's other languages: the app answers each of them in their Slack language
+    DemoPerson(
+        "camille",
+        "U0CAMILLE",
+        "Camille Tremblay",
+        "camille@northwind.example",
+        True,
+        True,
+        3,
+        4,
+        "Contrôleuse de projet (Montréal)",
+        "fr-CA",
+    ),
+    DemoPerson(
+        "lucia",
+        "U0LUCIA",
+        "Lucía Rojas",
+        "lucia@northwind.example",
+        True,
+        False,
+        3,
+        4,
+        "Gerente de proyecto (Bogotá)",
+        "es-LA",  # Slack's tag for Latin-American Spanish: the app answers in es-419
+    ),
+    DemoPerson(
+        "jonas",
+        "U0JONAS",
+        "Jonas Weber",
+        "jonas@northwind.example",
+        True,
+        False,
+        0,
+        3,
+        "Projektingenieur (München)",
+        "de-DE",
+    ),
 )
 
 
@@ -194,7 +233,9 @@ class DemoIndex:
 def seed_slack(workspace: SlackWorkspace) -> None:
     members = [p.slack_id for p in PEOPLE]
     for person in PEOPLE:
-        workspace.add_user(person.slack_id, person.key, person.name, person.email)
+        workspace.add_user(
+            person.slack_id, person.key, person.name, person.email, locale=person.locale
+        )
     for project in PROJECTS:
         workspace.add_channel(project.channel_id, project.channel_name, members=members)
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-ANA, BEN, CHLOE = "U0ANA", "U0BEN", "U0CHLOE"
+ANA, BEN, CHLOE, CAMILLE = "U0ANA", "U0BEN", "U0CHLOE", "U0CAMILLE"
 TOWER_A = "C0TOWERA"
 
 
@@ -130,6 +130,24 @@ SCENARIOS: tuple[Scenario, ...] = (
             ),
             change("Bring the ERP back", "outage", system="erp", mode="normal"),
             Step("Click Unlink on #003 again: ✅ this time."),
+        ),
+    ),
+    Scenario(
+        "french",
+        "Camille unlinks in French",
+        "Camille's Slack is in French (Canada): the app answers her in French, with Procore's "
+        "French words; Ana, in the same channel, still reads English.",
+        (
+            act_as(CAMILLE, "Camille (fr-CA)"),
+            *START,
+            command("/cco unlink"),
+            Step("Click Dissocier on #002 and confirm: « Dissociation réussie » in green."),
+            Step(
+                "Click Dissocier on #001 and confirm: red, the ODCE is « toujours dans » the ERP, "
+                "and the fix, in French."
+            ),
+            act_as(ANA, "Ana (en-US)"),
+            Step("Click Unlink on #003 on the same card: Ana's answer is in English."),
         ),
     ),
 )

@@ -12,6 +12,7 @@ GET  /api/world              ?channel=&user=  the side panel, with what the next
 POST /api/world/erp-state    {"project", "number", "state"}
 POST /api/world/permission   {"person", "project", "permission", "on"}
 POST /api/world/outage       {"system": "procore"|"erp", "mode"}
+POST /api/world/language     {"person", "locale"}  the person's language in Slack's preferences
 POST /api/world/project      {"project", "erp_integrated"}  Procore's flag on the project
 POST /api/world/erp-company  {"empty"}  the app's ERP settings reach an empty company, or not
 POST /api/world/resync       {"project", "number"}
@@ -80,6 +81,7 @@ class Playground:
                 "name": p.name,
                 "title": p.title,
                 "email": p.email,
+                "locale": ws.users[p.slack_id].locale,
                 "dm": ws.dm_channel(p.slack_id).id,  # the app's direct messages to them
             }
             for p in demo.PEOPLE
@@ -258,6 +260,8 @@ class Playground:
                 str(data["permission"]),
                 data["on"] is True,
             )
+        elif name == "language":
+            world.set_locale(str(data["person"]), str(data["locale"]))
         elif name == "project":
             world.set_erp_integrated(int(data["project"]), data["erp_integrated"] is True)
         elif name == "erp-company":

@@ -1,5 +1,6 @@
 """The side panel's view of the world and the changes it makes: ERP record states, the three
-permissions per person, Procore/ERP outages. Each answer says what the next click will do."""
+permissions and the Slack language per person, Procore/ERP outages. Each answer says what the
+next click will do."""
 
 from __future__ import annotations
 
@@ -24,6 +25,25 @@ PERMISSION_LABELS = {
     "can_push": ("Can Push to Accounting", "On", "Off"),
 }
 
+#: the languages a person can pick in the stand-in Slack's preferences (Slack's own tags and
+#: names; Slack says es-LA for Latin-American Spanish); the app answers in the ones it speaks
+#: and falls back for the others (Spanish from Spain reads es-419, Japanese the default)
+SLACK_LANGUAGES = {
+    "en-US": "English (US)",
+    "en-GB": "English (UK)",
+    "en-AU": "English (Australia)",
+    "fr-CA": "Français (Canada)",
+    "fr-FR": "Français (France)",
+    "es-LA": "Español (Latinoamérica)",
+    "es-ES": "Español (España)",
+    "de-DE": "Deutsch",
+    "ja-JP": "日本語",
+}
+
+
+def _keep_locales(user_id: str) -> None:
+    """A `Target.forget_locale` for an app that keeps no locales."""
+
 
 @dataclass(frozen=True)
 class Target:
@@ -37,6 +57,9 @@ class Target:
     rules: Rules
     #: the Procore project (id, name) the app has a channel linked to, from the app's record
     channel_link: Callable[[str], Awaitable[tuple[int, str] | None]]
+    #: make the app forget a person's Slack locale it remembers (it keeps one for 10 minutes),
+    #: so a language changed in the panel shows on the next click, read again with users.info
+    forget_locale: Callable[[str], None] = _keep_locales
 
 
 class UnknownThing(LookupError):
@@ -113,6 +136,11 @@ class WorldControls:
             procore_mode=self.procore_mode,
         )
 
+    def locale(self, who: demo.DemoPerson) -> str:
+        """The person's language in the stand-in Slack (what `users.info` answers)."""
+        user = self.current().stack.slack.users.get(who.slack_id)
+        return user.locale if user is not None else who.locale
+
     def synced(self, project_id: int, number: str) -> bool:
         stack = self.current().stack
         package_id = stack.index.packages[(project_id, number)]
@@ -159,6 +187,7 @@ class WorldControls:
             },
             "modes": forecast.MODES,
             "permission_labels": PERMISSION_LABELS,
+            "languages": SLACK_LANGUAGES,
         }
 
     def _person_json(self, who: demo.DemoPerson, here: demo.DemoProject) -> dict[str, Any]:
@@ -170,6 +199,7 @@ class WorldControls:
             "name": who.name,
             "title": who.title,
             "email": who.email,
+            "locale": self.locale(who),
             # each switch's position: the level it sets when on (see `set_permission`)
             "rights": None
             if levels is None
@@ -239,6 +269,16 @@ class WorldControls:
             world.set_can_push(index.users[who.key], on)
         else:
             raise UnknownThing(f"no permission {permission!r}: {', '.join(PERMISSIONS)}")
+
+    def set_locale(self, key: str, locale: str) -> None:
+        """The person picks another language in Slack's preferences; the app reads it with
+        `users.info` (`include_locale=true`) on their next command or click."""
+        who = person(key)
+        if locale not in SLACK_LANGUAGES:
+            raise UnknownThing(f"no Slack language {locale!r}: {', '.join(SLACK_LANGUAGES)}")
+        target = self.current()
+        target.stack.slack.users[who.slack_id].locale = locale
+        target.forget_locale(who.slack_id)
 
     def set_erp_integrated(self, project_id: int, on: bool) -> None:
         """Procore's "ERP integrated" flag of the project (off: its CCOs are not the ERP's)."""

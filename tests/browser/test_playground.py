@@ -73,20 +73,23 @@ async def type_command(page: Page, text: str) -> None:
     await box.press("Enter")
 
 
-async def click_unlink(page: Page, sandbox: Sandbox, number: str) -> None:
+async def click_unlink(
+    page: Page, sandbox: Sandbox, number: str, question: str = "Unlink CCO #{number}?"
+) -> None:
     package_id = sandbox.stack.index.packages[(TOWER_A, number)]
     await page.locator(  # on the latest card
         f'button[data-action-id="{UNLINK_ACTION}"][data-value="{package_id}"]'
     ).last.click()
     dialog = page.locator("dialog[open]")
-    await expect(dialog).to_contain_text(f"Unlink CCO #{number}?")
+    await expect(dialog).to_contain_text(question.format(number=number))
     await dialog.locator("button[value=confirm]").click()
 
 
 def reply(page: Page, color: str, text: str) -> Locator:
-    return page.locator(f'.thread .msg.reply .bk-attachment[data-color="{color}"]').filter(
-        has_text=text
-    )
+    """A reply in a card's thread with a `color` bar that reads `text` (its headline sits above
+    the bar, as Slack shows a message's text above its attachments)."""
+    bar = page.locator(f'.bk-attachment[data-color="{color}"]')
+    return page.locator(".thread .msg.reply").filter(has=bar).filter(has_text=text)
 
 
 async def screenshot(page: Page, name: str) -> None:
@@ -105,7 +108,7 @@ async def test_link_unlink_green_then_revoke_and_red(page: Page, sandbox: Sandbo
     await expect(page.locator("#channel-name")).to_have_text("# tower-a")
     await type_command(page, "/cco link 101")
     await expect(page.locator("#messages")).to_contain_text(
-        "linked this channel to Procore project Tower A", timeout=WAIT_MS
+        "linked this channel to the Procore project Tower A", timeout=WAIT_MS
     )
     await type_command(page, "/cco unlink")
     await expect(page.locator(".bk-header")).to_have_text(
@@ -190,7 +193,7 @@ async def test_request_then_approve_on_the_home_tab(page: Page, sandbox: Sandbox
     assert world.packages[package_id].origin_id is None, "approving on Home unlinked nothing"
     await page.locator('[data-channel-id="C0TOWERA"]').click()
     green = reply(page, BAR_COLORS["good"], "Successfully unlinked CCO #003")
-    await expect(green).to_contain_text("Requested by @Ben Okafor", timeout=WAIT_MS)
+    await expect(green).to_contain_text("@Ben Okafor asked for this unlink", timeout=WAIT_MS)
 
 
 async def test_connect_through_procores_login_in_the_browser(page: Page, sandbox: Sandbox) -> None:
@@ -313,3 +316,50 @@ async def test_guided_scenarios_green_red_deny_and_outage(page: Page, sandbox: S
         0, timeout=WAIT_MS
     )
     assert sandbox.stack.procore.world.packages[package_id].origin_id is not None
+
+
+# -- issue 13: each demo person has a Slack language, shown and changed in the side panel ------
+
+
+async def act_as(page: Page, user: str) -> None:
+    await page.locator("#acting-as").select_option(user)
+    await expect(page.locator(f'.person.viewer[data-person="{user}"]')).to_be_visible()
+
+
+async def test_camille_unlinks_in_french_then_switches_to_english(
+    page: Page, sandbox: Sandbox
+) -> None:
+    await act_as(page, "U0CAMILLE")
+    camille = page.locator('[data-person="U0CAMILLE"]')
+    language = camille.get_by_label("Camille Tremblay: Slack language")
+    await expect(language).to_have_value("fr-CA")
+    await expect(page.locator('[data-person="U0BEN"]').locator("select")).to_have_value("en-US")
+    await type_command(page, "/cco link 101")
+    topic = page.locator("#channel-topic")
+    await expect(topic).to_have_text("Linked to Procore project 101 · Tower A", timeout=WAIT_MS)
+    await type_command(page, "/cco unlink")
+    await expect(page.locator(".bk-header")).to_have_text(
+        "ODCE synchronisés avec l'ERP — Tower A", timeout=WAIT_MS
+    )
+
+    await click_unlink(page, sandbox, "002", "Dissocier l'ODCE #002")
+    green = reply(page, BAR_COLORS["good"], "Dissociation réussie")
+    await expect(green).to_be_visible(timeout=WAIT_MS)
+    await expect(green).to_contain_text("ODCE #002")
+    world, index = sandbox.stack.procore.world, sandbox.stack.index
+    assert world.packages[index.packages[(TOWER_A, "002")]].origin_id is None
+    await screenshot(page, "fr-green")
+
+    await click_unlink(page, sandbox, "001", "Dissocier l'ODCE #001")
+    red = reply(page, BAR_COLORS["danger"], "toujours dans Acumatica")
+    await expect(red).to_be_visible(timeout=WAIT_MS)
+    assert world.packages[index.packages[(TOWER_A, "001")]].origin_id is not None
+    await screenshot(page, "fr-red")
+
+    # Camille picks English in Slack: the app reads users.info again on her next click
+    await language.select_option("en-US")
+    await expect(page.locator("#toast")).to_contain_text("Camille Tremblay now uses Slack in")
+    assert sandbox.stack.slack.users["U0CAMILLE"].locale == "en-US"
+    await click_unlink(page, sandbox, "003", "Dissocier l'ODCE #003")  # the card stays French
+    english = reply(page, BAR_COLORS["good"], "Successfully unlinked CCO #003")
+    await expect(english).to_be_visible(timeout=WAIT_MS)

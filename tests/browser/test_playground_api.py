@@ -59,7 +59,7 @@ async def test_typed_commands_and_a_confirmed_click_get_the_apps_answers(sandbox
     package_id = sandbox.stack.index.packages[(TOWER_A, "002")]
     click = {**VIEWER, "ts": card_ts, "action_id": UNLINK_ACTION, "value": str(package_id)}
     assert (await call(sandbox, "api/click", click))["ok"]
-    green = await wait_for(sandbox, "Successfully unlinked CCO #002")
+    green = await wait_for(sandbox, "Successfully unlinked</b> CCO #002")
     assert f'data-color="{BAR_COLORS["good"]}"' in green
     assert f'data-thread-ts="{card_ts}"' in green, "the answer is a reply in the card's thread"
     assert sandbox.stack.procore.world.packages[package_id].origin_id is None
@@ -96,6 +96,26 @@ async def test_permission_toggles_change_procore_and_the_forecast(sandbox: Sandb
     }
     refused = await call(sandbox, "api/world/permission", {**change, "person": "U0DAN"})
     assert refused == {"ok": False, "error": "Dan Wright is not in Procore"}
+
+
+async def test_each_person_has_a_slack_language_the_panel_changes(sandbox: Sandbox) -> None:
+    """The panel shows each demo person's Slack language; changing it changes what the stand-in
+    Slack's users.info answers, and the app reads it again on the person's next command."""
+    people = {p["id"]: p for p in (await panel(sandbox))["people"]}
+    assert {people[u]["locale"] for u in ("U0ANA", "U0BEN")} == {"en-US"}
+    assert people["U0CAMILLE"]["locale"] == "fr-CA"
+    assert people["U0LUCIA"]["locale"] == "es-LA" and people["U0JONAS"]["locale"] == "de-DE"
+    await call(sandbox, "api/command", {**VIEWER, "text": "/cco link 101"})
+    await wait_for(sandbox, "linked this channel")  # the app has read (and keeps) Ana's en-US
+    change = {"person": "ana", "locale": "de-DE"}
+    assert await call(sandbox, "api/world/language", change) == {"ok": True}
+    assert sandbox.stack.slack.users[ANA].locale == "de-DE"
+    ana = next(p for p in (await panel(sandbox))["people"] if p["id"] == ANA)
+    assert ana["locale"] == "de-DE"
+    await call(sandbox, "api/command", {**VIEWER, "text": "/cco link 202"})
+    await wait_for(sandbox, "Procore-Projekt")  # read again at once, not 10 minutes later
+    refused = await call(sandbox, "api/world/language", {**change, "locale": "xx-YY"})
+    assert refused["ok"] is False and "no Slack language 'xx-YY'" in refused["error"]
 
 
 async def test_erp_state_changes_the_forecast(sandbox: Sandbox) -> None:

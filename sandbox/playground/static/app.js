@@ -362,6 +362,16 @@ function rightSwitch(p, key, on, labels, project) {
     h("span", {}, name, " ", h("span", { class: "level" }, on ? yes : no)));
 }
 
+function languageSelect(p, languages) {
+  return h("label", { class: "language" },
+    h("span", { class: "person-role" }, "Slack language"),
+    h("select", {
+      "aria-label": `${p.name}: Slack language`,
+      onchange: (e) => change("language", { person: p.id, locale: e.target.value },
+        (panel) => `${p.name} now uses Slack in ${panel.languages[e.target.value]}: the app reads it on their next click`),
+    }, Object.entries(languages).map(([tag, name]) => h("option", { value: tag, selected: tag === p.locale }, `${name} · ${tag}`))));
+}
+
 function ccoRow(cco, panel) {
   const project = panel.project.id;
   const control = cco.state === null
@@ -403,8 +413,9 @@ async function renderPanel() {
   showLink(panel);
   const me = panel.people.find((p) => p.id === state.user);
   const body = $("panel-body");
-  const people = panel.people.map((p) => h("div", { class: `person${p.id === state.user ? " viewer" : ""}`, "data-person": p.id },
+  const people = panel.people.map((p) => h("div", { class: `person${p.id === state.user ? " viewer" : ""}`, "data-person": p.id, "data-locale": p.locale },
     h("div", {}, h("span", { class: "person-name" }, p.name), " ", h("span", { class: "person-role" }, `· ${p.title}`)),
+    languageSelect(p, panel.languages),
     p.rights ? h("div", { class: "rights" }, Object.keys(panel.permission_labels).map((key) => rightSwitch(p, key, p.rights[key], panel.permission_labels, panel.project.id))) : null,
     h("div", { class: `forecast ${p.color}` }, p.sentence)));
   body.replaceChildren(
@@ -423,7 +434,7 @@ async function renderPanel() {
         h("span", {}, "ERP-integrated in Procore ", h("span", { class: "level" }, panel.project.erp_integrated ? "On" : "Off"))),
       panel.ccos.map((cco) => ccoRow(cco, panel))),
     h("section", { class: "card", id: "people" },
-      h("h3", {}, `Procore permissions on ${panel.project.name}`),
+      h("h3", {}, `People: Slack language, Procore permissions on ${panel.project.name}`),
       people),
     h("section", { class: "card", id: "outages" },
       h("h3", {}, "Outages"),
