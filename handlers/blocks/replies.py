@@ -129,6 +129,7 @@ def _green(t: Words, outcome: Unlinked, attempt: AttemptView) -> dict[str, Any]:
         reference=escape(record.reference),
         state=t.gettext(m.RECORD_STATES.get(record.state, record.state.value)),
     )
+    found = found[:1].upper() + found[1:]  # "Your ERP record …" opens the line
     by = t.gettext(m.UNLINKED_BY, user=user(attempt.slack_user_id))
     blocks: list[Block] = [section(text), context(f"{found} · {by} · {reference(t, attempt)}")]
     note = outcome.erp.note_for(record.state)
