@@ -83,7 +83,7 @@ PEOPLE: tuple[DemoPerson, ...] = (
         True,
         3,
         4,
-        "Contrôleuse de projet (Montréal)",
+        "Contrôleuse de projet",
         "fr-CA",
     ),
     DemoPerson(
@@ -95,7 +95,7 @@ PEOPLE: tuple[DemoPerson, ...] = (
         False,
         3,
         4,
-        "Gerente de proyecto (Bogotá)",
+        "Gerente de proyecto",
         "es-LA",  # Slack's tag for Latin-American Spanish: the app answers in es-419
     ),
     DemoPerson(
@@ -107,7 +107,7 @@ PEOPLE: tuple[DemoPerson, ...] = (
         False,
         0,
         3,
-        "Projektingenieur (München)",
+        "Projektingenieur",
         "de-DE",
     ),
 )

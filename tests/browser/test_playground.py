@@ -4,7 +4,9 @@ panel, click again, see the red one.
 
 Needs Debian's `chromium` (or CCO_CHROMIUM=<path>) and the `playwright` package; never downloads
 a browser. With CCO_PLAYGROUND_SCREENSHOTS=<folder> (e.g. `docs`) it saves
-playground-green.png and playground-red.png there.
+playground-green.png and playground-red.png there, and the French pair playground-fr-green.png
+and playground-fr-red.png (`-k "green_then_revoke or french"`; colour emoji need Debian's
+fonts-noto-color-emoji).
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 // Messages arrive as server-rendered HTML; everything this file builds itself uses textContent.
 "use strict";
 
-const state = { user: null, channel: null, home: false, seq: 0, people: [], channels: [], erpNames: {}, scenarios: [], generation: 0, panelTimer: null };
+const state = { user: null, locale: null, channel: null, home: false, seq: 0, people: [], channels: [], erpNames: {}, scenarios: [], generation: 0, panelTimer: null };
 const $ = (id) => document.getElementById(id);
 
 const COMMANDS = [
@@ -50,34 +50,52 @@ function person(id) { return state.people.find((p) => p.id === id); }
 function channel(id) { return state.channels.find((c) => c.id === id); }
 function viewerQuery() { return `channel=${encodeURIComponent(state.channel)}&user=${encodeURIComponent(state.user)}`; }
 
-// -- times: the server renders UTC, the page shows local time ------------------------------------
+// -- times: the server renders UTC, the page shows local time in the viewer's Slack language ------
 
-const timeFormat = new Intl.DateTimeFormat(undefined, { hour: "numeric", minute: "2-digit" });
-const shortDate = new Intl.DateTimeFormat(undefined, { month: "short", day: "numeric", year: "numeric" });
-const longDate = new Intl.DateTimeFormat(undefined, { weekday: "long", month: "long", day: "numeric", year: "numeric" });
+const formatCache = new Map();
+
+function formats() {  // Slack renders <!date^…> tokens in each reader's own language
+  const locale = state.locale || undefined;
+  if (!formatCache.has(locale)) {
+    formatCache.set(locale, {
+      time: new Intl.DateTimeFormat(locale, { hour: "numeric", minute: "2-digit" }),
+      short: new Intl.DateTimeFormat(locale, { month: "short", day: "numeric", year: "numeric" }),
+      long: new Intl.DateTimeFormat(locale, { weekday: "long", month: "long", day: "numeric", year: "numeric" }),
+      days: new Intl.RelativeTimeFormat(locale, { numeric: "auto" }),
+    });
+  }
+  return formatCache.get(locale);
+}
 
 function prettyDay(at, formatter) {
   const day = new Date(at); day.setHours(0, 0, 0, 0);
   const today = new Date(); today.setHours(0, 0, 0, 0);
   const diff = Math.round((today - day) / 86400000);
-  if (diff === 0) return "Today";
-  if (diff === 1) return "Yesterday";
-  return formatter.format(at);
+  if (diff !== 0 && diff !== 1) return formatter.format(at);
+  const word = formats().days.format(-diff, "day");
+  return word.charAt(0).toLocaleUpperCase(state.locale || undefined) + word.slice(1);
 }
 
 function localizeTimes(root) {
+  const f = formats();
   for (const el of root.querySelectorAll("time[data-epoch]")) {
     const at = new Date(Number(el.dataset.epoch) * 1000);
-    if (el.classList.contains("msg-time")) { el.textContent = timeFormat.format(at); continue; }
+    if (el.classList.contains("msg-time")) { el.textContent = f.time.format(at); continue; }
     const pieces = {
-      date_num: at.toISOString().slice(0, 10), date: longDate.format(at).replace(/^\w+, /, ""),
-      date_short: shortDate.format(at), date_long: longDate.format(at),
-      date_pretty: prettyDay(at, longDate), date_short_pretty: prettyDay(at, shortDate),
-      date_long_pretty: prettyDay(at, longDate), time: timeFormat.format(at),
-      time_secs: at.toLocaleTimeString(), ago: prettyDay(at, shortDate),
+      date_num: at.toISOString().slice(0, 10), date: f.long.formatToParts(at).filter((x) => x.type !== "weekday").map((x) => x.value).join("").replace(/^[\s,]+/, ""),
+      date_short: f.short.format(at), date_long: f.long.format(at),
+      date_pretty: prettyDay(at, f.long), date_short_pretty: prettyDay(at, f.short),
+      date_long_pretty: prettyDay(at, f.long), time: f.time.format(at),
+      time_secs: at.toLocaleTimeString(state.locale || undefined), ago: prettyDay(at, f.short),
     };
     el.textContent = (el.dataset.format || "").replace(/\{(\w+)\}/g, (all, key) => pieces[key] ?? all);
   }
+}
+
+function setLocale(locale) {  // the acting person's Slack language: re-render the shown times
+  if (!locale || locale === state.locale) return;
+  state.locale = locale;
+  localizeTimes(document);
 }
 
 // -- messages ------------------------------------------------------------------------------------
@@ -411,7 +429,10 @@ async function renderPanel() {
   const panel = await api(`/api/world?${viewerQuery()}`);
   if (panel.error) return null;
   showLink(panel);
+  for (const x of panel.people) { const known = person(x.id); if (known) known.locale = x.locale; }
   const me = panel.people.find((p) => p.id === state.user);
+  $("acting-role").textContent = `${me.title} · ${panel.languages[me.locale] || me.locale}`;
+  setLocale(me.locale);
   const body = $("panel-body");
   const people = panel.people.map((p) => h("div", { class: `person${p.id === state.user ? " viewer" : ""}`, "data-person": p.id, "data-locale": p.locale },
     h("div", {}, h("span", { class: "person-name" }, p.name), " ", h("span", { class: "person-role" }, `· ${p.title}`)),
@@ -478,6 +499,7 @@ function selectChannel(id) {
 function selectUser(id) {
   state.user = id;
   const p = person(id);
+  setLocale(p.locale);
   $("acting-as").value = id;
   $("acting-role").textContent = p.title;
   status("");
@@ -551,6 +573,7 @@ async function start() {
   $("message-box").addEventListener("input", showSuggestions);
   $("message-box").addEventListener("blur", () => { $("suggestions").hidden = true; });
   state.user = boot.people[0].id;
+  state.locale = boot.people[0].locale;
   $("acting-role").textContent = boot.people[0].title;
   selectChannel(boot.channels[0].id);
   $("message-box").focus();
