@@ -2,13 +2,14 @@
 posts". Every person's Slack language is the pseudo-locale (`en-XA`, every catalog message
 accented and bracketed ⟦…⟧), and so is the channel's; a script of actions covers what the app
 posts or shows — /cco help, usage and did-you-mean, link, language, status, connect, history, the
-card and its page turn, Unlink clicks green and red (still in the ERP, a missing permission, a
-person Procore doesn't know, Procore down), request → approve and request → deny with their
-modals, and App Home. Every payload the Slack stand-in received (chat.postMessage/update/
-postEphemeral, views.open/update/push/publish, response_url posts), every message it shows (the
-acknowledgements included) and every form error the app answered is read as a person reads it
-(`i18n.pseudo.texts_of`), and no English may be left outside the brackets, except the values the
-app passes through: names, titles, numbers, the ERP's name and record ids."""
+card and its page turns, Unlink clicks green and red (still in the ERP, a missing permission, a
+person Procore doesn't know, Procore down, the bot removed from the channel), request → approve
+and request → deny with their modals, and App Home. Every payload the Slack stand-in received
+(chat.postMessage/update/postEphemeral, views.open/update/push/publish, response_url posts),
+every message it shows (the acknowledgements included) and every form error the app answered is
+read as a person reads it (`i18n.pseudo.texts_of`), and no English may be left outside the
+brackets, except the values the app passes through: names, titles, numbers, the ERP's name and
+record ids."""
 
 from __future__ import annotations
 
@@ -29,6 +30,7 @@ from handlers.blocks.requests import APPROVE_ACTION, DENY_ACTION, REASON_BLOCK, 
 from i18n import PSEUDO
 from i18n.pseudo import texts_of, untranslated
 from sandbox import demo
+from sandbox.faults import FaultRule
 from sandbox.playground.outages import apply_mode
 from sandbox.slack.sender import Delivery
 from sandbox.slack.world import SlackMessage
@@ -268,6 +270,27 @@ async def procore_down(rig: Rig, card: SlackMessage, sweep: Sweep) -> None:
     apply_mode(rig.stack.procore.faults, "procore", "normal")
 
 
+def posted_to(rig: Rig, channel: str) -> int:
+    """How many chat.postMessage calls went to `channel` (a user id: the app's DM to them)."""
+    calls = rig.stack.slack.recorder.matching("POST", r"/api/chat\.postMessage$")
+    return sum(1 for call in calls if _body(call.body).get("channel") == channel)
+
+
+async def bot_left_the_channel(rig: Rig, card: SlackMessage, sweep: Sweep) -> None:
+    """The bot is removed from the channel: the answer goes through the click's response_url
+    with a hint to invite it back, and once that URL is spent, to the clicker by DM."""
+    slack = rig.stack.slack
+    slack.channels[card.channel].members.discard(slack.bot_user_id)
+    through_url = slack.recorder.count("POST", r"^/response/")
+    sweep.keep("Unlink, bot not in the channel", await rig.click_unlink(card, "006"))
+    await rig.until(lambda: slack.recorder.count("POST", r"^/response/") > through_url)
+    slack.faults.add(FaultRule(path=r"^/response/", method="POST", status=404, body="used_url"))
+    dms = posted_to(rig, "U0ANA")
+    sweep.keep("Unlink, URL spent too", await rig.click_unlink(card, "001"))
+    await rig.until(lambda: posted_to(rig, "U0ANA") > dms)
+    await rig.settle()
+
+
 async def test_everything_the_app_posts_reads_in_the_pseudo_locale(rig: Rig) -> None:
     sweep = Sweep()
     await speak_pseudo(rig)
@@ -282,6 +305,7 @@ async def test_everything_the_app_posts_reads_in_the_pseudo_locale(rig: Rig) -> 
     await answered(rig, sweep, "history")
     await procore_down(rig, card, sweep)
     await campus_page_turn(rig, sweep)
+    await bot_left_the_channel(rig, card, sweep)
 
     payloads = recorded(rig) + shown(rig) + sweep.answers
     assert len(payloads) > 40, "the script reached too little of the app"
