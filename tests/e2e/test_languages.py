@@ -5,16 +5,30 @@ the whole channel reads, and the thread reply keeps the language decided at the 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from sqlmodel import select
 
 from i18n import messages as m
 from i18n import words_for
+from sandbox import demo
 from sandbox.slack.world import SlackMessage
 from storage import links
-from storage.models import Card, UnlinkAttempt
-from tests.e2e.rig import TOWER_A, TOWER_CHANNEL, Rig, attachment_color, text_of
+from storage.models import Card, UnlinkAttempt, utcnow
+from storage.states import AttemptState
+from tests.conftest import database_params
+from tests.e2e.rig import (
+    TOWER_A,
+    TOWER_CHANNEL,
+    Rig,
+    attachment_color,
+    start_rig,
+    stop_rig,
+    text_of,
+)
 
 #: (Slack locale, the green headline's words, the red's "still in", the red's "click again")
 LANGUAGES = [
@@ -141,3 +155,42 @@ async def test_a_channels_language_wins_even_for_an_english_clicker(rig: Rig) ->
     assert "Dissociation réussie" in green and "Successfully" not in green
     red = text_of(await unlink(rig, card, "001", "U0BEN"))
     assert "toujours dans Acumatica" in red and fix_in("fr-CA", rig, "001") in red
+
+
+@pytest.fixture(params=database_params())
+async def sweeping(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Rig]:
+    """A rig whose sweeper finishes abandoned attempts within a fraction of a second."""
+    started = await start_rig(request.param, tmp_path, sweep_interval_seconds=0.2)
+    try:
+        yield started
+    finally:
+        await stop_rig(started)
+
+
+async def test_a_recovered_attempt_answers_in_the_language_decided_at_its_click(
+    sweeping: Rig,
+) -> None:
+    rig = sweeping
+    await rig.link()
+    card = await rig.card()  # Ana reads English: the card is English
+    async with rig.runtime.db.transaction() as s:  # a French click, then its process died
+        s.add(
+            UnlinkAttempt(
+                reference="R-CRASHEDFR",
+                team_id=rig.stack.slack.team_id,
+                channel_id=TOWER_CHANNEL,
+                card_ts=card.ts,
+                company_id=demo.COMPANY_ID,
+                project_id=TOWER_A,
+                cco_id=rig.stack.index.packages[(TOWER_A, "002")],
+                cco_number="002",
+                slack_user_id="U0ANA",
+                state=AttemptState.CLAIMED,
+                lease_until=utcnow() - timedelta(minutes=1),
+                lease_token="dead-process",
+                locale="fr-CA",
+            )
+        )
+    shown = text_of(await rig.reply(card))
+    assert "R-CRASHEDFR" in shown and "interrompue" in shown
+    assert "Cliquez de nouveau sur *Dissocier*" in shown and "Click" not in shown
