@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import copy
 import json
 import re
 from collections.abc import AsyncIterator, Iterable
@@ -231,13 +232,25 @@ async def unlink_clicks(rig: Rig, card: SlackMessage, sweep: Sweep) -> None:
 
 async def request_approve_deny(rig: Rig, card: SlackMessage, sweep: Sweep) -> None:
     approved = await ask(rig, card, "003", "U0CHLOE", REASON)  # deleted in the ERP: green
-    before = len(rig.replies(card))
     rid = request_id(approved)
-    sweep.keep(
-        "Approve", await rig.sender.click("U0ANA", card.channel, approved.ts, APPROVE_ACTION, rid)
-    )
-    await rig.settle()
+    await homes(rig, sweep)  # Ana's Home lists the request waiting for her
+    home = rig.stack.slack.views.home("U0ANA")
+    assert home is not None
+    old = copy.deepcopy(home.definition)
+    before = len(rig.replies(card))
+    approve = await rig.sender.click("U0ANA", card.channel, approved.ts, APPROVE_ACTION, rid)
+    sweep.keep("Approve", approve)
     await rig.until(lambda: len(rig.replies(card)) > before)
+    await rig.settle()
+    home.definition = old  # Ana's client still shows the Home as it was: a second Approve
+    dms = len(direct_messages(rig, "U0ANA"))
+    again = await rig.sender.click_in_view("U0ANA", home.id, APPROVE_ACTION, rid)
+    sweep.keep("Approve on an old Home", again)
+    await rig.until(lambda: len(direct_messages(rig, "U0ANA")) > dms)
+    await deny(rig, card, sweep)
+
+
+async def deny(rig: Rig, card: SlackMessage, sweep: Sweep) -> None:
     denied = await ask(rig, card, "005", "U0CHLOE", REASON)
     await rig.sender.click("U0ANA", card.channel, denied.ts, DENY_ACTION, request_id(denied))
     await rig.until(lambda: bool(rig.stack.slack.views.modal_stack("U0ANA")))
@@ -252,6 +265,10 @@ async def request_approve_deny(rig: Rig, card: SlackMessage, sweep: Sweep) -> No
     for reply in rig.replies(card)[:3]:
         for reference in re.findall(r"\b[RQ]-[0-9A-Z]{4,}\b", json.dumps(reply.attachments)):
             await answered(rig, sweep, f"history {reference}")
+
+
+def direct_messages(rig: Rig, user: str) -> list[SlackMessage]:
+    return rig.stack.slack.channel_messages(rig.stack.slack.dm_channel(user).id)
 
 
 async def homes(rig: Rig, sweep: Sweep) -> None:
