@@ -219,10 +219,12 @@ async def campus_page_turn(rig: Rig, sweep: Sweep) -> None:
         turned = await rig.sender.click("U0ANA", CAMPUS_CHANNEL, card.ts, action, value)
         sweep.keep("a page turn", turned)
         await rig.until(lambda v=version: len(card.versions) > v)
+    await answered(rig, sweep, "link 202", channel=CAMPUS_CHANNEL)  # the link moves
 
 
 async def unlink_clicks(rig: Rig, card: SlackMessage, sweep: Sweep) -> None:
     clicks = [("002", "U0ANA"), ("001", "U0ANA"), ("003", "U0CHLOE"), ("005", "U0DAN")]
+    clicks += [("005", "U0EVE")]  # no email in Slack
     for number, user in clicks:
         before = len(rig.replies(card))
         sweep.keep(f"Unlink #{number}", await rig.click_unlink(card, number, user=user))
@@ -277,14 +279,23 @@ async def homes(rig: Rig, sweep: Sweep) -> None:
         await rig.until(lambda u=user: rig.stack.slack.views.home(u) is not None)
 
 
-async def procore_down(rig: Rig, card: SlackMessage, sweep: Sweep) -> None:
-    apply_mode(rig.stack.procore.faults, "procore", "down")
-    before = len(rig.replies(card))
-    sweep.keep("Unlink, Procore down", await rig.click_unlink(card, "006", user="U0ANA"))
+async def outages(rig: Rig, card: SlackMessage, sweep: Sweep) -> None:
+    """Procore down, the ERP down; then two clicks at once on one CCO (the second is busy)."""
+    for faults, system in ((rig.stack.procore.faults, "procore"), (rig.stack.erp.faults, "erp")):
+        apply_mode(faults, system, "down")
+        before = len(rig.replies(card))
+        sweep.keep(f"Unlink, {system} down", await rig.click_unlink(card, "006", user="U0ANA"))
+        await rig.settle()
+        await rig.until(lambda b=before: len(rig.replies(card)) > b, limit=10)
+        if system == "procore":
+            await answered(rig, sweep, "status")
+        apply_mode(faults, system, "normal")
+    rig.stack.procore.faults.latency = 0.5
+    both = [rig.click_unlink(card, "001", user=user) for user in ("U0ANA", "U0ANA")]
+    for delivery in await asyncio.gather(*both):
+        sweep.keep("Unlink twice at once", delivery)
     await rig.settle()
-    await rig.until(lambda: len(rig.replies(card)) > before, limit=10)
-    await answered(rig, sweep, "status")
-    apply_mode(rig.stack.procore.faults, "procore", "normal")
+    rig.stack.procore.faults.latency = 0.0
 
 
 def posted_to(rig: Rig, channel: str) -> int:
@@ -320,7 +331,7 @@ async def test_everything_the_app_posts_reads_in_the_pseudo_locale(rig: Rig) -> 
     await request_approve_deny(rig, card, sweep)
     await homes(rig, sweep)
     await answered(rig, sweep, "history")
-    await procore_down(rig, card, sweep)
+    await outages(rig, card, sweep)
     await campus_page_turn(rig, sweep)
     await bot_left_the_channel(rig, card, sweep)
 
