@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import copy
+import html
 import json
 import re
 from collections.abc import AsyncIterator, Iterable
@@ -340,6 +341,33 @@ async def test_everything_the_app_posts_reads_in_the_pseudo_locale(rig: Rig) -> 
     left = untranslated_texts(payloads)
     report = [f"{where}: {words} in {text!r}" for text, (where, words) in left.items()]
     assert left == {}, "\n".join(report)
+
+
+def links_shown(rig: Rig) -> list[str]:
+    """The URLs of the link buttons the app's messages carry."""
+    return re.findall(r"'url': '([^']+)'", str([m.blocks for m in rig.stack.slack.messages]))
+
+
+async def test_the_oauth_page_and_the_audit_csv_read_in_the_pseudo_locale(rig: Rig) -> None:
+    """Not Slack payloads, but what the same people read: the page `/cco connect` opens and the
+    audit CSV's column headers (`/cco history`, for approvers)."""
+    sweep = Sweep()
+    await speak_pseudo(rig)
+    await rig.link()
+    await answered(rig, sweep, "connect")
+    await answered(rig, sweep, "history")
+    pages: list[tuple[str, Any]] = []
+    for url in links_shown(rig):
+        answer = await rig.http.get(url)
+        assert answer.status_code == 200, url
+        if answer.headers["content-type"].startswith("text/csv"):
+            pages.append(("audit CSV headers", {"text": answer.text.splitlines()[0]}))
+        else:
+            text = html.unescape(re.sub(r"<[^>]+>", "\n", answer.text))
+            pages += [("connect page", {"text": line}) for line in text.splitlines() if line]
+    assert {where for where, _ in pages} == {"audit CSV headers", "connect page"}
+    left = untranslated_texts(pages)
+    assert left == {}, left
 
 
 def test_the_sweep_finds_english_outside_the_catalog_and_not_in_values() -> None:
