@@ -323,23 +323,18 @@ async def test_guided_scenarios_green_red_deny_and_outage(page: Page, sandbox: S
 # -- issue 13: each demo person has a Slack language, shown and changed in the side panel ------
 
 
-async def act_as(page: Page, user: str) -> None:
-    await page.locator("#acting-as").select_option(user)
-    await expect(page.locator(f'.person.viewer[data-person="{user}"]')).to_be_visible()
-
-
 async def test_camille_unlinks_in_french_then_switches_to_english(
     page: Page, sandbox: Sandbox
 ) -> None:
-    await act_as(page, "U0CAMILLE")
+    await follow(page, "french", slice(0, 4))  # as Camille: #tower-a, /cco link 101, /cco unlink
+    await expect(page.locator('.person.viewer[data-person="U0CAMILLE"]')).to_be_visible()
+    await expect(page.locator("#acting-role")).to_contain_text("Français (Canada)")
     camille = page.locator('[data-person="U0CAMILLE"]')
     language = camille.get_by_label("Camille Tremblay: Slack language")
     await expect(language).to_have_value("fr-CA")
     await expect(page.locator('[data-person="U0BEN"]').locator("select")).to_have_value("en-US")
-    await type_command(page, "/cco link 101")
     topic = page.locator("#channel-topic")
     await expect(topic).to_have_text("Linked to Procore project 101 · Tower A", timeout=WAIT_MS)
-    await type_command(page, "/cco unlink")
     await expect(page.locator(".bk-header")).to_have_text(
         "ODCE synchronisés avec l'ERP — Tower A", timeout=WAIT_MS
     )
