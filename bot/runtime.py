@@ -97,6 +97,7 @@ def policy(settings: Settings) -> Policy:
         require_linked=settings.require_linked_account,
         outbox_claim=timedelta(seconds=settings.outbox_claim_seconds),
         default_locale=settings.default_locale,
+        currency=settings.currency,
     )
 
 

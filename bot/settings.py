@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Literal
 
+from babel.numbers import is_currency
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -89,6 +90,9 @@ class Settings(BaseSettings):
     #: `i18n.SUPPORTED`, or a language: "fr" is fr-FR); a channel's `/cco language` wins for
     #: what the whole channel sees
     default_locale: str = "en-US"
+    #: the ISO 4217 code of the amounts Procore shows, for CCOs whose Procore answer names none
+    #: (`currency_configuration.currency_iso_code` wins when present)
+    currency: str = "USD"
 
     @field_validator("log_level", mode="before")
     @classmethod
@@ -157,6 +161,14 @@ class Settings(BaseSettings):
         if found is None or found == PSEUDO:
             raise ValueError(f"must be one of: {', '.join(SUPPORTED)}")
         return found
+
+    @field_validator("currency")
+    @classmethod
+    def _currency(cls, value: str) -> str:
+        code = value.strip().upper()
+        if not is_currency(code):
+            raise ValueError("must be an ISO 4217 currency code (USD, CAD, EUR, GBP, AUD, …)")
+        return code
 
     @field_validator("erp_system")
     @classmethod

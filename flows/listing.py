@@ -95,7 +95,11 @@ async def synced_page(svc: Services, link: ChannelLink, query: str, page: int) -
     pages = max(1, -(-len(synced) // PAGE_SIZE))
     page = min(max(page, 1), pages)
     shown = synced[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
-    rows = [_row(c, commitments[c.contract_id or -1], link.project_name, listed_at) for c in shown]
+    fallback = svc.policy.currency
+    rows = [
+        _row(c, commitments[c.contract_id or -1], link.project_name, listed_at, fallback)
+        for c in shown
+    ]
     return CardPage(
         project_name=link.project_name,
         erp=svc.erp.info,
@@ -124,13 +128,17 @@ async def _commitments(svc: Services, project_id: int, ccos: list[Cco]) -> dict[
     return {c.id: c for c in found if c is not None}
 
 
-def _row(cco: Cco, commitment: Commitment, project_name: str, listed_at: datetime) -> CardRow:
+def _row(
+    cco: Cco, commitment: Commitment, project_name: str, listed_at: datetime, currency: str
+) -> CardRow:
+    """`currency` is the Policy's (the CURRENCY setting), for a CCO whose answer names none."""
     return CardRow(
         id=cco.id,
         number=cco.number,
         title=cco.title,
         status=cco.status,
         amount=str(cco.grand_total.quantize(Decimal("0.01"))),
+        currency=cco.currency or currency,
         contract_id=cco.contract_id,
         contract_type=commitment.type,
         commitment=_commitment_label(commitment),

@@ -73,6 +73,8 @@ class Policy:
     outbox_claim: timedelta = timedelta(seconds=30)
     #: the language of people (and channels) whose Slack locale the app doesn't speak
     default_locale: str = "en-US"
+    #: the currency of a CCO's amount when Procore names none (ISO 4217, the CURRENCY setting)
+    currency: str = "USD"
 
 
 @dataclass(frozen=True)

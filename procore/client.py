@@ -317,7 +317,16 @@ def _cco(item: dict[str, Any], project_id: int) -> Cco:
         line_item_origin_ids=tuple(str(x["origin_id"]) for x in lines if x.get("origin_id")),
         line_item_ids=tuple(int(x["id"]) for x in lines),
         package_type=_text(item.get("type")),
+        currency=_currency(item.get("currency_configuration")),
     )
+
+
+def _currency(configuration: Any) -> str | None:
+    """`currency_configuration.currency_iso_code`, upper-cased; None when absent or blank."""
+    if not isinstance(configuration, dict):
+        return None
+    code = _text(configuration.get("currency_iso_code"))
+    return code.strip().upper() if code and code.strip() else None
 
 
 def _user(item: dict[str, Any]) -> ProcoreUser:

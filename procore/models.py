@@ -42,6 +42,9 @@ class Cco:
     #: the package show's `type`: "CommitmentContractChangeOrder", "PrimeContractChangeOrder" or
     #: "ChangeOrderPackage"; None on list answers (the list does not carry it)
     package_type: str | None = None
+    #: the ISO 4217 code of `grand_total` (`currency_configuration.currency_iso_code`); None
+    #: when Procore names none
+    currency: str | None = None
 
     @property
     def synced(self) -> bool:

@@ -29,6 +29,9 @@ class CardRow:
     title: str = ""
     #: the grand total as a decimal string ("12500.00")
     amount: str = ""
+    #: the ISO 4217 code of `amount`: Procore's for the CCO, else the CURRENCY setting; None on
+    #: rows stored before it was kept (they were shown in US dollars, and still are)
+    currency: str | None = None
     #: Procore's status of the CCO
     status: str | None = None
     contract_id: int | None = None
@@ -44,8 +47,8 @@ class CardRow:
 
 
 def to_json(row: CardRow) -> dict[str, Any]:
-    """The row as stored: the JSON object earlier releases wrote."""
-    return {
+    """The row as stored: the JSON object earlier releases wrote (plus `currency` when known)."""
+    stored = {
         "id": row.id,
         "number": row.number,
         "title": row.title,
@@ -59,6 +62,7 @@ def to_json(row: CardRow) -> dict[str, Any]:
         "project_name": row.project_name,
         "listed_at": row.listed_at.isoformat() if row.listed_at else None,
     }
+    return stored if row.currency is None else stored | {"currency": row.currency}
 
 
 def from_json(data: object) -> CardRow | None:
@@ -72,6 +76,7 @@ def from_json(data: object) -> CardRow | None:
         number=str(data.get("number", "")),
         title=str(data.get("title") or ""),
         amount=str(data.get("amount", "")),
+        currency=_text(data.get("currency")),
         status=_text(data.get("status")),
         contract_id=contract_id if isinstance(contract_id, int) else None,
         contract_type=_text(data.get("contract_type")),

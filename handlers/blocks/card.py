@@ -44,16 +44,17 @@ class RowState:
     outcome: str | None = None
 
 
-#: the currency of a CCO's amount (Procore's company currency; the app reads US dollars)
-CURRENCY = "USD"
+#: the currency of a row stored before rows kept theirs: the app showed US dollars then
+LEGACY_CURRENCY = "USD"
 
 
-def money(t: Words, amount: str) -> str:
+def money(t: Words, amount: str, currency: str) -> str:
+    """`amount` in `currency` (ISO 4217) as the reader's locale writes money."""
     try:
         value = Decimal(amount)
     except (InvalidOperation, TypeError):
         return escape(amount)
-    return t.amount(value, CURRENCY)
+    return t.amount(value, currency)
 
 
 #: row states whose CCO is no longer synced: no buttons, and not counted as synced
@@ -112,7 +113,7 @@ def _summary(t: Words, view: CardPage, done: int) -> Block:
 def _row(t: Words, row: CardRow, erp: ErpInfo, state: RowState) -> list[Block]:
     title = f"*{t.gettext(m.CARD_ROW_TITLE, number=escape(row.number), title=escape(row.title))}*"
     commitment = " · ".join(escape(part) for part in (row.commitment, row.vendor) if part)
-    facts = [money(t, row.amount)]
+    facts = [money(t, row.amount, row.currency or LEGACY_CURRENCY)]
     if row.synced_at:
         facts.append(t.gettext(m.SYNCED_AT, when=t.when(row.synced_at)))
     lines = [title, commitment or t.gettext(m.COMMITMENT_NOT_READABLE), " · ".join(facts)]

@@ -177,7 +177,7 @@ def package_json(
         "revision": 0,
         "grand_total": package.grand_total,
         "designated_reviewer": None,
-        "currency_configuration": {"currency_iso_code": "USD"},
+        "currency_configuration": _currency(package.currency),
         "custom_fields": {},
     }
     if full:
@@ -197,6 +197,11 @@ def package_json(
             ],
         }
     return item
+
+
+def _currency(code: str | None) -> dict[str, Any]:
+    """A package's `currency_configuration`: Procore names the currency of its amounts there."""
+    return {} if code is None else {"currency_iso_code": code}
 
 
 def _line_item_json(line: PackageLineItem, position: int) -> dict[str, Any]:

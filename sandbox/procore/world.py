@@ -105,6 +105,8 @@ class ChangeOrderPackage:
     origin_id: str | None = None
     origin_code: str | None = None
     origin_data: str | None = None
+    #: `currency_configuration.currency_iso_code` (ISO 4217); None: the answer names none
+    currency: str | None = "USD"
     created_at: str = ""
     updated_at: str = ""
     deleted_at: str | None = None
@@ -302,6 +304,7 @@ class ProcoreWorld:
         origin_data: str | None = None,
         deleted: bool = False,
         id: int | None = None,
+        currency: str | None = "USD",
     ) -> ChangeOrderPackage:
         now = _iso(self.clock())
         package = ChangeOrderPackage(
@@ -315,6 +318,7 @@ class ProcoreWorld:
             origin_id=origin_id,
             origin_code=origin_code,
             origin_data=origin_data,
+            currency=currency,
             created_at=now,
             updated_at=now,
             deleted_at=now if deleted else None,
