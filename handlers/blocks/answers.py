@@ -9,7 +9,7 @@ from typing import Any
 from flows.history import History
 from flows.status import StatusReport
 from flows.views import AttemptView
-from handlers.blocks.kit import Block, actions, button, context, escape, section, user
+from handlers.blocks.kit import Block, actions, button, context, escape, section, typed, user
 from handlers.blocks.words import level_words, missing_line, outcome_words, tool_words
 from handlers.commands import usage
 from i18n import Words
@@ -25,12 +25,6 @@ def usage_message(t: Words, problem: str) -> dict[str, Any]:
     """`problem`: why the text was not understood, already in the reader's words
     (`commands.Usage.in_words(t)`)."""
     return {"text": problem, "blocks": [section(f"⚠️ {problem}"), section(usage(t))]}
-
-
-def typed(text: str) -> str:
-    """What the person typed, shown as they typed it: a code span, so their `*`, `_` or `~`
-    never turn into formatting (docs/messages.md: nothing is echoed with its formatting)."""
-    return "`" + escape(text).replace("`", "'") + "`"
 
 
 def notice(text: str) -> dict[str, Any]:

@@ -19,6 +19,7 @@ from handlers.blocks.kit import (
     escape,
     header,
     section,
+    typed,
     user,
 )
 from handlers.blocks.replies import not_erp_integrated_text, system_name
@@ -80,7 +81,7 @@ def card_message(t: Words, view: CardPage, states: dict[int, RowState]) -> dict[
 def empty_message(t: Words, project_name: str, erp: ErpInfo, query: str) -> dict[str, Any]:
     values = {"project": escape(project_name), "erp": system_name(t, erp.name)}
     if query:
-        text = t.gettext(m.CARD_NOTHING_MATCHING, query=t.quote(escape(query)), **values)
+        text = t.gettext(m.CARD_NOTHING_MATCHING, query=typed(query), **values)
     else:
         text = t.gettext(m.CARD_NOTHING, **values)
     return {"text": text, "blocks": [section(text)]}
@@ -103,7 +104,7 @@ def _summary(t: Words, view: CardPage, done: int) -> Block:
     if done:
         parts.append(t.ngettext(*m.CARD_DONE, done))
     if view.query:
-        parts.append(t.gettext(m.CARD_MATCHING, query=t.quote(escape(view.query))))
+        parts.append(t.gettext(m.CARD_MATCHING, query=typed(view.query)))
     if view.pages > 1:
         parts.append(t.gettext(m.CARD_PAGE, page=t.number(view.page), pages=t.number(view.pages)))
     parts.append(t.gettext(m.CARD_HINT))

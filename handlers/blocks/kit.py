@@ -17,6 +17,13 @@ def escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+def typed(text: str) -> str:
+    """What the person typed, shown as they typed it: a code span, so their `*`, `_` or `~`
+    never turn into formatting and `<!channel>` never notifies anyone (docs/messages.md:
+    nothing is echoed with its formatting)."""
+    return "`" + escape(text).replace("`", "'") + "`"
+
+
 def plain(text: str, limit: int = 3000) -> dict[str, Any]:
     return {"type": "plain_text", "text": clip(text, limit), "emoji": True}
 

@@ -15,7 +15,7 @@ from flows.services import Services
 from flows.status import status
 from handlers import commands
 from handlers.accounts_io import account_answer
-from handlers.blocks import answers
+from handlers.blocks import answers, kit
 from handlers.blocks.kit import escape
 from handlers.blocks.links import hidden_message, link_answer
 from handlers.blocks.trail import trail_message
@@ -140,7 +140,7 @@ def _typed(command: dict[str, Any]) -> str:
 
 
 def _nothing_recorded(t: Words, query: str, project: str | None) -> dict[str, Any]:
-    typed = answers.typed(query)
+    typed = kit.typed(query)
     if project is None:
         text = t.gettext(
             "Check the reference, or run `/cco history` for the latest attempts: nothing was "
