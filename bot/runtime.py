@@ -25,6 +25,7 @@ from flows.inflight import InFlight
 from flows.installation import is_gone as installation_gone
 from flows.services import Policy, PublicLinks, Services
 from handlers.app import register
+from handlers.reader_locale import ReaderLocales
 from handlers.slack_gate import GatedSlackClient
 from handlers.slack_io import SlackDirectory, SlackMessenger
 from procore.budget import LocalBudget, RequestBudget
@@ -168,9 +169,11 @@ def flow_services(
     procore_http: httpx.AsyncClient,
     erp: ErpAdapter,
     slack: GatedSlackClient,
+    locales: ReaderLocales,
 ) -> Services:
-    """What the flows are handed: the clients, the policy and the app's public links."""
-    directory = SlackDirectory(slack)
+    """What the flows are handed: the clients, the policy and the app's public links. The
+    directory fills `locales` from its `users.info` answers (the listeners read them too)."""
+    directory = SlackDirectory(slack, locales)
     return Services(
         db=db,
         procore=procore,
@@ -194,11 +197,18 @@ async def build_runtime(settings: Settings, mode: Literal["http", "socket"] = "h
     slack = slack_client(settings)
     slack.installation_gone = await installation_gone(db)
     bolt = bolt_app(settings, slack, mode)
+    locales = ReaderLocales()
     services = flow_services(
-        settings, db, procore=procore, procore_http=procore_http, erp=erp, slack=slack
+        settings,
+        db,
+        procore=procore,
+        procore_http=procore_http,
+        erp=erp,
+        slack=slack,
+        locales=locales,
     )
     inflight = InFlight()
-    register(bolt, services, slack, inflight)
+    register(bolt, services, slack, inflight, locales)
     return Runtime(
         settings, db, procore_http, erp_http, procore, erp, slack, bolt, services, inflight
     )

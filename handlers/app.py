@@ -16,13 +16,20 @@ from handlers.failures import Failures
 from handlers.home import HomeViewers, follow_decisions
 from handlers.installation import reinstalled
 from handlers.listeners import actions, commands, events, views
+from handlers.reader_locale import ReaderLocales
 
 #: commands worked on at once after their ack; more wait their turn, so that a burst of them
 #: cannot slow the acks of later requests (docs/performance.md, "Ack path")
 COMMANDS_AT_ONCE = 4
 
 
-def register(app: AsyncApp, services: Services, slack: AsyncWebClient, inflight: InFlight) -> None:
+def register(
+    app: AsyncApp,
+    services: Services,
+    slack: AsyncWebClient,
+    inflight: InFlight,
+    locales: ReaderLocales,
+) -> None:
     """Install, in this order: the duplicate-delivery check, the middleware that puts `Deps`
     into each request's context (`handlers.context.provide`: where a per-workspace context
     plugs in later, issue 15), the reinstall check, the central error handler (`app.error`:
@@ -35,6 +42,7 @@ def register(app: AsyncApp, services: Services, slack: AsyncWebClient, inflight:
         inflight=inflight,
         command_slots=asyncio.Semaphore(COMMANDS_AT_ONCE),
         viewers=HomeViewers(),
+        locales=locales,
     )
     app.middleware(dedupe_middleware(services.db))
     app.middleware(provide(deps))

@@ -18,6 +18,7 @@ from flows.inflight import InFlight
 from flows.services import Services
 from handlers.failures import Failures
 from handlers.home import HomeViewers
+from handlers.reader_locale import ReaderLocales
 
 #: the key of `Deps` in Bolt's context
 KEY = "cco_deps"
@@ -41,6 +42,9 @@ class Deps:
     command_slots: asyncio.Semaphore
     #: who has a Home showing requests (re-published after a decision)
     viewers: HomeViewers
+    #: the Slack locales the directory read lately (`users.info`), for answers given in the
+    #: ack, before any Slack call (the same instance the directory fills)
+    locales: ReaderLocales
 
 
 def provide(deps: Deps) -> Middleware:

@@ -23,7 +23,6 @@ from handlers.cards import CardFlowError, post_card
 from handlers.context import Deps, deps_of
 from handlers.dedupe import first_delivery
 from handlers.language_io import language_command
-from handlers.reader_locale import ReaderLocales
 from i18n import Words, words_for, words_for_channel
 from i18n import messages as m
 from storage.models import ChannelLink
@@ -60,9 +59,8 @@ async def on_cco(
 def remembered_words(deps: Deps, command: dict[str, Any]) -> Words:
     """The asker's words without asking Slack (for an ack): the locale the directory
     remembers for them, else DEFAULT_LOCALE."""
-    locales = getattr(deps.services.directory, "locales", None)
     team_id, user_id = str(command.get("team_id") or ""), str(command.get("user_id") or "")
-    locale = locales.get(team_id, user_id) if isinstance(locales, ReaderLocales) else None
+    locale = deps.locales.get(team_id, user_id)
     return words_for(locale, deps.services.policy.default_locale)
 
 
