@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 Block = dict[str, Any]
@@ -97,14 +96,6 @@ def confirm_dialog(title: str, text: str, yes: str, no: str) -> Block:
 
 def user(user_id: str) -> str:
     return f"<@{user_id}>"
-
-
-def when(at: datetime) -> str:
-    """A Slack date token in English words (its fallback too): builders say `t.when(at)`, which
-    translates the words around the date; kept for the playground's renderer tests."""
-    epoch = int(at.timestamp())
-    fallback = at.strftime("%Y-%m-%d %H:%M UTC")
-    return f"<!date^{epoch}^{{date_short_pretty}} at {{time}}|{fallback}>"
 
 
 def colored(color: str, headline: str, fallback: str, blocks: list[Block]) -> dict[str, Any]:

@@ -236,11 +236,11 @@ def test_mentions_and_channels() -> None:
 def test_date_token_is_readable() -> None:
     epoch = int(datetime(2026, 3, 4, 15, 7, tzinfo=UTC).timestamp())
     at = datetime.fromtimestamp(epoch, UTC)
-    html = md(kit.when(at))
+    html = md(words_for("en-US").when(at))  # the token the app's builders emit
     assert html.startswith(
         f'<time class="mk-date" datetime="2026-03-04T15:07:00+00:00" data-epoch="{epoch}"'
     )
-    assert 'title="2026-03-04 15:07 UTC"' in html
+    assert 'title="Mar 4, 2026 3:07\u202fPM UTC"' in html  # the token's fallback (Babel's)
     assert html.endswith(">Mar 4, 2026 at 15:07 UTC</time>")
     long_form = md(f"<!date^{epoch}^{{date_long}} {{date_num}}|x>")
     assert ">Wednesday, March 4th, 2026 2026-03-04</time>" in long_form
