@@ -462,10 +462,7 @@ async def _refresh(acc: ProcoreAccounts, account: LinkedAccount) -> str | None:
 
 async def _load(acc: ProcoreAccounts, team_id: str, slack_user_id: str) -> LinkedAccount | None:
     try:
-        async with acc.db.session() as s:
-            return await accounts.load(
-                session=s, cipher=acc.cipher, team_id=team_id, slack_user_id=slack_user_id
-            )
+        return await _stored(acc, team_id, slack_user_id)
     except UnreadableAccount:
         # Never deleted: a wrong TOKEN_ENCRYPTION_KEY on this replica must not unlink everyone
         # (the right key reads the row again; `/cco connect` replaces it).
@@ -475,12 +472,17 @@ async def _load(acc: ProcoreAccounts, team_id: str, slack_user_id: str) -> Linke
 
 async def _previous(acc: ProcoreAccounts, team_id: str, slack_user_id: str) -> LinkedAccount | None:
     try:
-        async with acc.db.session() as s:
-            return await accounts.load(
-                session=s, cipher=acc.cipher, team_id=team_id, slack_user_id=slack_user_id
-            )
+        return await _stored(acc, team_id, slack_user_id)
     except UnreadableAccount:
         return None
+
+
+async def _stored(acc: ProcoreAccounts, team_id: str, slack_user_id: str) -> LinkedAccount | None:
+    """The user's stored account (raises `UnreadableAccount` when its tokens cannot be read)."""
+    async with acc.db.session() as s:
+        return await accounts.load(
+            session=s, cipher=acc.cipher, team_id=team_id, slack_user_id=slack_user_id
+        )
 
 
 async def _revoke_quietly(acc: ProcoreAccounts, token: str) -> bool:

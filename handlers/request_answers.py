@@ -21,7 +21,7 @@ from flows.views import RequestView
 from handlers.blocks import answers
 from handlers.blocks.kit import escape, user
 from handlers.blocks.requests import cco_name, denied_reply, request_message
-from handlers.failures import Where, tell_or_dm
+from handlers.failures import Where, tell_or_dm, where_of
 from handlers.notes import private_note
 from i18n import N_, Words, words_for
 from i18n import messages as m
@@ -36,6 +36,12 @@ async def reader_words(svc: Services, team_id: str, user_id: str) -> Words:
     by the directory), else DEFAULT_LOCALE."""
     locale = await svc.directory.locale_of(team_id, user_id) if user_id else None
     return words_for(locale, svc.policy.default_locale)
+
+
+async def clicker_words(svc: Services, body: dict[str, Any]) -> Words:
+    """The words of what the clicker of a button alone reads (a form, a private answer)."""
+    where = where_of(body)
+    return await reader_words(svc, where.team_id, where.user_id)
 
 
 def request_words(svc: Services, request: UnlinkRequest | RequestView) -> Words:

@@ -222,18 +222,9 @@ async def mark_unlinking(
     """Record, right before the Procore write, that it is about to happen (and extend the
     lease); False, writing nothing, when this holder no longer holds the lease."""
     advance(attempt, AttemptState.UNLINKING, lease)
-    stmt = (
-        update(UnlinkAttempt)
-        .where(_holds_lease(attempt))
-        .values(
-            state=attempt.state,
-            updated_at=attempt.updated_at,
-            lease_until=attempt.lease_until,
-            procore_user_id=attempt.procore_user_id,
-        )
+    return await _write_if_holding(
+        session, attempt, "state", "updated_at", "lease_until", "procore_user_id"
     )
-    result: Any = await session.exec(stmt)
-    return bool(result.rowcount)
 
 
 def finish(attempt: UnlinkAttempt, state: AttemptState, outcome: str, detail: str | None) -> None:
@@ -246,18 +237,23 @@ def finish(attempt: UnlinkAttempt, state: AttemptState, outcome: str, detail: st
 async def finish_if_active(*, session: AsyncSession, attempt: UnlinkAttempt) -> bool:
     """Write the attempt's final state unless another process finished it first or took its
     lease over (then that process owns the outcome)."""
-    stmt = (
-        update(UnlinkAttempt)
-        .where(_holds_lease(attempt))
-        .values(
-            state=attempt.state,
-            outcome=attempt.outcome,
-            detail=attempt.detail,
-            procore_user_id=attempt.procore_user_id,
-            updated_at=attempt.updated_at,
-            finished_at=attempt.finished_at,
-        )
+    return await _write_if_holding(
+        session,
+        attempt,
+        "state",
+        "outcome",
+        "detail",
+        "procore_user_id",
+        "updated_at",
+        "finished_at",
     )
+
+
+async def _write_if_holding(session: AsyncSession, attempt: UnlinkAttempt, *columns: str) -> bool:
+    """Write `columns` of `attempt` as they are on it, unless its holder no longer holds the
+    lease (`_holds_lease`); True when the row was written."""
+    values = {column: getattr(attempt, column) for column in columns}
+    stmt = update(UnlinkAttempt).where(_holds_lease(attempt)).values(**values)
     result: Any = await session.exec(stmt)
     return bool(result.rowcount)
 

@@ -17,7 +17,7 @@ from handlers.cards import CardFlowError, turn_page
 from handlers.context import Deps, deps_of
 from handlers.failures import tell_clicker
 from handlers.notes import private_note
-from i18n import Words, words_for
+from handlers.request_answers import clicker_words
 
 
 def register(app: AsyncApp) -> None:
@@ -53,12 +53,14 @@ async def _click_unlink(deps: Deps, body: dict[str, Any], respond: AsyncRespond)
     slack = deps.slack
     click = _parse_click(body)
     if click is None:
-        await tell_clicker(slack, body, answers.stale_button(await clicker_words(deps, body)))
+        await tell_clicker(
+            slack, body, answers.stale_button(await clicker_words(deps.services, body))
+        )
         return
     result = await unlink(deps.services, click)  # InvalidClick: the guard's stale answer
     if isinstance(result, Busy):
         # the clicker's own answer, in their language (known since the claim: no Slack call)
-        t = await clicker_words(deps, body)
+        t = await clicker_words(deps.services, body)
         message = answers.busy_message(
             t,
             result.cco_number or str(click.cco_id),
@@ -68,7 +70,7 @@ async def _click_unlink(deps: Deps, body: dict[str, Any], respond: AsyncRespond)
             result.unlinked,
         )
         await _ephemeral(slack, click.channel_id, click.slack_user_id, message, respond)
-    elif (note := private_note(await clicker_words(deps, body), result)) is not None:
+    elif (note := private_note(await clicker_words(deps.services, body), result)) is not None:
         await _ephemeral(slack, click.channel_id, click.slack_user_id, note, respond)
 
 
@@ -76,7 +78,9 @@ async def _click_page(deps: Deps, body: dict[str, Any], respond: AsyncRespond) -
     container = body.get("container") or {}
     page = clicked_number(body)
     if page is None:
-        await tell_clicker(deps.slack, body, answers.stale_button(await clicker_words(deps, body)))
+        await tell_clicker(
+            deps.slack, body, answers.stale_button(await clicker_words(deps.services, body))
+        )
         return
     try:
         await turn_page(
@@ -86,21 +90,12 @@ async def _click_page(deps: Deps, body: dict[str, Any], respond: AsyncRespond) -
             channel_id=str(container.get("channel_id") or ""),
             message_ts=str(container.get("message_ts") or ""),
             page=page,
-            t=await clicker_words(deps, body),
+            t=await clicker_words(deps.services, body),
         )
     except CardFlowError as exc:
         await respond(
             **answers.notice(exc.message), response_type="ephemeral", replace_original=False
         )
-
-
-async def clicker_words(deps: Deps, body: dict[str, Any]) -> Words:
-    """The words of what only the clicker reads: their Slack locale (remembered), else
-    DEFAULT_LOCALE."""
-    team = str((body.get("team") or {}).get("id") or "")
-    user = str((body.get("user") or {}).get("id") or "")
-    locale = await deps.services.directory.locale_of(team, user) if team and user else None
-    return words_for(locale, deps.services.policy.default_locale)
 
 
 def _parse_click(body: dict[str, Any]) -> UnlinkClick | None:

@@ -21,8 +21,11 @@ from handlers.blocks.requests import (
 from handlers.buttons import clicked_number
 from handlers.context import Deps, deps_of
 from handlers.failures import tell_clicker, where_of
-from handlers.request_answers import answer_decision, no_longer_synced_text, reader_words
-from i18n import Words
+from handlers.request_answers import (
+    answer_decision,
+    clicker_words,
+    no_longer_synced_text,
+)
 
 
 def register(app: AsyncApp) -> None:
@@ -53,19 +56,13 @@ async def on_deny(ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext
     async with deps.inflight.hold(), deps.failures.guard(body):
         request_id = clicked_number(body)
         request = await flows.request_of(deps.services, request_id) if request_id else None
-        t = await clicker_words(deps, body)
+        t = await clicker_words(deps.services, body)
         if request is None:
             await tell_clicker(deps.slack, body, answers.stale_button(t))
             return
         await deps.slack.views_open(
             trigger_id=body["trigger_id"], view=deny_modal(t, RequestView.of(request))
         )
-
-
-async def clicker_words(deps: Deps, body: dict[str, Any]) -> Words:
-    """The words of what the clicker alone reads (a form, a private answer)."""
-    where = where_of(body)
-    return await reader_words(deps.services, where.team_id, where.user_id)
 
 
 def card_ts_of(body: dict[str, Any]) -> str | None:
@@ -83,7 +80,7 @@ async def _open_request_modal(deps: Deps, body: dict[str, Any], respond: AsyncRe
     container = body.get("container") or {}
     cco_id = clicked_number(body)
     card_ts = card_ts_of(body)
-    t = await clicker_words(deps, body)
+    t = await clicker_words(deps.services, body)
     if cco_id is None or not card_ts:
         await tell_clicker(slack, body, answers.stale_button(t))
         return
@@ -106,7 +103,9 @@ async def _approve(deps: Deps, body: dict[str, Any]) -> None:
     request_id = clicked_number(body)
     user_id = str((body.get("user") or {}).get("id") or "")
     if request_id is None:
-        await tell_clicker(deps.slack, body, answers.stale_button(await clicker_words(deps, body)))
+        await tell_clicker(
+            deps.slack, body, answers.stale_button(await clicker_words(deps.services, body))
+        )
         return
     response_url = body.get("response_url") if isinstance(body.get("response_url"), str) else None
     result = await flows.approve(deps.services, request_id, user_id, response_url)
