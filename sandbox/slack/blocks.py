@@ -210,25 +210,27 @@ def _check_section(c: _Checker, block: dict[str, Any], pointer: str) -> None:
         c.element(block["accessory"], f"{pointer}/accessory", set())
 
 
-def _check_actions(c: _Checker, block: dict[str, Any], pointer: str) -> None:
+def _elements(c: _Checker, block: dict[str, Any], pointer: str, most: int) -> list[Any]:
+    """A block's `elements` to check one by one, after Slack's errors for none (then no
+    elements) and for more than `most`."""
     elements = block.get("elements")
     if not isinstance(elements, list) or not elements:
         c.add("must provide at least 1 item", f"{pointer}/elements")
-        return
-    if len(elements) > MAX_ACTIONS_ELEMENTS:
-        c.add(f"no more than {MAX_ACTIONS_ELEMENTS} items allowed", f"{pointer}/elements")
+        return []
+    if len(elements) > most:
+        c.add(f"no more than {most} items allowed", f"{pointer}/elements")
+    return elements
+
+
+def _check_actions(c: _Checker, block: dict[str, Any], pointer: str) -> None:
+    elements = _elements(c, block, pointer, MAX_ACTIONS_ELEMENTS)
     action_ids: set[str] = set()
     for index, element in enumerate(elements):
         c.element(element, f"{pointer}/elements/{index}", action_ids)
 
 
 def _check_context(c: _Checker, block: dict[str, Any], pointer: str) -> None:
-    elements = block.get("elements")
-    if not isinstance(elements, list) or not elements:
-        c.add("must provide at least 1 item", f"{pointer}/elements")
-        return
-    if len(elements) > MAX_CONTEXT_ELEMENTS:
-        c.add(f"no more than {MAX_CONTEXT_ELEMENTS} items allowed", f"{pointer}/elements")
+    elements = _elements(c, block, pointer, MAX_CONTEXT_ELEMENTS)
     for index, element in enumerate(elements):
         if isinstance(element, dict) and element.get("type") == "image":
             continue

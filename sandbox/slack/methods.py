@@ -19,7 +19,13 @@ from sandbox.slack.blocks import (
     with_generated_ids,
 )
 from sandbox.slack.views import SlackView
-from sandbox.slack.world import SlackChannel, SlackUser, SlackWorkspace, TriggerRefused
+from sandbox.slack.world import (
+    SlackChannel,
+    SlackMessage,
+    SlackUser,
+    SlackWorkspace,
+    TriggerRefused,
+)
 
 # Not publicly documented; kept here in one place. Based on Slack's method pages and on what
 # apps report seeing:
@@ -279,12 +285,7 @@ def chat_post_ephemeral(ws: SlackWorkspace, params: Params) -> dict[str, Any]:
 
 
 def chat_update(ws: SlackWorkspace, params: Params) -> dict[str, Any]:
-    channel = _visible_channel(ws, _required(params, "channel"))
-    message = ws.message(channel.id, _required(params, "ts"))
-    if message is None or message.ephemeral_to:
-        raise ApiError("message_not_found")
-    if message.user != ws.bot_user_id:
-        raise ApiError("cant_update_message")
+    channel, message = _own_message(ws, params, "cant_update_message")
     text, blocks, attachments = _message_content(params)
     ws.update(
         message,
@@ -302,14 +303,23 @@ def chat_update(ws: SlackWorkspace, params: Params) -> dict[str, Any]:
 
 
 def chat_delete(ws: SlackWorkspace, params: Params) -> dict[str, Any]:
+    channel, message = _own_message(ws, params, "cant_delete_message")
+    ws.delete(message)
+    return {"ok": True, "channel": channel.id, "ts": message.ts}
+
+
+def _own_message(
+    ws: SlackWorkspace, params: Params, not_ours: str
+) -> tuple[SlackChannel, SlackMessage]:
+    """The bot's own message `ts` in `channel` (an update or a delete): Slack's
+    `message_not_found` for none or an ephemeral one, `not_ours` for another user's."""
     channel = _visible_channel(ws, _required(params, "channel"))
     message = ws.message(channel.id, _required(params, "ts"))
     if message is None or message.ephemeral_to:
         raise ApiError("message_not_found")
     if message.user != ws.bot_user_id:
-        raise ApiError("cant_delete_message")
-    ws.delete(message)
-    return {"ok": True, "channel": channel.id, "ts": message.ts}
+        raise ApiError(not_ours)
+    return channel, message
 
 
 # -- views ---------------------------------------------------------------------------------------
