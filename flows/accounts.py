@@ -208,11 +208,9 @@ async def connect_start(acc: ProcoreAccounts, state: str) -> ConnectStart | Conn
         who = await accounts.peek_link_state(session=s, state=state)
     if who is None:
         return ConnectRefused(STATE_REFUSED)
-    try:
-        person = await acc.slack_person(who.slack_user_id)
-    except Exception:
-        log.exception("accounts.slack_unreadable", user=who.slack_user_id)
-        return ConnectRefused(SLACK_UNREADABLE)
+    person = await _slack_person(acc, who.slack_user_id)
+    if isinstance(person, ConnectRefused):
+        return person
     name = person.name if person is not None else who.slack_user_id
     return ConnectStart(name, acc.oauth.authorize_url(state), who.team_id, who.slack_user_id)
 
@@ -379,16 +377,26 @@ async def _check_user(acc: ProcoreAccounts, tokens: UserTokens) -> ProcoreUser |
     return user
 
 
+async def _slack_person(
+    acc: ProcoreAccounts, slack_user_id: str
+) -> SlackPerson | ConnectRefused | None:
+    """The Slack user's name and email (None: Slack knows nobody by that id); SLACK_UNREADABLE
+    when Slack could not be read."""
+    try:
+        return await acc.slack_person(slack_user_id)
+    except Exception:
+        log.exception("accounts.slack_unreadable", user=slack_user_id)
+        return ConnectRefused(SLACK_UNREADABLE)
+
+
 async def _same_person(
     acc: ProcoreAccounts, who: accounts.LinkRequest, user: ProcoreUser
 ) -> tuple[ProcoreUser, str] | ConnectRefused:
     """The Procore account signed in must be the Slack user's own (same email, compared
     case-insensitively) and linked to no other Slack user of the workspace."""
-    try:
-        person = await acc.slack_person(who.slack_user_id)
-    except Exception:
-        log.exception("accounts.slack_unreadable", user=who.slack_user_id)
-        return ConnectRefused(SLACK_UNREADABLE)
+    person = await _slack_person(acc, who.slack_user_id)
+    if isinstance(person, ConnectRefused):
+        return person
     slack_name = person.name if person is not None else who.slack_user_id
     slack_email = (person.email or "") if person is not None else ""
     if not slack_email.strip() or slack_email.strip().casefold() != user.email.casefold():

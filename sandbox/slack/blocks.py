@@ -140,15 +140,19 @@ class _Checker:
         if kind not in KNOWN_BLOCK_TYPES:
             self.add(f"unsupported type: {kind}", f"{pointer}/type")
             return
-        block_id = block.get("block_id")
-        if block_id is not None:
-            self.max_len(block_id, MAX_ID, f"{pointer}/block_id")
-            if block_id in self.block_ids:
-                self.add(f"duplicate block_id: {block_id}", f"{pointer}/block_id")
-            self.block_ids.add(str(block_id))
+        self.unique_id(block, "block_id", self.block_ids, pointer)
         check = _BLOCK_CHECKS.get(str(kind))
         if check is not None:
             check(self, block, pointer)
+
+    def unique_id(self, item: dict[str, Any], name: str, seen: set[str], pointer: str) -> None:
+        """`item`'s optional id `name` (block_id, action_id): not too long, not in `seen`."""
+        value = item.get(name)
+        if value is not None:
+            self.max_len(value, MAX_ID, f"{pointer}/{name}")
+            if value in seen:
+                self.add(f"duplicate {name}: {value}", f"{pointer}/{name}")
+            seen.add(str(value))
 
     def element(self, element: object, pointer: str, action_ids: set[str]) -> None:
         if not isinstance(element, dict):
@@ -160,12 +164,7 @@ class _Checker:
         if kind not in INTERACTIVE_ELEMENTS:
             self.add(f"unsupported element type: {kind}", f"{pointer}/type")
             return
-        action_id = element.get("action_id")
-        if action_id is not None:
-            self.max_len(action_id, MAX_ID, f"{pointer}/action_id")
-            if action_id in action_ids:
-                self.add(f"duplicate action_id: {action_id}", f"{pointer}/action_id")
-            action_ids.add(str(action_id))
+        self.unique_id(element, "action_id", action_ids, pointer)
         if kind == "button":
             self.button(element, pointer)
         if "confirm" in element:
