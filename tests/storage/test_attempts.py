@@ -13,26 +13,13 @@ from storage import attempts, audit
 from storage.db import Database, count_rows
 from storage.models import AuditEvent, UnlinkAttempt
 from storage.states import AttemptState
-
-
-def _attempt(reference: str, cco_id: int = 7, user: str = "U1") -> UnlinkAttempt:
-    return UnlinkAttempt(
-        reference=reference,
-        team_id="T1",
-        channel_id="C1",
-        card_ts="1.0",
-        company_id=10,
-        project_id=20,
-        cco_id=cco_id,
-        cco_number="007",
-        slack_user_id=user,
-    )
+from tests.storage.rows import new_attempt
 
 
 async def test_only_one_active_attempt_per_cco_under_concurrency(db: Database) -> None:
     results = await asyncio.gather(
         *(
-            attempts.claim_attempt(db=db, attempt=_attempt(f"R-{i:08d}", user=f"U{i}"))
+            attempts.claim_attempt(db=db, attempt=new_attempt(f"R-{i:08d}", user=f"U{i}"))
             for i in range(20)
         ),
         return_exceptions=True,
@@ -47,14 +34,14 @@ async def test_only_one_active_attempt_per_cco_under_concurrency(db: Database) -
 async def test_a_finished_attempt_frees_the_cco_and_other_ccos_are_independent(
     db: Database,
 ) -> None:
-    first = await attempts.claim_attempt(db=db, attempt=_attempt("R-AAAAAAAA"))
-    await attempts.claim_attempt(db=db, attempt=_attempt("R-BBBBBBBB", cco_id=8))
+    first = await attempts.claim_attempt(db=db, attempt=new_attempt("R-AAAAAAAA"))
+    await attempts.claim_attempt(db=db, attempt=new_attempt("R-BBBBBBBB", cco_id=8))
     with pytest.raises(attempts.AttemptBusy):
-        await attempts.claim_attempt(db=db, attempt=_attempt("R-CCCCCCCC"))
+        await attempts.claim_attempt(db=db, attempt=new_attempt("R-CCCCCCCC"))
     attempts.finish(first, AttemptState.REFUSED, "still_in_erp", None)
     async with db.transaction() as s:
         s.add(first)
-    again = await attempts.claim_attempt(db=db, attempt=_attempt("R-DDDDDDDD"))
+    again = await attempts.claim_attempt(db=db, attempt=new_attempt("R-DDDDDDDD"))
     async with db.session() as s:
         latest = await attempts.latest_attempts(session=s, company_id=10, cco_ids=[7, 8])
     assert latest[7].reference == again.reference
@@ -62,12 +49,12 @@ async def test_a_finished_attempt_frees_the_cco_and_other_ccos_are_independent(
 
 
 async def test_claims_are_audited_and_history_is_newest_first(db: Database) -> None:
-    attempt = await attempts.claim_attempt(db=db, attempt=_attempt("R-EEEEEEEE"))
+    attempt = await attempts.claim_attempt(db=db, attempt=new_attempt("R-EEEEEEEE"))
     attempts.finish(attempt, AttemptState.UNLINKED, "unlinked", None)
     async with db.transaction() as s:
         s.add(attempt)
         s.add(audit.audit_for(attempt, "finished", "unlinked", {"erp_reference": "CO1"}))
-    await attempts.claim_attempt(db=db, attempt=_attempt("R-FFFFFFFF"))
+    await attempts.claim_attempt(db=db, attempt=new_attempt("R-FFFFFFFF"))
     async with db.session() as s:
         events = await audit.audit_events(session=s, reference="R-EEEEEEEE")
         history = await attempts.project_attempts(session=s, company_id=10, project_id=20)
@@ -101,11 +88,11 @@ class _WinnerFinishesFirst(Database):
 async def test_a_claim_that_loses_to_an_attempt_finishing_meanwhile_names_that_attempt(
     db: Database,
 ) -> None:
-    winner = await attempts.claim_attempt(db=db, attempt=_attempt("R-WINNER01", user="U0ANA"))
+    winner = await attempts.claim_attempt(db=db, attempt=new_attempt("R-WINNER01", user="U0ANA"))
     racing = _WinnerFinishesFirst(db, winner)
     with pytest.raises(attempts.AttemptBusy) as lost:
         await attempts.claim_attempt(
-            db=racing, attempt=_attempt("R-LOSER001", user="U0BEN"), once_per_card=True
+            db=racing, attempt=new_attempt("R-LOSER001", user="U0BEN"), once_per_card=True
         )
     assert racing.winner is None, "the race was not held open: the loser never read back"
     holder = lost.value.active

@@ -9,26 +9,13 @@ from flows.outbox import deliver_pending
 from flows.services import Policy, Services
 from storage import outbox
 from storage.db import Database
-from storage.models import OutboxMessage, UnlinkAttempt, utcnow
-
-
-def _attempt(reference: str) -> UnlinkAttempt:
-    return UnlinkAttempt(
-        reference=reference,
-        team_id="T1",
-        channel_id="C1",
-        card_ts="1.0",
-        company_id=10,
-        project_id=20,
-        cco_id=7,
-        cco_number="007",
-        slack_user_id="U1",
-    )
+from storage.models import OutboxMessage, utcnow
+from tests.storage.rows import new_attempt
 
 
 async def test_a_claimed_message_is_held_until_settled(db: Database) -> None:
     async with db.transaction() as s:
-        outbox.add_message(session=s, message=outbox.thread_reply(_attempt("R-OUTBOX01"), {}))
+        outbox.add_message(session=s, message=outbox.thread_reply(new_attempt("R-OUTBOX01"), {}))
     async with db.session() as s:
         (message,) = await outbox.undelivered_of(session=s, reference="R-OUTBOX01")
     claims = []
@@ -57,7 +44,7 @@ async def test_a_claimed_message_is_held_until_settled(db: Database) -> None:
 
 async def test_messages_tried_too_often_are_no_longer_owed(db: Database) -> None:
     async with db.transaction() as s:
-        outbox.add_message(session=s, message=outbox.thread_reply(_attempt("R-OUTBOX02"), {}))
+        outbox.add_message(session=s, message=outbox.thread_reply(new_attempt("R-OUTBOX02"), {}))
     async with db.session() as s:
         (message,) = await outbox.undelivered(session=s, max_tries=20)
     async with db.transaction() as s:
@@ -95,7 +82,7 @@ async def test_a_delivery_knows_of_a_try_made_since_its_batch_was_read(db: Datab
     before posting again), not as the batch read it."""
     async with db.transaction() as s:
         for reference in ("R-OUTBOX03", "R-OUTBOX04"):
-            outbox.add_message(session=s, message=outbox.thread_reply(_attempt(reference), {}))
+            outbox.add_message(session=s, message=outbox.thread_reply(new_attempt(reference), {}))
     async with db.session() as s:
         (_, second) = await outbox.undelivered(session=s, max_tries=20)
     messenger = _OtherReplicaMeanwhile(db, second)

@@ -9,24 +9,11 @@ from storage.db import Database
 from storage.models import OutboxMessage, UnlinkAttempt
 from storage.outbox import thread_reply
 from storage.states import AttemptState, InstallationState, OutboxKind
-
-
-def _attempt() -> UnlinkAttempt:
-    return UnlinkAttempt(
-        reference="R-STATE001",
-        team_id="T1",
-        channel_id="C1",
-        card_ts="1.0",
-        company_id=10,
-        project_id=20,
-        cco_id=7,
-        cco_number="007",
-        slack_user_id="U1",
-    )
+from tests.storage.rows import new_attempt
 
 
 async def test_states_are_stored_as_their_strings_and_read_back_as_members(db: Database) -> None:
-    attempt = _attempt()
+    attempt = new_attempt("R-STATE001")
     async with db.transaction() as s:
         s.add(attempt)
         s.add(thread_reply(attempt, {"text": "hi"}))
