@@ -4,7 +4,7 @@ left in English in the pseudo-locale, no placeholder left unfilled, each languag
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import pytest
@@ -34,15 +34,13 @@ from handlers.blocks.requests import (
 )
 from handlers.listeners.views import already_requested
 from handlers.request_answers import answer_text, closed_text, no_longer_synced_text
-from i18n import PSEUDO, SUPPORTED, Words, words_for
-from i18n.pseudo import texts_of, untranslated
+from i18n import PSEUDO, Words, words_for
+from i18n.pseudo import texts_of
 from storage.models import UnlinkRequest
 from storage.states import RequestStatus
+from tests.unit.locale_sweep import AT, LOCALES, PROJECT, TITLE, same_as_english, untranslated_texts
 
-LOCALES = (*SUPPORTED, PSEUDO)
-AT = datetime(2026, 12, 4, 14, 2, tzinfo=UTC)
-#: values without English words, so the pseudo-locale shows only what a message left out
-PROJECT, TITLE, REASON = "Ŧöŵéŕ 7", "Ðŕýŵåļļ 3", "№ 42"
+REASON = "№ 42"
 
 
 def view(status: RequestStatus = RequestStatus.PENDING, **more: Any) -> RequestView:
@@ -169,16 +167,12 @@ def test_every_text_renders_with_every_placeholder_filled(locale: str) -> None:
 
 
 def test_the_pseudo_locale_shows_no_untranslated_text() -> None:
-    left = {text: untranslated(text) for text in all_texts(words_for(PSEUDO))}
-    assert {text: words for text, words in left.items() if words} == {}
+    assert untranslated_texts(all_texts(words_for(PSEUDO))) == {}
 
 
 @pytest.mark.parametrize("locale", ["fr-CA", "fr-FR", "es-419", "de-DE"])
 def test_each_language_says_it_in_its_own_words(locale: str) -> None:
-    english, local = all_texts(words_for("en-US")), all_texts(words_for(locale))
-    assert len(english) == len(local)
-    same = [e for e, o in zip(english, local, strict=True) if e == o and re.search("[a-z]{4}", e)]
-    assert same == []
+    assert same_as_english(all_texts(words_for("en-US")), all_texts(words_for(locale))) == []
 
 
 def test_french_and_german_approvers_read_procores_words() -> None:

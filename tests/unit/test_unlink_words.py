@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import replace
-from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -48,11 +47,9 @@ from i18n.pseudo import texts_of, untranslated
 from procore.models import Cco
 from procore.permissions import CAN_PUSH, COMMITMENTS, ERP_INTEGRATIONS, PermissionCheck
 from storage.card_rows import CardRow
+from tests.unit.locale_sweep import AT, LOCALES, PROJECT, TITLE
 
-LOCALES = (*SUPPORTED, PSEUDO)
-AT = datetime(2026, 12, 4, 14, 2, tzinfo=UTC)
-#: values without English words, so the pseudo-locale shows only what a message left out
-PROJECT, TITLE, VENDOR = "Ŧöŵéŕ 7", "Ðŕýŵåļļ 3", "Ŵåļļ Ĉö"
+VENDOR = "Ŵåļļ Ĉö"
 ERP = ErpInfo(
     key="acumatica",
     name="Acumatica",
