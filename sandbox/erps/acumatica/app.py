@@ -225,6 +225,17 @@ async def list_change_orders(request: web.Request) -> web.Response:
     return web.json_response([render(co, query, n, root) for n, co in enumerate(rows, start=1)])
 
 
+def _guarded_order(request: web.Request) -> ChangeOrder | web.Response:
+    """The change order the path names, else the answer: the guard's refusal, or 404."""
+    refused = _guard(request)
+    if refused is not None:
+        return refused
+    order = _by_key(request)
+    if order is None:
+        return http_error(404, "No entity satisfies the condition.")
+    return order
+
+
 def _by_key(request: web.Request) -> ChangeOrder | None:
     world, key = _world(request), request.match_info["key"]
     if world.empty_company:
@@ -268,12 +279,9 @@ async def get_parent(request: web.Request) -> web.Response:
 
 
 async def get_change_order(request: web.Request) -> web.Response:
-    refused = _guard(request)
-    if refused is not None:
-        return refused
-    order = _by_key(request)
-    if order is None:
-        return http_error(404, "No entity satisfies the condition.")
+    order = _guarded_order(request)
+    if isinstance(order, web.Response):
+        return order
     try:
         query = parse_query({k: v for k, v in request.query.items() if k != "$filter"})
     except QueryError as error:
@@ -282,12 +290,9 @@ async def get_change_order(request: web.Request) -> web.Response:
 
 
 async def delete_change_order(request: web.Request) -> web.Response:
-    refused = _guard(request)
-    if refused is not None:
-        return refused
-    order = _by_key(request)
-    if order is None:
-        return http_error(404, "No entity satisfies the condition.")
+    order = _guarded_order(request)
+    if isinstance(order, web.Response):
+        return order
     _world(request).delete(order.ref_nbr)
     return web.Response(status=204)
 
