@@ -16,6 +16,7 @@ from i18n.words import fill
 VERBS = ("help", "link", "unlink", "status", "history", "connect", "disconnect", "language")
 MAX_QUERY = 100
 _MAX_ID = 2**63 - 1
+_MAX_DIGITS = len(str(_MAX_ID))
 
 #: each language's words for a verb (both spellings where people type without accents)
 ALIASES: dict[str, str] = {
@@ -199,7 +200,8 @@ def _link(rest: list[str]) -> Command:
     if len(rest) != 1:
         return _usage(LINK_NEEDS_ONE_ID)
     raw = rest[0]
-    if not raw.isdecimal() or not 0 < int(raw) <= _MAX_ID:
+    # past _MAX_ID's digits it is no id (and int() refuses more than 4300 digits: ValueError)
+    if not raw.isdecimal() or len(raw) > _MAX_DIGITS or not 0 < int(raw) <= _MAX_ID:
         return _usage(NOT_A_PROJECT_ID, shown=_shown(raw))
     return Link(int(raw))
 

@@ -48,6 +48,18 @@ async def test_garbage_gets_usage_never_a_5xx(rig: Rig, text: str, expected: str
     assert "/cco unlink [number or words]" in delivery.body
 
 
+@pytest.mark.parametrize("digits", ["0" * 5000, "9" * 5000, "\u0660" * 5000])
+async def test_link_with_thousands_of_digits_gets_usage_not_a_crash(rig: Rig, digits: str) -> None:
+    """Python's int() refuses a string of more than 4300 digits (ValueError): the fuzz test once
+    drew `/cco link 000…` and the asker got 'Something went wrong' instead of the usage answer."""
+    delivery = await rig.command(f"link {digits}")
+    assert delivery.status == 200
+    assert "is not a Procore project id" in delivery.body
+    await rig.settle()
+    shown = [text_of(m) for m in rig.stack.slack.messages]
+    assert not [t for t in shown if "Something went wrong" in t]
+
+
 async def test_help_and_empty_text_show_usage(rig: Rig) -> None:
     for text in ("", "help"):
         delivery = await rig.command(text)

@@ -65,6 +65,8 @@ def test_typos_get_a_did_you_mean(text: str, hint: str) -> None:
         "link 0",
         "link 1 2",
         "link 99999999999999999999999",
+        "link " + "0" * 5000,  # more digits than int() reads (4300): ValueError before
+        "link " + "\u0660" * 5000,
         "link ²²",  # a digit to str.isdigit(), not to int()
         "link ①",
     ],
