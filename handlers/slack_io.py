@@ -22,7 +22,7 @@ from handlers.blocks.kit import context
 from handlers.blocks.replies import outcome_message
 from handlers.blocks.requests import request_message
 from handlers.reader_locale import ReaderLocales
-from i18n import SOURCE, words_for
+from i18n import N_, SOURCE, Words, words_for
 from storage import attempts, cards, requests
 from storage.card_rows import CardRow, RowStatus
 from storage.db import Database
@@ -34,12 +34,14 @@ log = structlog.get_logger("cco.slack")
 NOT_IN_CHANNEL = ("not_in_channel", "channel_not_found")
 #: Slack message metadata naming our thread replies, so a retry can find an earlier post
 REPLY_EVENT = "cco_unlink_answer"
-INVITE_HINT = (
+#: what an answer that could not go to the card's thread adds (catalog messages, rendered in
+#: the attempt's language)
+INVITE_HINT = N_(
     "I'm not a member of this channel, so this answer came through the button instead of the "
     "card's thread. Invite me with `/invite @cco-bot` to get answers in threads."
 )
 
-ELSEWHERE_HINT = (
+ELSEWHERE_HINT = N_(
     "I'm not a member of <#{channel}> and the button's reply link has expired (Slack allows it "
     "30 minutes and 5 answers), so this answer came to you here instead of the card's thread. "
     "Invite me there with `/invite @cco-bot` to get answers in threads."
@@ -197,8 +199,19 @@ class SlackMessenger:
         except SlackApiError as exc:
             if exc.response.get("error") not in NOT_IN_CHANNEL:
                 raise
-            if not (message.response_url and await self._via_response_url(message)):
-                await self._to_clicker(message)
+            await self._elsewhere(message)
+
+    async def _elsewhere(self, message: OutboxMessage) -> None:
+        """The bot is not in the channel: the click's response_url, else the clicker's DM, with
+        a hint in the language decided at the click."""
+        async with self._db.session() as s:
+            attempt = await attempts.get_attempt(session=s, reference=message.reference)
+        t = words_for(attempt.locale if attempt else None, self.default_locale)
+        if message.response_url and await self._via_response_url(t, message):
+            return
+        if attempt is None:
+            raise RuntimeError("nowhere to deliver: the bot is not in the channel")
+        await self._to_clicker(t, message, attempt.slack_user_id)
 
     async def _already_posted(self, message: OutboxMessage) -> bool:
         """An earlier try may have landed although Slack's answer never arrived (a timeout):
@@ -220,14 +233,14 @@ class SlackMessenger:
                 return True
         return False
 
-    async def _via_response_url(self, message: OutboxMessage) -> bool:
+    async def _via_response_url(self, t: Words, message: OutboxMessage) -> bool:
         """The bot is not in the channel: answer through the click's response_url instead,
         visible to the channel, with a hint to invite the bot. False when Slack refuses the
         URL (used 5 times or older than 30 minutes): the answer must go elsewhere."""
         assert message.response_url is not None
         payload = dict(message.payload)
         blocks = list(payload.get("blocks") or [])
-        blocks.append(context(INVITE_HINT))
+        blocks.append(context(t.gettext(INVITE_HINT)))
         payload["blocks"] = blocks
         answer = await AsyncWebhookClient(message.response_url).send_dict(
             {
@@ -244,17 +257,13 @@ class SlackMessenger:
             return False
         raise RuntimeError(f"response_url answered {answer.status_code}: {answer.body}")
 
-    async def _to_clicker(self, message: OutboxMessage) -> None:
+    async def _to_clicker(self, t: Words, message: OutboxMessage, clicker: str) -> None:
         """Neither the thread nor the click's response_url can take the answer: send it to the
         person who clicked, in a direct message that says why it is there."""
-        async with self._db.session() as s:
-            attempt = await attempts.get_attempt(session=s, reference=message.reference)
-        if attempt is None:
-            raise RuntimeError("nowhere to deliver: the bot is not in the channel")
         blocks = list(message.payload.get("blocks") or [])
-        blocks.append(context(ELSEWHERE_HINT.format(channel=message.channel_id)))
+        blocks.append(context(t.gettext(ELSEWHERE_HINT, channel=message.channel_id)))
         await self._client.chat_postMessage(
-            channel=attempt.slack_user_id, **{**message.payload, "blocks": blocks}
+            channel=clicker, **{**message.payload, "blocks": blocks}
         )
         log.info("outbox.sent_to_clicker", reference=message.reference)
 
