@@ -195,13 +195,16 @@ async def _save(
         project_name=project.name,
         linked_by=user_id,
     )
-    async with svc.db.transaction() as s:
-        now = await links.get_channel_link(session=s, team_id=team_id, channel_id=channel_id)
-        if (now.project_id if now else None) != before[0]:
-            return LinkChangedMeanwhile(project.id)
-        await links.save_channel_link(session=s, link=link)
-        for event in _link_events(reference, link, checked):
-            audit.add_event(session=s, event=event)
+    try:
+        async with svc.db.transaction() as s:
+            now = await links.get_channel_link(session=s, team_id=team_id, channel_id=channel_id)
+            if (now.project_id if now else None) != before[0]:
+                return LinkChangedMeanwhile(project.id)
+            await links.save_channel_link(session=s, link=link)
+            for event in _link_events(reference, link, checked):
+                audit.add_event(session=s, event=event)
+    except links.ChannelLinkedMeanwhile:
+        return LinkChangedMeanwhile(project.id)
     log.info(
         "linking.linked",
         reference=reference,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -36,13 +36,24 @@ async def channel_links(*, session: AsyncSession, company_id: int) -> Sequence[C
         raise StorageError(str(exc)) from exc
 
 
+class ChannelLinkedMeanwhile(Exception):
+    """Another transaction linked the channel after this one read it unlinked: the insert met
+    uq_channel_link (two first `/cco link`s of one channel at once, on PostgreSQL)."""
+
+
 async def save_channel_link(*, session: AsyncSession, link: ChannelLink) -> ChannelLink:
-    """Insert the link, or point the channel's existing link at `link`'s project."""
+    """Insert the link, or point the channel's existing link at `link`'s project; raises
+    `ChannelLinkedMeanwhile` when the channel got a link since it was read (the transaction
+    can then only be rolled back)."""
     existing = await get_channel_link(
         session=session, team_id=link.team_id, channel_id=link.channel_id
     )
     if existing is None:
         session.add(link)
+        try:
+            await session.flush()  # the unique index decides, on any replica
+        except IntegrityError:
+            raise ChannelLinkedMeanwhile(link.channel_id) from None
         return link
     existing.company_id = link.company_id
     existing.project_id = link.project_id
