@@ -52,3 +52,11 @@ def test_the_rule_itself() -> None:
         misplaced(f"<!date^1|x> :white_check_mark: `a:b` {{when}} 14:02 https://x.y/?a Fin{NBSP}!")
         == []
     )
+
+
+@pytest.mark.parametrize("locale", ["fr-CA", "fr-FR"])
+def test_guillemets_hold_their_words_with_non_breaking_spaces(locale: str) -> None:
+    """« Peut transmettre à la comptabilité »: a line never breaks just inside the quotes."""
+    texts = translations(locale)
+    bad = [t for t in texts if re.search(r"«(?!\u00a0)|(?<!\u00a0)»", t)]
+    assert bad == [], bad[:5]
