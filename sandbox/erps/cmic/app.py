@@ -19,24 +19,28 @@ above; the adapter's key formats (change order, subcontract, job; see its marked
 "empty company" — an API account whose company grants show it no rows — answers every query with
 no rows and every row id with 404.
 
-Tests and the playground change the state in process (`sandbox.erps.cmic.world`).
+Tests and the playground change the state in process (`sandbox.erps.cmic.world`); the REST
+formats live in `sandbox.erps.cmic.wire`.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
-import re
-from typing import Any
-
 from aiohttp import web
 
-from sandbox.erps.cmic.world import ATTRIBUTES, CmicState, ScmastRow
+from sandbox.erps.cmic.wire import (
+    RESOURCE,
+    QueryError,
+    adf_error,
+    basic_credentials,
+    collection,
+    collection_query,
+    item,
+    parse_fields,
+    refused,
+)
+from sandbox.erps.cmic.world import CmicState
 from sandbox.faults import Faults, Recorder, instrument
 
-RESOURCE = "/pm-rest-api/rest/1/scmast"
-DEFAULT_LIMIT = 25
-MAX_LIMIT = 1000
 STATE = web.AppKey("cmic_state", CmicState)
 
 
@@ -53,138 +57,36 @@ def make_app(
     return app
 
 
-# --- the API ------------------------------------------------------------------------------------
-
-
-class QueryError(ValueError):
-    pass
-
-
-def adf_error(status: int, title: str, detail: str) -> web.Response:
-    body = {
-        "type": f"http://www.w3.org/Protocols/rfc2616/rfc2616-sec10.html#sec10.4.{status - 399}",
-        "title": title,
-        "status": str(status),
-        "o:errorDetails": [{"detail": detail, "o:errorCode": "27024"}],
-    }
-    return web.json_response(
-        body, status=status, content_type="application/vnd.oracle.adf.error+json"
-    )
-
-
-def _refused() -> web.Response:
-    return web.Response(
-        status=401,
-        text="<html><body><h1>401 Unauthorized</h1></body></html>",
-        content_type="text/html",
-        headers={"WWW-Authenticate": 'Basic realm="CMiC REST"'},
-    )
-
-
 def _authorized(request: web.Request) -> bool:
-    scheme, _, encoded = request.headers.get("Authorization", "").partition(" ")
-    if scheme.lower() != "basic":
-        return False
-    try:
-        decoded = base64.b64decode(encoded.strip(), validate=True).decode("utf-8")
-    except (binascii.Error, UnicodeDecodeError):
-        return False
-    user, sep, password = decoded.partition(":")
-    return bool(sep) and request.app[STATE].accepts(user, password)
+    credentials = basic_credentials(request.headers.get("Authorization", ""))
+    return credentials is not None and request.app[STATE].accepts(*credentials)
 
 
-_CLAUSE = re.compile(r"\s*([A-Za-z]\w*)\s*=\s*'((?:[^']|'')*)'\s*", re.S)
-_AND = re.compile(r"and\b", re.I)
-
-
-def parse_q(q: str) -> list[tuple[str, str]]:
-    """`Attr = 'v' and Attr2 = 'w'` -> [(Attr, v), (Attr2, w)]."""
-    clauses: list[tuple[str, str]] = []
-    position = 0
-    while True:
-        clause = _CLAUSE.match(q, position)
-        if clause is None:
-            raise QueryError(f"cannot parse q near {q[position : position + 30]!r}")
-        name, value = clause.group(1), clause.group(2).replace("''", "'")
-        if name not in ATTRIBUTES:
-            raise QueryError(f"attribute {name} is not defined on scmast")
-        clauses.append((name, value))
-        position = clause.end()
-        if position == len(q):
-            return clauses
-        joiner = _AND.match(q, position)
-        if joiner is None:
-            raise QueryError(f"expected 'and' near {q[position : position + 30]!r}")
-        position = joiner.end()
-
-
-def _fields(request: web.Request) -> list[str] | None:
-    raw = request.query.get("fields")
-    if raw is None:
-        return None
-    names = [name.strip() for name in raw.split(",") if name.strip()]
-    unknown = [name for name in names if name not in ATTRIBUTES]
-    if unknown:
-        raise QueryError(f"attribute {unknown[0]} is not defined on scmast")
-    return names
-
-
-def _int_param(request: web.Request, name: str, default: int) -> int:
-    raw = request.query.get(name)
-    if raw is None:
-        return default
-    if not raw.isdigit():
-        raise QueryError(f"{name} must be a non-negative integer")
-    return int(raw)
-
-
-def _item(request: web.Request, row: ScmastRow, fields: list[str] | None) -> dict[str, Any]:
-    attributes = row.attributes()
-    item = {name: attributes[name] for name in (fields or attributes)}
-    href = f"{request.url.origin()}{request.path.split(RESOURCE)[0]}{RESOURCE}/{row.vuuid}"
-    item["links"] = [{"rel": "self", "href": href, "name": "scmast", "kind": "item"}]
-    return item
+def _base(request: web.Request) -> str:
+    return f"{request.url.origin()}{request.path.split(RESOURCE)[0]}"
 
 
 async def read_collection(request: web.Request) -> web.Response:
     if not _authorized(request):
-        return _refused()
+        return refused()
     try:
-        if "finder" in request.query:
-            raise QueryError("this stand-in supports q, not row finders")
-        q = request.query.get("q", "").strip()
-        clauses = parse_q(q) if q else []
-        fields = _fields(request)
-        limit = _int_param(request, "limit", DEFAULT_LIMIT)
-        offset = _int_param(request, "offset", 0)
-        if limit > MAX_LIMIT:
-            raise QueryError(f"limit must not exceed {MAX_LIMIT}")
+        clauses, fields, limit, offset = collection_query(request.query)
     except QueryError as error:
         return adf_error(400, "Bad Request", str(error))
     rows = request.app[STATE].select(clauses)
-    page = rows[offset : offset + limit]
-    return web.json_response(
-        {
-            "items": [_item(request, row, fields) for row in page],
-            "count": len(page),
-            "hasMore": offset + limit < len(rows),
-            "limit": limit,
-            "offset": offset,
-            "links": [
-                {"rel": "self", "href": str(request.url), "name": "scmast", "kind": "collection"}
-            ],
-        }
-    )
+    page = [item(_base(request), row, fields) for row in rows[offset : offset + limit]]
+    body = collection(page, total=len(rows), limit=limit, offset=offset, url=str(request.url))
+    return web.json_response(body)
 
 
 async def read_row(request: web.Request) -> web.Response:
     if not _authorized(request):
-        return _refused()
+        return refused()
     row = request.app[STATE].visible(request.match_info["vuuid"])
     if row is None:
         return adf_error(404, "Not Found", "The requested resource does not exist.")
     try:
-        fields = _fields(request)
+        fields = parse_fields(request.query)
     except QueryError as error:
         return adf_error(400, "Bad Request", str(error))
-    return web.json_response(_item(request, row, fields))
+    return web.json_response(item(_base(request), row, fields))
