@@ -1,2 +1,3 @@
-"""The MRI stand-in: `world` (API users, contract change orders, contracts, jobs) and `app` (the
-`api.asp` routes, built by `make_app`)."""
+"""The MRI stand-in: `world` (API logins, contract change orders, contracts, jobs), `wire` (the
+OData v3 envelope, `$metadata` URL and error body) and `app` (the `api.asp` route, built by
+`make_app`)."""

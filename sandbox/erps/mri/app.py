@@ -14,16 +14,22 @@ orders), `CONTRACTS_API` (contracts, filter CONTRACTID) and `JOBS_API` (jobs, fi
 their row fields; and "empty company" — a database (`ERP_TENANT`) that holds none of these rows —
 answers every API with an empty `value`.
 
-Tests and the playground change the state in process (`sandbox.erps.mri.world`).
+Tests and the playground change the state in process (`sandbox.erps.mri.world`); the OData
+formats live in `sandbox.erps.mri.wire`.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
-
 from aiohttp import web
 
+from sandbox.erps.mri.wire import (
+    CHALLENGE,
+    UNAUTHORIZED,
+    basic_credentials,
+    feed,
+    metadata_url,
+    odata_error,
+)
 from sandbox.erps.mri.world import FILTERS, MriState
 from sandbox.faults import Faults, Recorder, instrument
 
@@ -42,38 +48,10 @@ def make_app(
     return app
 
 
-def odata_error(status: int, code: str, message: str, **headers: str) -> web.Response:
-    body = {"odata.error": {"code": code, "message": {"lang": "en-US", "value": message}}}
-    return web.json_response(body, status=status, headers=headers)
-
-
-def basic_credentials(header: str) -> tuple[str, str] | None:
-    scheme, _, encoded = header.partition(" ")
-    if scheme.lower() != "basic":
-        return None
-    try:
-        decoded = base64.b64decode(encoded.strip(), validate=True).decode("utf-8")
-    except (binascii.Error, UnicodeDecodeError):
-        return None
-    user, sep, password = decoded.partition(":")
-    return (user, password) if sep else None
-
-
-def _metadata_url(request: web.Request, api_name: str) -> str:
-    container = api_name.lower()
-    api = f"{request.url.origin()}/{request.match_info['root']}/api.asp?$api={api_name}"
-    return f"{api}&$metadata#MRI.{container}-container/{container}"
-
-
 async def api_services(request: web.Request) -> web.Response:
     credentials = basic_credentials(request.headers.get("Authorization", ""))
     if credentials is None or not request.app[STATE].accepts(*credentials):
-        return odata_error(
-            401,
-            "Unauthorized",
-            "Authorization has been denied for this request.",
-            **{"WWW-Authenticate": 'Basic realm="MRI API"'},
-        )
+        return odata_error(401, "Unauthorized", UNAUTHORIZED, **CHALLENGE)
     query = request.query
     api = query.get("$api", "")
     if api not in FILTERS:
@@ -83,4 +61,5 @@ async def api_services(request: web.Request) -> web.Response:
     known = FILTERS[api]
     filters = {known[name.upper()]: value for name, value in query.items() if name.upper() in known}
     rows = request.app[STATE].rows(filters, api)
-    return web.json_response({"odata.metadata": _metadata_url(request, api), "value": rows})
+    metadata = metadata_url(str(request.url.origin()), request.match_info["root"], api)
+    return web.json_response(feed(metadata, rows))
