@@ -20,7 +20,8 @@
   carry `X-DayLimit-Remaining`, `X-MinLimit-Remaining` and `X-AppMinLimit-Remaining`. Calls
   count as in flight from arrival (before any injected latency) to answer.
 
-Tests and the playground change the state in process (`sandbox.erps.xero.world`).
+Tests and the playground change the state in process (`sandbox.erps.xero.world`); Xero's
+formats live in `sandbox.erps.xero.wire`.
 
 Assumptions beyond Xero's public API (the one list for this vendor): a Procore project is an
 option of a "Project" tracking category and its origin_id is that option's TrackingOptionID; the
@@ -30,21 +31,27 @@ nothing — where every PO is 404 and the tracking category has no options.
 
 from __future__ import annotations
 
-import base64
-import binascii
-import uuid
 from collections.abc import Callable
-from datetime import UTC, datetime
-from typing import Any
-from xml.etree import ElementTree
 
 from aiohttp import web
 
-from sandbox.erps.xero.world import TOKEN_SCOPE, TOKEN_SECONDS, XeroState, ms_date
+from sandbox.erps.xero.wire import (
+    API_ROOT,
+    client_credentials,
+    connection,
+    envelope,
+    identity_error,
+    iso_now,
+    negotiated,
+    not_found,
+    problem,
+    rate_limited,
+    token_body,
+    tracking_category,
+)
+from sandbox.erps.xero.world import XeroState
 from sandbox.faults import Faults, Handler, Recorder, instrument
 
-API_ROOT = "/api.xro/2.0"
-NOT_FOUND_TEXT = "The resource you're looking for cannot be found"
 STATE = web.AppKey("xero_state", XeroState)
 OVER_CONCURRENCY = web.RequestKey("xero_over_concurrency", bool)
 
@@ -84,32 +91,15 @@ async def _in_flight(request: web.Request, handler: Handler) -> web.StreamRespon
 # --- identity ----------------------------------------------------------------------------------
 
 
-def _client(request: web.Request, form: dict[str, str]) -> tuple[str, str]:
-    scheme, _, encoded = request.headers.get("Authorization", "").partition(" ")
-    if scheme.lower() == "basic":
-        try:
-            client_id, _, secret = base64.b64decode(encoded, validate=True).decode().partition(":")
-            return client_id, secret
-        except (binascii.Error, UnicodeDecodeError):
-            return "", ""
-    return form.get("client_id", ""), form.get("client_secret", "")
-
-
 async def issue_token(request: web.Request) -> web.Response:
     form = {key: str(value) for key, value in (await request.post()).items()}
     if form.get("grant_type") != "client_credentials":
-        return web.json_response({"error": "unsupported_grant_type"}, status=400)
-    token = request.app[STATE].issue_token(*_client(request, form))
+        return identity_error("unsupported_grant_type")
+    client = client_credentials(request.headers.get("Authorization", ""), form)
+    token = request.app[STATE].issue_token(*client)
     if token is None:
-        return web.json_response({"error": "invalid_client"}, status=400)
-    return web.json_response(
-        {
-            "access_token": token,
-            "expires_in": TOKEN_SECONDS,
-            "token_type": "Bearer",
-            "scope": TOKEN_SCOPE,
-        }
-    )
+        return identity_error("invalid_client")
+    return web.json_response(token_body(token))
 
 
 async def list_connections(request: web.Request) -> web.Response:
@@ -118,42 +108,18 @@ async def list_connections(request: web.Request) -> web.Response:
     state = request.app[STATE]
     tenant, expired = state.tenant_of(token.strip())
     if scheme.lower() != "bearer" or tenant is None or expired:
-        return _problem(401, "Unauthorized", "AuthenticationUnsuccessful")
-    connected = _iso_now()
+        return problem(401, "Unauthorized", "AuthenticationUnsuccessful")
+    connected = iso_now()
     return web.json_response(
         [
-            {
-                "id": str(uuid.uuid5(uuid.NAMESPACE_URL, c.client_id + c.tenant_id)),
-                "tenantId": c.tenant_id,
-                "tenantType": "ORGANISATION",
-                "tenantName": c.tenant_name,
-                "createdDateUtc": connected,
-                "updatedDateUtc": connected,
-            }
+            connection(c.client_id, c.tenant_id, c.tenant_name, connected)
             for c in state.connections
             if c.tenant_id == tenant
         ]
     )
 
 
-def _iso_now() -> str:
-    """The identity service's plain ISO date-time (no `/Date()/` form there)."""
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f0")
-
-
 # --- the Accounting API ----------------------------------------------------------------------
-
-
-def _problem(status: int, title: str, detail: str) -> web.Response:
-    body: dict[str, Any] = {
-        "Type": None,
-        "Title": title,
-        "Status": status,
-        "Detail": detail,
-        "Instance": str(uuid.uuid4()),
-        "Extensions": {},
-    }
-    return web.json_response(body, status=status)
 
 
 def _authenticate(request: web.Request) -> str | web.Response:
@@ -161,26 +127,25 @@ def _authenticate(request: web.Request) -> str | web.Response:
     scheme, _, token = request.headers.get("Authorization", "").partition(" ")
     tenant, expired = request.app[STATE].tenant_of(token.strip())
     if scheme.lower() != "bearer" or tenant is None:
-        return _problem(401, "Unauthorized", "AuthenticationUnsuccessful")
+        return problem(401, "Unauthorized", "AuthenticationUnsuccessful")
     if expired:
-        return _problem(401, "Unauthorized", "TokenExpired")
+        return problem(401, "Unauthorized", "TokenExpired")
     if request.headers.get("xero-tenant-id", "").casefold() != tenant.casefold():
-        return _problem(403, "Forbidden", "AuthenticationUnsuccessful")
+        return problem(403, "Forbidden", "AuthenticationUnsuccessful")
     return tenant
 
 
 def _rate_limited(request: web.Request, tenant: str) -> web.Response | None:
     usage = request.app[STATE].usage
     if request.get(OVER_CONCURRENCY):
-        problem, wait = "concurrent", 1
+        problem_name, wait = "concurrent", 1
     else:
         over = usage.over_limit(tenant)
         if over is None:
             return None
-        problem, wait = over
-    usage.refuse(tenant, problem)
-    headers = {"Retry-After": str(wait), "X-Rate-Limit-Problem": problem}
-    return web.Response(status=429, headers=headers)
+        problem_name, wait = over
+    usage.refuse(tenant, problem_name)
+    return rate_limited(problem_name, wait)
 
 
 async def get_purchase_order(request: web.Request) -> web.Response:
@@ -209,54 +174,12 @@ def _api_call(
 def _answer(request: web.Request, tenant: str) -> web.Response:
     order = request.app[STATE].find(tenant, request.match_info["key"])
     if order is None:
-        return web.Response(status=404, text=NOT_FOUND_TEXT, content_type="text/plain")
-    body = {
-        "Id": str(uuid.uuid4()),
-        "Status": "OK",
-        "ProviderName": "cco-bot sandbox",
-        "DateTimeUTC": ms_date(datetime.now(UTC)).replace("+0000", ""),
-        "PurchaseOrders": [order.to_json()],
-    }
-    if "application/json" in request.headers.get("Accept", ""):
-        return web.json_response(body)
-    return web.Response(text=_xml("Response", body), content_type="text/xml")
+        return not_found()
+    body = envelope("PurchaseOrders", [order.to_json()])
+    return negotiated(request.headers.get("Accept", ""), body)
 
 
 def _tracking_categories(request: web.Request, tenant: str) -> web.Response:
     options = request.app[STATE].tracking_options(tenant)
-    category = {
-        "TrackingCategoryID": str(uuid.uuid5(uuid.NAMESPACE_URL, f"project-category:{tenant}")),
-        "Name": "Project",
-        "Status": "ACTIVE",
-        "Options": [
-            {"TrackingOptionID": oid, "Name": name, "Status": "ACTIVE"} for oid, name in options
-        ],
-    }
-    body = {
-        "Id": str(uuid.uuid4()),
-        "Status": "OK",
-        "ProviderName": "cco-bot sandbox",
-        "DateTimeUTC": ms_date(datetime.now(UTC)).replace("+0000", ""),
-        "TrackingCategories": [category] if options else [],
-    }
-    return web.json_response(body)
-
-
-def _xml(root: str, body: dict[str, Any]) -> str:
-    """Xero's XML rendering: one element per field, list items named by the singular."""
-
-    def add(parent: ElementTree.Element, name: str, value: Any) -> None:
-        element = ElementTree.SubElement(parent, name)
-        if isinstance(value, dict):
-            for key, item in value.items():
-                add(element, key, item)
-        elif isinstance(value, list):
-            for item in value:
-                add(element, name.removesuffix("s"), item)
-        elif value is not None:
-            element.text = str(value).lower() if isinstance(value, bool) else str(value)
-
-    top = ElementTree.Element(root)
-    for key, value in body.items():
-        add(top, key, value)
-    return ElementTree.tostring(top, encoding="unicode")
+    categories = [tracking_category(tenant, options)] if options else []
+    return web.json_response(envelope("TrackingCategories", categories))

@@ -16,14 +16,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from sandbox.erps.xero.wire import TOKEN_SECONDS, ms_date
+
 STATUSES = ("DRAFT", "SUBMITTED", "AUTHORISED", "BILLED", "DELETED")
-TOKEN_SECONDS = 1800
-TOKEN_SCOPE = "accounting.transactions accounting.contacts accounting.settings"
-
-
-def ms_date(moment: datetime) -> str:
-    """Xero's JSON date: `/Date(1553558400000+0000)/`."""
-    return f"/Date({int(moment.timestamp() * 1000)}+0000)/"
 
 
 def _guid() -> str:
