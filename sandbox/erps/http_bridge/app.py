@@ -11,6 +11,9 @@ Control routes (JSON) under `/_sandbox/http_bridge/`, kept for a person trying a
   POST   records                {"origin_id", "state", "reference"?, "status_text"?}
   DELETE records/{origin_id}
   POST   token                  {"token"}
+
+The contract's formats (request keys and their check, the error body) live in
+`sandbox.erps.http_bridge.wire`.
 """
 
 from __future__ import annotations
@@ -19,20 +22,9 @@ from dataclasses import asdict
 
 from aiohttp import web
 
+from sandbox.erps.http_bridge.wire import ROUTE, contract_violation, error
 from sandbox.erps.http_bridge.world import BridgeState
 from sandbox.faults import Faults, Recorder, instrument
-
-ROUTE = "cco-record-state"
-#: the request keys the contract lists, each with the JSON types it allows
-REQUEST_KEYS: dict[str, tuple[type, ...]] = {
-    "origin_id": (str,),
-    "cco_number": (str,),
-    "cco_title": (str,),
-    "commitment_origin_id": (str, type(None)),
-    "commitment_number": (str, type(None)),
-    "line_item_origin_ids": (list,),
-}
-
 
 STATE = web.AppKey("http_bridge_state", BridgeState)
 
@@ -52,39 +44,19 @@ def make_app(
     return app
 
 
-def _error(status: int, message: str) -> web.Response:
-    return web.json_response({"error": message}, status=status)
-
-
-def contract_violation(body: object) -> str | None:
-    """Why `body` is not the contract's request, or None when it is."""
-    if not isinstance(body, dict):
-        return "the body must be a JSON object"
-    missing = [key for key in REQUEST_KEYS if key not in body]
-    extra = [key for key in body if key not in REQUEST_KEYS]
-    if missing or extra:
-        return f"keys differ from the contract: missing {missing}, unexpected {extra}"
-    for key, types in REQUEST_KEYS.items():
-        if not isinstance(body[key], types):
-            return f"{key} has the wrong type"
-    if not all(isinstance(item, str) for item in body["line_item_origin_ids"]):
-        return "line_item_origin_ids must hold strings"
-    return None
-
-
 async def record_state(request: web.Request) -> web.Response:
     state = request.app[STATE]
     if request.headers.get("Authorization") != f"Bearer {state.token}":
-        return _error(401, "missing or wrong bearer token")
+        return error(401, "missing or wrong bearer token")
     if request.content_type != "application/json":
-        return _error(400, "Content-Type must be application/json")
+        return error(400, "Content-Type must be application/json")
     try:
         body = await request.json()
     except ValueError:
-        return _error(400, "the body is not JSON")
+        return error(400, "the body is not JSON")
     problem = contract_violation(body)
     if problem is not None:
-        return _error(400, problem)
+        return error(400, problem)
     return web.json_response(state.answer_for(body["origin_id"]))
 
 
@@ -113,13 +85,13 @@ async def _put_record(request: web.Request) -> web.Response:
             status_text=data.get("status_text"),
         )
     except ValueError as exc:
-        return _error(400, str(exc))
+        return error(400, str(exc))
     return web.json_response(asdict(record), status=201)
 
 
 async def _forget_record(request: web.Request) -> web.Response:
     if not request.app[STATE].forget(request.match_info["origin_id"]):
-        return _error(404, "record not found")
+        return error(404, "record not found")
     return web.json_response({"ok": True})
 
 
