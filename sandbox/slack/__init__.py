@@ -7,7 +7,8 @@ sender of signed interactions to the app.
     server = await serve_slack(workspace)          # sandbox.slack.app; base_url=api_url(server)
     sender = SlackSender(workspace, app_url, http)  # sandbox.slack.sender
 
-`world` holds the state (with `views` and `feed`), `blocks` checks Block Kit, `methods` answers the
-Web API methods, `socket_mode` speaks Socket Mode, `app` serves it all over HTTP and `sender`
-plays Slack calling the app.
+`world` holds the state (with `views` and `feed`), `wire` reads a Web API call and writes Slack's
+refusals and response-URL answers, `blocks` checks Block Kit, `methods` answers the Web API
+methods, `socket_mode` speaks Socket Mode, `app` serves it all over HTTP and `sender` plays Slack
+calling the app.
 """

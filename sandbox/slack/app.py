@@ -3,7 +3,8 @@
 slack_sdk's AsyncWebClient (3.48) sends chat.* and views.* as POST with a JSON body, users.* and
 conversations.info as GET with query parameters, auth.test as POST with query parameters, always
 with `Authorization: Bearer <token>`; other clients send form-encoded bodies, possibly carrying
-`token` and JSON-encoded `blocks` / `attachments` / `view` strings. All of these are accepted.
+`token` and JSON-encoded `blocks` / `attachments` / `view` strings. All of these are accepted;
+`sandbox.slack.wire` reads them.
 """
 
 from __future__ import annotations
@@ -15,43 +16,27 @@ from aiohttp import web
 from sandbox.faults import instrument
 from sandbox.runner import RunningServer, serve
 from sandbox.slack.blocks import attachment_problems, block_problems, with_generated_ids
-from sandbox.slack.methods import METHODS, ApiError, Params
+from sandbox.slack.methods import METHODS
 from sandbox.slack.socket_mode import OPEN_METHOD, check_app_token, connections_open, socket_mode
+from sandbox.slack.wire import (
+    RESPONSE_URL_BAD_BLOCKS,
+    RESPONSE_URL_BAD_JSON,
+    RESPONSE_URL_EXPIRED,
+    RESPONSE_URL_NO_TEXT,
+    RESPONSE_URL_OK,
+    ApiError,
+    Params,
+    call_token,
+    plain,
+    read_params,
+)
 from sandbox.slack.world import SlackWorkspace
-
-# Not publicly documented; kept here in one place. Slack documents that a response_url takes at
-# most 5 posts within 30 minutes, not how it refuses the sixth; apps report an HTTP 404 whose
-# body names the reason, as Slack's incoming webhooks do for their errors (plain-text bodies).
-RESPONSE_URL_OK = (200, "ok")
-RESPONSE_URL_EXPIRED = (404, "expired_url")
-RESPONSE_URL_BAD_JSON = (400, "invalid_payload")
-RESPONSE_URL_NO_TEXT = (400, "no_text")
-RESPONSE_URL_BAD_BLOCKS = (400, "invalid_blocks")
 
 WORKSPACE = web.AppKey("slack_workspace", SlackWorkspace)
 
 
-async def _params(request: web.Request) -> Params:
-    params: Params = dict(request.query)
-    if request.method != "POST" or not request.body_exists:
-        return params
-    if request.content_type == "application/json":
-        try:
-            body = await request.json()
-        except ValueError:
-            raise ApiError("invalid_json") from None
-        if not isinstance(body, dict):
-            raise ApiError("json_not_object")
-        params.update(body)
-    elif request.content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
-        form = await request.post()
-        params.update({key: str(value) for key, value in form.items()})
-    return params
-
-
 def _check_token(ws: SlackWorkspace, request: web.Request, params: Params) -> None:
-    header = request.headers.get("Authorization", "")
-    token = header[7:].strip() if header.lower().startswith("bearer ") else params.get("token")
+    token = call_token(request.headers.get("Authorization", ""), params)
     if request.match_info["method"] == OPEN_METHOD:
         check_app_token(ws, token)
         return
@@ -67,7 +52,7 @@ async def web_api(request: web.Request) -> web.Response:
     ws = request.app[WORKSPACE]
     name = request.match_info["method"]
     try:
-        params = await _params(request)
+        params = await read_params(request)
         _check_token(ws, request, params)
         method = connections_open if name == OPEN_METHOD else METHODS.get(name)
         if method is None:
@@ -82,31 +67,27 @@ async def response_url(request: web.Request) -> web.Response:
     ws = request.app[WORKSPACE]
     url = ws.use_response_url(request.match_info["token"])
     if url is None:
-        return _plain(RESPONSE_URL_EXPIRED)
+        return plain(RESPONSE_URL_EXPIRED)
     try:
         payload = json.loads(await request.text())
     except ValueError:
-        return _plain(RESPONSE_URL_BAD_JSON)
+        return plain(RESPONSE_URL_BAD_JSON)
     if not isinstance(payload, dict):
-        return _plain(RESPONSE_URL_BAD_JSON)
+        return plain(RESPONSE_URL_BAD_JSON)
     blocks, attachments = payload.get("blocks"), payload.get("attachments")
     if block_problems(blocks, attachments) or attachment_problems(attachments):
-        return _plain(RESPONSE_URL_BAD_BLOCKS)
+        return plain(RESPONSE_URL_BAD_BLOCKS)
     if not (payload.get("delete_original") or payload.get("text") or blocks or attachments):
-        return _plain(RESPONSE_URL_NO_TEXT)
+        return plain(RESPONSE_URL_NO_TEXT)
     if isinstance(blocks, list):
         payload["blocks"] = with_generated_ids(blocks)
     source = ws.message(url.channel_id, url.source_ts) if url.source_ts else None
     ws.show_response(url.channel_id, url.user_id, payload, source)
-    return _plain(RESPONSE_URL_OK)
+    return plain(RESPONSE_URL_OK)
 
 
 async def _socket_mode(request: web.Request) -> web.StreamResponse:
     return await socket_mode(request, request.app[WORKSPACE])
-
-
-def _plain(answer: tuple[int, str]) -> web.Response:
-    return web.Response(status=answer[0], text=answer[1], content_type="text/plain")
 
 
 def create_app(workspace: SlackWorkspace) -> web.Application:

@@ -19,6 +19,7 @@ from sandbox.slack.blocks import (
     with_generated_ids,
 )
 from sandbox.slack.views import SlackView
+from sandbox.slack.wire import ApiError, Params
 from sandbox.slack.world import (
     SlackChannel,
     SlackMessage,
@@ -42,18 +43,7 @@ VIEW_REFUSED = "invalid_arguments"
 MAX_MESSAGE_TEXT = 40_000
 MAX_MODAL_STACK = 3
 
-Params = dict[str, Any]
 Method = Callable[[SlackWorkspace, Params], dict[str, Any]]
-
-
-class ApiError(Exception):
-    def __init__(self, error: str, **extra: Any) -> None:
-        super().__init__(error)
-        self.error = error
-        self.extra = extra
-
-    def body(self) -> dict[str, Any]:
-        return {"ok": False, "error": self.error, **self.extra}
 
 
 def _refuse_problems(error: str, problems: list[Problem], *, with_errors: bool = True) -> ApiError:

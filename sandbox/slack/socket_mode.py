@@ -12,7 +12,7 @@ import secrets
 
 from aiohttp import WSMsgType, web
 
-from sandbox.slack.methods import ApiError, Params
+from sandbox.slack.wire import ApiError, Params
 from sandbox.slack.world import SlackWorkspace
 
 OPEN_METHOD = "apps.connections.open"
