@@ -87,6 +87,12 @@ def test_no_flat_vendor_modules_at_the_sandbox_top() -> None:
     assert not [p.stem for p in SANDBOX.glob("*.py") if p.stem in VENDORS]
 
 
+def vendor_packages() -> list[Path]:
+    """Slack, Procore and every package under `sandbox/erps/` (found, not listed)."""
+    erps = sorted(p.parent for p in (SANDBOX / "erps").glob("*/__init__.py"))
+    return [SANDBOX / "slack", SANDBOX / "procore", *erps]
+
+
 def test_each_vendor_has_its_own_package_with_its_world_and_app() -> None:
     packages = [SANDBOX / "slack", SANDBOX / "procore"]
     packages += [SANDBOX / "erps" / vendor for vendor in VENDORS[2:]] + [
@@ -95,3 +101,29 @@ def test_each_vendor_has_its_own_package_with_its_world_and_app() -> None:
     for package in packages:
         assert (package / "__init__.py").is_file(), package
         assert (package / "world.py").is_file() and (package / "app.py").is_file(), package
+    assert set(packages) <= set(vendor_packages())
+
+
+def test_each_vendor_package_has_its_world_wire_and_app() -> None:
+    """World (state), wire (the vendor's formats) and app (routes) in every vendor package; the
+    wire is below the app: it imports neither its package's app nor anything that does."""
+    graph = import_graph()
+    for package in vendor_packages():
+        missing = [name for name in WIRE_WORLD_APP if not (package / name).is_file()]
+        assert missing == [], package
+        base = module_name(package / "__init__.py")
+        assert f"{base}.app" not in reaches(graph, f"{base}.wire"), package
+
+
+WIRE_WORLD_APP = ("world.py", "wire.py", "app.py")
+
+
+def reaches(graph: dict[str, set[str]], start: str) -> set[str]:
+    """Every module `start` imports, directly or through others."""
+    seen: set[str] = set()
+    todo = [start]
+    while todo:
+        for target in graph[todo.pop()] - seen:
+            seen.add(target)
+            todo.append(target)
+    return seen
