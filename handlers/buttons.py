@@ -18,13 +18,19 @@ MAX_VALUE = 2**63 - 1
 _MAX_DIGITS = len(str(MAX_VALUE))
 
 
+def whole_number(text: str) -> int | None:
+    """`text` as a whole number up to MAX_VALUE, or None: past MAX_VALUE's digits it is no id
+    (and int() refuses more than 4300 digits with a ValueError)."""
+    if len(text) > _MAX_DIGITS or not text.isdecimal():
+        return None
+    number = int(text)
+    return number if number <= MAX_VALUE else None
+
+
 def clicked_number(body: dict[str, Any]) -> int | None:
     """The clicked button's value as a number, or None when it is not one the app drew."""
     actions = body.get("actions")
     if not (isinstance(actions, list) and actions and isinstance(actions[0], dict)):
         return None
     value = str(actions[0].get("value") or "")
-    if len(value) > _MAX_DIGITS or not (value.isascii() and value.isdigit()):
-        return None
-    number = int(value)
-    return number if number <= MAX_VALUE else None
+    return whole_number(value) if value.isascii() else None

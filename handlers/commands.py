@@ -10,13 +10,12 @@ import difflib
 from dataclasses import dataclass, field
 
 from handlers.blocks.kit import escape
+from handlers.buttons import whole_number
 from i18n import N_, SUPPORTED, Words, supported
 from i18n.words import fill
 
 VERBS = ("help", "link", "unlink", "status", "history", "connect", "disconnect", "language")
 MAX_QUERY = 100
-_MAX_ID = 2**63 - 1
-_MAX_DIGITS = len(str(_MAX_ID))
 
 #: each language's words for a verb (both spellings where people type without accents)
 ALIASES: dict[str, str] = {
@@ -200,10 +199,10 @@ def _link(rest: list[str]) -> Command:
     if len(rest) != 1:
         return _usage(LINK_NEEDS_ONE_ID)
     raw = rest[0]
-    # past _MAX_ID's digits it is no id (and int() refuses more than 4300 digits: ValueError)
-    if not raw.isdecimal() or len(raw) > _MAX_DIGITS or not 0 < int(raw) <= _MAX_ID:
+    project_id = whole_number(raw)
+    if not project_id:  # None, or 0
         return _usage(NOT_A_PROJECT_ID, shown=_shown(raw))
-    return Link(int(raw))
+    return Link(project_id)
 
 
 def _language(rest: list[str]) -> Command:
