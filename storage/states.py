@@ -33,9 +33,21 @@ class RequestStatus(StrEnum):
 
 
 class OutboxKind(StrEnum):
-    """What an outbox message is: today only an attempt's answer in its card's thread."""
+    """What an outbox message is: an attempt's answer in its card's thread, or an alert."""
 
     THREAD_REPLY = "thread_reply"
+    #: a CCO changed in Procore (synced, unlinked there, deleted), told to a linked channel
+    ALERT = "alert"
+
+
+class ChangeKind(StrEnum):
+    """What happened to a change order package in Procore, as the index saw it."""
+
+    #: not synced -> synced to the ERP (or a new package that is synced)
+    SYNCED = "synced"
+    #: synced -> not synced, outside this app
+    UNSYNCED = "unsynced"
+    DELETED = "deleted"
 
 
 class InstallationState(StrEnum):
