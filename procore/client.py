@@ -17,6 +17,7 @@ import httpx
 from procore.auth import TokenSource
 from procore.budget import RequestBudget
 from procore.errors import ProcoreBadResponse, ProcoreNotFound, ProcoreRejected
+from procore.hooks import ProcoreHooks
 from procore.http import ProcoreHttp, message_of
 from procore.models import (
     Cco,
@@ -84,6 +85,8 @@ class ProcoreClient:
             max_rate_limit_wait=max_rate_limit_wait,
             budget=budget,
         )
+        #: the app's Webhooks Hooks and Triggers (same token, budget and retries)
+        self.hooks = ProcoreHooks(self._api)
 
     async def get_project(self, project_id: int) -> Project:
         data = await self._api.get_json(

@@ -91,6 +91,14 @@ class ProcoreHttp:
         """A write: repeated only after answers that prove it was not applied (401, 429, 503)."""
         return json_body(await self._send("PATCH", path, body=body, read=False))
 
+    async def post_json(self, path: str, body: dict[str, Any]) -> Any:
+        """A write, repeated only like `patch_json`'s."""
+        return json_body(await self._send("POST", path, body=body, read=False))
+
+    async def delete(self, path: str, params: dict[str, Any]) -> None:
+        """A delete, repeated only like `patch_json`'s; the answer's body is not read."""
+        await self._send("DELETE", path, params=params, read=False)
+
     async def _send(
         self,
         method: str,

@@ -126,3 +126,29 @@ class PermissionTemplate:
     @property
     def is_company_template(self) -> bool:
         return self.type == "company_tools"
+
+
+@dataclass(frozen=True)
+class Hook:
+    """A Webhooks Hook: where Procore POSTs the events of one project (or company), under one
+    app's `namespace`."""
+
+    id: int
+    namespace: str
+    destination_url: str
+    api_version: str
+    project_id: int | None = None
+    company_id: int | None = None
+    #: the last characters of the hook's `Authorization` header: Procore shows it masked
+    authorization_tail: str | None = None
+
+
+@dataclass(frozen=True)
+class Trigger:
+    """A Webhooks Trigger of a hook: one resource and one event type (create|update|delete)."""
+
+    id: int
+    hook_id: int
+    resource_name: str
+    #: lower-case ("create", "update", "delete"), whatever case Procore answers in
+    event_type: str
