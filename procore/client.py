@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -102,11 +102,25 @@ class ProcoreClient:
                 origin_id=_text(data.get("origin_id")),
             )
 
-    async def list_ccos(self, project_id: int) -> list[Cco]:
-        """Every change order package of the project (synced or not), all pages."""
-        items = await self._api.get_all(
-            "/rest/v1.0/change_order_packages", {"project_id": project_id}, PER_PAGE
-        )
+    async def list_ccos(
+        self,
+        project_id: int,
+        *,
+        updated_since: datetime | None = None,
+        include_deleted: bool = False,
+    ) -> list[Cco]:
+        """Every change order package of the project (synced or not), all pages.
+
+        `updated_since`: only those updated since then (Procore's documented
+        `filters[updated_at]` ISO 8601 range "since...now"); `include_deleted`: deleted ones too
+        (`filters[include_deleted]=with`), with `deleted_at` set.
+        """
+        params: dict[str, Any] = {"project_id": project_id}
+        if updated_since is not None:
+            params["filters[updated_at]"] = _since(updated_since)
+        if include_deleted:
+            params["filters[include_deleted]"] = "with"
+        items = await self._api.get_all("/rest/v1.0/change_order_packages", params, PER_PAGE)
         with _shape("change order package"):
             return [_cco(item, project_id) for item in items]
 
@@ -304,6 +318,14 @@ def _when(value: Any) -> datetime | None:
     return datetime.fromisoformat(str(value)) if value else None
 
 
+def _since(moment: datetime) -> str:
+    """`filters[updated_at]`: "since...now" in UTC, the range format Procore documents
+    (`YYYY-MM-DDTHH:MM:SSZ...YYYY-MM-DDTHH:MM:SSZ`); whole seconds, `since` rounded down."""
+    start = moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)
+    end = datetime.now(UTC) + timedelta(seconds=1)
+    return f"{start:%Y-%m-%dT%H:%M:%SZ}...{end:%Y-%m-%dT%H:%M:%SZ}"
+
+
 def _cco(item: dict[str, Any], project_id: int) -> Cco:
     contract_id = item.get("contract_id")
     lines = item.get("line_items") or []
@@ -321,6 +343,7 @@ def _cco(item: dict[str, Any], project_id: int) -> Cco:
         line_item_ids=tuple(int(x["id"]) for x in lines),
         package_type=_text(item.get("type")),
         currency=_currency(item.get("currency_configuration")),
+        deleted_at=_when(item.get("deleted_at")),
     )
 
 

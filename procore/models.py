@@ -45,6 +45,8 @@ class Cco:
     #: the ISO 4217 code of `grand_total` (`currency_configuration.currency_iso_code`); None
     #: when Procore names none
     currency: str | None = None
+    #: when Procore deleted the package (lists read with `include_deleted`); None: present
+    deleted_at: datetime | None = None
 
     @property
     def synced(self) -> bool:

@@ -1,0 +1,325 @@
+"""The index of a linked project's change order packages (issue 14).
+
+Filled once by a paged read when the project is linked (`fill_project`), kept fresh by Procore's
+deliveries (`refresh_package`, one re-read of the package per event, never trusting the event)
+and by a periodic reconciliation that catches missed events (`reconcile_project`, every
+`RECONCILE_EVERY`, reading what changed since the last one with the documented
+`filters[updated_at]`). Each transition of a commitment CCO is recorded as a `PackageChange` in
+the transaction that writes the row, so the alerts follow exactly what the index saw. The card
+reads the index instead of Procore when `index_ready`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+import structlog
+
+from flows.services import Services
+from procore.errors import ProcoreNotFound
+from procore.models import Cco, Commitment
+from storage import attempts, package_changes, packages
+from storage.package_changes import PackageChange
+from storage.packages import IndexedPackage, IndexedProject
+from storage.states import AttemptState, ChangeKind
+
+log = structlog.get_logger("cco.index")
+
+#: how often each indexed project is reconciled with Procore (missed deliveries show up then)
+RECONCILE_EVERY = timedelta(minutes=10)
+#: a reconciliation reads what changed since the last one minus this (clock skew between
+#: Procore and us, writes in flight while the last one read)
+RECONCILE_MARGIN = timedelta(minutes=2)
+#: a replica reconciling a project holds it this long (another may take over after)
+RECONCILE_HOLD = timedelta(minutes=5)
+#: commitments read at once while filling
+_COMMITMENT_READS_AT_ONCE = 10
+#: an unsync Procore shows this close after our own unlink finished is that unlink's
+_OWN_UNLINK_SKEW = timedelta(seconds=30)
+
+
+@dataclass(frozen=True)
+class CommitmentWords:
+    """What a row shows of its commitment (None type: not a commitment the app can read)."""
+
+    type: str | None
+    label: str | None = None
+    vendor: str | None = None
+
+
+_NOT_A_COMMITMENT = CommitmentWords(type=None)
+
+
+def index_ready(svc: Services, project: IndexedProject | None) -> bool:
+    """Whether the card may be served from the index: the project is indexed and deliveries
+    keep it fresh (webhooks configured); otherwise the card reads Procore live."""
+    return project is not None and project.filled_at is not None and _webhooks_on(svc)
+
+
+def _webhooks_on(svc: Services) -> bool:
+    return getattr(svc, "webhooks", None) is not None
+
+
+async def fill_project(svc: Services, project_id: int) -> int:
+    """Read every package of the project (all pages) and their commitments, store them and
+    mark the project indexed. Returns how many packages were indexed. Records no changes."""
+    started = datetime.now(UTC)
+    project, ccos = await asyncio.gather(
+        svc.procore.get_project(project_id), svc.procore.list_ccos(project_id)
+    )
+    words = await read_commitments(svc, project_id, (c.contract_id for c in ccos))
+    rows = [_indexed(c, words.get(c.contract_id or -1, _NOT_A_COMMITMENT)) for c in ccos]
+    async with svc.db.transaction() as s:
+        await packages.upsert_packages(session=s, packages=rows)
+        await packages.save_project(
+            session=s,
+            project_id=project_id,
+            project_name=project.name,
+            is_erp_integrated=project.is_erp_integrated,
+            filled_at=started,
+        )
+    log.info("index.filled", project_id=project_id, packages=len(rows))
+    return len(rows)
+
+
+async def refresh_package(
+    svc: Services, project_id: int, package_id: int, *, by_user_id: int | None
+) -> None:
+    """Re-read the package (404: deleted) and bring its row up to date, recording the
+    transition (if any) in the same transaction. An older reading than the row's is ignored."""
+    try:
+        cco: Cco | None = await svc.procore.get_cco(project_id, package_id)
+    except ProcoreNotFound:
+        cco = None
+    words = await read_commitments(svc, project_id, [cco.contract_id] if cco else [])
+    async with svc.db.transaction() as s:
+        await _apply(svc, s, project_id, package_id, cco, words, by_user_id)
+
+
+async def reconcile_project(svc: Services, project_id: int) -> int:
+    """Catch what deliveries missed: read the packages updated since the last reconciliation
+    (minus `RECONCILE_MARGIN`, deleted ones too) and apply each like a delivery. Claims the
+    project first, so two replicas don't both do it. Returns the changes recorded."""
+    async with svc.db.transaction() as s:
+        claimed = await packages.claim_reconcile(
+            session=s, project_id=project_id, hold=RECONCILE_HOLD
+        )
+    if claimed is None:
+        return 0
+    started = datetime.now(UTC)
+    since = (claimed.reconciled_at or claimed.filled_at or started) - RECONCILE_MARGIN
+    project, ccos = await asyncio.gather(
+        svc.procore.get_project(project_id),
+        svc.procore.list_ccos(project_id, updated_since=since, include_deleted=True),
+    )
+    live = [c for c in ccos if c.deleted_at is None]
+    words = await read_commitments(svc, project_id, (c.contract_id for c in live))
+    recorded = 0
+    async with svc.db.transaction() as s:
+        for cco in ccos:
+            found = None if cco.deleted_at is not None else cco
+            recorded += await _apply(svc, s, project_id, cco.id, found, words, None)
+        await packages.save_project(
+            session=s,
+            project_id=project_id,
+            project_name=project.name,
+            is_erp_integrated=project.is_erp_integrated,
+            filled_at=claimed.filled_at,
+        )
+        await packages.finish_reconcile(session=s, project_id=project_id, at=started)
+    log.info("index.reconciled", project_id=project_id, read=len(ccos), changes=recorded)
+    return recorded
+
+
+async def reconcile_due(svc: Services) -> int:
+    """Reconcile every indexed project whose last reconciliation is `RECONCILE_EVERY` old
+    (the watcher's sweep calls this). Returns the changes recorded."""
+    async with svc.db.session() as s:
+        due = await packages.projects_to_reconcile(
+            session=s, before=datetime.now(UTC) - RECONCILE_EVERY
+        )
+    recorded = 0
+    for project_id in due:
+        try:
+            recorded += await reconcile_project(svc, project_id)
+        except Exception:
+            log.exception("index.reconcile_failed", project_id=project_id)
+    return recorded
+
+
+async def forget_project(svc: Services, project_id: int) -> None:
+    """The project's last channel was unlinked: drop its index."""
+    async with svc.db.transaction() as s:
+        await packages.forget_project(session=s, project_id=project_id)
+    log.info("index.forgotten", project_id=project_id)
+
+
+async def read_commitments(
+    svc: Services, project_id: int, contract_ids: Iterable[int | None]
+) -> dict[int, CommitmentWords]:
+    """Each contract's commitment words: from the index when a row already shows them, else
+    read from Procore (a contract neither commitment endpoint knows is no commitment)."""
+    wanted = sorted({i for i in contract_ids if i is not None})
+    found: dict[int, CommitmentWords] = {}
+    if wanted:
+        async with svc.db.session() as s:
+            for contract_id in wanted:
+                row = await packages.known_commitment(
+                    session=s, project_id=project_id, contract_id=contract_id
+                )
+                if row is not None:
+                    found[contract_id] = CommitmentWords(
+                        row.contract_type, row.commitment, row.vendor
+                    )
+    missing = [i for i in wanted if i not in found]
+    gate = asyncio.Semaphore(_COMMITMENT_READS_AT_ONCE)
+
+    async def read(contract_id: int) -> tuple[int, CommitmentWords]:
+        async with gate:
+            try:
+                return contract_id, words_of(
+                    await svc.procore.get_commitment(project_id, contract_id)
+                )
+            except ProcoreNotFound:
+                return contract_id, _NOT_A_COMMITMENT
+
+    found.update(await asyncio.gather(*(read(i) for i in missing)))
+    return found
+
+
+def words_of(commitment: Commitment) -> CommitmentWords:
+    label = f"{commitment.number} {commitment.title}".strip() or None
+    return CommitmentWords(commitment.type, label, commitment.vendor_name)
+
+
+def _indexed(cco: Cco, words: CommitmentWords) -> IndexedPackage:
+    return IndexedPackage(
+        project_id=cco.project_id,
+        package_id=cco.id,
+        number=cco.number,
+        title=cco.title,
+        status=cco.status,
+        contract_id=cco.contract_id,
+        contract_type=words.type,
+        commitment=words.label,
+        vendor=words.vendor,
+        amount=str(cco.grand_total.quantize(Decimal("0.01"))),
+        currency=cco.currency,
+        synced=cco.synced,
+        origin_id=cco.origin_id,
+        updated_at=cco.updated_at,
+        deleted=False,
+        indexed_at=datetime.now(UTC),
+    )
+
+
+async def _apply(
+    svc: Services,
+    s: Any,
+    project_id: int,
+    package_id: int,
+    cco: Cco | None,
+    words: dict[int, CommitmentWords],
+    by_user_id: int | None,
+) -> int:
+    """Write one package's reading into its row; record the transition. Returns 1 when a
+    change was recorded, else 0."""
+    row = await packages.lock_package(session=s, project_id=project_id, package_id=package_id)
+    if cco is None:
+        return await _deleted(s, row, by_user_id)
+    if row is not None and _older(cco.updated_at, row.updated_at):
+        return 0  # an out-of-order reading: the row knows a newer state
+    was_synced = row is not None and row.synced and not row.deleted
+    fresh = _indexed(cco, words.get(cco.contract_id or -1, _NOT_A_COMMITMENT))
+    if row is None:
+        packages.save_package(session=s, package=fresh)
+    else:
+        _copy(fresh, row)
+        packages.save_package(session=s, package=row)
+    if fresh.contract_type is None or was_synced == fresh.synced:
+        return 0
+    kind = ChangeKind.SYNCED if fresh.synced else ChangeKind.UNSYNCED
+    if kind == ChangeKind.UNSYNCED and await _our_unlink(svc, s, cco):
+        return 0
+    _record(s, fresh, kind, cco.updated_at, by_user_id)
+    return 1
+
+
+async def _deleted(s: Any, row: IndexedPackage | None, by_user_id: int | None) -> int:
+    if row is None or row.deleted:
+        return 0
+    row.deleted = True
+    row.indexed_at = datetime.now(UTC)
+    packages.save_package(session=s, package=row)
+    if row.contract_type is None:
+        return 0
+    _record(s, row, ChangeKind.DELETED, None, by_user_id)
+    return 1
+
+
+async def _our_unlink(svc: Services, s: Any, cco: Cco) -> bool:
+    """The unsync is this app's own unlink (in progress, or finished about when Procore
+    changed): the channel was told already, not twice."""
+    latest = await attempts.latest_attempts(
+        session=s, company_id=svc.policy.company_id, cco_ids=[cco.id]
+    )
+    attempt = latest.get(cco.id)
+    if attempt is None:
+        return False
+    if attempt.finished_at is None:
+        return True
+    changed = cco.updated_at or datetime.now(UTC)
+    return (
+        attempt.state == AttemptState.UNLINKED and attempt.finished_at >= changed - _OWN_UNLINK_SKEW
+    )
+
+
+def _record(
+    s: Any,
+    row: IndexedPackage,
+    kind: ChangeKind,
+    changed_at: datetime | None,
+    by_user_id: int | None,
+) -> None:
+    change = PackageChange(
+        project_id=row.project_id,
+        package_id=row.package_id,
+        number=row.number,
+        title=row.title,
+        kind=kind,
+        changed_at=changed_at or datetime.now(UTC),
+        by_user_id=by_user_id,
+    )
+    package_changes.add_change(session=s, change=change)
+
+
+def _older(seen: datetime | None, stored: datetime | None) -> bool:
+    return seen is not None and stored is not None and seen < stored
+
+
+_FIELDS = [
+    "number",
+    "title",
+    "status",
+    "contract_id",
+    "contract_type",
+    "commitment",
+    "vendor",
+    "amount",
+    "currency",
+    "synced",
+    "origin_id",
+    "updated_at",
+    "deleted",
+    "indexed_at",
+]
+
+
+def _copy(source: IndexedPackage, target: IndexedPackage) -> None:
+    for name in _FIELDS:
+        setattr(target, name, getattr(source, name))

@@ -1,0 +1,252 @@
+"""The index of linked projects' change order packages (issue 14): one row per package, filled
+once by a paged read when a project is linked, kept fresh by Procore's deliveries and a periodic
+reconciliation, read by the card instead of Procore. Callers own the transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Field, SQLModel, col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from storage.models import UtcDateTime, utcnow
+
+#: rows written per INSERT statement of a fill (bound parameters stay well under SQLite's and
+#: asyncpg's limits: 17 columns x 500 rows)
+_FILL_CHUNK = 500
+
+
+def _ts(**kwargs: Any) -> Any:
+    return Field(sa_column=sa.Column(UtcDateTime(), **kwargs))
+
+
+def _big(nullable: bool = False) -> Any:
+    return Field(default=None, sa_column=sa.Column(sa.BigInteger, nullable=nullable))
+
+
+class IndexedProject(SQLModel, table=True):
+    """A project whose packages are indexed (or being indexed: `filled_at` NULL until the
+    paged read is stored)."""
+
+    __tablename__ = "indexed_project"
+
+    id: int | None = Field(default=None, primary_key=True)
+    project_id: int = Field(sa_column=sa.Column(sa.BigInteger, nullable=False, unique=True))
+    project_name: str = Field(default="", sa_type=sa.Text)
+    is_erp_integrated: bool = False
+    filled_at: datetime | None = _ts(nullable=True)
+    reconciled_at: datetime | None = _ts(nullable=True)
+    #: a replica reconciling the project holds it until then (so two don't both do it)
+    reconcile_claimed_until: datetime | None = _ts(nullable=True)
+
+
+class IndexedPackage(SQLModel, table=True):
+    """A change order package as Procore last showed it, with its commitment's words."""
+
+    __tablename__ = "indexed_package"
+    __table_args__ = (
+        sa.UniqueConstraint("project_id", "package_id", name="uq_indexed_package"),
+        sa.Index("ix_indexed_package_synced", "project_id", "synced"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    project_id: int = Field(sa_column=sa.Column(sa.BigInteger, nullable=False))
+    package_id: int = Field(sa_column=sa.Column(sa.BigInteger, nullable=False))
+    number: str = Field(default="", sa_type=sa.Text)
+    title: str = Field(default="", sa_type=sa.Text)
+    status: str = Field(default="", sa_type=sa.Text)
+    contract_id: int | None = _big(nullable=True)
+    #: "WorkOrderContract" | "PurchaseOrderContract"; None: not a commitment the app can read
+    #: (e.g. a prime contract's change order), never listed
+    contract_type: str | None = Field(default=None, max_length=64)
+    #: "SC-001 Drywall & framing": the commitment's number and title
+    commitment: str | None = Field(default=None, sa_type=sa.Text)
+    vendor: str | None = Field(default=None, sa_type=sa.Text)
+    #: the grand total as a decimal string ("12500.00")
+    amount: str = Field(default="0.00", sa_type=sa.Text)
+    #: Procore's ISO 4217 code; None when it names none
+    currency: str | None = Field(default=None, max_length=8)
+    synced: bool = False
+    origin_id: str | None = Field(default=None, sa_type=sa.Text)
+    #: Procore's `updated_at` of the package: an older reading never overwrites a newer one
+    updated_at: datetime | None = _ts(nullable=True)
+    deleted: bool = False
+    indexed_at: datetime = _ts(nullable=False, default=utcnow)
+
+
+_COLUMNS = [c.name for c in IndexedPackage.__table__.columns if c.name != "id"]  # type: ignore[attr-defined]
+_KEY = ("project_id", "package_id")
+
+
+async def get_project(*, session: AsyncSession, project_id: int) -> IndexedProject | None:
+    query = select(IndexedProject).where(IndexedProject.project_id == project_id)
+    return (await session.exec(query)).first()
+
+
+async def save_project(
+    *,
+    session: AsyncSession,
+    project_id: int,
+    project_name: str,
+    is_erp_integrated: bool,
+    filled_at: datetime | None,
+) -> None:
+    """Insert or update the project's row; a fill counts as a reconciliation at `filled_at`."""
+    values = {
+        "project_id": project_id,
+        "project_name": project_name,
+        "is_erp_integrated": is_erp_integrated,
+        "filled_at": filled_at,
+        "reconciled_at": filled_at,
+    }
+    insert = _insert(session, IndexedProject).values(**values)
+    latest = {k: insert.excluded[k] for k in values if k != "project_id"}
+    await session.exec(insert.on_conflict_do_update(index_elements=["project_id"], set_=latest))
+
+
+async def upsert_packages(*, session: AsyncSession, packages: Sequence[IndexedPackage]) -> None:
+    """Insert or replace many rows at once (a fill): chunked multi-row INSERT ... ON CONFLICT."""
+    rows = [{name: getattr(p, name) for name in _COLUMNS} for p in packages]
+    for start in range(0, len(rows), _FILL_CHUNK):
+        chunk = rows[start : start + _FILL_CHUNK]
+        insert = _insert(session, IndexedPackage).values(chunk)
+        replace = {k: insert.excluded[k] for k in _COLUMNS if k not in _KEY}
+        await session.exec(insert.on_conflict_do_update(index_elements=list(_KEY), set_=replace))
+
+
+async def get_package(
+    *, session: AsyncSession, project_id: int, package_id: int
+) -> IndexedPackage | None:
+    query = select(IndexedPackage).where(
+        IndexedPackage.project_id == project_id, IndexedPackage.package_id == package_id
+    )
+    return (await session.exec(query)).first()
+
+
+async def lock_package(
+    *, session: AsyncSession, project_id: int, package_id: int
+) -> IndexedPackage | None:
+    """The row, locked until the transaction ends (PostgreSQL; SQLite's writer lock suffices),
+    so two replicas refreshing one package decide its transition one after the other."""
+    query = (
+        select(IndexedPackage)
+        .where(IndexedPackage.project_id == project_id, IndexedPackage.package_id == package_id)
+        .with_for_update()
+    )
+    return (await session.exec(query)).first()
+
+
+def save_package(*, session: AsyncSession, package: IndexedPackage) -> None:
+    """Write a row read (or made) in this transaction."""
+    session.add(package)
+
+
+async def known_commitment(
+    *, session: AsyncSession, project_id: int, contract_id: int
+) -> IndexedPackage | None:
+    """Any row of the project on that contract with its commitment's words, if one is known."""
+    query = (
+        select(IndexedPackage)
+        .where(
+            IndexedPackage.project_id == project_id,
+            IndexedPackage.contract_id == contract_id,
+            col(IndexedPackage.contract_type).is_not(None),
+        )
+        .limit(1)
+    )
+    return (await session.exec(query)).first()
+
+
+async def listed_packages(*, session: AsyncSession, project_id: int) -> Sequence[IndexedPackage]:
+    """What a card may list: the project's synced, present packages on a commitment."""
+    query = select(IndexedPackage).where(
+        IndexedPackage.project_id == project_id,
+        col(IndexedPackage.synced).is_(True),
+        col(IndexedPackage.deleted).is_(False),
+        col(IndexedPackage.contract_type).is_not(None),
+    )
+    return (await session.exec(query)).all()
+
+
+async def mark_unsynced(
+    *, session: AsyncSession, project_id: int, package_id: int, at: datetime
+) -> bool:
+    """Our own unlink succeeded: the row shows the package unsynced (no change left for the
+    delivery that follows to find). False when the package is not indexed."""
+    stmt = (
+        sa.update(IndexedPackage)
+        .where(
+            col(IndexedPackage.project_id) == project_id,
+            col(IndexedPackage.package_id) == package_id,
+        )
+        .values(synced=False, origin_id=None, indexed_at=at)
+    )
+    result: Any = await session.exec(stmt)
+    return bool(result.rowcount)
+
+
+async def claim_reconcile(
+    *, session: AsyncSession, project_id: int, hold: timedelta
+) -> IndexedProject | None:
+    """Take the project's reconciliation for `hold` (None when another replica holds it or the
+    project is not indexed); the row returned carries the last `reconciled_at`."""
+    now = utcnow()
+    free = sa.or_(
+        col(IndexedProject.reconcile_claimed_until).is_(None),
+        col(IndexedProject.reconcile_claimed_until) < now,
+    )
+    stmt = (
+        sa.update(IndexedProject)
+        .where(col(IndexedProject.project_id) == project_id, free)
+        .where(col(IndexedProject.filled_at).is_not(None))
+        .values(reconcile_claimed_until=now + hold)
+    )
+    result: Any = await session.exec(stmt)
+    if not result.rowcount:
+        return None
+    return await get_project(session=session, project_id=project_id)
+
+
+async def finish_reconcile(*, session: AsyncSession, project_id: int, at: datetime) -> None:
+    stmt = (
+        sa.update(IndexedProject)
+        .where(col(IndexedProject.project_id) == project_id)
+        .values(reconciled_at=at, reconcile_claimed_until=None)
+    )
+    await session.exec(stmt)
+
+
+async def projects_to_reconcile(*, session: AsyncSession, before: datetime) -> Sequence[int]:
+    """Indexed projects last reconciled before `before` and not held by a replica now."""
+    now = utcnow()
+    query = select(IndexedProject.project_id).where(
+        col(IndexedProject.filled_at).is_not(None),
+        sa.or_(
+            col(IndexedProject.reconciled_at).is_(None), col(IndexedProject.reconciled_at) < before
+        ),
+        sa.or_(
+            col(IndexedProject.reconcile_claimed_until).is_(None),
+            col(IndexedProject.reconcile_claimed_until) < now,
+        ),
+    )
+    return (await session.exec(query)).all()
+
+
+async def forget_project(*, session: AsyncSession, project_id: int) -> None:
+    """Drop the project's index (its last channel was unlinked)."""
+    await session.exec(
+        sa.delete(IndexedPackage).where(col(IndexedPackage.project_id) == project_id)
+    )
+    await session.exec(
+        sa.delete(IndexedProject).where(col(IndexedProject.project_id) == project_id)
+    )
+
+
+def _insert(session: AsyncSession, table: type[SQLModel]) -> Any:
+    postgres = session.get_bind().dialect.name == "postgresql"
+    return (postgresql.insert if postgres else sqlite.insert)(table)
