@@ -1,5 +1,7 @@
 # `make check` runs lint, format check, types and the tests (the README's test command runs it).
 PY ?= python
+# pytest-xdist workers (the tests mostly wait on sockets and timers; 1 runs them in-process)
+WORKERS ?= 2
 APP := bot flows handlers i18n procore erp storage sandbox
 
 .PHONY: check lint types test messages
@@ -13,7 +15,7 @@ types:
 	$(PY) -m mypy
 
 test:
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -n $(WORKERS)
 
 # Extract the messages into the template and merge it into every locale's catalog
 # (docs/messages.md: then translate the new entries, and run the tests).
