@@ -12,6 +12,7 @@ import itertools
 import math
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from aiohttp import web
@@ -20,6 +21,7 @@ from sandbox.faults import Faults, Recorder, instrument
 from sandbox.procore.assumptions import (
     ACTIVE_USERS_ONLY,
     DEFAULT_PER_PAGE,
+    ISO_RANGE_ENDS_INCLUSIVE,
     MAX_PER_PAGE,
     MSG_MISSING_COMPANY,
     MSG_NEEDS_USER,
@@ -305,6 +307,7 @@ class ProcoreApi:
             _int(v, k) for k, v in request.query.items() if k in ("filters[id]", "filters[id][]")
         }
         deleted = request.query.get("filters[include_deleted]")
+        updated = _iso_range(request.query.get("filters[updated_at]"), "filters[updated_at]")
         packages = [
             p
             for p in self.world.packages.values()
@@ -312,6 +315,7 @@ class ProcoreApi:
             and (contract_id is None or p.contract_id == contract_id)
             and (not ids or p.id in ids)
             and _deleted_filter(p.deleted_at is not None, deleted)
+            and _updated_within(p.updated_at, updated)
         ]
         return paged(request, [package_json(p, full=False) for p in packages])
 
@@ -410,6 +414,38 @@ class ProcoreApi:
         if package.deleted_at:
             return "item_id", f"{item_type} {item_id} has been deleted"
         return None
+
+
+def _iso_range(value: str | None, name: str) -> tuple[datetime, datetime] | None:
+    """A documented ISO 8601 range filter, `start...end`: dates (`YYYY-MM-DD...YYYY-MM-DD`) or
+    date-times with a UTC offset (`YYYY-MM-DDTHH:MM:SSZ...`); a date's range ends with its day
+    (assumptions.ISO_RANGE_ENDS_INCLUSIVE)."""
+    if value is None:
+        return None
+    start, _, end = value.partition("...")
+    try:
+        first, last = _moment(start, 0), _moment(end, 1)
+    except ValueError:
+        raise Refusal(400, f"{name} must be an ISO 8601 range start...end") from None
+    return first, last
+
+
+def _moment(text: str, end_of_day: int) -> datetime:
+    text = text.strip()
+    if len(text) == 10:  # a date: its first (or, ending a range, its last) moment
+        day = datetime.fromisoformat(text).replace(tzinfo=UTC)
+        return day + timedelta(days=end_of_day) - timedelta(microseconds=end_of_day)
+    moment = datetime.fromisoformat(text)
+    if moment.tzinfo is None:
+        raise ValueError("a date-time needs its UTC offset")
+    return moment
+
+
+def _updated_within(updated_at: str, wanted: tuple[datetime, datetime] | None) -> bool:
+    if wanted is None:
+        return True
+    moment = datetime.fromisoformat(updated_at)
+    return ISO_RANGE_ENDS_INCLUSIVE and wanted[0] <= moment <= wanted[1]
 
 
 def _deleted_filter(is_deleted: bool, include_deleted: str | None) -> bool:

@@ -80,6 +80,13 @@ MSG_NO_CONTRACT = "Specified Contract does not exists or User does not have acce
 MSG_NOT_IN_COMPANY = "User does not have access to this company"
 MSG_NEEDS_USER = "This endpoint needs a user's access token"
 
+# -- list filters ---------------------------------------------------------------------------------
+#: `filters[updated_at]` (and Procore's other ISO 8601 range filters) take `start...end`; Procore
+#: does not say whether the ends are included: the stand-in includes both, a date ending a range
+#: counting to the end of that day. (Deleting a package sets its `updated_at` too, so a
+#: reconciliation reading `filters[updated_at]` with `filters[include_deleted]=with` sees it.)
+ISO_RANGE_ENDS_INCLUSIVE = True
+
 # -- switches for tests (behaviour Procore does not document, modelled on purpose) ----------------
 #: `ProcoreWorld.sync_ignored`: the External Data sync answers as if it applied every update
 #: (entities, no errors) but changes nothing - how an unlink that Procore accepted yet did not
