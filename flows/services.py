@@ -9,6 +9,7 @@ from typing import Any, Protocol
 
 from erp.base import ErpAdapter
 from flows.accounts import ProcoreAccounts
+from flows.alert_views import Alert
 from flows.outcomes import Outcome
 from procore.client import ProcoreClient
 from procore.permissions import PermissionKeys
@@ -40,6 +41,10 @@ class Directory(Protocol):
 class Messenger(Protocol):
     def outcome_message(self, outcome: Outcome, attempt: UnlinkAttempt) -> dict[str, Any]:
         """The final thread reply for `outcome`, as a chat.postMessage payload (pure)."""
+        ...
+
+    def alert_message(self, alert: Alert, locale: str) -> dict[str, Any]:
+        """An alert about CCO changes, in `locale`, as a chat.postMessage payload (pure)."""
         ...
 
     async def deliver(self, message: OutboxMessage) -> None:

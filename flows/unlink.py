@@ -49,9 +49,9 @@ from procore.errors import (
 )
 from procore.models import Cco, Commitment, PermissionSnapshot, Project
 from procore.permissions import evaluate
-from storage import attempts, audit, cards, links, outbox, requests
+from storage import attempts, audit, cards, links, outbox, packages, requests
 from storage.card_rows import CardRow
-from storage.models import Card, UnlinkAttempt
+from storage.models import Card, UnlinkAttempt, utcnow
 from storage.states import AttemptState, RequestStatus
 
 log = structlog.get_logger("cco.unlink")
@@ -466,6 +466,10 @@ async def record_outcome(svc: Services, attempt: UnlinkAttempt, outcome: Outcome
                 decided_by=attempt.slack_user_id,
                 reason=None,
                 attempt_reference=attempt.reference,
+            )
+        if attempt.state == AttemptState.UNLINKED:  # the index knows it: not announced twice
+            await packages.mark_unsynced(
+                session=s, project_id=attempt.project_id, package_id=attempt.cco_id, at=utcnow()
             )
         outbox.add_message(session=s, message=outbox.thread_reply(attempt, message))
     log.info(

@@ -13,10 +13,12 @@ from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from erp.base import ErpInfo
 from flows.accounts import SlackPerson
+from flows.alert_views import Alert
 from flows.listing import CardPage
 from flows.outcomes import Outcome
 from flows.services import DirectoryUnavailable
 from flows.views import AttemptView, RequestView
+from handlers.blocks.alerts import alert_message
 from handlers.blocks.card import RowState, card_message
 from handlers.blocks.kit import context
 from handlers.blocks.replies import outcome_message
@@ -34,6 +36,9 @@ log = structlog.get_logger("cco.slack")
 NOT_IN_CHANNEL = ("not_in_channel", "channel_not_found")
 #: Slack message metadata naming our thread replies, so a retry can find an earlier post
 REPLY_EVENT = "cco_unlink_answer"
+#: ... and our alerts (`flows.alerts`)
+ALERT_EVENT = "cco_alert"
+_EVENT_OF = {OutboxKind.THREAD_REPLY: REPLY_EVENT, OutboxKind.ALERT: ALERT_EVENT}
 #: what an answer that could not go to the card's thread adds (catalog messages, rendered in
 #: the attempt's language)
 INVITE_HINT = N_(
@@ -179,8 +184,11 @@ class SlackMessenger:
         t = words_for(attempt.locale, self.default_locale)  # decided at the claim
         return outcome_message(t, outcome, AttemptView.of(attempt), self._erp)
 
+    def alert_message(self, alert: Alert, locale: str) -> dict[str, Any]:
+        return alert_message(words_for(locale, self.default_locale), alert, self._erp.name)
+
     async def deliver(self, message: OutboxMessage) -> None:
-        if message.kind != OutboxKind.THREAD_REPLY:
+        if message.kind not in _EVENT_OF:
             raise ValueError(f"unknown outbox kind {message.kind!r}")
         # `tries` counts this try (the message is read as claimed): look only after an earlier one
         if message.tries > 1 and await self._already_posted(message):
@@ -191,7 +199,7 @@ class SlackMessenger:
                 channel=message.channel_id,
                 thread_ts=message.thread_ts,
                 metadata={
-                    "event_type": REPLY_EVENT,
+                    "event_type": _EVENT_OF[message.kind],
                     "event_payload": {"reference": message.reference, "outbox_id": message.id},
                 },
                 **message.payload,
@@ -199,6 +207,10 @@ class SlackMessenger:
         except SlackApiError as exc:
             if exc.response.get("error") not in NOT_IN_CHANNEL:
                 raise
+            if message.kind == OutboxKind.ALERT:
+                # the bot left the channel: the alert is for it alone, so it is dropped
+                log.warning("alert.not_in_channel", reference=message.reference)
+                return
             await self._elsewhere(message)
 
     async def _elsewhere(self, message: OutboxMessage) -> None:

@@ -36,6 +36,16 @@ async def channel_links(*, session: AsyncSession, company_id: int) -> Sequence[C
         raise StorageError(str(exc)) from exc
 
 
+async def project_links(*, session: AsyncSession, project_id: int) -> Sequence[ChannelLink]:
+    """Every channel linked to the project (those its alerts go to), oldest link first."""
+    query = (
+        select(ChannelLink)
+        .where(ChannelLink.project_id == project_id)
+        .order_by(col(ChannelLink.id).asc())
+    )
+    return (await session.exec(query)).all()
+
+
 class ChannelLinkedMeanwhile(Exception):
     """Another transaction linked the channel after this one read it unlinked: the insert met
     uq_channel_link (two first `/cco link`s of one channel at once, on PostgreSQL)."""

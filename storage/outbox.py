@@ -31,6 +31,19 @@ def thread_reply(attempt: UnlinkAttempt, payload: dict[str, Any]) -> OutboxMessa
     )
 
 
+def alert(
+    reference: str, channel_id: str, thread_ts: str | None, payload: dict[str, Any]
+) -> OutboxMessage:
+    """An alert about CCO changes, owed to a linked channel (or a card's thread in it)."""
+    return OutboxMessage(
+        reference=reference,
+        kind=OutboxKind.ALERT,
+        channel_id=channel_id,
+        thread_ts=thread_ts,
+        payload=payload,
+    )
+
+
 def add_message(*, session: AsyncSession, message: OutboxMessage) -> None:
     session.add(message)
 

@@ -133,9 +133,11 @@ async def changes_between(
     return (await session.exec(query)).all()
 
 
-async def forget_before(*, session: AsyncSession, before: datetime) -> None:
-    """Drop alerted changes recorded before `before` (no digest lists them any more)."""
+async def forget_before(*, session: AsyncSession, project_id: int, before: datetime) -> None:
+    """Drop the project's alerted changes recorded before `before` (no digest lists them)."""
     stmt = delete(PackageChange).where(
-        col(PackageChange.alerted_at).is_not(None), col(PackageChange.recorded_at) < before
+        col(PackageChange.project_id) == project_id,
+        col(PackageChange.alerted_at).is_not(None),
+        col(PackageChange.recorded_at) < before,
     )
     await session.exec(stmt)

@@ -50,6 +50,18 @@ class ChangeKind(StrEnum):
     DELETED = "deleted"
 
 
+class AlertMode(StrEnum):
+    """Which changes a channel is told about (`/cco alerts`)."""
+
+    #: every change: synced, unlinked in Procore, deleted
+    ON = "on"
+    OFF = "off"
+    #: only newly synced CCOs
+    SYNCED = "synced"
+    #: only CCOs unsynced or deleted in Procore
+    UNLINKED = "unlinked"
+
+
 class InstallationState(StrEnum):
     """Whether the app is still installed in a workspace."""
 
