@@ -98,7 +98,7 @@ class ProcoreHooks:
 
     async def _delete(self, path: str, project_id: int) -> bool:
         try:
-            await self._api.delete(path, {"project_id": project_id})
+            await self._api.delete_json(path, {"project_id": project_id})
         except ProcoreNotFound:
             return False
         return True

@@ -95,7 +95,7 @@ class ProcoreHttp:
         """A write, repeated only like `patch_json`'s."""
         return json_body(await self._send("POST", path, body=body, read=False))
 
-    async def delete(self, path: str, params: dict[str, Any]) -> None:
+    async def delete_json(self, path: str, params: dict[str, Any]) -> None:
         """A delete, repeated only like `patch_json`'s; the answer's body is not read."""
         await self._send("DELETE", path, params=params, read=False)
 

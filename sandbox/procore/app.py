@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Awaitable, Callable
+import re
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -20,7 +21,9 @@ from aiohttp import web
 from sandbox.faults import Faults, Recorder, instrument
 from sandbox.procore.assumptions import (
     ACTIVE_USERS_ONLY,
+    DEFAULT_NAMESPACE,
     DEFAULT_PER_PAGE,
+    DELIVERY_STATUS_OUTCOMES,
     ISO_RANGE_ENDS_INCLUSIVE,
     MAX_PER_PAGE,
     MSG_MISSING_COMPANY,
@@ -35,19 +38,25 @@ from sandbox.procore.assumptions import (
     SYNC_MAX_UPDATES,
     SYNC_PATH,
     TEMPLATE_LIST_TYPES,
+    WEBHOOK_NAMESPACE,
+    WEBHOOK_RESOURCES,
 )
 from sandbox.procore.oauth import add_oauth_routes
+from sandbox.procore.webhooks import DeliverySender
 from sandbox.procore.wire import (
     commitment_json,
     company_json,
     company_me_json,
     company_user_json,
+    delivery_json,
+    hook_json,
     manifest_json,
     package_json,
     project_json,
     project_user_json,
     template_json,
     template_list_json,
+    trigger_json,
     typed_commitment_json,
 )
 from sandbox.procore.world import (
@@ -56,6 +65,8 @@ from sandbox.procore.world import (
     Commitment,
     ProcoreWorld,
     RateState,
+    WebhookHook,
+    WebhookTrigger,
 )
 from sandbox.runner import RunningServer, serve
 
@@ -378,7 +389,11 @@ class ProcoreApi:
                 errors.append(echo | {"errors": {field_name: [message]}})
                 continue
             shown = self.world.apply_external_data(
-                company_id, update["item_type"], update["item_id"], update["origin_id"]
+                company_id,
+                update["item_type"],
+                update["item_id"],
+                update["origin_id"],
+                **self._acting(request),
             )
             entities.append(
                 {
@@ -391,6 +406,14 @@ class ProcoreApi:
                 }
             )
         return web.json_response({"entities": entities, "errors": errors})
+
+    def _acting(self, request: web.Request) -> dict[str, Any]:
+        """Who a write is done by, as its webhook events say: the token's user, else the app's
+        service account; and the app (its client id)."""
+        client_id = request[CLIENT_KEY]
+        account = self.world.service_account(client_id)
+        user_id = request.get(USER_KEY, account.id if account else None)
+        return {"by_user_id": user_id, "application_id": client_id}
 
     def _sync_problem(self, company_id: int, update: Any) -> tuple[str, str] | None:
         if not isinstance(update, dict):
@@ -414,6 +437,160 @@ class ProcoreApi:
         if package.deleted_at:
             return "item_id", f"{item_type} {item_id} has been deleted"
         return None
+
+
+@dataclass(frozen=True)
+class _Scope:
+    """A webhooks call's `project_id` or `company_id` (one or the other)."""
+
+    project_id: int | None
+    company_id: int | None
+
+    def owns(self, project_id: int | None, company_id: int | None) -> bool:
+        if self.project_id is not None:
+            return project_id == self.project_id
+        return project_id is None and company_id == self.company_id
+
+
+class WebhooksApi:
+    """Hooks, Triggers and Deliveries (`/rest/v1.0/webhooks/...`), over the same world."""
+
+    def __init__(self, api: ProcoreApi) -> None:
+        self.api = api
+        self.world = api.world
+
+    def _scope(self, request: web.Request, values: Any) -> _Scope:
+        get = values.get if isinstance(values, dict) else request.query.get
+        project_id = _int(_text_of(get("project_id")), "project_id")
+        company_id = _int(_text_of(get("company_id")), "company_id")
+        if (project_id is None) == (company_id is None):
+            raise Refusal(400, "Either project_id or company_id is required")
+        if project_id is not None:
+            return _Scope(self.api._project(request, project_id), None)
+        if company_id != request[COMPANY_KEY]:
+            raise Refusal(403, MSG_NOT_CONNECTED)
+        return _Scope(None, company_id)
+
+    def _hook(self, request: web.Request, scope: _Scope) -> WebhookHook:
+        hook = self.world.hooks.get(_path_int(request, "hook_id"))
+        if hook is None or not scope.owns(hook.project_id, hook.company_id):
+            raise Refusal(404, "Hook not found")
+        return hook
+
+    async def list_hooks(self, request: web.Request) -> web.Response:
+        scope = self._scope(request, None)
+        namespace = request.query.get("namespace") or DEFAULT_NAMESPACE
+        hooks = [
+            h
+            for h in self.world.hooks.values()
+            if scope.owns(h.project_id, h.company_id) and h.namespace == namespace
+        ]
+        return paged(request, [hook_json(h) for h in hooks])
+
+    async def create_hook(self, request: web.Request) -> web.Response:
+        body = await _json_object(request)
+        scope = self._scope(request, body)
+        fields = body.get("hook")
+        if not isinstance(fields, dict):
+            raise Refusal(400, "hook is missing")
+        hook = self.world.add_hook(_new_hook(fields, scope, request.get(USER_KEY)))
+        return web.json_response(hook_json(hook), status=201)
+
+    async def delete_hook(self, request: web.Request) -> web.Response:
+        hook = self._hook(request, self._scope(request, None))
+        self.world.delete_hook(hook.id)
+        return web.Response(status=204)
+
+    async def list_triggers(self, request: web.Request) -> web.Response:
+        hook = self._hook(request, self._scope(request, None))
+        triggers = [t for t in self.world.triggers.values() if t.hook_id == hook.id]
+        return paged(request, [trigger_json(t) for t in triggers])
+
+    async def create_trigger(self, request: web.Request) -> web.Response:
+        body = await _json_object(request)
+        scope = self._scope(request, body)
+        hook = self._hook(request, scope)
+        trigger = self.world.add_trigger(_new_trigger(body, hook, scope, request.get(USER_KEY)))
+        return web.json_response(trigger_json(trigger), status=201)
+
+    async def delete_trigger(self, request: web.Request) -> web.Response:
+        hook = self._hook(request, self._scope(request, None))
+        trigger = self.world.triggers.get(_path_int(request, "id"))
+        if trigger is None or trigger.hook_id != hook.id:
+            raise Refusal(404, "Trigger not found")
+        del self.world.triggers[trigger.id]
+        return web.Response(status=204)
+
+    async def list_deliveries(self, request: web.Request) -> web.Response:
+        hook = self._hook(request, self._scope(request, None))
+        status = request.query.get("filter[status]") or request.query.get("filters[status]")
+        outcomes = DELIVERY_STATUS_OUTCOMES.get(status or "any")
+        if outcomes is None:
+            raise Refusal(
+                400, f"filter[status] must be one of: {', '.join(DELIVERY_STATUS_OUTCOMES)}"
+            )
+        found = [d for d in self.world.deliveries if d.hook_id == hook.id and d.outcome in outcomes]
+        return paged(request, [delivery_json(d) for d in found])
+
+
+def _text_of(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+async def _json_object(request: web.Request) -> dict[str, Any]:
+    try:
+        body = await request.json()
+    except ValueError:
+        raise Refusal(400, "The request body is not valid JSON") from None
+    if not isinstance(body, dict):
+        raise Refusal(400, "The request body must be an object")
+    return body
+
+
+def _new_hook(fields: dict[str, Any], scope: _Scope, user_id: int | None) -> WebhookHook:
+    namespace = fields.get("namespace") or DEFAULT_NAMESPACE
+    if not isinstance(namespace, str) or not re.fullmatch(WEBHOOK_NAMESPACE, namespace):
+        raise Refusal(422, "namespace may only contain lowercase letters, digits and dashes")
+    url = fields.get("destination_url")
+    if not isinstance(url, str) or not url.startswith(("http://", "https://")):
+        raise Refusal(422, "destination_url must be an http(s) URL")
+    headers = fields.get("destination_headers") or {}
+    if not isinstance(headers, dict) or not all(isinstance(v, str) for v in headers.values()):
+        raise Refusal(422, "destination_headers must be an object of strings")
+    api_version = str(fields.get("api_version") or "v2")
+    return WebhookHook(
+        0, namespace, api_version, url, dict(headers), scope.project_id, scope.company_id, user_id
+    )
+
+
+def _new_trigger(
+    body: dict[str, Any], hook: WebhookHook, scope: _Scope, user_id: int | None
+) -> WebhookTrigger:
+    fields = body.get("trigger")
+    if not isinstance(fields, dict):
+        raise Refusal(400, "trigger is missing")
+    if not body.get("api_version"):
+        raise Refusal(400, "api_version is missing")
+    resource = fields.get("resource_name")
+    if resource not in WEBHOOK_RESOURCES:
+        raise Refusal(422, f"resource_name is not a webhooks resource: {resource!r}")
+    event_type = str(fields.get("event_type") or "").lower()
+    if event_type not in ("create", "update", "delete"):
+        raise Refusal(422, "event_type must be create, update or delete")
+    return WebhookTrigger(
+        0, hook.id, str(resource), event_type, scope.project_id, scope.company_id, user_id
+    )
+
+
+def _add_webhook_routes(app: web.Application, hooks: WebhooksApi) -> None:
+    base = "/rest/v1.0/webhooks/hooks"
+    app.router.add_get(base, hooks.list_hooks)
+    app.router.add_post(base, hooks.create_hook)
+    app.router.add_delete(base + "/{hook_id:\\d+}", hooks.delete_hook)
+    app.router.add_get(base + "/{hook_id:\\d+}/triggers", hooks.list_triggers)
+    app.router.add_post(base + "/{hook_id:\\d+}/triggers", hooks.create_trigger)
+    app.router.add_delete(base + "/{hook_id:\\d+}/triggers/{id:\\d+}", hooks.delete_trigger)
+    app.router.add_get(base + "/{hook_id:\\d+}/deliveries", hooks.list_deliveries)
 
 
 def _iso_range(value: str | None, name: str) -> tuple[datetime, datetime] | None:
@@ -487,6 +664,15 @@ def build_app(world: ProcoreWorld) -> tuple[web.Application, Recorder, Faults]:
     api = ProcoreApi(world)
     app.middlewares.append(api.gate)
     _add_rest_routes(app, api)
+    _add_webhook_routes(app, WebhooksApi(api))
+    sender = DeliverySender(world)
+
+    async def sending(_app: web.Application) -> AsyncIterator[None]:
+        await sender.start()
+        yield
+        await sender.stop()
+
+    app.cleanup_ctx.append(sending)
     return app, recorder, faults
 
 

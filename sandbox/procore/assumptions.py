@@ -80,6 +80,38 @@ MSG_NO_CONTRACT = "Specified Contract does not exists or User does not have acce
 MSG_NOT_IN_COMPANY = "User does not have access to this company"
 MSG_NEEDS_USER = "This endpoint needs a user's access token"
 
+# -- webhooks -------------------------------------------------------------------------------------
+#: The Webhooks API's documented parts: the Create Hook / Create Trigger bodies and answers
+#: (endpoint details), List Hooks by `namespace` (webhooks guide), List Deliveries with
+#: `filter[status]` any|successful|discarded|failing and its attributes, the v2.0 event object,
+#: the 5 s timeout, the 1 s -> 1 h exponential backoff and the 12 h discard. Assumed:
+#: a hook's `Authorization` header is answered masked with `*` but for its last MASK_SHOWN
+#: characters (the schema says "masked to only show the last 5 characters");
+MASK_SHOWN = 5
+#: List Hooks / List Triggers / List Deliveries answer paged arrays of the Create answers' objects;
+#: a Delete answers 204 with no body, 404 when the hook or trigger is not there; Delete Hook by id
+#: does not check the namespace (the id names it); a hook's triggers go with it;
+#: two identical triggers on one hook are both kept (nothing documents a uniqueness rule);
+#: a namespace is lowercase a-z, digits and dashes (the newer guide; the older says a-z and
+#: dashes), "procore" when none is given;
+WEBHOOK_NAMESPACE = r"[a-z0-9-]+"
+DEFAULT_NAMESPACE = "procore"
+#: the project-level resources the stand-in lets a trigger name (its package events are the
+#: only ones it sends); Procore's list is per company (`GET /webhooks/resources`)
+WEBHOOK_RESOURCES = frozenset(
+    {"Change Order Packages", "Purchase Order Contracts", "Work Order Contracts"}
+)
+#: deliveries to one hook run WebhookSettings.concurrency at a time (Procore says nothing of
+#: order or concurrency, only that events may repeat); each attempt is one delivery record,
+#: `outcome` "retried" when another attempt follows, "discarded" after discard_after_seconds;
+#: `filter[status]` successful = ok, failing = retried, discarded = discarded.
+DELIVERY_STATUS_OUTCOMES = {
+    "any": frozenset({"ok", "retried", "discarded"}),
+    "successful": frozenset({"ok"}),
+    "failing": frozenset({"retried"}),
+    "discarded": frozenset({"discarded"}),
+}
+
 # -- list filters ---------------------------------------------------------------------------------
 #: `filters[updated_at]` (and Procore's other ISO 8601 range filters) take `start...end`; Procore
 #: does not say whether the ends are included: the stand-in includes both, a date ending a range

@@ -6,12 +6,14 @@ A field the public schemas do not show is added only as `sandbox.procore.assumpt
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from sandbox.procore.assumptions import (
     ACCESS_LEVEL_NAMES,
     FRIENDLY_TOOL_NAMES,
     LINE_ITEM_ORIGIN_ID_SHOWN,
+    MASK_SHOWN,
 )
 from sandbox.procore.world import (
     ChangeOrderPackage,
@@ -22,6 +24,10 @@ from sandbox.procore.world import (
     PermissionTemplate,
     ProcoreWorld,
     Project,
+    WebhookDelivery,
+    WebhookEvent,
+    WebhookHook,
+    WebhookTrigger,
 )
 
 #: Procore's template `type` enum is company_tools | global | project_specific; a project template
@@ -323,4 +329,88 @@ def company_me_json(world: ProcoreWorld, user: CompanyUser) -> dict[str, Any]:
     return company_user_json(world, user) | {
         "default_permission_template_id": None,
         "company_permission_template_id": user.company_permission_template_id,
+    }
+
+
+# -- webhooks --------------------------------------------------------------------------------------
+
+
+def _stamp(ts: float) -> str:
+    """Procore's event timestamps: UTC with microseconds (`2025-02-06T23:34:12.246562Z`)."""
+    return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def masked(value: str) -> str:
+    """A secret header as Procore shows it: only its last 5 characters (the mask is assumed)."""
+    return "*" * max(0, len(value) - MASK_SHOWN) + value[-MASK_SHOWN:]
+
+
+def hook_json(hook: WebhookHook) -> dict[str, Any]:
+    """A hook per `RestV10WebhooksHooksPost`'s answer (the Authorization header masked)."""
+    headers = {
+        k: masked(v) if k == "Authorization" else v for k, v in hook.destination_headers.items()
+    }
+    return {
+        "id": hook.id,
+        "api_version": hook.api_version,
+        "destination_headers": headers,
+        "destination_url": hook.destination_url,
+        "owned_by_company_id": hook.company_id,
+        "owned_by_project_id": hook.project_id,
+        "owned_by_user_id": hook.owned_by_user_id,
+        "namespace": hook.namespace,
+    }
+
+
+def trigger_json(trigger: WebhookTrigger) -> dict[str, Any]:
+    """A trigger per `RestV10WebhooksHooksHookIdTriggersPost`'s answer (event type upper-case,
+    as its schema's enum)."""
+    return {
+        "id": trigger.id,
+        "webhook_hook_id": trigger.hook_id,
+        "resource_name": trigger.resource_name,
+        "resource_id": None,
+        "event_type": trigger.event_type.upper(),
+        "company_id": trigger.company_id,
+        "project_id": trigger.project_id,
+        "user_id": trigger.user_id,
+    }
+
+
+def event_json(event: WebhookEvent) -> dict[str, Any]:
+    """The delivered event object, payload format v2.0 (legacy), per Procore's webhooks guide."""
+    return {
+        "id": event.id,
+        "ulid": event.ulid,
+        "timestamp": _stamp(event.at),
+        "metadata": {
+            "source_user_id": event.user_id,
+            "source_project_id": event.project_id,
+            "source_operation_id": None,
+            "source_company_id": event.company_id,
+            "source_application_id": event.application_id,
+        },
+        "user_id": event.user_id,
+        "company_id": event.company_id,
+        "project_id": event.project_id,
+        "api_version": "v2.0",
+        "event_type": event.event_type,
+        "resource_name": event.resource_name,
+        "resource_id": event.resource_id,
+    }
+
+
+def delivery_json(delivery: WebhookDelivery) -> dict[str, Any]:
+    """One delivery per the webhooks guide's List Webhooks Deliveries attributes."""
+    return {
+        "id": delivery.id,
+        "event_id": delivery.event.id,
+        "event": event_json(delivery.event),
+        "started_at": _stamp(delivery.started_at),
+        "completed_at": _stamp(delivery.completed_at) if delivery.completed_at else None,
+        "response_status": delivery.response_status,
+        "response_headers": dict(delivery.response_headers),
+        "response_error": delivery.response_error,
+        "response_body": delivery.response_body,
+        "outcome": delivery.outcome,
     }

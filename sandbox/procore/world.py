@@ -13,12 +13,21 @@ import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
 from sandbox.procore.grants import IssuedToken, UserGrants
 
 #: Procore's documented access-token lifetime (90 minutes)
 DEFAULT_TOKEN_LIFETIME = 5400
+#: the webhook resource of change order packages (its project-level resource list)
+PACKAGES_RESOURCE = "Change Order Packages"
+_CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+
+
+def new_ulid(ts: float) -> str:
+    """A ULID: 48 bits of milliseconds then 80 random bits, Crockford base32 (26 characters)."""
+    value = (int(ts * 1000) << 80) | secrets.randbits(80)
+    return "".join(_CROCKFORD[(value >> (5 * i)) & 31] for i in reversed(range(26)))
 
 
 def _iso(ts: float) -> str:
@@ -161,6 +170,92 @@ class _Window:
     used: int = 0
 
 
+@dataclass
+class WebhookHook:
+    """A Webhooks Hook: one project's (or company's) notification endpoint, in a namespace."""
+
+    id: int
+    namespace: str
+    api_version: str
+    destination_url: str
+    destination_headers: dict[str, str]
+    project_id: int | None = None
+    company_id: int | None = None
+    owned_by_user_id: int | None = None
+
+
+@dataclass
+class WebhookTrigger:
+    id: int
+    hook_id: int
+    resource_name: str
+    #: lower-case: create | update | delete
+    event_type: str
+    project_id: int | None = None
+    company_id: int | None = None
+    user_id: int | None = None
+
+
+@dataclass
+class WebhookEvent:
+    """Something that happened to a resource, as one hook is told about it."""
+
+    id: int
+    ulid: str
+    at: float
+    hook_id: int
+    event_type: str
+    resource_name: str
+    resource_id: int
+    company_id: int
+    project_id: int | None
+    user_id: int | None
+    application_id: str | None = None
+
+
+@dataclass
+class WebhookDelivery:
+    """One attempt to POST an event to its hook's destination."""
+
+    id: int
+    hook_id: int
+    event: WebhookEvent
+    started_at: float
+    completed_at: float | None = None
+    response_status: int | None = None
+    response_headers: dict[str, str] = field(default_factory=dict)
+    response_body: str | None = None
+    response_error: str | None = None
+    #: ok | retried | discarded
+    outcome: str = "ok"
+
+
+@dataclass
+class WebhookSettings:
+    """How the stand-in delivers (Procore: 5 s timeout, backoff from 1 s to 1 h, discarded after
+    12 h), compressible for tests, and its two delivery faults."""
+
+    timeout_seconds: float = 5.0
+    retry_base_seconds: float = 1.0
+    retry_max_seconds: float = 3600.0
+    discard_after_seconds: float = 12 * 3600.0
+    #: deliveries to one hook in flight at once
+    concurrency: int = 4
+    #: send every event twice
+    duplicate_deliveries: bool = False
+    #: hold events this long, then send the batch in reverse order
+    reorder_deliveries: bool = False
+    reorder_hold_seconds: float = 0.2
+
+
+class DeliverySink(Protocol):
+    """What sends the world's webhook events (`sandbox.procore.webhooks.DeliverySender`)."""
+
+    def enqueue(self, event: WebhookEvent) -> None: ...
+
+    async def idle(self) -> None: ...
+
+
 class ProcoreWorld:
     """Companies, projects, users, permission templates, commitments, packages, OAuth clients."""
 
@@ -193,6 +288,14 @@ class ProcoreWorld:
         self.sync_ignored = False
         self._ids = itertools.count(100_001)
         self._windows: dict[str, _Window] = {}
+        self.hooks: dict[int, WebhookHook] = {}
+        self.triggers: dict[int, WebhookTrigger] = {}
+        self.webhook_events: list[WebhookEvent] = []
+        self.deliveries: list[WebhookDelivery] = []
+        self.webhook_settings = WebhookSettings()
+        #: who sends the events (the running stand-in's sender); none: events are only recorded
+        self.delivery_sinks: list[DeliverySink] = []
+        self._event_ids = itertools.count(7_000_001)
 
     def _id(self, wanted: int | None) -> int:
         return wanted if wanted is not None else next(self._ids)
@@ -305,7 +408,10 @@ class ProcoreWorld:
         deleted: bool = False,
         id: int | None = None,
         currency: str | None = "USD",
+        by_user_id: int | None = None,
     ) -> ChangeOrderPackage:
+        """A new package; hooks with a create trigger on its project are told (unless it is
+        seeded already deleted)."""
         now = _iso(self.clock())
         package = ChangeOrderPackage(
             id=self._id(id),
@@ -324,6 +430,8 @@ class ProcoreWorld:
             deleted_at=now if deleted else None,
         )
         self.packages[package.id] = package
+        if not deleted:
+            self.announce(package, "create", by_user_id)
         return package
 
     def add_line_item(
@@ -359,15 +467,67 @@ class ProcoreWorld:
     def set_can_push(self, user_id: int, enabled: bool) -> None:
         self.users[user_id].erp_integrated_accountant = enabled
 
-    def set_origin(self, package_id: int, origin_id: str | None) -> None:
+    def set_origin(
+        self,
+        package_id: int,
+        origin_id: str | None,
+        *,
+        by_user_id: int | None = None,
+        application_id: str | None = None,
+    ) -> None:
+        """Set or clear the package's ERP key: an update its hooks are told about."""
         package = self.packages[package_id]
         package.origin_id = origin_id
         if origin_id is None:
             package.origin_data = None
         package.updated_at = _iso(self.clock())
+        self.announce(package, "update", by_user_id, application_id)
 
     def clear_origin(self, package_id: int) -> None:
         self.set_origin(package_id, None)
+
+    def _project_package(self, project_id: int, package_id: int) -> ChangeOrderPackage:
+        package = self.packages[package_id]
+        if package.project_id != project_id:
+            raise KeyError(f"package {package_id} is not in project {project_id}")
+        return package
+
+    def sync_package(
+        self,
+        project_id: int,
+        package_id: int,
+        origin_id: str | None = None,
+        *,
+        by_user_id: int | None = None,
+    ) -> ChangeOrderPackage:
+        """The ERP integration syncs the package (and its lines): it gets an ERP key."""
+        package = self._project_package(project_id, package_id)
+        key = origin_id or f"CO-{package.id}"
+        for line in package.line_items:
+            line.origin_id = line.origin_id or f"{key}-{line.id}"
+        self.set_origin(package.id, key, by_user_id=by_user_id)
+        return package
+
+    def unsync_package(
+        self, project_id: int, package_id: int, *, by_user_id: int | None = None
+    ) -> ChangeOrderPackage:
+        """The package and its lines lose their ERP keys (an unlink done in Procore)."""
+        package = self._project_package(project_id, package_id)
+        for line in package.line_items:
+            line.origin_id = None
+        self.set_origin(package.id, None, by_user_id=by_user_id)
+        return package
+
+    def delete_package(
+        self, project_id: int, package_id: int, *, by_user_id: int | None = None
+    ) -> ChangeOrderPackage:
+        """Delete the package (Procore keeps it, with `deleted_at`, for `include_deleted`)."""
+        package = self._project_package(project_id, package_id)
+        now = _iso(self.clock())
+        package.deleted_at = package.deleted_at or now
+        package.updated_at = now
+        self.announce(package, "delete", by_user_id)
+        return package
 
     def expire_all_tokens(self) -> None:
         past = self.clock() - 1
@@ -381,7 +541,14 @@ class ProcoreWorld:
             del self.tokens[access_token]
 
     def apply_external_data(
-        self, company_id: int, item_type: str, item_id: int, origin_id: str | None
+        self,
+        company_id: int,
+        item_type: str,
+        item_id: int,
+        origin_id: str | None,
+        *,
+        by_user_id: int | None = None,
+        application_id: str | None = None,
     ) -> str | None:
         """Set or clear the origin id of a package (`change_order`) or of a package's line item
         (`line_item`) as the External Data sync does; record it. Returns the origin id now
@@ -396,7 +563,9 @@ class ProcoreWorld:
             package.updated_at = _iso(self.clock())
             self.line_item_updates.append(applied)
         else:
-            self.set_origin(item_id, origin_id)
+            self.set_origin(
+                item_id, origin_id, by_user_id=by_user_id, application_id=application_id
+            )
             self.sync_updates.append(applied)
         return origin_id
 
@@ -414,6 +583,79 @@ class ProcoreWorld:
         if contract is not None and contract.type == PRIME_CONTRACT:
             return "PrimeContractChangeOrder"
         return "CommitmentContractChangeOrder"
+
+    # -- webhooks --------------------------------------------------------------------------------
+
+    def add_hook(self, hook: WebhookHook) -> WebhookHook:
+        hook.id = self._id(hook.id or None)
+        self.hooks[hook.id] = hook
+        return hook
+
+    def delete_hook(self, hook_id: int) -> None:
+        """The hook and its triggers go; events already queued for it are still sent."""
+        self.hooks.pop(hook_id, None)
+        for trigger_id in [t.id for t in self.triggers.values() if t.hook_id == hook_id]:
+            del self.triggers[trigger_id]
+
+    def add_trigger(self, trigger: WebhookTrigger) -> WebhookTrigger:
+        trigger.id = self._id(trigger.id or None)
+        self.triggers[trigger.id] = trigger
+        return trigger
+
+    def hooks_watching(self, project_id: int, resource: str, event_type: str) -> list[WebhookHook]:
+        """The hooks of the project (or of its company) with a trigger for this event."""
+        project = self.projects.get(project_id)
+        company_id = project.company_id if project else None
+        watching = {
+            t.hook_id
+            for t in self.triggers.values()
+            if t.resource_name == resource and t.event_type == event_type
+        }
+        return [
+            h
+            for h in self.hooks.values()
+            if h.id in watching
+            and (
+                h.project_id == project_id or (h.project_id is None and h.company_id == company_id)
+            )
+        ]
+
+    def announce(
+        self,
+        package: ChangeOrderPackage,
+        event_type: str,
+        user_id: int | None = None,
+        application_id: str | None = None,
+    ) -> list[WebhookEvent]:
+        """Tell every hook watching the package's project that it was created/updated/deleted."""
+        project = self.projects.get(package.project_id)
+        events = [
+            WebhookEvent(
+                id=next(self._event_ids),
+                ulid=new_ulid(self.clock()),
+                at=self.clock(),
+                hook_id=hook.id,
+                event_type=event_type,
+                resource_name=PACKAGES_RESOURCE,
+                resource_id=package.id,
+                company_id=project.company_id if project else 0,
+                project_id=package.project_id,
+                user_id=user_id,
+                application_id=application_id,
+            )
+            for hook in self.hooks_watching(package.project_id, PACKAGES_RESOURCE, event_type)
+        ]
+        for event in events:
+            self.webhook_events.append(event)
+            for sink in self.delivery_sinks:
+                sink.enqueue(event)
+        return events
+
+    async def deliveries_idle(self) -> None:
+        """Wait until no event is queued, held, in flight or waiting for a retry: each one so
+        far was delivered or discarded (tests compress the backoff: `webhook_settings`)."""
+        for sink in list(self.delivery_sinks):
+            await sink.idle()
 
     # -- OAuth ---------------------------------------------------------------------------------
 
