@@ -94,6 +94,18 @@ class PublicLinks:
 
 
 @dataclass(frozen=True)
+class WebhookConfig:
+    """Where Procore delivers the events of the app's project Hooks (`flows/hooks.py`), under
+    which namespace, and the secret it sends in `Authorization` (never logged)."""
+
+    #: f"{PUBLIC_URL}/procore/webhooks"
+    url: str
+    #: the app's Webhooks namespace (PROCORE_WEBHOOK_NAMESPACE: lowercase a-z and dashes)
+    namespace: str
+    authorization: str = field(repr=False)
+
+
+@dataclass(frozen=True)
 class Services:
     """The clients the flows call, plus their `policy` and the app's `links`. Runtime state
     (the acknowledged work still running) is the web layer's: `bot.runtime.Runtime.inflight`."""
@@ -108,3 +120,5 @@ class Services:
     links: PublicLinks = field(default_factory=PublicLinks)
     #: Procore account linking (None when not configured)
     accounts: ProcoreAccounts | None = None
+    #: Procore webhooks (None when PUBLIC_URL is unset: no hooks, no alerts)
+    webhooks: WebhookConfig | None = None
