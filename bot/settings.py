@@ -36,6 +36,9 @@ class Settings(BaseSettings):
     slack_signing_secret: str | None = None
     slack_bot_token: str | None = None
     slack_app_token: str | None = None
+    #: many workspaces (Slack OAuth install): both set turns it on; SLACK_BOT_TOKEN is then unused
+    slack_client_id: str | None = None
+    slack_client_secret: str | None = None
     slack_api_url: str = "https://slack.com/api/"
     #: seconds to wait for one Slack Web API answer (each retry waits again)
     slack_timeout: int = Field(default=10, ge=1)
@@ -137,12 +140,17 @@ class Settings(BaseSettings):
             self.slack_signing_secret,
             self.slack_bot_token,
             self.slack_app_token,
+            self.slack_client_secret,
             self.procore_client_secret,
             self.erp_password,
             self.erp_client_secret,
             *keys,
         )
         return tuple(v.strip() for v in values if v and v.strip())
+
+    def many_workspaces(self) -> bool:
+        """Installed by OAuth into any workspace or Grid org (Bolt's OAuth flow)."""
+        return bool(self.slack_client_id and self.slack_client_secret)
 
     def linking_enabled(self) -> bool:
         return bool(self.public_url and self.token_encryption_key)
@@ -216,6 +224,9 @@ class Settings(BaseSettings):
                 "procore_company_id",
                 "erp_system",
             ]
+        if self.many_workspaces():
+            # each installation's bot token is stored encrypted instead
+            needed = [n if n != "slack_bot_token" else "token_encryption_key" for n in needed]
         for name in needed:
             if getattr(self, name) in (None, ""):
                 raise SettingsError(f"{name.upper()} is not set (needed by `cco-bot {command}`)")
