@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator
 import structlog
 
 from bot.runtime import Runtime
+from bot.watcher import watching
 from flows.installation import is_gone
 from flows.recovery import sweep
 
@@ -29,7 +30,8 @@ async def background_pass(runtime: Runtime) -> None:
 
 @contextlib.asynccontextmanager
 async def background_work(runtime: Runtime) -> AsyncIterator[None]:
-    """Run passes every `SWEEP_INTERVAL_SECONDS` while the context is open."""
+    """Run passes every `SWEEP_INTERVAL_SECONDS` while the context is open, and the watcher
+    of Procore's deliveries (bot/watcher.py) beside them."""
 
     async def loop() -> None:
         while True:
@@ -41,7 +43,8 @@ async def background_work(runtime: Runtime) -> AsyncIterator[None]:
 
     task = asyncio.create_task(loop())
     try:
-        yield
+        async with watching(runtime.watcher):
+            yield
     finally:
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):

@@ -23,7 +23,7 @@ from erp.registry import build_adapter
 from flows.accounts import ProcoreAccounts, SlackLookup
 from flows.inflight import InFlight
 from flows.installation import is_gone as installation_gone
-from flows.services import Policy, PublicLinks, Services
+from flows.services import Policy, PublicLinks, Services, WebhookConfig
 from handlers.app import register
 from handlers.reader_locale import ReaderLocales
 from handlers.slack_gate import GatedSlackClient
@@ -108,6 +108,21 @@ def link_key(settings: Settings) -> bytes:
     return hmac.new(secret, b"cco-bot download links", hashlib.sha256).digest()
 
 
+#: where Procore delivers (the route of `bot/webhooks.py`)
+WEBHOOKS_ROUTE = "/procore/webhooks"
+
+
+def webhook_config(settings: Settings) -> WebhookConfig | None:
+    """Procore webhooks, when PUBLIC_URL is set (Procore needs somewhere to deliver)."""
+    if not settings.public_url:
+        return None
+    return WebhookConfig(
+        url=f"{settings.public_url}{WEBHOOKS_ROUTE}",
+        namespace=settings.procore_webhook_namespace,
+        authorization=settings.webhook_authorization(),
+    )
+
+
 def slack_client(settings: Settings) -> GatedSlackClient:
     """The Web API client; it stops using the token once the app is uninstalled."""
     return GatedSlackClient(
@@ -184,6 +199,7 @@ def flow_services(
         policy=policy(settings),
         links=PublicLinks(settings.public_url, link_key(settings)),
         accounts=procore_accounts(settings, db, procore_http, directory.person),
+        webhooks=webhook_config(settings),
     )
 
 

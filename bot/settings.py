@@ -6,6 +6,9 @@ one line naming the variable (`SettingsError`).
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import re
 from typing import Literal
 
 from babel.numbers import is_currency
@@ -96,6 +99,13 @@ class Settings(BaseSettings):
     #: the ISO 4217 code of the amounts Procore shows, for CCOs whose Procore answer names none
     #: (`currency_configuration.currency_iso_code` wins when present)
     currency: str = "USD"
+    #: the app's Procore Webhooks namespace: its hooks are the ones under it (a-z and dashes)
+    procore_webhook_namespace: str = "cco-bot"
+    #: what Procore sends in the Authorization header of its deliveries; unset: derived from the
+    #: Slack signing secret (`webhook_authorization`)
+    procore_webhook_secret: str | None = None
+    #: how often linked projects' hooks and CCO index are reconciled with Procore
+    reconcile_minutes: float = Field(default=15.0, gt=0)
 
     @field_validator("log_level", mode="before")
     @classmethod
@@ -142,6 +152,7 @@ class Settings(BaseSettings):
             self.slack_app_token,
             self.slack_client_secret,
             self.procore_client_secret,
+            self.webhook_authorization(),
             self.erp_password,
             self.erp_client_secret,
             *keys,
@@ -151,6 +162,22 @@ class Settings(BaseSettings):
     def many_workspaces(self) -> bool:
         """Installed by OAuth into any workspace or Grid org (Bolt's OAuth flow)."""
         return bool(self.slack_client_id and self.slack_client_secret)
+
+    def webhook_authorization(self) -> str:
+        """The secret of the app's hooks: PROCORE_WEBHOOK_SECRET, else derived (never the
+        signing secret itself)."""
+        if self.procore_webhook_secret:
+            return self.procore_webhook_secret
+        key = (self.slack_signing_secret or self.slack_app_token or "").encode()
+        digest = hmac.new(key, b"cco-bot procore webhooks", hashlib.sha256).hexdigest()
+        return f"Bearer {digest}"
+
+    @field_validator("procore_webhook_namespace")
+    @classmethod
+    def _namespace(cls, value: str) -> str:
+        if not re.fullmatch(r"[a-z]+(-[a-z]+)*", value):
+            raise ValueError("must be lowercase letters a-z and dashes, e.g. cco-bot")
+        return value
 
     def linking_enabled(self) -> bool:
         return bool(self.public_url and self.token_encryption_key)

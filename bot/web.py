@@ -13,6 +13,7 @@ from slack_sdk.signature import SignatureVerifier
 from bot.background import background_work
 from bot.oauth_routes import add_oauth_routes
 from bot.runtime import Runtime
+from bot.webhooks import add_webhook_routes
 from flows.accounts import Connected, ConnectRefused
 from flows.history import CSV_COLUMNS, audit_csv, csv_link_valid
 from handlers.accounts_io import connected_notice, refused_notice
@@ -146,6 +147,7 @@ def make_public_app(runtime: Runtime) -> web.Application:
     app[RUNTIME] = runtime
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/audit/{project_id}.csv", audit_csv_download)
+    add_webhook_routes(app, runtime)
     accounts = runtime.services.accounts
     if accounts is not None:
         add_oauth_routes(
