@@ -1,0 +1,213 @@
+"""Procore's webhook deliveries: read and recorded once when they arrive (`record_delivery`,
+called by `POST /procore/webhooks` before it answers), applied later by the watcher
+(`apply_pending`).
+
+A delivery is never trusted for state: applying an event re-reads the package from Procore
+(`flows.index.refresh_package`), so a repeated, late or reordered delivery changes nothing the
+current state does not. Several events of one package in a claim are one refresh. Events are
+claimed (`storage.webhook_events`), so replicas share them and a replica's death loses none.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+import structlog
+
+from storage import webhook_events
+from storage.models import utcnow
+from storage.webhook_events import WebhookEvent
+
+if TYPE_CHECKING:
+    from flows.services import Services
+
+log = structlog.get_logger("cco.procore_events")
+
+#: the only resource this app subscribes to (its Triggers)
+RESOURCE = "Change Order Packages"
+#: Procore's event types for it
+EVENT_TYPES = frozenset({"create", "update", "delete"})
+#: how long a replica holds the events it applies (another may take them over after)
+EVENT_CLAIM = timedelta(seconds=20)
+#: events one claim takes
+BATCH = 100
+#: packages refreshed at once
+CONCURRENCY = 8
+#: after this many failed tries an event waits for the periodic reconciliation instead
+MAX_TRIES = 12
+#: the first retry's wait; each further try waits twice as long, up to RETRY_AT_MOST
+RETRY_FIRST = timedelta(seconds=1)
+RETRY_AT_MOST = timedelta(minutes=5)
+#: applied events are kept this long (Procore stops retrying a delivery after 12 hours)
+EVENTS_KEPT = timedelta(hours=24)
+
+
+class MalformedDelivery(ValueError):
+    """The body is not a Procore v2 delivery this app can apply (it says which field)."""
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """What this app reads of a delivery (Procore's v2 payload)."""
+
+    event_key: str
+    resource_name: str
+    project_id: int
+    resource_id: int
+    event_type: str
+    user_id: int | None
+
+    @property
+    def ours(self) -> bool:
+        return self.resource_name == RESOURCE
+
+
+def _whole(payload: dict[str, Any], name: str, *, required: bool = True) -> int | None:
+    value = payload.get(name)
+    if value is None and not required:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 < value < 2**63:
+        raise MalformedDelivery(name)
+    return value
+
+
+def _key(payload: dict[str, Any]) -> str:
+    """Procore's `ulid` when present, else its `id`: every delivery of one event carries it."""
+    ulid = payload.get("ulid")
+    if isinstance(ulid, str) and 0 < len(ulid) <= webhook_events.MAX_KEY and ulid.isprintable():
+        return ulid
+    if ulid is not None:
+        raise MalformedDelivery("ulid")
+    return f"id:{_whole(payload, 'id')}"
+
+
+def read_delivery(payload: object) -> Delivery:
+    """The delivery in a parsed JSON body; `MalformedDelivery` when a needed field is missing
+    or not what Procore sends. Another resource's delivery is read without its ids."""
+    if not isinstance(payload, dict):
+        raise MalformedDelivery("body")
+    resource = payload.get("resource_name")
+    if not isinstance(resource, str) or not resource or len(resource) > 64:
+        raise MalformedDelivery("resource_name")
+    key = _key(payload)
+    if resource != RESOURCE:
+        return Delivery(key, resource, 0, 0, "", None)
+    event_type = payload.get("event_type")
+    if event_type not in EVENT_TYPES:
+        raise MalformedDelivery("event_type")
+    return Delivery(
+        event_key=key,
+        resource_name=resource,
+        project_id=_whole(payload, "project_id") or 0,
+        resource_id=_whole(payload, "resource_id") or 0,
+        event_type=str(event_type),
+        user_id=_whole(payload, "user_id", required=False),
+    )
+
+
+async def record_delivery(svc: Services, delivery: Delivery) -> bool:
+    """Store the delivery's event once; False when it was stored before (a repeat)."""
+    event = WebhookEvent(
+        event_key=delivery.event_key,
+        project_id=delivery.project_id,
+        resource_name=delivery.resource_name,
+        resource_id=delivery.resource_id,
+        event_type=delivery.event_type,
+        user_id=delivery.user_id,
+    )
+    async with svc.db.transaction() as s:
+        return await webhook_events.record_event(session=s, event=event)
+
+
+async def apply_pending(svc: Services) -> int:
+    """Apply every pending event this replica can claim; return how many were applied."""
+    applied = 0
+    while True:
+        claimed = await _claim(svc)
+        applied += await _apply(svc, claimed)
+        if len(claimed) < BATCH:
+            return applied
+
+
+async def _claim(svc: Services) -> Sequence[WebhookEvent]:
+    async with svc.db.transaction() as s:
+        return await webhook_events.claim_pending(
+            session=s, until=utcnow() + EVENT_CLAIM, limit=BATCH, max_tries=MAX_TRIES
+        )
+
+
+async def _apply(svc: Services, events: Sequence[WebhookEvent]) -> int:
+    """Refresh each package the events name once; events of unlinked projects are done."""
+    if not events:
+        return 0
+    async with svc.db.session() as s:
+        linked = await webhook_events.linked_projects(
+            session=s, company_id=svc.policy.company_id, project_ids=[e.project_id for e in events]
+        )
+    packages: dict[tuple[int, int], list[WebhookEvent]] = defaultdict(list)
+    unlinked = []
+    for event in events:
+        if event.project_id in linked:
+            packages[(event.project_id, event.resource_id)].append(event)
+        else:
+            unlinked.append(event)
+    await _settle(svc, unlinked, error=None)
+    turns = asyncio.Semaphore(CONCURRENCY)
+
+    async def refresh(of_package: list[WebhookEvent]) -> int:
+        async with turns:
+            return await _refresh(svc, of_package)
+
+    done = await asyncio.gather(*(refresh(of_package) for of_package in packages.values()))
+    return len(unlinked) + sum(done)
+
+
+async def _refresh(svc: Services, events: list[WebhookEvent]) -> int:
+    """One refresh for one package's events (the latest event says whose action it was)."""
+    from flows.index import refresh_package
+
+    latest = events[-1]
+    try:
+        async with asyncio.timeout(EVENT_CLAIM.total_seconds() * 0.8):
+            await refresh_package(
+                svc, latest.project_id, latest.resource_id, by_user_id=latest.user_id
+            )
+    except Exception as exc:
+        error = f"{type(exc).__name__}: {exc}"[:200]
+        log.warning(
+            "procore_events.refresh_failed",
+            project_id=latest.project_id,
+            package_id=latest.resource_id,
+            tries=latest.tries,
+            error=error,
+        )
+        await _settle(svc, events, error=error)
+        return 0
+    await _settle(svc, events, error=None)
+    return len(events)
+
+
+async def _settle(svc: Services, events: list[WebhookEvent], *, error: str | None) -> None:
+    ids = [e.id for e in events if e.id is not None]
+    if not ids:
+        return
+    async with svc.db.transaction() as s:
+        if error is None:
+            await webhook_events.mark_applied(session=s, ids=ids)
+        else:
+            tries = max(e.tries for e in events)
+            wait = min(RETRY_FIRST * 2 ** max(tries - 1, 0), RETRY_AT_MOST)
+            await webhook_events.mark_failed(
+                session=s, ids=ids, retry_at=utcnow() + wait, error=error
+            )
+
+
+async def forget_old_events(svc: Services) -> None:
+    """Drop events applied long enough ago that Procore no longer repeats them."""
+    async with svc.db.transaction() as s:
+        await webhook_events.forget_applied_events(session=s, keep=EVENTS_KEPT)
