@@ -18,6 +18,7 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 
 from bot.oauth_routes import CALLBACK_PATH, START_PATH
 from bot.settings import Settings
+from bot.watcher import Watcher
 from erp.base import ErpAdapter
 from erp.registry import build_adapter
 from flows.accounts import ProcoreAccounts, SlackLookup
@@ -50,6 +51,8 @@ class Runtime:
     services: Services
     #: acknowledged work still running (drained on shutdown)
     inflight: InFlight
+    #: applies Procore's deliveries and posts the alerts (None: webhooks are off)
+    watcher: Watcher | None = None
 
     async def aclose(self) -> None:
         await self.erp.aclose()
@@ -225,6 +228,13 @@ async def build_runtime(settings: Settings, mode: Literal["http", "socket"] = "h
     )
     inflight = InFlight()
     register(bolt, services, slack, inflight, locales)
-    return Runtime(
+    runtime = Runtime(
         settings, db, procore_http, erp_http, procore, erp, slack, bolt, services, inflight
     )
+    if getattr(services, "webhooks", None) is not None:
+        runtime.watcher = Watcher(
+            services,
+            idle_seconds=settings.sweep_interval_seconds,
+            paused=lambda: slack.installation_gone,
+        )
+    return runtime
