@@ -40,8 +40,16 @@ async def deliver_reference(svc: Services, reference: str) -> int:
 async def deliver_pending(svc: Services) -> int:
     """Deliver every message still owed (the sweep's retry of failed deliveries)."""
     async with svc.db.session() as s:
-        messages = await outbox.undelivered(session=s, max_tries=MAX_TRIES)
+        messages = await outbox.undelivered(
+            session=s, max_tries=MAX_TRIES, company_id=_tenant_company(svc)
+        )
     return await _deliver(svc, messages)
+
+
+def _tenant_company(svc: Services) -> int | None:
+    """`flows.services.tenant_company` (not imported: flows.services imports this module's
+    importers)."""
+    return svc.policy.company_id if svc.policy.tenant is not None else None
 
 
 async def _deliver(svc: Services, messages: Sequence[OutboxMessage]) -> int:

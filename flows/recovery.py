@@ -12,7 +12,7 @@ from erp.base import ErpRecord, RecordState
 from flows.outbox import deliver_pending
 from flows.outcomes import CcoGone, Interrupted, Outcome
 from flows.requests import expire_due
-from flows.services import Services
+from flows.services import Services, tenant_company
 from flows.unlink import confirmed_outcome, record_outcome
 from procore.errors import ProcoreError, ProcoreNotFound
 from storage import attempts, audit, deliveries
@@ -28,7 +28,9 @@ SEEN_KEPT = timedelta(days=1)
 async def recover_abandoned(svc: Services) -> int:
     """Finish every abandoned attempt this process can take over; return how many it finished."""
     async with svc.db.session() as s:
-        abandoned = await attempts.abandoned_attempts(session=s, now=utcnow())
+        abandoned = await attempts.abandoned_attempts(
+            session=s, now=utcnow(), company_id=tenant_company(svc.policy)
+        )
     finished = 0
     for attempt in abandoned:
         async with svc.db.transaction() as s:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flows.outcomes import CcoGone, NotLinked, NotSynced, PermissionDenied, UnknownUser
-from flows.services import Services, new_reference
+from flows.services import Services, new_reference, tenant_company
 from flows.unlink import (
     Busy,
     Finished,
@@ -381,5 +381,7 @@ async def expire(svc: Services, request: UnlinkRequest) -> bool:
 
 async def expire_due(svc: Services) -> int:
     async with svc.db.session() as s:
-        due = await stored.due_requests(session=s, now=utcnow(), limit=100)
+        due = await stored.due_requests(
+            session=s, now=utcnow(), limit=100, company_id=tenant_company(svc.policy)
+        )
     return sum([await expire(svc, request) for request in due])

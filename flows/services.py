@@ -63,9 +63,13 @@ class Messenger(Protocol):
 @dataclass(frozen=True)
 class Policy:
     """The rules the flows follow: which Procore company they serve and how long things may
-    take. Set once at start-up from the settings; per workspace later (issue 15)."""
+    take. Set at start-up from the settings (single-company mode), or per tenant from its
+    set-up (`flows/tenants.py`)."""
 
     company_id: int
+    #: the tenant served (`storage/tenants.py` key); None in single-company mode, where the
+    #: background work takes every row, as before tenants existed
+    tenant: str | None = None
     #: how long an attempt is held before another replica may take it over
     lease: timedelta = timedelta(seconds=45)
     #: pending requests expire after this long
@@ -80,6 +84,12 @@ class Policy:
     default_locale: str = "en-US"
     #: the currency of a CCO's amount when Procore names none (ISO 4217, the CURRENCY setting)
     currency: str = "USD"
+
+
+def tenant_company(policy: Policy) -> int | None:
+    """The company the background work is limited to: the tenant's with many tenants, None
+    (every row) in single-company mode."""
+    return policy.company_id if policy.tenant is not None else None
 
 
 @dataclass(frozen=True)

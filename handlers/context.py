@@ -16,6 +16,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from flows.inflight import InFlight
 from flows.services import Services
+from flows.tenants import SetupProbe, Tenants
 from handlers.failures import Failures
 from handlers.home import HomeViewers
 from handlers.reader_locale import ReaderLocales
@@ -45,12 +46,18 @@ class Deps:
     #: the Slack locales the directory read lately (`users.info`), for answers given in the
     #: ack, before any Slack call (the same instance the directory fills)
     locales: ReaderLocales
+    #: every tenant's services (many-workspace mode; None: single-company mode)
+    tenants: Tenants | None = None
+    #: what set-up from App Home reads live: the companies, the doctor checks
+    probe: SetupProbe | None = None
+    #: this request's workspace is installed but its set-up is not finished (`services` are
+    #: then the process's own, serving no company: only set-up and App Home may use them)
+    setting_up: bool = False
 
 
 def provide(deps: Deps) -> Middleware:
-    """The middleware that puts `deps` into every request's context. One `Deps` serves every
-    request today (one workspace per bot token); a per-workspace context (issue 15) plugs in
-    here, choosing the `Deps` by `context.team_id`."""
+    """The middleware that puts `deps` into every request's context (single-company mode: one
+    `Deps` serves every request). Many workspaces: `handlers.tenancy.provide_tenant`."""
 
     async def put_in_context(
         context: AsyncBoltContext, next: Callable[[], Awaitable[None]]

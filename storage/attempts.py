@@ -165,11 +165,16 @@ async def request_attempts(*, session: AsyncSession, request_id: int) -> Sequenc
     return (await session.exec(query)).all()
 
 
-async def abandoned_attempts(*, session: AsyncSession, now: datetime) -> Sequence[UnlinkAttempt]:
-    """Unfinished attempts whose lease ran out before `now` (their process died)."""
+async def abandoned_attempts(
+    *, session: AsyncSession, now: datetime, company_id: int | None = None
+) -> Sequence[UnlinkAttempt]:
+    """Unfinished attempts whose lease ran out before `now` (their process died); with
+    `company_id`, only that tenant's."""
     query = select(UnlinkAttempt).where(
         col(UnlinkAttempt.finished_at).is_(None), col(UnlinkAttempt.lease_until) < now
     )
+    if company_id is not None:
+        query = query.where(col(UnlinkAttempt.company_id) == company_id)
     return (await session.exec(query)).all()
 
 

@@ -225,6 +225,9 @@ class OutboxMessage(SQLModel, table=True):
     thread_ts: str | None = Field(default=None, max_length=32)
     response_url: str | None = None
     payload: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    #: the Procore company (so the tenant) the message is owed for; NULL on rows written
+    #: before tenants existed and in single-company mode's alerts (one tenant: no doubt)
+    company_id: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
     created_at: datetime = _ts(nullable=False, default=utcnow)
     delivered_at: datetime | None = _ts(nullable=True)
     #: a replica delivering this message holds it until then (so no two replicas post it)

@@ -28,6 +28,7 @@ def thread_reply(attempt: UnlinkAttempt, payload: dict[str, Any]) -> OutboxMessa
         thread_ts=attempt.card_ts,
         response_url=attempt.response_url,
         payload=payload,
+        company_id=attempt.company_id,
     )
 
 
@@ -53,15 +54,21 @@ async def undelivered_of(*, session: AsyncSession, reference: str) -> Sequence[O
     return await _undelivered(session, OutboxMessage.reference == reference)
 
 
-async def undelivered(*, session: AsyncSession, max_tries: int) -> Sequence[OutboxMessage]:
-    """Every message still owed that was tried fewer than `max_tries` times, oldest first."""
-    return await _undelivered(session, col(OutboxMessage.tries) < max_tries)
+async def undelivered(
+    *, session: AsyncSession, max_tries: int, company_id: int | None = None
+) -> Sequence[OutboxMessage]:
+    """Every message still owed that was tried fewer than `max_tries` times, oldest first;
+    with `company_id`, only that tenant's."""
+    tried = col(OutboxMessage.tries) < max_tries
+    if company_id is None:
+        return await _undelivered(session, tried)
+    return await _undelivered(session, tried, col(OutboxMessage.company_id) == company_id)
 
 
-async def _undelivered(session: AsyncSession, condition: Any) -> Sequence[OutboxMessage]:
+async def _undelivered(session: AsyncSession, *conditions: Any) -> Sequence[OutboxMessage]:
     query = (
         select(OutboxMessage)
-        .where(condition, col(OutboxMessage.delivered_at).is_(None))
+        .where(*conditions, col(OutboxMessage.delivered_at).is_(None))
         .order_by(col(OutboxMessage.id).asc())
         .limit(BATCH)
     )

@@ -135,15 +135,17 @@ async def open_requests(
 
 
 async def due_requests(
-    *, session: AsyncSession, now: datetime, limit: int
+    *, session: AsyncSession, now: datetime, limit: int, company_id: int | None = None
 ) -> Sequence[UnlinkRequest]:
-    """Pending requests whose time ran out by `now`, newest first."""
-    return await _newest(
-        session,
-        limit,
+    """Pending requests whose time ran out by `now`, newest first; with `company_id`, only
+    that tenant's."""
+    conditions = [
         col(UnlinkRequest.status) == RequestStatus.PENDING,
         col(UnlinkRequest.expires_at) <= now,
-    )
+    ]
+    if company_id is not None:
+        conditions.append(col(UnlinkRequest.company_id) == company_id)
+    return await _newest(session, limit, *conditions)
 
 
 async def _newest(session: AsyncSession, limit: int, *conditions: Any) -> Sequence[UnlinkRequest]:
