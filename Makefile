@@ -4,7 +4,7 @@ PY ?= python
 WORKERS ?= 2
 APP := bot flows handlers i18n procore erp storage sandbox
 
-.PHONY: check lint types test messages
+.PHONY: check lint types test messages revision
 check: lint types test
 
 lint:
@@ -25,3 +25,16 @@ messages:
 		i18n handlers flows bot
 	$(PY) -m babel.messages.frontend update -i i18n/locales/messages.pot -d i18n/locales \
 		--no-fuzzy-matching --ignore-obsolete --width=100
+
+# A new Alembic revision from what the models have that the migrations lack:
+#   make revision m="what changed"
+# (upgrades a scratch SQLite database to the current head, autogenerates the next numbered
+# revision into storage/migrations/versions/; read it before committing: docs/deploy.md)
+REVISION_DB := sqlite+aiosqlite:///$(CURDIR)/.revision.db
+revision:
+	@test -n "$(m)" || (echo 'usage: make revision m="what changed"' && exit 2)
+	rm -f .revision.db
+	DATABASE_URL=$(REVISION_DB) $(PY) -m alembic upgrade head
+	DATABASE_URL=$(REVISION_DB) $(PY) -m alembic revision --autogenerate -m "$(m)" \
+		--rev-id $$(printf %04d $$(( $$(ls storage/migrations/versions/[0-9]*.py | wc -l) + 1 )))
+	rm -f .revision.db

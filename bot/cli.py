@@ -70,14 +70,17 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 async def _db_upgrade(settings: Settings) -> int:
-    from storage.db import create_schema, make_engine
+    """Run the schema migrations (Alembic) to this release's head, under the schema lock."""
+    from storage.db import make_engine, upgrade_schema
+    from storage.migrations import revision
 
     engine = make_engine(settings.database_url)
     try:
-        await create_schema(engine)
+        await upgrade_schema(engine)
+        current = await revision(engine)
     finally:
         await engine.dispose()
-    print("cco-bot: database schema is up to date", file=sys.stderr)
+    print(f"cco-bot: database schema is up to date (revision {current})", file=sys.stderr)
     return 0
 
 
@@ -85,12 +88,12 @@ async def _check_token_key(settings: Settings) -> None:
     """TOKEN_ENCRYPTION_KEY must decrypt every linked Procore account already stored: a wrong
     key stops start-up (nothing is deleted) instead of failing each linked person later."""
     from storage.accounts import TokenCipher, unreadable_count
-    from storage.db import Database, create_schema, make_engine
+    from storage.db import Database, make_engine, upgrade_schema
 
     assert settings.token_encryption_key
     engine = make_engine(settings.database_url)
     try:
-        await create_schema(engine)
+        await upgrade_schema(engine)
         async with Database(engine).session() as s:
             unreadable, stored = await unreadable_count(
                 session=s, cipher=TokenCipher(settings.token_encryption_key)

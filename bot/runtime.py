@@ -35,7 +35,7 @@ from procore.manifest import ManifestReader
 from procore.oauth import ProcoreOAuth
 from storage.accounts import TokenCipher
 from storage.budget import SharedBudget
-from storage.db import Database, create_schema, make_engine
+from storage.db import Database, make_engine, upgrade_schema
 
 
 @dataclass
@@ -208,7 +208,7 @@ def flow_services(
 
 async def build_runtime(settings: Settings, mode: Literal["http", "socket"] = "http") -> Runtime:
     db = Database(make_engine(settings.database_url))
-    await create_schema(db.engine)
+    await upgrade_schema(db.engine)  # migrations, under the schema lock (replicas at once)
     procore_http = httpx.AsyncClient(timeout=settings.procore_timeout)
     erp_http = httpx.AsyncClient(timeout=settings.erp_timeout)
     procore = procore_client(settings, procore_http, procore_budget(settings, db))

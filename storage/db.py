@@ -12,12 +12,13 @@ from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from typing import Any
 
-from sqlalchemy import Column, Connection, Text, event, func, inspect, text
+from sqlalchemy import event, func, text
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel import SQLModel, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage import accounts as _accounts  # noqa: F401  (registers its tables)
+from storage import migrations
 from storage import models as _models  # noqa: F401  (registers the tables)
 from storage import webhook_events as _webhook_events  # noqa: F401  (registers its table)
 from storage import slack_installs as _slack_installs  # noqa: F401  (registers its tables)
@@ -26,7 +27,7 @@ from storage import alert_settings as _alert_settings  # noqa: F401  (registers 
 from storage import tenants as _tenants  # noqa: F401  (registers its table)
 from storage import packages as _packages  # noqa: F401  (registers its tables)
 
-_SCHEMA_LOCK_ID = 0x0CC0_0001
+_SCHEMA_LOCK_ID = migrations.SCHEMA_LOCK_ID
 
 
 def make_engine(url: str) -> AsyncEngine:
@@ -55,57 +56,20 @@ def make_engine(url: str) -> AsyncEngine:
 
 
 async def create_schema(engine: AsyncEngine) -> None:
+    """The fast path for an empty database (tests, benchmarks): `create_all` from the models,
+    then the head revision recorded, under the schema lock. Never used on a database that holds
+    an older schema: `cco-bot db upgrade` and start-up run the migrations (storage.migrations),
+    and tests/storage/test_migrations.py proves the models equal the migrations' head."""
     async with engine.begin() as conn:
         if engine.dialect.name == "postgresql":
             await conn.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": _SCHEMA_LOCK_ID})
         await conn.run_sync(SQLModel.metadata.create_all)
-        await conn.run_sync(_upgrade_columns)
-        await conn.run_sync(_create_missing_indexes)
+        await conn.run_sync(migrations.record_head)
 
 
-def _upgrade_columns(conn: Connection) -> None:
-    """Bring tables an older release created up to the models (`create_all` makes missing
-    tables only): add missing nullable columns, and on PostgreSQL turn VARCHAR(n) columns the
-    models now declare TEXT into TEXT (SQLite never enforces a VARCHAR length). Idempotent."""
-    inspector = inspect(conn)
-    for table in SQLModel.metadata.sorted_tables:
-        found = {c["name"]: c["type"] for c in inspector.get_columns(table.name)}
-        for column in table.columns:
-            if column.name not in found:
-                _add_column(conn, table.name, column)
-            elif (
-                conn.dialect.name == "postgresql"
-                and isinstance(column.type, Text)
-                and not isinstance(found[column.name], Text)
-            ):
-                table_name, column_name = _q(conn, table.name), _q(conn, column.name)
-                conn.execute(text(f"ALTER TABLE {table_name} ALTER COLUMN {column_name} TYPE TEXT"))
-
-
-def _create_missing_indexes(conn: Connection) -> None:
-    """`create_all` makes a table's indexes only with the table: add those an older release's
-    tables lack (e.g. one Procore account per Slack user). A unique index the stored rows break
-    stops start-up; nothing is deleted to make it fit."""
-    inspector = inspect(conn)
-    for table in SQLModel.metadata.sorted_tables:
-        present = {index["name"] for index in inspector.get_indexes(table.name)}
-        for index in table.indexes:
-            if index.name not in present:
-                index.create(conn)
-
-
-def _add_column(conn: Connection, table: str, column: Column[Any]) -> None:
-    if not column.nullable:
-        raise RuntimeError(f"{table}.{column.name} is NOT NULL: add it with a default first")
-    kind = column.type.compile(dialect=conn.dialect)
-    if_absent = "IF NOT EXISTS " if conn.dialect.name == "postgresql" else ""
-    conn.execute(
-        text(f"ALTER TABLE {_q(conn, table)} ADD COLUMN {if_absent}{_q(conn, column.name)} {kind}")
-    )
-
-
-def _q(conn: Connection, name: str) -> str:
-    return conn.dialect.identifier_preparer.quote(name)
+async def upgrade_schema(engine: AsyncEngine, target: str = "head") -> None:
+    """Create or migrate the schema to this release's head (Alembic, under the schema lock)."""
+    await migrations.upgrade(engine, target)
 
 
 class StorageError(Exception):

@@ -1,14 +1,20 @@
-"""A database an older release created is brought up to the models at start-up: the lease's
-fencing token column is added, and on PostgreSQL the Procore numbers, titles and names that were
-VARCHAR(n) become TEXT, so a long CCO number is stored whole (issue 10, points 8 and 9)."""
+"""A database an older release created (before 82fc6ba, without migrations) is brought up to the
+models by the migrations: the lease's fencing token column is added, and on PostgreSQL the
+Procore numbers, titles and names that were VARCHAR(n) become TEXT, so a long CCO number is
+stored whole (issue 10, points 8 and 9)."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import pytest
 from sqlalchemy import inspect, text
 from sqlmodel import select
 
-from storage.db import Database, create_schema
+from storage.db import Database, upgrade_schema
 from storage.models import ChannelLink, UnlinkAttempt
+from tests.conftest import database_params
+from tests.storage.release_82fc6ba import release_82fc6ba
 
 #: what the previous release created for the columns that changed
 _OLD_VARCHARS = {
@@ -40,12 +46,23 @@ async def _columns(db: Database, table: str) -> dict[str, str]:
     return {c["name"]: str(c["type"]) for c in found}
 
 
-async def test_start_up_upgrades_an_older_schema_and_long_values_fit(db: Database) -> None:
+@pytest.mark.parametrize("kind", database_params())
+async def test_start_up_upgrades_an_older_schema_and_long_values_fit(
+    kind: str, tmp_path: Path
+) -> None:
+    db = await release_82fc6ba(kind, tmp_path)
+    try:
+        await _upgrade_an_older_schema(db)
+    finally:
+        await db.dispose()
+
+
+async def _upgrade_an_older_schema(db: Database) -> None:
     await _as_previous_release(db)
     assert "lease_token" not in await _columns(db, "unlink_attempt")
 
-    await create_schema(db.engine)
-    await create_schema(db.engine)  # a second replica starting: nothing left to do, no error
+    await upgrade_schema(db.engine)
+    await upgrade_schema(db.engine)  # a second replica starting: nothing left to do, no error
 
     columns = await _columns(db, "unlink_attempt")
     assert "lease_token" in columns
