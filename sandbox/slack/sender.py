@@ -10,6 +10,7 @@ Slack ignores it (apps answer clicks through response_url or the Web API).
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import hmac
 import json
@@ -29,6 +30,7 @@ from sandbox.slack.blocks import (
     view_problems,
     with_generated_ids,
 )
+from sandbox.slack.installs import Team
 from sandbox.slack.views import SlackView
 from sandbox.slack.world import SlackMessage, SlackWorkspace
 
@@ -88,6 +90,34 @@ class SlackSender:
         self.signing_secret = signing_secret or workspace.signing_secret
         self.clock_skew = clock_skew
         self.ack_window = ack_window
+        #: the workspace the person acting is in (one of `workspace.installs.teams`)
+        self.team_id = workspace.team_id
+
+    def as_team(self, team_id: str) -> SlackSender:
+        """The same sender for a person of another workspace of the world."""
+        other = copy.copy(self)
+        other.team_id = team_id
+        return other
+
+    def _team(self) -> Team:
+        return self.workspace.installs.teams[self.team_id]
+
+    def _org_wide(self) -> bool:
+        """Whether the app serves this workspace by its org's org-wide install."""
+        grant = self.workspace.installs.grant_of(self.team_id)
+        return grant is not None and grant.is_enterprise_install
+
+    def _enterprise(self) -> dict[str, str] | None:
+        org = self.workspace.installs.orgs.get(self._team().enterprise_id or "")
+        return {"id": org.enterprise_id, "name": org.name} if org else None
+
+    def _command_org(self) -> dict[str, str]:
+        """A slash command's Grid fields (`enterprise_id`, `enterprise_name`, org-wide flag)."""
+        org = self._enterprise()
+        fields = {"is_enterprise_install": "true" if self._org_wide() else "false"}
+        if org is not None:
+            fields.update(enterprise_id=org["id"], enterprise_name=org["name"])
+        return fields
 
     def sign(self, body: bytes, timestamp: int, secret: str | None = None) -> dict[str, str]:
         """Slack's v0 request signature headers for `body` sent at `timestamp`."""
@@ -127,8 +157,9 @@ class SlackSender:
         assert user_id in channel.members, f"{user_id} is not in {channel_id}: cannot type there"
         fields = {
             "token": ws.verification_token,
-            "team_id": ws.team_id,
-            "team_domain": ws.domain,
+            "team_id": self.team_id,
+            "team_domain": self._team().domain,
+            **self._command_org(),
             "channel_id": channel_id,
             "channel_name": channel.name,
             "user_id": user_id,
@@ -136,7 +167,6 @@ class SlackSender:
             "command": command,
             "text": text,
             "api_app_id": ws.app_id,
-            "is_enterprise_install": "false",
             "response_url": ws.issue_response_url(channel_id, user_id),
             "trigger_id": ws.issue_trigger(user_id),
         }
@@ -250,9 +280,16 @@ class SlackSender:
 
     async def uninstall_app(self) -> list[Delivery]:
         """A workspace admin removes the app: the bot token stops working and Slack sends the
-        `tokens_revoked` and `app_uninstalled` events (in UNINSTALL_EVENT_ORDER)."""
+        `tokens_revoked` and `app_uninstalled` events (in UNINSTALL_EVENT_ORDER). With the app
+        installed by OAuth for this sender's workspace (or its org), that installation's tokens
+        are the ones removed."""
         ws = self.workspace
-        ws.uninstall()
+        grant = ws.installs.grant_of(self.team_id)
+        org_wide = self._org_wide()
+        if grant is not None:
+            ws.installs.remove(grant)
+        else:
+            ws.uninstall()
         events: dict[str, dict[str, Any]] = {
             "tokens_revoked": {
                 "type": "tokens_revoked",
@@ -261,14 +298,17 @@ class SlackSender:
             },
             "app_uninstalled": {"type": "app_uninstalled", "event_ts": ws.next_ts()},
         }
-        return [await self._send_event(events[name]) for name in UNINSTALL_EVENT_ORDER]
+        return [await self._send_event(events[name], org_wide) for name in UNINSTALL_EVENT_ORDER]
 
-    async def _send_event(self, event: dict[str, Any]) -> Delivery:
-        """An Events API delivery (`event_callback` envelope) of `event`."""
+    async def _send_event(self, event: dict[str, Any], org_wide: bool | None = None) -> Delivery:
+        """An Events API delivery (`event_callback` envelope) of `event` (`org_wide`: of an
+        installation already removed)."""
         ws = self.workspace
+        org_wide = self._org_wide() if org_wide is None else org_wide
         envelope = {
             "token": ws.verification_token,
-            "team_id": ws.team_id,
+            "team_id": self.team_id,
+            "enterprise_id": self._team().enterprise_id,
             "api_app_id": ws.app_id,
             "event": event,
             "type": "event_callback",
@@ -276,11 +316,11 @@ class SlackSender:
             "event_time": int(ws.clock()),
             "authorizations": [
                 {
-                    "enterprise_id": None,
-                    "team_id": ws.team_id,
+                    "enterprise_id": self._team().enterprise_id,
+                    "team_id": None if org_wide else self.team_id,
                     "user_id": ws.bot_user_id,
                     "is_bot": True,
-                    "is_enterprise_install": False,
+                    "is_enterprise_install": org_wide,
                 }
             ],
             "is_ext_shared_channel": False,
@@ -299,14 +339,14 @@ class SlackSender:
                 "id": user_id,
                 "username": user.name,
                 "name": user.name,
-                "team_id": ws.team_id,
+                "team_id": self.team_id,
             },
             "api_app_id": ws.app_id,
             "token": ws.verification_token,
             "trigger_id": ws.issue_trigger(user_id),
-            "team": {"id": ws.team_id, "domain": ws.domain},
-            "enterprise": None,
-            "is_enterprise_install": False,
+            "team": {"id": self.team_id, "domain": self._team().domain},
+            "enterprise": self._enterprise(),
+            "is_enterprise_install": self._org_wide(),
         }
 
     async def _send_payload(self, payload: dict[str, Any]) -> Delivery:

@@ -4,6 +4,7 @@ refusal, and the plain-text answers of a response URL."""
 
 from __future__ import annotations
 
+import base64
 from typing import Any
 
 from aiohttp import web
@@ -58,3 +59,16 @@ def call_token(authorization: str, params: Params) -> Any:
 
 def plain(answer: tuple[int, str]) -> web.Response:
     return web.Response(status=answer[0], text=answer[1], content_type="text/plain")
+
+
+def client_credentials(authorization: str, params: Params) -> tuple[str, str]:
+    """`oauth.v2.access`'s client id and secret: HTTP Basic auth (Slack's preference), else the
+    `client_id` / `client_secret` parameters."""
+    if authorization.lower().startswith("basic "):
+        try:
+            pair = base64.b64decode(authorization[6:].strip()).decode()
+        except (ValueError, UnicodeDecodeError):
+            return "", ""
+        client_id, _, secret = pair.partition(":")
+        return client_id, secret
+    return str(params.get("client_id") or ""), str(params.get("client_secret") or "")

@@ -15,6 +15,7 @@ from typing import Any
 
 from sandbox.faults import Faults, Recorder
 from sandbox.slack.feed import ChangeFeed
+from sandbox.slack.installs import Installs
 from sandbox.slack.views import ViewStore
 
 DEFAULT_SCOPES = (
@@ -49,6 +50,8 @@ class SlackUser:
     #: the language the user chose in Slack (`users.info` shows it with `include_locale=true`);
     #: a test sets it in process: `workspace.users["U0ANA"].locale = "fr-CA"`
     locale: str = "en-US"
+    #: the IANA time zone of the user's profile (`users.info` `tz`); set in process by a test
+    tz: str = "America/Los_Angeles"
 
 
 @dataclass
@@ -153,6 +156,9 @@ class SlackWorkspace:
         self.triggers: dict[str, tuple[str, float]] = {}
         self._last_micros = 0
         self.add_user(bot_user_id, bot_name, "CCO Bot", is_bot=True)
+        #: installing by OAuth (`installs.py`): this workspace and any others added there
+        self.installs = Installs(clock=clock, app_id=app_id, bot_user_id=bot_user_id)
+        self.installs.add_team(team_id, team_name)
 
     # -- seeding -------------------------------------------------------------------------------
 
