@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 import yaml
 
+from bot.many_workspaces import BOT_SCOPES, REDIRECT_PATH
 from handlers.blocks.requests import REQUEST_ACTION
 from handlers.listeners.commands import SLASH_COMMAND
 from sandbox.slack.sender import UNINSTALL_EVENT_ORDER
@@ -98,3 +99,12 @@ async def test_every_declared_event_has_a_listener(rig: Rig) -> None:
         answered[name] = delivery
     assert set(answered) == declared
     assert {name: d.status for name, d in answered.items()} == dict.fromkeys(declared, 200)
+
+
+def test_the_install_asks_for_the_manifests_scopes_and_returns_to_its_redirect() -> None:
+    """Many workspaces: Bolt's install asks for exactly the manifest's bot scopes, Slack sends
+    the installer back to the declared redirect URL, and org-wide (Grid) installs are allowed."""
+    data = manifest()
+    assert list(BOT_SCOPES) == data["oauth_config"]["scopes"]["bot"]
+    assert [url.endswith(REDIRECT_PATH) for url in data["oauth_config"]["redirect_urls"]] == [True]
+    assert data["settings"]["org_deploy_enabled"] is True
