@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator
 
 import structlog
 
+from bot.reconciling import reconciling
 from bot.runtime import Runtime
 from bot.watcher import watching
 from flows.installation import is_gone
@@ -43,7 +44,7 @@ async def background_work(runtime: Runtime) -> AsyncIterator[None]:
 
     task = asyncio.create_task(loop())
     try:
-        async with watching(runtime.watcher):
+        async with watching(runtime.watcher), reconciling(runtime):
             yield
     finally:
         task.cancel()

@@ -67,3 +67,15 @@ async def project_audit(
         .order_by(col(AuditEvent.id).asc())
     )
     return (await session.exec(query)).all()
+
+
+async def projects_with_event(
+    *, session: AsyncSession, company_id: int, event: str
+) -> Sequence[int]:
+    """The projects of the company with at least one `event` recorded (e.g. ever linked)."""
+    query = (
+        select(AuditEvent.project_id)
+        .where(AuditEvent.company_id == company_id, AuditEvent.event == event)
+        .distinct()
+    )
+    return [p for p in (await session.exec(query)).all() if p is not None]

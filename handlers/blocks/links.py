@@ -23,10 +23,16 @@ from i18n import messages as m
 
 
 def link_answer(
-    t: Words, result: LinkResult, user_id: str, channel: Words | None = None
+    t: Words,
+    result: LinkResult,
+    user_id: str,
+    channel: Words | None = None,
+    *,
+    alerts_off: bool = False,
 ) -> tuple[dict[str, Any], str]:
     """The message and its Slack `response_type` ("in_channel" or "ephemeral"): `t` is the
-    asker's words, `channel` the channel's (for the announcement; `t` when None)."""
+    asker's words, `channel` the channel's (for the announcement; `t` when None);
+    `alerts_off`: the announcement says the channel gets no alerts, and why."""
     if isinstance(result, Linked):
         if result.unchanged:
             text = t.gettext(
@@ -35,11 +41,13 @@ def link_answer(
                 id=result.project_id,
             )
             return _message(text), "ephemeral"
-        return linked_message(channel or t, result, user_id), "in_channel"
+        return linked_message(channel or t, result, user_id, alerts_off), "in_channel"
     return _message(f"❌ {_refusal(t, result)}"), "ephemeral"
 
 
-def linked_message(t: Words, linked: Linked, user_id: str) -> dict[str, Any]:
+def linked_message(
+    t: Words, linked: Linked, user_id: str, alerts_off: bool = False
+) -> dict[str, Any]:
     project = f"*{escape(linked.project_name)}* ({linked.project_id})"
     if linked.previous_project_name is None:
         text = t.gettext(
@@ -56,6 +64,11 @@ def linked_message(t: Words, linked: Linked, user_id: str) -> dict[str, Any]:
             project=project,
         )
     text = f"🔗 {text} " + t.gettext("Run `/cco unlink` to list its ERP-synced CCOs.")
+    if alerts_off:
+        text += " " + t.gettext(
+            "Alerts are off: the app has no public address (PUBLIC_URL is not set), so Procore "
+            "can't tell it when a CCO changes."
+        )
     if linked.reference:
         text += " " + t.gettext(m.REFERENCE, reference=linked.reference)
     return _message(text)

@@ -5,6 +5,7 @@ Slack call may come first: in the locale already remembered, else DEFAULT_LOCALE
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext, AsyncRespond
@@ -13,6 +14,7 @@ from flows.history import REFERENCE, Trail, history, record_refusal, trail
 from flows.linking import Linked, channel_project, link_channel, project_hidden
 from flows.services import Services
 from flows.status import status
+from flows.watching import after_link
 from handlers import commands
 from handlers.accounts_io import account_answer
 from handlers.blocks import answers, kit
@@ -74,7 +76,7 @@ async def run_command(
     t = words_for(locale, svc.policy.default_locale)
     answer: Answer | None
     if isinstance(parsed, commands.Link):
-        answer = await _link(svc, t, locale, parsed, command)
+        answer = await _link(deps, t, locale, parsed, command)
     elif isinstance(parsed, commands.Connect | commands.Disconnect):
         answer = await account_answer(t, svc, parsed, team_id, user_id), "ephemeral"
     else:
@@ -85,9 +87,11 @@ async def run_command(
 
 
 async def _link(
-    svc: Services, t: Words, locale: str | None, parsed: commands.Link, command: dict[str, Any]
+    deps: Deps, t: Words, locale: str | None, parsed: commands.Link, command: dict[str, Any]
 ) -> Answer:
-    """Link the channel: a refusal in the asker's words, the announcement in the channel's."""
+    """Link the channel: a refusal in the asker's words, the announcement in the channel's.
+    A new link's project is watched (hook, index) after the answer, never before it."""
+    svc = deps.services
     team_id, channel_id = str(command["team_id"]), str(command["channel_id"])
     user_id = str(command["user_id"])
     result = await link_channel(svc, team_id, channel_id, user_id, parsed.project_id)
@@ -96,9 +100,29 @@ async def _link(
         link = await channel_project(svc, team_id, channel_id)
         default = svc.policy.default_locale
         channel = words_for_channel(link.locale if link else None, locale, default)
-    message, response_type = link_answer(t, result, user_id, channel)
+    alerts_off = svc.webhooks is None
+    message, response_type = link_answer(t, result, user_id, channel, alerts_off=alerts_off)
     await record_refusal(svc, team_id, channel_id, user_id, _typed(command), message["text"])
+    if isinstance(result, Linked) and not result.unchanged:
+        _watch_later(deps, result)
     return message, response_type
+
+
+#: after-ack watches still running (a reference keeps each task alive)
+_WATCHES: set[asyncio.Task[None]] = set()
+
+
+def _watch_later(deps: Deps, linked: Linked) -> None:
+    """Watch the linked project (and unwatch the one left) in the background, held in flight
+    so a shutdown lets it finish; failures are logged and retried by the reconciliation."""
+
+    async def watch() -> None:
+        async with deps.inflight.hold():
+            await after_link(deps.services, linked.project_id, linked.previous_project_id)
+
+    task = asyncio.create_task(watch())
+    _WATCHES.add(task)
+    task.add_done_callback(_WATCHES.discard)
 
 
 async def _in_channel(
