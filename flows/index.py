@@ -58,11 +58,7 @@ _NOT_A_COMMITMENT = CommitmentWords(type=None)
 def index_ready(svc: Services, project: IndexedProject | None) -> bool:
     """Whether the card may be served from the index: the project is indexed and deliveries
     keep it fresh (webhooks configured); otherwise the card reads Procore live."""
-    return project is not None and project.filled_at is not None and _webhooks_on(svc)
-
-
-def _webhooks_on(svc: Services) -> bool:
-    return getattr(svc, "webhooks", None) is not None
+    return project is not None and project.filled_at is not None and svc.webhooks is not None
 
 
 async def fill_project(svc: Services, project_id: int) -> int:
@@ -72,7 +68,7 @@ async def fill_project(svc: Services, project_id: int) -> int:
     project, ccos = await asyncio.gather(
         svc.procore.get_project(project_id), svc.procore.list_ccos(project_id)
     )
-    words = await read_commitments(svc, project_id, (c.contract_id for c in ccos))
+    words = await read_commitments(svc, project_id, (c.contract_id for c in ccos), stored=False)
     rows = [_indexed(c, words.get(c.contract_id or -1, _NOT_A_COMMITMENT)) for c in ccos]
     async with svc.db.transaction() as s:
         await packages.upsert_packages(session=s, packages=rows)
@@ -104,11 +100,16 @@ async def refresh_package(
 async def reconcile_project(svc: Services, project_id: int) -> int:
     """Catch what deliveries missed: read the packages updated since the last reconciliation
     (minus `RECONCILE_MARGIN`, deleted ones too) and apply each like a delivery. Claims the
-    project first, so two replicas don't both do it. Returns the changes recorded."""
+    project first, so two replicas don't both do it; a project not indexed yet (its fill
+    failed) is filled instead. Returns the changes recorded."""
     async with svc.db.transaction() as s:
         claimed = await packages.claim_reconcile(
             session=s, project_id=project_id, hold=RECONCILE_HOLD
         )
+        indexed = claimed or await packages.get_project(session=s, project_id=project_id)
+    if indexed is None or indexed.filled_at is None:
+        await fill_project(svc, project_id)
+        return 0
     if claimed is None:
         return 0
     started = datetime.now(UTC)
@@ -160,13 +161,13 @@ async def forget_project(svc: Services, project_id: int) -> None:
 
 
 async def read_commitments(
-    svc: Services, project_id: int, contract_ids: Iterable[int | None]
+    svc: Services, project_id: int, contract_ids: Iterable[int | None], *, stored: bool = True
 ) -> dict[int, CommitmentWords]:
-    """Each contract's commitment words: from the index when a row already shows them, else
-    read from Procore (a contract neither commitment endpoint knows is no commitment)."""
+    """Each contract's commitment words: from the index when a row already shows them (and
+    `stored`), else read from Procore (a contract neither commitment endpoint knows is none)."""
     wanted = sorted({i for i in contract_ids if i is not None})
     found: dict[int, CommitmentWords] = {}
-    if wanted:
+    if wanted and stored:
         async with svc.db.session() as s:
             for contract_id in wanted:
                 row = await packages.known_commitment(

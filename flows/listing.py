@@ -14,11 +14,14 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 from erp.base import ErpInfo
+from flows.index import index_ready
 from flows.services import Services
 from procore.errors import ProcoreNotFound
 from procore.models import Cco, Commitment
+from storage import packages
 from storage.card_rows import CardRow
 from storage.models import ChannelLink
+from storage.packages import IndexedPackage, IndexedProject
 
 PAGE_SIZE = 10
 #: commitments read at once (one Procore round trip for a page's worth)
@@ -74,13 +77,96 @@ def number_value(number: str) -> int | None:
 
 
 def _sort_key(cco: Cco) -> tuple[int, str]:
-    value = number_value(cco.number)
-    return (value if value is not None else 1 << 62, cco.number)
+    return _sort_key_of(cco.number)
+
+
+def _sort_key_of(number: str) -> tuple[int, str]:
+    value = number_value(number)
+    return (value if value is not None else 1 << 62, number)
 
 
 async def synced_page(svc: Services, link: ChannelLink, query: str, page: int) -> CardPage:
+    """The card's page: from the index when it is ready (no Procore call), else read live."""
     # before the read: an attempt that ends while Procore answers counts as after the listing
     listed_at = datetime.now(UTC)
+    async with svc.db.session() as s:
+        indexed = await packages.get_project(session=s, project_id=link.project_id)
+        ready = indexed is not None and index_ready(svc, indexed)
+        rows = (
+            await packages.listed_packages(session=s, project_id=link.project_id) if ready else []
+        )
+    if indexed is not None and ready:
+        return _indexed_page(svc, link, query, page, indexed, list(rows), listed_at)
+    return await _live_page(svc, link, query, page, listed_at)
+
+
+def _indexed_page(
+    svc: Services,
+    link: ChannelLink,
+    query: str,
+    page: int,
+    project: IndexedProject,
+    rows: list[IndexedPackage],
+    listed_at: datetime,
+) -> CardPage:
+    """The page from the index: the same rows, narrowing and order as `_live_page`."""
+    if not project.is_erp_integrated:
+        return CardPage(link.project_name, svc.erp.info, query, 1, 1, 0, [], erp_integrated=False)
+    matching = sorted(_narrow_indexed(rows, query), key=lambda r: _sort_key_of(r.number))
+    pages = max(1, -(-len(matching) // PAGE_SIZE))
+    page = min(max(page, 1), pages)
+    shown = matching[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
+    fallback = svc.policy.currency
+    return CardPage(
+        project_name=link.project_name,
+        erp=svc.erp.info,
+        query=query,
+        page=page,
+        pages=pages,
+        total=len(matching),
+        rows=[_indexed_row(r, link.project_name, listed_at, fallback) for r in shown],
+    )
+
+
+def _narrow_indexed(rows: list[IndexedPackage], query: str) -> list[IndexedPackage]:
+    """`narrow` over index rows: the same numbers, the same words over the CCO's number and
+    title and its commitment's number, title (the stored label) and vendor."""
+    words = query.lower().split()
+    if not words:
+        return rows
+    wanted = numbers_in(query)
+    if wanted is not None:
+        return [r for r in rows if number_value(r.number) in wanted]
+    texts = [
+        (r, " ".join((r.number, r.title, r.commitment or "", r.vendor or "")).lower()) for r in rows
+    ]
+    return [r for r, text in texts if all(w in text for w in words)]
+
+
+def _indexed_row(
+    row: IndexedPackage, project_name: str, listed_at: datetime, currency: str
+) -> CardRow:
+    return CardRow(
+        id=row.package_id,
+        number=row.number,
+        title=row.title,
+        status=row.status,
+        amount=row.amount,
+        currency=row.currency or currency,
+        contract_id=row.contract_id,
+        contract_type=row.contract_type,
+        commitment=row.commitment,
+        vendor=row.vendor,
+        synced_at=row.updated_at,
+        project_name=project_name,
+        listed_at=listed_at,
+    )
+
+
+async def _live_page(
+    svc: Services, link: ChannelLink, query: str, page: int, listed_at: datetime
+) -> CardPage:
+    """The page read from Procore: the project, every package, the listed ones' commitments."""
     project, ccos = await asyncio.gather(
         svc.procore.get_project(link.project_id), svc.procore.list_ccos(link.project_id)
     )

@@ -110,13 +110,21 @@ async def save_project(
 
 
 async def upsert_packages(*, session: AsyncSession, packages: Sequence[IndexedPackage]) -> None:
-    """Insert or replace many rows at once (a fill): chunked multi-row INSERT ... ON CONFLICT."""
+    """Insert or replace many rows at once (a fill): chunked multi-row INSERT ... ON CONFLICT;
+    a stored row whose Procore `updated_at` is not older than the one read is kept."""
+    now = utcnow()
     rows = [{name: getattr(p, name) for name in _COLUMNS} for p in packages]
+    for row in rows:
+        row["indexed_at"] = row["indexed_at"] or now
     for start in range(0, len(rows), _FILL_CHUNK):
         chunk = rows[start : start + _FILL_CHUNK]
         insert = _insert(session, IndexedPackage).values(chunk)
         replace = {k: insert.excluded[k] for k in _COLUMNS if k not in _KEY}
-        await session.exec(insert.on_conflict_do_update(index_elements=list(_KEY), set_=replace))
+        # a delivery applied while the fill read may have stored a newer state: keep it
+        stored, read = col(IndexedPackage.updated_at), insert.excluded.updated_at
+        newer = sa.or_(stored.is_(None), read.is_(None), stored < read)
+        upsert = insert.on_conflict_do_update(index_elements=list(_KEY), set_=replace, where=newer)
+        await session.exec(upsert)
 
 
 async def get_package(

@@ -3,15 +3,29 @@ number, title, commitment or vendor (issue 11, points 1, 6, 7, 8), through signe
 
 from __future__ import annotations
 
+import asyncio
 import re
+from typing import Any
 
 from sandbox.faults import FaultRule
 from sandbox.slack.world import SlackMessage
+from storage import packages
 from tests.e2e.rig import TOWER_A, Rig, text_of
 
 
-def package(rig: Rig, number: str) -> object:
+def package(rig: Rig, number: str) -> Any:
     return rig.stack.procore.world.packages[rig.stack.index.packages[(TOWER_A, number)]]
+
+
+async def index_shows(rig: Rig, package_id: int, synced: bool = True) -> None:
+    """Wait until the app's index of the project shows the package so."""
+    for _ in range(250):
+        async with rig.runtime.db.session() as s:
+            row = await packages.get_package(session=s, project_id=TOWER_A, package_id=package_id)
+        if row is not None and row.synced == synced:
+            return
+        await asyncio.sleep(0.02)
+    raise AssertionError(f"the index never showed package {package_id} synced={synced}")
 
 
 async def unlink_and_wait(rig: Rig, card: SlackMessage, number: str, user: str = "U0ANA") -> str:
@@ -31,9 +45,11 @@ def card_text(rig: Rig, card: SlackMessage) -> str:
 async def test_a_resynced_cco_keeps_its_buttons_when_a_new_card_is_redrawn(rig: Rig) -> None:
     await rig.link()
     first = await rig.card()
-    origin = package(rig, "003").origin_id  # type: ignore[attr-defined]
+    origin = package(rig, "003").origin_id
     assert "Successfully unlinked CCO #003" in await unlink_and_wait(rig, first, "003")
-    package(rig, "003").origin_id = origin  # type: ignore[attr-defined]  # re-synced
+    synced = package(rig, "003")
+    rig.stack.procore.world.sync_package(TOWER_A, synced.id, origin)
+    await index_shows(rig, synced.id)  # Procore's delivery reached the card's index
     second = await rig.card()
     assert "CCO #003" in text_of(second)
     await unlink_and_wait(rig, second, "001")  # any other row: the card is redrawn
@@ -83,8 +99,9 @@ async def test_row_states_are_words_not_internal_names(rig: Rig) -> None:
 
 
 async def test_a_procore_outage_on_the_listing_is_said_in_words(rig: Rig) -> None:
-    await rig.link()
+    """The project's index could not be filled, so the card reads Procore: which is down."""
     rig.stack.procore.faults.add(FaultRule(path=r"/change_order_packages$", status=500))
+    await rig.link()
     await rig.command("unlink")
     await rig.until(
         lambda: any("ref `R-" in text_of(m) for m in rig.stack.slack.ephemerals_for("U0ANA"))

@@ -1,0 +1,304 @@
+"""The package index (flows.index) against the Procore stand-in over loopback, on SQLite and
+PostgreSQL: the fill, each transition a delivery's re-read finds, the reconciliation that catches
+a missed event, and the card served from the index (the same page as the live read, 0 calls)."""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from types import SimpleNamespace
+from typing import Any, cast
+
+import httpx
+import pytest
+
+from erp.xero import INFO as XERO_INFO
+from flows import index
+from flows.listing import synced_page
+from flows.services import Policy, Services, WebhookConfig
+from procore.client import ProcoreClient
+from sandbox.procore.app import ProcoreSandbox, start_procore
+from sandbox.procore.world import ProcoreWorld
+from storage import packages
+from storage.db import Database
+from storage.models import ChannelLink, UnlinkAttempt, utcnow
+from storage.package_changes import PackageChange
+from storage.states import AttemptState, ChangeKind
+
+COMPANY = 4242
+CLIENT_ID, SECRET = "index-client", "index-secret"
+PROJECT = 77
+HOOKS = WebhookConfig(
+    url="http://127.0.0.1:9/procore/webhooks", namespace="cco-bot", authorization="x"
+)
+
+
+class Clock:
+    """Procore's clock: ours, moved by `offset` seconds."""
+
+    def __init__(self) -> None:
+        self.offset = 0.0
+
+    def __call__(self) -> float:
+        return time.time() + self.offset
+
+
+@dataclasses.dataclass
+class World:
+    procore: ProcoreSandbox
+    clock: Clock
+    svc: Services
+    contracts: list[int]
+
+    @property
+    def world(self) -> ProcoreWorld:
+        return self.procore.world
+
+    def reads(self) -> int:
+        return self.procore.recorder.count("GET", r"^/rest/")
+
+    async def changes(self) -> list[tuple[int, ChangeKind]]:
+        async with self.svc.db.session() as s:
+            rows = (await s.exec(_all_changes())).all()
+        return [(c.package_id, c.kind) for c in rows]
+
+    async def row(self, package_id: int) -> packages.IndexedPackage | None:
+        async with self.svc.db.session() as s:
+            return await packages.get_package(session=s, project_id=PROJECT, package_id=package_id)
+
+
+def _all_changes() -> Any:
+    from sqlmodel import col, select
+
+    return select(PackageChange).order_by(col(PackageChange.id))
+
+
+@pytest.fixture
+async def world(db: Database) -> AsyncIterator[World]:
+    clock = Clock()
+    procore_world = ProcoreWorld(clock=clock)
+    procore_world.add_company("Acme", id=COMPANY)
+    procore_world.add_client(CLIENT_ID, SECRET, company_ids={COMPANY})
+    procore_world.add_project(COMPANY, "Tower", is_erp_integrated=True, id=PROJECT)
+    work = procore_world.add_commitment(
+        PROJECT, "SC-001", "Drywall & framing", vendor_name="Acme Drywall"
+    )
+    purchase = procore_world.add_commitment(
+        PROJECT, "PO-7", "Windows", vendor_name="Glass Co", type="PurchaseOrderContract"
+    )
+    sandbox = await start_procore(procore_world)
+    async with httpx.AsyncClient(timeout=10) as http:
+        client = ProcoreClient(
+            api_url=sandbox.url,
+            login_url=sandbox.url + "/",
+            client_id=CLIENT_ID,
+            client_secret=SECRET,
+            company_id=COMPANY,
+            http=http,
+        )
+        nothing = cast(Any, None)
+        svc = Services(
+            db=db,
+            procore=client,
+            erp=cast(Any, SimpleNamespace(info=XERO_INFO)),
+            keys=nothing,
+            directory=nothing,
+            messenger=nothing,
+            policy=Policy(company_id=COMPANY, currency="CAD"),
+            webhooks=HOOKS,
+        )
+        try:
+            yield World(sandbox, clock, svc, [work.id, purchase.id])
+        finally:
+            await sandbox.stop()
+
+
+def add(w: World, number: int, *, synced: bool, contract: int = 0, title: str = "") -> int:
+    package = w.world.add_package(
+        PROJECT,
+        w.contracts[contract],
+        f"{number:03d}",
+        title or f"Change {number}",
+        grand_total=f"{number}000.5",
+        origin_id=f"CO{number}" if synced else None,
+        currency=None if number % 2 else "USD",
+    )
+    return package.id
+
+
+async def test_fill_then_each_transition_is_recorded_once(world: World) -> None:
+    w = world
+    synced, draft, gone = add(w, 1, synced=True), add(w, 2, synced=False), add(w, 3, synced=True)
+    assert await index.fill_project(w.svc, PROJECT) == 3
+    assert await w.changes() == []  # the first reading is no change
+
+    w.world.sync_package(PROJECT, draft, "CO2")
+    w.world.unsync_package(PROJECT, synced)
+    w.world.delete_package(PROJECT, gone)
+    for package_id in (draft, synced, gone):
+        await index.refresh_package(w.svc, PROJECT, package_id, by_user_id=9)
+    expected = [
+        (draft, ChangeKind.SYNCED),
+        (synced, ChangeKind.UNSYNCED),
+        (gone, ChangeKind.DELETED),
+    ]
+    assert await w.changes() == expected
+
+    for package_id in (draft, synced, gone):  # a repeated delivery: nothing changed since
+        await index.refresh_package(w.svc, PROJECT, package_id, by_user_id=9)
+    assert await w.changes() == expected
+    row = await w.row(gone)
+    assert row is not None and row.deleted
+
+
+async def test_a_new_synced_package_is_news_and_a_new_draft_is_not(world: World) -> None:
+    w = world
+    await index.fill_project(w.svc, PROJECT)
+    fresh, draft = add(w, 5, synced=True, contract=1), add(w, 6, synced=False)
+    await index.refresh_package(w.svc, PROJECT, fresh, by_user_id=None)
+    await index.refresh_package(w.svc, PROJECT, draft, by_user_id=None)
+    assert await w.changes() == [(fresh, ChangeKind.SYNCED)]
+    row = await w.row(fresh)
+    assert row is not None and (row.contract_type, row.commitment, row.vendor) == (
+        "PurchaseOrderContract",
+        "PO-7 Windows",
+        "Glass Co",
+    )
+
+
+async def test_an_older_reading_than_the_rows_is_ignored(world: World) -> None:
+    w = world
+    w.clock.offset = -120
+    package_id = add(w, 1, synced=True)
+    w.clock.offset = -60
+    w.world.set_origin(package_id, "CO1-again")  # the row will know this newer state
+    await index.fill_project(w.svc, PROJECT)
+    w.clock.offset = -90  # a reading stamped before what the row knows
+    w.world.unsync_package(PROJECT, package_id)
+    await index.refresh_package(w.svc, PROJECT, package_id, by_user_id=None)
+    row = await w.row(package_id)
+    assert row is not None and row.synced and row.origin_id == "CO1-again"
+    assert await w.changes() == []
+
+
+async def test_our_own_unlink_is_not_recorded_again(world: World) -> None:
+    w = world
+    package_id = add(w, 1, synced=True)
+    await index.fill_project(w.svc, PROJECT)
+    w.world.unsync_package(PROJECT, package_id)
+    async with w.svc.db.transaction() as s:  # what flows.unlink.record_outcome does
+        s.add(_finished_attempt(package_id))
+        await packages.mark_unsynced(
+            session=s, project_id=PROJECT, package_id=package_id, at=utcnow()
+        )
+    await index.refresh_package(w.svc, PROJECT, package_id, by_user_id=None)
+    assert await w.changes() == []
+
+
+async def test_an_unsync_seen_while_our_unlink_finishes_is_ours(world: World) -> None:
+    """The delivery can be applied before the unlink's transaction: the attempt still runs."""
+    w = world
+    package_id = add(w, 1, synced=True)
+    await index.fill_project(w.svc, PROJECT)
+    w.world.unsync_package(PROJECT, package_id)
+    async with w.svc.db.transaction() as s:
+        s.add(_finished_attempt(package_id, finished=False))
+    await index.refresh_package(w.svc, PROJECT, package_id, by_user_id=None)
+    assert await w.changes() == []
+    row = await w.row(package_id)
+    assert row is not None and not row.synced
+
+
+def _finished_attempt(cco_id: int, finished: bool = True) -> UnlinkAttempt:
+    return UnlinkAttempt(
+        reference=f"R-IDX{cco_id:05d}"[:16],
+        team_id="T1",
+        channel_id="C1",
+        card_ts="1.1",
+        company_id=COMPANY,
+        project_id=PROJECT,
+        cco_id=cco_id,
+        cco_number="001",
+        slack_user_id="U1",
+        state=AttemptState.UNLINKED if finished else AttemptState.UNLINKING,
+        finished_at=datetime.now(UTC) if finished else None,
+    )
+
+
+async def test_reconciliation_catches_a_missed_event_and_a_deletion(world: World) -> None:
+    w = world
+    missed, gone, quiet = add(w, 1, synced=False), add(w, 2, synced=True), add(w, 3, synced=True)
+    await index.fill_project(w.svc, PROJECT)
+    w.world.sync_package(PROJECT, missed, "CO1")  # no delivery reaches the app
+    w.world.delete_package(PROJECT, gone)
+    assert await index.reconcile_project(w.svc, PROJECT) == 2
+    assert await w.changes() == [(missed, ChangeKind.SYNCED), (gone, ChangeKind.DELETED)]
+    lists = [
+        r.query for r in w.procore.recorder.requests if r.path.endswith("/change_order_packages")
+    ]
+    assert "filters[updated_at]" in lists[-1] and lists[-1]["filters[include_deleted]"] == "with"
+    assert await index.reconcile_project(w.svc, PROJECT) == 0  # nothing more to find
+    row = await w.row(quiet)
+    assert row is not None and row.synced
+
+
+async def test_the_card_from_the_index_is_the_live_card_and_asks_procore_nothing(
+    world: World,
+) -> None:
+    w = world
+    for n in range(1, 31):
+        add(w, n, synced=n % 3 != 0, contract=n % 2, title="Drywall patch" if n % 4 == 0 else "")
+    prime = w.world.add_prime_contract(PROJECT, "PC-1", "Prime")
+    w.world.add_package(PROJECT, prime.id, "099", "Owner change", origin_id="P99")
+    link = ChannelLink(
+        team_id="T1",
+        channel_id="C1",
+        company_id=COMPANY,
+        project_id=PROJECT,
+        project_name="Tower",
+        linked_by="U1",
+    )
+    live_svc = dataclasses.replace(w.svc, webhooks=None)
+    await index.fill_project(w.svc, PROJECT)
+    queries = [("", 1), ("", 2), ("", 9), ("drywall", 1), ("acme", 1), ("#4 010", 1)]
+    for query, page in [*queries, ("po-7 windows", 1), ("099", 1), ("nothing", 1)]:
+        live = await synced_page(live_svc, link, query, page)
+        before = w.reads()
+        indexed = await synced_page(w.svc, link, query, page)
+        assert w.reads() == before, f"{query!r}: the indexed card asked Procore"
+        assert _comparable(indexed) == _comparable(live), (query, page)
+    assert (await synced_page(w.svc, link, "", 1)).total == 20
+
+
+def _comparable(page: Any) -> Any:
+    rows = [dataclasses.replace(r, listed_at=None) for r in page.rows]
+    return dataclasses.replace(page, rows=rows)
+
+
+async def test_without_webhooks_the_card_is_read_live(world: World) -> None:
+    w = world
+    add(w, 1, synced=True)
+    await index.fill_project(w.svc, PROJECT)
+    link = ChannelLink(
+        team_id="T1",
+        channel_id="C1",
+        company_id=COMPANY,
+        project_id=PROJECT,
+        project_name="Tower",
+        linked_by="U1",
+    )
+    before = w.reads()
+    await synced_page(dataclasses.replace(w.svc, webhooks=None), link, "", 1)
+    assert w.reads() > before
+    assert index.index_ready(w.svc, None) is False
+
+
+async def test_forgetting_drops_the_index(world: World) -> None:
+    w = world
+    add(w, 1, synced=True)
+    await index.fill_project(w.svc, PROJECT)
+    await index.forget_project(w.svc, PROJECT)
+    async with w.svc.db.session() as s:
+        assert await packages.get_project(session=s, project_id=PROJECT) is None
