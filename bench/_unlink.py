@@ -186,9 +186,10 @@ def critical_path(
       id is known, and (`strict=False`, the adapter contract: a check closes its ERP session
       before it answers) includes the logout. `strict=True` is the data-only lower bound: the
       login needs only credentials (may start at once) and the logout may follow the answer;
-    - the Procore write after every read; the thread reply (`chat.postMessage` with
-      `thread_ts`) after the write. Other calls (the card's "checking…" update) wait for
-      nothing the answer needs and are not on the path.
+    - the Procore write after every read; the confirming re-read of the package after the
+      write (green only once Procore shows it unsynced, issue 10), when the click made one; the
+      thread reply (`chat.postMessage` with `thread_ts`) after that. Other calls (the card's
+      "checking…" update) wait for nothing the answer needs and are not on the path.
     """
     slack, procore, erp = calls["Slack"], calls["Procore"], calls["ERP"]
     root = Node("click", 0.0)
@@ -223,7 +224,17 @@ def critical_path(
         chain.append(Node(f"ERP {path}", latency["ERP"], after))
     check_end = chain[-1] if chain else cco
     write = Node("write", latency["Procore"], [identify_end, check_end, *loads])
+    if _reread_after_write(procore):
+        write = Node("confirming read", latency["Procore"], [write])
     return Node("thread reply", latency["Slack"], [write])
+
+
+def _reread_after_write(procore: list[RecordedRequest]) -> bool:
+    writes = [r.at for r in procore if r.method == "PATCH" and "external_data/sync" in r.path]
+    return bool(writes) and any(
+        r.method == "GET" and "/change_order_packages/" in r.path and r.at > min(writes)
+        for r in procore
+    )
 
 
 def overlapped(calls: dict[str, list[RecordedRequest]]) -> bool:

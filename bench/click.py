@@ -1,6 +1,8 @@
 """Click to answer: with the stand-ins answering after a fixed delay (Procore 150 ms, ERP 300 ms,
 Slack 50 ms), the time from an Unlink click to its thread reply, against the critical path
-worked out from the calls the stand-ins recorded (see `bench._unlink.critical_path`).
+worked out from the calls the stand-ins recorded (see `bench._unlink.critical_path`). The target
+(issue 14) is ≤ 1.10× the data-only bound: the ERP sign-in needs only credentials (it may start at
+the click, alongside the package read) and its sign-out may follow the answer.
 
     python -m bench.click [--clicks 5] [--db sqlite|postgresql]
 """
@@ -27,7 +29,8 @@ from bench._support import (
 from bench._unlink import click, counts, critical_path, overlapped, start_world
 
 LATENCY = {"Procore": 0.150, "ERP": 0.300, "Slack": 0.050}
-TARGET = 1.15
+#: click → reply over the data-only bound (issue 14)
+TARGET = 1.10
 
 
 async def bench(clicks: int, only: str) -> tuple[list[list[object]], list[str], list[str]]:
@@ -75,7 +78,7 @@ def main() -> int:
     args = parser.parse_args()
     started, host = time.monotonic(), machine()
     rows, chain, strict_chain = asyncio.run(bench(args.clicks, args.db))
-    ratios = [float(str(r[4]).rstrip("x")) for r in rows]
+    ratios = [float(str(r[6]).rstrip("x")) for r in rows]
     print(f"# Click to answer — {host}")
     print(
         f"latency per call: Procore {LATENCY['Procore']:.3f} s, ERP {LATENCY['ERP']:.3f} s, "
@@ -97,7 +100,7 @@ def main() -> int:
     print(f"data-only bound: {' → '.join(strict_chain)}")
     median = statistics.median(ratios)
     verdict = "met" if median <= TARGET else "NOT met"
-    print(f"median ratio to the critical path: {median:.2f}x (target ≤ {TARGET}x: {verdict})")
+    print(f"median ratio to the data-only bound: {median:.2f}x (target ≤ {TARGET}x: {verdict})")
     print(f"(whole benchmark: {time.monotonic() - started:.0f} s)")
     return 0
 

@@ -20,6 +20,9 @@ Auth: with ERP_CLIENT_ID/ERP_CLIENT_SECRET, an OAuth 2.0 password-grant token (c
 before it expires); otherwise a cookie session per check (`/entity/auth/login`), always followed by
 `/entity/auth/logout`, because every open session holds one of the licence's API sessions. Each
 check keeps its own cookies, never the shared client's, so concurrent checks never share a session.
+`open_check` (the unlink flow's way in) starts the login or token request while Procore's package
+is read and signs out after the answer, in the background (the session rules: `_CookieLogin`,
+`_PasswordGrant`).
 """
 
 from __future__ import annotations
@@ -30,7 +33,7 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 import httpx
@@ -46,6 +49,7 @@ from erp.base import (
     ErpUnreachable,
     HttpAnswer,
     HttpHints,
+    OpenedCheck,
     RecordState,
     absent_record,
     mapped_transport,
@@ -156,19 +160,27 @@ class AcumaticaAdapter:
             self._auth = _CookieLogin(_Wire(info.name, http, settings.timeout), site, settings)
 
     async def check(self, lookup: ErpLookup) -> ErpRecord:
+        async with self._auth.session() as get:
+            return await self.check_with(get, lookup)
+
+    def open_check(self) -> OpenedCheck:
+        """`OpensEarly`: the login (or the token) starts now, alongside Procore's reads."""
+        return _OpenedCheck(self, self._auth.open())
+
+    async def check_with(self, get: _Get, lookup: ErpLookup) -> ErpRecord:
+        """The check's reads, in one session (`get` carries its cookies or bearer token)."""
         params = {
             "$filter": f"{CHANGE_ORDER_KEY} eq {_quoted(lookup.origin_id)}",
             "$select": ",".join(SELECTED_FIELDS),
         }
-        async with self._auth.session() as get:
-            response = await get(f"{self._entity_root}/ChangeOrder", params)
-            orders = _change_orders(self.info.name, response)
-            if orders:
-                return _record(self.info.name, lookup.origin_id, orders)
-            parents = _Parents(self.info.name, self._entity_root, get)
-            return await absent_record(
-                self.info.name, lookup, parents, lookup.origin_id, "no such change order"
-            )
+        response = await get(f"{self._entity_root}/ChangeOrder", params)
+        orders = _change_orders(self.info.name, response)
+        if orders:
+            return _record(self.info.name, lookup.origin_id, orders)
+        parents = _Parents(self.info.name, self._entity_root, get)
+        return await absent_record(
+            self.info.name, lookup, parents, lookup.origin_id, "no such change order"
+        )
 
     async def knows_commitment(self, origin_id: str) -> bool:
         """`ParentRecords` on its own session (the doctor proves the key mapping with it)."""
@@ -182,10 +194,32 @@ class AcumaticaAdapter:
             return await _Parents(self.info.name, self._entity_root, get).knows_project(origin_id)
 
     async def aclose(self) -> None:
-        self._auth.forget()
+        await self._auth.finish()
 
 
 _Get = Callable[[str, dict[str, str]], Awaitable[httpx.Response]]
+
+
+class _Early(Protocol):
+    """A sign-in started before the lookup is known (`_CookieLogin.open`, `_PasswordGrant.open`)."""
+
+    async def ready(self) -> _Get: ...
+
+    def close(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class _OpenedCheck:
+    """`erp.base.OpenedCheck` for Acumatica: the reads wait for the sign-in started earlier."""
+
+    adapter: AcumaticaAdapter
+    early: _Early
+
+    async def check(self, lookup: ErpLookup) -> ErpRecord:
+        return await self.adapter.check_with(await self.early.ready(), lookup)
+
+    def close(self) -> None:
+        self.early.close()
 
 
 @dataclass(frozen=True)
@@ -249,7 +283,15 @@ class _Wire:
 
 
 class _CookieLogin:
-    """A fresh session per check: login, the read, and always logout."""
+    """A fresh session per check: login, the read, and always logout.
+
+    Session rule: every signed-in session holds one of the licence's API sessions until it is
+    signed out (Acumatica's help, "Signing In to the Service" / "Signing Out from the Service",
+    and ARCHITECTURE §4a "always log out"), so a session lives for one check only: never kept
+    between checks nor shared by concurrent ones. What may move is *when*: `open` signs in
+    before the lookup is known (while Procore's package is read) and `close` signs out after the
+    answer, in the background; `finish` (the adapter's `aclose`) waits for those sign-outs.
+    """
 
     def __init__(self, wire: _Wire, site: str, settings: ErpSettings) -> None:
         self._wire = wire
@@ -260,22 +302,42 @@ class _CookieLogin:
         }
         if settings.tenant:
             self._credentials["company"] = settings.tenant
+        self._logouts: set[asyncio.Task[None]] = set()
 
     @asynccontextmanager
     async def session(self) -> AsyncIterator[_Get]:
         """One login for all the reads of a check, always followed by a logout."""
         cookies = httpx.Cookies()
         await self._login(cookies)
+        try:
+            yield self._getter(cookies)
+        finally:
+            await self._logout(cookies)
 
+    def open(self) -> _EarlyCookie:
+        cookies = httpx.Cookies()
+        return _EarlyCookie(self, cookies, asyncio.create_task(self._login(cookies)))
+
+    def _getter(self, cookies: httpx.Cookies) -> _Get:
         async def get(url: str, params: dict[str, str]) -> httpx.Response:
             response = await self._wire.send(cookies, "GET", url, params=params)
             self._wire.raise_for_status(response, "the API user's access rights")
             return response
 
+        return get
+
+    def log_out_after(self, login: asyncio.Task[None], cookies: httpx.Cookies) -> None:
+        """Sign out once `login` has signed in (nothing when it failed), in the background."""
+        task = asyncio.create_task(self._logout_after(login, cookies))
+        self._logouts.add(task)
+        task.add_done_callback(self._logouts.discard)
+
+    async def _logout_after(self, login: asyncio.Task[None], cookies: httpx.Cookies) -> None:
         try:
-            yield get
-        finally:
-            await self._logout(cookies)
+            await login
+        except Exception:
+            return  # no session was opened; the check (if it ran) raised this error itself
+        await self._logout(cookies)
 
     async def _login(self, cookies: httpx.Cookies) -> None:
         url = self._site + LOGIN_PATH
@@ -295,8 +357,26 @@ class _CookieLogin:
         except ErpError as error:
             _log.warning("acumatica_logout_failed", extra={"reason": error.reason})
 
-    def forget(self) -> None:
-        return None
+    async def finish(self) -> None:
+        """Wait for the sign-outs still under way (shutdown)."""
+        if self._logouts:
+            await asyncio.gather(*self._logouts, return_exceptions=True)
+
+
+@dataclass(frozen=True)
+class _EarlyCookie:
+    """A cookie login under way; `ready` waits for it, `close` signs out after it."""
+
+    owner: _CookieLogin
+    cookies: httpx.Cookies
+    login: asyncio.Task[None]
+
+    async def ready(self) -> _Get:
+        await asyncio.shield(self.login)  # a cancelled check leaves the login to `close`
+        return self.owner._getter(self.cookies)
+
+    def close(self) -> None:
+        self.owner.log_out_after(self.login, self.cookies)
 
 
 @dataclass(frozen=True)
@@ -307,7 +387,14 @@ class _Token:
 
 class _PasswordGrant:
     """OAuth 2.0 resource-owner password grant; the token is reused until shortly before expiry
-    and renewed once when the ERP stops accepting it."""
+    and renewed once when the ERP stops accepting it.
+
+    Session rule: a bearer token opens no licence session (there is nothing to sign out of) and
+    is valid for `expires_in` seconds (Acumatica's help, "Authorizing Client Applications to
+    Work with Acumatica ERP": the access token's lifetime is set on the connected application,
+    SM303010), so one token serves every check until TOKEN_RENEWAL_MARGIN before it expires, or
+    until the ERP answers 401.
+    """
 
     def __init__(self, wire: _Wire, site: str, settings: ErpSettings) -> None:
         if not settings.client_id or not settings.client_secret:
@@ -331,7 +418,22 @@ class _PasswordGrant:
         yield self.get
 
     async def get(self, url: str, params: dict[str, str]) -> httpx.Response:
-        token, fresh = await self._current_token()
+        return await self._read(await self._current_token(), url, params)
+
+    def reader(self, first: tuple[str, bool]) -> _Get:
+        """Reads that use `first` (the token `open` fetched) once, then the cached token."""
+        unused = [first]
+
+        async def get(url: str, params: dict[str, str]) -> httpx.Response:
+            current = unused.pop() if unused else await self._current_token()
+            return await self._read(current, url, params)
+
+        return get
+
+    async def _read(
+        self, current: tuple[str, bool], url: str, params: dict[str, str]
+    ) -> httpx.Response:
+        token, fresh = current
         response = await self._get_with(token, url, params)
         if response.status_code == 401 and not fresh:
             self._discard(token)
@@ -366,8 +468,27 @@ class _PasswordGrant:
         if self._token is not None and self._token.value == token:
             self._token = None
 
-    def forget(self) -> None:
+    def open(self) -> _EarlyToken:
+        """Fetch the token now (nothing is sent when the cached one is still good)."""
+        return _EarlyToken(self, asyncio.create_task(self._current_token()))
+
+    async def finish(self) -> None:
         self._token = None
+
+
+@dataclass(frozen=True)
+class _EarlyToken:
+    """A token request (or the cached token) under way; there is no session to end."""
+
+    grant: _PasswordGrant
+    token: asyncio.Task[tuple[str, bool]]
+
+    async def ready(self) -> _Get:
+        return self.grant.reader(await asyncio.shield(self.token))
+
+    def close(self) -> None:
+        # Its error, if any, was raised by `ready` or is of no use now: never left unretrieved.
+        self.token.add_done_callback(lambda t: t.cancelled() or t.exception())
 
 
 # --- reading the answer ---------------------------------------------------------------------------

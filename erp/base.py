@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
 from enum import StrEnum
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 import httpx
 
@@ -327,3 +327,45 @@ class ErpAdapter(Protocol):
         ...
 
     async def aclose(self) -> None: ...
+
+
+# --- a check opened before its lookup is known ---------------------------------------------------
+
+
+class OpenedCheck(Protocol):
+    """One check whose sign-in (a login, a token) started before the CCO's keys were known, so
+    it runs while Procore's package is read. `check` answers exactly as `ErpAdapter.check`
+    (a failed sign-in raises there, never earlier); `close` ends what was opened (e.g. a cookie
+    session's logout) without delaying the caller: the adapter finishes it in the background and
+    `aclose` waits for it. `close` is called once, whether or not `check` was."""
+
+    async def check(self, lookup: ErpLookup) -> ErpRecord: ...
+
+    def close(self) -> None: ...
+
+
+@runtime_checkable
+class OpensEarly(Protocol):
+    """An adapter whose sign-in can start before the lookup is known."""
+
+    def open_check(self) -> OpenedCheck: ...
+
+
+@dataclass(frozen=True)
+class _PlainCheck:
+    """An adapter with nothing to open early: the check is the adapter's own."""
+
+    adapter: ErpAdapter
+
+    async def check(self, lookup: ErpLookup) -> ErpRecord:
+        return await self.adapter.check(lookup)
+
+    def close(self) -> None:
+        return None
+
+
+def open_check(adapter: ErpAdapter) -> OpenedCheck:
+    """Start `adapter`'s sign-in now when it can (`OpensEarly`), else a plain check."""
+    if isinstance(adapter, OpensEarly):
+        return adapter.open_check()
+    return _PlainCheck(adapter)

@@ -15,6 +15,8 @@ posted one. A voided row counts as gone only when the company allows it (`ERP_AL
 Settings: `ERP_BASE_URL` is the CMiC API host plus environment segment, e.g.
 `https://atlas-api.cmiccloud.com/cmicprod`; `ERP_USERNAME`/`ERP_PASSWORD` are the API service
 account, sent with HTTP Basic authentication.
+Session rule: none to keep: Basic credentials go with every request (ADF BC REST), so
+there is no login to reuse or end.
 """
 
 from __future__ import annotations

@@ -13,6 +13,8 @@ is its client and keeps to it exactly:
 
 A missing record must be answered `200 {"state": "deleted"}`: a 404 is never read as "deleted",
 because a wrong `ERP_BASE_URL` also answers 404 and must not let every unlink through.
+
+Session rule: none to keep: the bearer token is a fixed setting sent with every request.
 """
 
 from __future__ import annotations

@@ -17,6 +17,9 @@ Settings — MRI's API credentials mapped onto the ERP_* variables:
 
 The Basic-auth user name is MRI's `clientid/database/user/partnerkey`; the password is the web
 services user's password.
+
+Session rule: none to keep: the Basic credentials go with every request, so there is no login
+to reuse or end.
 """
 
 from __future__ import annotations

@@ -4,6 +4,7 @@ Procore's data-mapping pages list Commitments and Commitment Change Orders as "n
 both ERPs, so there is no ERP record to check and nothing to unlink. The adapter answers
 `NOT_SYNCED_BY_THIS_ERP` without any network call and needs no ERP_* setting besides
 `ERP_SYSTEM`.
+Session rule: none (no call is made).
 """
 
 from __future__ import annotations

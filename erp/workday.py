@@ -11,6 +11,9 @@ counts as gone only if the same tenant knows the project (`Get_Projects` by `Pro
 XML is built and read with the standard library's ElementTree. Workday is a trusted endpoint
 reached over TLS; ElementTree (expat) never resolves external entities, and nothing here turns
 any protection off.
+
+Session rule: none to keep: the WS-Security UsernameToken goes in every SOAP request's header
+(Workday's Web Services security), so there is no login to reuse or end.
 """
 
 from __future__ import annotations

@@ -12,6 +12,13 @@ Settings: `ERP_BASE_URL` is the API root, `https://api.xero.com`. For that host 
 Xero's identity service, `https://identity.xero.com/connect/token`; for any other root (a
 stand-in or a proxy) it is `{ERP_BASE_URL}/connect/token`.
 
+Session rule: a custom connection's access token lasts 30 minutes and there is no refresh token;
+a new one is requested with the client credentials when it expires (Xero's developer docs,
+"Custom connections": "access tokens ... expire after 30 minutes"). So one token serves every
+check until TOKEN_RENEWAL_MARGIN before it expires, or until Xero answers 401; there is no
+session to end. `open_check` starts that token request (when the cached one will not do) while
+Procore's package is read.
+
 Xero's limits (5 calls at once, 60 a minute per organisation) are kept client-side by one
 `XeroLimiter` per adapter; a 429 becomes `ErpUnreachable` saying when to try again.
 """
@@ -38,6 +45,7 @@ from erp.base import (
     ErpUnreachable,
     HttpAnswer,
     HttpHints,
+    OpenedCheck,
     RecordState,
     absent_record,
     mapped_transport,
@@ -166,6 +174,10 @@ class XeroAdapter:
             commitment_known=True,
         )
 
+    def open_check(self) -> OpenedCheck:
+        """`OpensEarly`: the token (only when the cached one will not do) is asked for now."""
+        return _EarlyToken(self, asyncio.create_task(self._tokens.current()))
+
     async def knows_commitment(self, origin_id: str) -> bool:
         """Read in `check` itself (the PO is what it asks for)."""
         return False
@@ -213,6 +225,22 @@ class XeroAdapter:
         """The one place where httpx errors become ErpErrors."""
         with mapped_transport(INFO.name, self._timeout):
             return await self._http.request(method, url, timeout=self._timeout, **kwargs)
+
+
+@dataclass(frozen=True)
+class _EarlyToken:
+    """A check whose token was asked for before its lookup was known."""
+
+    adapter: XeroAdapter
+    token: asyncio.Task[tuple[str, bool]]
+
+    async def check(self, lookup: ErpLookup) -> ErpRecord:
+        await asyncio.shield(self.token)  # a refused token raises here, as `check` would
+        return await self.adapter.check(lookup)
+
+    def close(self) -> None:
+        # Its error, if any, was raised by `check` or is of no use now: never left unretrieved.
+        self.token.add_done_callback(lambda t: t.cancelled() or t.exception())
 
 
 class _ClientCredentials:

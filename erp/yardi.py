@@ -17,6 +17,9 @@ Settings — Voyager's interface credentials mapped onto the ERP_* variables:
 
 XML is built and read with the standard library's ElementTree; expat never resolves external
 entities, and nothing here turns any protection off.
+
+Session rule: none to keep: the seven login fields go in every interface call (`Login`), so
+there is no login to reuse or end.
 """
 
 from __future__ import annotations

@@ -13,9 +13,8 @@ from datetime import datetime
 
 import structlog
 
-from erp.base import (
-    ErpRecord,
-)
+from erp.base import ErpRecord, OpenedCheck, open_check
+from flows import observe
 from flows.accounts import ReconnectNeeded, linked_permissions
 from flows.identity import identify
 from flows.late_write import reconcile_late_write, record_lease_lost
@@ -293,6 +292,24 @@ async def _linked_snapshot(
 async def _load_and_check(
     svc: Services, project_id: int, cco_id: int, contract_id: object, contract_type: object = None
 ) -> tuple[Cco, ErpRecord] | Outcome:
+    """The ERP sign-in (login or token, `erp.base.open_check`) starts at once, alongside
+    Procore's reads; nothing is decided before both the package and the ERP have answered, and
+    the ERP session is ended (in the background) once the check is over, whatever it found."""
+    erp = open_check(svc.erp)
+    try:
+        return await _read_and_check(svc, erp, project_id, cco_id, contract_id, contract_type)
+    finally:
+        erp.close()
+
+
+async def _read_and_check(
+    svc: Services,
+    erp: OpenedCheck,
+    project_id: int,
+    cco_id: int,
+    contract_id: object,
+    contract_type: object,
+) -> tuple[Cco, ErpRecord] | Outcome:
     """Read the package, its project and its commitment (where Procore documents their
     `origin_id`s) at once; ask the ERP only about a synced commitment CCO of an ERP-integrated
     project, with every key and label the ERP's evidence rule needs."""
@@ -317,7 +334,7 @@ async def _load_and_check(
     if refused is not None:
         return refused
     assert cco.origin_id is not None and commitment is not None
-    return after_erp(svc.erp.info, cco, await svc.erp.check(erp_lookup(cco, commitment, project)))
+    return after_erp(svc.erp.info, cco, await erp.check(erp_lookup(cco, commitment, project)))
 
 
 async def _commitment(
@@ -472,6 +489,7 @@ async def record_outcome(svc: Services, attempt: UnlinkAttempt, outcome: Outcome
                 session=s, project_id=attempt.project_id, package_id=attempt.cco_id, at=utcnow()
             )
         outbox.add_message(session=s, message=outbox.thread_reply(attempt, message))
+    observe.unlink_finished(outcome.kind, svc.erp.info.key)
     log.info(
         "unlink.finished",
         reference=attempt.reference,

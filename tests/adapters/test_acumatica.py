@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -22,6 +22,7 @@ from erp.base import (
     ErpParentUnknown,
     ErpUnreachable,
     RecordState,
+    open_check,
 )
 from erp.settings import ErpSettings
 from sandbox.faults import FaultRule, RecordedRequest
@@ -469,3 +470,84 @@ def _base_path(spec: dict[str, Any]) -> str:
         return str(spec["basePath"])
     path = urlsplit(str(spec["servers"][0]["url"])).path
     return path[path.index("/entity/") :]
+
+
+# --- a check opened before its lookup is known (the unlink flow's way in) ----
+async def test_an_opened_check_logs_in_at_once_and_out_after_the_answer(cookie_rig: Rig) -> None:
+    order = cookie_rig.world.add_change_order()
+    adapter = cookie_rig.adapter()
+    opened = open_check(adapter)
+    await _until(lambda: cookie_rig.world.active_sessions == 1)  # before any lookup is given
+    assert cookie_rig.calls() == [("POST", "/AcumaticaERP/entity/auth/login")]
+
+    record = await opened.check(cookie_rig.lookup(order.ref_nbr))
+    assert record.state is RecordState.PRESENT
+    assert cookie_rig.world.active_sessions == 1  # the answer does not wait for the sign-out
+    opened.close()
+    await adapter.aclose()  # waits for the sign-out under way
+
+    _login, read, logout = cookie_rig.harness.recorder.requests
+    assert logout.path == "/AcumaticaERP/entity/auth/logout"
+    assert _session_cookie(read) and _session_cookie(logout) == _session_cookie(read)
+    assert cookie_rig.world.active_sessions == 0
+
+
+async def test_an_opened_check_that_was_never_asked_still_logs_out(cookie_rig: Rig) -> None:
+    adapter = cookie_rig.adapter()
+    open_check(adapter).close()  # e.g. the package turned out not to be synced
+    await adapter.aclose()
+    assert cookie_rig.calls() == [
+        ("POST", "/AcumaticaERP/entity/auth/login"),
+        ("POST", "/AcumaticaERP/entity/auth/logout"),
+    ]
+    assert cookie_rig.world.active_sessions == 0
+
+
+async def test_an_opened_check_raises_a_refused_login_when_asked(cookie_rig: Rig) -> None:
+    cookie_rig.world.refuse_logins()
+    adapter = cookie_rig.adapter()
+    opened = open_check(adapter)
+    with pytest.raises(ErpMisconfigured) as caught:
+        await opened.check(cookie_rig.lookup("CO000101"))
+    opened.close()
+    await adapter.aclose()
+    assert "ERP_PASSWORD" in caught.value.reason
+    assert cookie_rig.calls() == [("POST", "/AcumaticaERP/entity/auth/login")]  # no read, no logout
+
+
+async def test_opened_checks_reuse_the_token_until_it_expires(oauth_rig: Rig) -> None:
+    order = oauth_rig.world.add_change_order()
+    adapter = oauth_rig.adapter()
+    for _ in range(2):
+        opened = open_check(adapter)
+        assert (await opened.check(oauth_rig.lookup(order.ref_nbr))).state is RecordState.PRESENT
+        opened.close()
+    assert oauth_rig.harness.recorder.count("POST", r"/identity/connect/token$") == 1
+
+    # a token that expires within the renewal margin is renewed before the next check
+    oauth_rig.world.token_lifetime = 30
+    adapter = oauth_rig.adapter()
+    for _ in range(2):
+        await open_check(adapter).check(oauth_rig.lookup(order.ref_nbr))
+    assert oauth_rig.harness.recorder.count("POST", r"/identity/connect/token$") == 3
+    assert oauth_rig.harness.recorder.count("POST", r"/entity/auth/") == 0
+
+
+async def test_an_opened_check_asks_for_a_new_token_after_a_401(oauth_rig: Rig) -> None:
+    order = oauth_rig.world.add_change_order()
+    adapter = oauth_rig.adapter()
+    await open_check(adapter).check(oauth_rig.lookup(order.ref_nbr))
+    oauth_rig.world.revoke_tokens()
+
+    record = await open_check(adapter).check(oauth_rig.lookup(order.ref_nbr))
+
+    assert record.state is RecordState.PRESENT
+    assert oauth_rig.harness.recorder.count("POST", r"/identity/connect/token$") == 2
+
+
+async def _until(condition: Callable[[], bool]) -> None:
+    for _ in range(200):
+        if condition():
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError("the condition never held")
