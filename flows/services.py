@@ -37,6 +37,10 @@ class Directory(Protocol):
         """The user's Slack locale (remembered a short while); None when Slack can't say."""
         ...
 
+    async def tz_of(self, user_id: str) -> str | None:
+        """The user's IANA time zone from Slack (`users.info` `tz`); None when Slack can't say."""
+        ...
+
 
 class Messenger(Protocol):
     def outcome_message(self, outcome: Outcome, attempt: UnlinkAttempt) -> dict[str, Any]:

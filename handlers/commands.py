@@ -14,7 +14,17 @@ from handlers.buttons import whole_number
 from i18n import N_, SUPPORTED, Words, supported
 from i18n.words import fill
 
-VERBS = ("help", "link", "unlink", "status", "history", "connect", "disconnect", "language")
+VERBS = (
+    "help",
+    "link",
+    "unlink",
+    "status",
+    "history",
+    "connect",
+    "disconnect",
+    "language",
+    "alerts",
+)
 MAX_QUERY = 100
 
 #: each language's words for a verb (both spellings where people type without accents)
@@ -29,6 +39,7 @@ ALIASES: dict[str, str] = {
     "connecter": "connect",
     "déconnecter": "disconnect",
     "deconnecter": "disconnect",
+    "alertes": "alerts",
     # Spanish (es-419): Procore's "Desvincular"
     "desvincular": "unlink",
     "vincular": "link",
@@ -38,6 +49,7 @@ ALIASES: dict[str, str] = {
     "idioma": "language",
     "conectar": "connect",
     "desconectar": "disconnect",
+    "alertas": "alerts",
     # German (de-DE): Procore's "Verknüpfung aufheben"; "trennen" is what people type for it
     "verknüpfung-aufheben": "unlink",
     "verknuepfung-aufheben": "unlink",
@@ -49,12 +61,28 @@ ALIASES: dict[str, str] = {
     "sprache": "language",
     "verbinden": "connect",
     "abmelden": "disconnect",
+    "benachrichtigungen": "alerts",
 }
 #: words that are the start of a longer verb: suggested as that verb, never by closeness (the
 #: closest word to "verknüpfung" is "verknüpfen", the opposite of what was meant)
 _PREFIXES = {"verknüpfung": "verknüpfung-aufheben", "verknuepfung": "verknuepfung-aufheben"}
 #: `/cco language default`: the channel goes back to each reader's own language
 _RESET = frozenset({"default", "auto", "reset", "défaut", "defaut", "predeterminado", "standard"})
+#: `/cco alerts <mode>`: each language's words for the modes (English works in every language)
+ALERT_MODES: dict[str, str] = {
+    **{mode: mode for mode in ("on", "off", "synced", "unlinked")},
+    # French
+    "activées": "on", "activees": "on", "désactivées": "off", "desactivees": "off",
+    "synchronisés": "synced", "synchronises": "synced", "dissociés": "unlinked",
+    "dissocies": "unlinked",
+    # Spanish
+    "activadas": "on", "desactivadas": "off", "sincronizados": "synced",
+    "desvinculados": "unlinked",
+    # German
+    "an": "on", "aus": "off", "synchronisiert": "synced", "getrennt": "unlinked",
+}  # fmt: skip
+#: `/cco alerts digest HH:MM`: each language's word for the daily digest
+DIGEST_WORDS = frozenset({"digest", "résumé", "resume", "resumen", "zusammenfassung"})
 
 _USAGE_LINES = (
     N_("*/cco* — unlink ERP-synced Commitment Change Orders"),
@@ -75,6 +103,10 @@ _USAGE_LINES = (
         "• `/cco language [locale]` — the language everyone in this channel reads "
         "(`/cco language fr-CA`; `default`: each person's own)"
     ),
+    N_(
+        "• `/cco alerts [on|off|synced|unlinked|digest HH:MM]` — what this channel is told when "
+        "CCOs are synced, unlinked or deleted in Procore (`digest 09:00`: one message a day)"
+    ),
     N_("• `/cco help` — this message"),
 )
 USAGE = "\n".join(_USAGE_LINES)
@@ -89,6 +121,14 @@ NOT_A_COMMAND = N_("`/cco {verb}` is not a command.")
 NOT_A_COMMAND_HINT = N_("`/cco {verb}` is not a command. Did you mean `/cco {suggestion}`?")
 NOT_A_LANGUAGE = N_("“{shown}” is not a language the app speaks. Try one of: {choices}.")
 LANGUAGE_ONE_TAG = N_("`/cco language` takes one language, e.g. `/cco language fr-CA`.")
+ALERTS_USAGE = N_(
+    "`/cco alerts` takes `on`, `off`, `synced`, `unlinked` or `digest HH:MM`, e.g. "
+    "`/cco alerts unlinked` or `/cco alerts digest 09:00`."
+)
+NOT_A_TIME = N_(
+    "“{shown}” is not a time of day. Give it as 24-hour HH:MM, e.g. `/cco alerts digest 09:00` "
+    "or `/cco alerts digest 17:30`. Nothing was changed."
+)
 
 
 def usage(t: Words) -> str:
@@ -143,6 +183,15 @@ class Language:
 
 
 @dataclass(frozen=True)
+class Alerts:
+    """`/cco alerts [mode | digest HH:MM]`: `mode` one of on/off/synced/unlinked, `digest_at`
+    a 24-hour "HH:MM"; neither: show the channel's setting."""
+
+    mode: str | None = None
+    digest_at: str | None = None
+
+
+@dataclass(frozen=True)
 class Usage:
     """Text that could not be understood: `problem` says why (in English), `in_words` in the
     reader's language; the builder adds what would work (`usage`)."""
@@ -155,7 +204,7 @@ class Usage:
         return t.gettext(self.msgid, **dict(self.values)) if self.msgid else self.problem
 
 
-Command = Help | Link | Unlink | Status | History | Connect | Disconnect | Language | Usage
+Command = Help | Link | Unlink | Status | History | Connect | Disconnect | Language | Alerts | Usage
 
 
 def _usage(msgid: str, **values: str) -> Usage:
@@ -184,6 +233,8 @@ def parse(text: str) -> Command:
         return Disconnect()
     if verb == "language":
         return _language(rest)
+    if verb == "alerts":
+        return _alerts(rest)
     return _unknown(words[0].lower())
 
 
@@ -216,6 +267,29 @@ def _language(rest: list[str]) -> Command:
     if locale is None:
         return _usage(NOT_A_LANGUAGE, shown=_shown(rest[0]), choices=", ".join(SUPPORTED))
     return Language(locale)
+
+
+def _alerts(rest: list[str]) -> Command:
+    if not rest:
+        return Alerts()
+    first = rest[0].lower()
+    if len(rest) == 1 and first in ALERT_MODES:
+        return Alerts(mode=ALERT_MODES[first])
+    if first not in DIGEST_WORDS or len(rest) != 2:
+        return _usage(ALERTS_USAGE)
+    at = hhmm(rest[1])
+    return Alerts(digest_at=at) if at else _usage(NOT_A_TIME, shown=_shown(rest[1]))
+
+
+def hhmm(raw: str) -> str | None:
+    """ "9:05" or "09:05" as "09:05" (24 h); None unless hours 0-23 and two-digit minutes."""
+    hours, sep, minutes = raw.partition(":")
+    digits = (hours + minutes).isascii() and hours.isdigit() and minutes.isdigit()
+    if not sep or not digits or len(hours) > 2 or len(minutes) != 2:
+        return None
+    if int(hours) > 23 or int(minutes) > 59:
+        return None
+    return f"{int(hours):02d}:{minutes}"
 
 
 def _unknown(verb: str) -> Usage:

@@ -39,6 +39,8 @@ REPLY_EVENT = "cco_unlink_answer"
 #: ... and our alerts (`flows.alerts`)
 ALERT_EVENT = "cco_alert"
 _EVENT_OF = {OutboxKind.THREAD_REPLY: REPLY_EVENT, OutboxKind.ALERT: ALERT_EVENT}
+#: a channel message is looked for from this long before it was queued (clocks differ a little)
+POSTED_SLACK_SECONDS = 60.0
 #: what an answer that could not go to the card's thread adds (catalog messages, rendered in
 #: the attempt's language)
 INVITE_HINT = N_(
@@ -82,6 +84,17 @@ class SlackDirectory:
             self._fresh[user_id] = (time.monotonic(), user)
             self.locales.remember_from(team_id, user or {"id": user_id})
         return self.locales.get(team_id, user_id)
+
+    async def tz_of(self, user_id: str) -> str | None:
+        """The person's IANA time zone from their Slack profile (`users.info` `tz`); None when
+        Slack has none or can't be read now."""
+        user = self._recent(user_id)
+        try:
+            user = user if user is not None else await self._users_info(user_id)
+        except DirectoryUnavailable:
+            return None
+        tz = (user or {}).get("tz")
+        return tz if isinstance(tz, str) and tz else None
 
     async def person(self, user_id: str) -> SlackPerson | None:
         """The user's name and profile email; None for an unknown, deleted or bot user."""
@@ -227,15 +240,24 @@ class SlackMessenger:
 
     async def _already_posted(self, message: OutboxMessage) -> bool:
         """An earlier try may have landed although Slack's answer never arrived (a timeout):
-        look for the reply in the thread by its metadata before posting it again. When the
+        look for the message in its thread (an alert to the channel: in the channel's history
+        since it was queued) by its metadata before posting it again. When the
         thread cannot be read, post (a reply twice is better than none)."""
         try:
-            answer = await self._client.conversations_replies(
-                channel=message.channel_id,
-                ts=message.thread_ts or "",
-                include_all_metadata=True,
-                limit=1000,
-            )
+            if message.thread_ts is None:  # an alert to the channel itself
+                answer = await self._client.conversations_history(
+                    channel=message.channel_id,
+                    oldest=str(message.created_at.timestamp() - POSTED_SLACK_SECONDS),
+                    include_all_metadata=True,
+                    limit=200,
+                )
+            else:
+                answer = await self._client.conversations_replies(
+                    channel=message.channel_id,
+                    ts=message.thread_ts,
+                    include_all_metadata=True,
+                    limit=1000,
+                )
         except SlackApiError as exc:
             log.warning("outbox.thread_unreadable", error=exc.response.get("error"))
             return False

@@ -1,6 +1,6 @@
 """Alerts about CCO changes in Procore (`flows.alerts`): one change in a sentence, a burst or a
-day's digest as one line per kind with the CCOs' numbers. Posted to the whole channel, in the
-channel's language."""
+day's digest as one line per kind with the CCOs' numbers, posted to the whole channel in the
+channel's language; and the answers to `/cco alerts` (`flows.alerting`)."""
 
 from __future__ import annotations
 
@@ -8,10 +8,12 @@ from datetime import date
 from typing import Any
 
 from flows.alert_views import Alert, ChangeView
-from handlers.blocks.kit import context, escape, section
+from flows.alerting import AlertsSet, AlertsView
+from handlers.blocks.kit import context, escape, section, user
 from handlers.blocks.replies import cco_label
 from i18n import N_, Nn_, Words
-from storage.states import ChangeKind
+from i18n import messages as m
+from storage.states import AlertMode, ChangeKind
 
 #: how many numbers a summary line lists before "and N more"
 NUMBERS_SHOWN = 10
@@ -77,3 +79,72 @@ def _kind_line(t: Words, kind: ChangeKind, changes: list[ChangeView], erp: str) 
     rest = len(changes) - NUMBERS_SHOWN
     numbers = t.ngettext(*MORE, rest, numbers=shown) if rest > 0 else shown
     return t.ngettext(*_MANY[kind], len(changes), erp=erp, numbers=numbers)
+
+
+# -- `/cco alerts`: the channel's setting ----------------------------------------------------
+
+_WHAT = {
+    AlertMode.ON: N_(
+        "This channel is told when CCOs are synced to {erp}, unlinked in Procore or deleted."
+    ),
+    AlertMode.SYNCED: N_("This channel is told when CCOs are synced to {erp}."),
+    AlertMode.UNLINKED: N_("This channel is told when CCOs are unlinked in Procore or deleted."),
+    AlertMode.OFF: N_("Alerts are off in this channel: it is told nothing about CCO changes."),
+}
+AS_IT_HAPPENS = N_("Each change is told as it happens; a burst of changes comes as one message.")
+DIGEST_AT = N_("The changes come in one message a day at {time} ({zone}).")
+DIGEST_IN_UTC = N_("Slack didn't give your time zone, so the time is in UTC.")
+NOT_LIVE = N_(
+    "No alerts can come yet: PUBLIC_URL is not set, so Procore can't send the app its changes. "
+    "Ask whoever runs cco-bot to set it."
+)
+HOW_TO_SET = N_("Change it with `/cco alerts on`, `off`, `synced`, `unlinked` or `digest 09:00`.")
+ALERTS_CHANGED = N_("{user} changed this channel's alerts.")
+ALERTS_NOT_ALLOWED = N_(
+    "Only someone allowed to link this channel can change its alerts. Nothing was changed."
+)
+ALERTS_UNLINKED_CHANNEL = N_(
+    "Link this channel to a Procore project first (`/cco link <procore project id>`), then "
+    "choose its alerts."
+)
+
+
+def _notice(text: str) -> dict[str, Any]:
+    return {"text": text, "blocks": [section(text)]}
+
+
+def setting_words(t: Words, view: AlertsView, erp: str) -> str:
+    """What the channel is told, and when; and why nothing comes when PUBLIC_URL is unset."""
+    said = [t.gettext(_WHAT[view.mode], erp=erp)]
+    if view.mode != AlertMode.OFF:
+        if view.digest_at is None:
+            said.append(t.gettext(AS_IT_HAPPENS))
+        else:
+            said.append(
+                t.gettext(DIGEST_AT, time=view.digest_at, zone=escape(view.digest_tz or "UTC"))
+            )
+    if not view.live:
+        said.append(t.gettext(NOT_LIVE))
+    return " ".join(said)
+
+
+def alerts_shown(t: Words, view: AlertsView, erp: str) -> dict[str, Any]:
+    return _notice(f"{setting_words(t, view, erp)}\n{t.gettext(HOW_TO_SET)}")
+
+
+def alerts_set(t: Words, result: AlertsSet, user_id: str, erp: str) -> dict[str, Any]:
+    """The channel's announcement of its new alert setting (in the channel's language)."""
+    said = [t.gettext(ALERTS_CHANGED, user=user(user_id)), setting_words(t, result.view, erp)]
+    if result.view.digest_at is not None and not result.tz_from_slack:
+        said.append(t.gettext(DIGEST_IN_UTC))
+    said.append(t.gettext(m.REFERENCE, reference=result.reference))
+    return _notice(f"{SUMMARY_EMOJI} " + " ".join(said))
+
+
+def alerts_refused(t: Words, reference: str) -> dict[str, Any]:
+    refused = t.gettext(ALERTS_NOT_ALLOWED)
+    return _notice(f"❌ {refused} {t.gettext(m.REFERENCE, reference=reference)}")
+
+
+def alerts_not_linked(t: Words) -> dict[str, Any]:
+    return _notice(t.gettext(ALERTS_UNLINKED_CHANNEL))

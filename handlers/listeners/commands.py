@@ -17,6 +17,7 @@ from flows.status import status
 from flows.watching import after_link
 from handlers import commands
 from handlers.accounts_io import account_answer
+from handlers.alerts_io import alerts_command
 from handlers.blocks import answers, kit
 from handlers.blocks.kit import escape
 from handlers.blocks.links import hidden_message, link_answer
@@ -128,7 +129,7 @@ def _watch_later(deps: Deps, linked: Linked) -> None:
 async def _in_channel(
     deps: Deps, t: Words, locale: str | None, parsed: commands.Command, command: dict[str, Any]
 ) -> Answer | None:
-    """The verbs about the channel's project: language, status, unlink, history (None: the
+    """The verbs about the channel's project: language, alerts, status, unlink, history (None: the
     answer was the card itself)."""
     svc = deps.services
     team_id, channel_id = str(command["team_id"]), str(command["channel_id"])
@@ -136,6 +137,8 @@ async def _in_channel(
     link = await channel_project(svc, team_id, channel_id)
     if isinstance(parsed, commands.Language):
         return await language_command(svc, parsed, link, user_id, locale, _typed(command))
+    if isinstance(parsed, commands.Alerts):
+        return await alerts_command(svc, parsed, link, user_id, locale, _typed(command))
     if isinstance(parsed, commands.Status):
         return answers.status_message(t, await status(svc, team_id, user_id, link)), "ephemeral"
     if link is None:

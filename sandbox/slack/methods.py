@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sandbox.slack.blocks import (
     Problem,
@@ -101,6 +103,18 @@ def _postable_channel(ws: SlackWorkspace, ref: str) -> SlackChannel:
     return channel
 
 
+def _tz_offset(tz: str) -> int:
+    """Seconds east of UTC now in `tz`, as Slack's `tz_offset`."""
+    offset = datetime.now(ZoneInfo(tz)).utcoffset()
+    return int(offset.total_seconds()) if offset is not None else 0
+
+
+def _tz_label(tz: str) -> str:
+    """Slack's `tz_label` names the zone in words ("Pacific Standard Time"); the stand-in
+    gives the zone's abbreviation now, e.g. "PST" (enough: the app reads only `tz`)."""
+    return datetime.now(ZoneInfo(tz)).tzname() or tz
+
+
 def _user_json(ws: SlackWorkspace, user: SlackUser) -> dict[str, Any]:
     profile: dict[str, Any] = {
         "real_name": user.real_name,
@@ -119,9 +133,9 @@ def _user_json(ws: SlackWorkspace, user: SlackUser) -> dict[str, Any]:
         "name": user.name,
         "deleted": user.deleted,
         "real_name": user.real_name,
-        "tz": "America/Los_Angeles",
-        "tz_label": "Pacific Standard Time",
-        "tz_offset": -28800,
+        "tz": user.tz,
+        "tz_label": _tz_label(user.tz),
+        "tz_offset": _tz_offset(user.tz),
         "profile": profile,
         "is_admin": False,
         "is_owner": False,
@@ -426,6 +440,34 @@ def conversations_replies(ws: SlackWorkspace, params: Params) -> dict[str, Any]:
     return {"ok": True, "messages": shown[:limit], "has_more": len(shown) > limit}
 
 
+def conversations_history(ws: SlackWorkspace, params: Params) -> dict[str, Any]:
+    """The channel's top-level messages, newest first, between `oldest` and `latest` (exclusive
+    unless `inclusive`), at most `limit` (default 100). Same scopes and membership as
+    conversations.replies; `metadata` only with `include_all_metadata`. (No cursor paging.)"""
+    channel = _visible_channel(ws, _required(params, "channel"))
+    scope = "groups:history" if channel.is_private else "channels:history"
+    if scope not in ws.scopes:
+        raise ApiError("missing_scope", needed=scope)
+    if not ws.bot_is_member(channel.id):
+        raise ApiError("not_in_channel")
+    oldest, latest = float(params.get("oldest") or 0), float(params.get("latest") or "inf")
+    inclusive = _flag(params, "inclusive")
+    within = [
+        m
+        for m in ws.channel_messages(channel.id)
+        if (oldest <= float(m.ts) <= latest if inclusive else oldest < float(m.ts) < latest)
+    ]
+    with_metadata = _flag(params, "include_all_metadata")
+    shown = []
+    for message in reversed(within):
+        data = ws.message_json(message)
+        if not with_metadata:
+            data.pop("metadata", None)
+        shown.append(data)
+    limit = int(params.get("limit") or 100)
+    return {"ok": True, "messages": shown[:limit], "has_more": len(shown) > limit}
+
+
 METHODS: dict[str, Method] = {
     "auth.test": auth_test,
     "chat.postMessage": chat_post_message,
@@ -436,6 +478,7 @@ METHODS: dict[str, Method] = {
     "users.lookupByEmail": users_lookup_by_email,
     "conversations.info": conversations_info,
     "conversations.replies": conversations_replies,
+    "conversations.history": conversations_history,
     "views.open": views_open,
     "views.push": views_push,
     "views.update": views_update,
