@@ -26,7 +26,20 @@ async def background_pass(runtime: Runtime) -> None:
     gone = await is_gone(runtime.db)
     runtime.slack.installation_gone = gone
     if not gone:
+        await sweep_tenants(runtime)
+
+
+async def sweep_tenants(runtime: Runtime) -> None:
+    """Sweep for each tenant with its own services (each sees only its own rows); one
+    tenant's failure does not stop the others'. Single-company mode: the one sweep."""
+    if runtime.tenants is None:
         await sweep(runtime.services)
+        return
+    for services in await runtime.tenants.every():
+        try:
+            await sweep(services)
+        except Exception:
+            log.exception("sweep.tenant_failed", tenant=services.policy.tenant)
 
 
 @contextlib.asynccontextmanager

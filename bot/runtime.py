@@ -18,6 +18,7 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 
 from bot.oauth_routes import CALLBACK_PATH, START_PATH
 from bot.settings import Settings
+from bot.tenant_services import process_settings, tenants_for
 from bot.watcher import Watcher
 from erp.base import ErpAdapter
 from erp.registry import build_adapter
@@ -25,6 +26,7 @@ from flows.accounts import ProcoreAccounts, SlackLookup
 from flows.inflight import InFlight
 from flows.installation import is_gone as installation_gone
 from flows.services import Policy, PublicLinks, Services, WebhookConfig
+from flows.tenants import Tenants
 from handlers.app import register
 from handlers.reader_locale import ReaderLocales
 from handlers.slack_gate import GatedSlackClient
@@ -53,8 +55,12 @@ class Runtime:
     inflight: InFlight
     #: applies Procore's deliveries and posts the alerts (None: webhooks are off)
     watcher: Watcher | None = None
+    #: the services of each tenant (`flows/tenants.py`; single-company mode: the one above)
+    tenants: Tenants | None = None
 
     async def aclose(self) -> None:
+        if self.tenants is not None:
+            await self.tenants.aclose()
         await self.erp.aclose()
         await self.procore.aclose()
         await self.erp_http.aclose()
@@ -207,6 +213,7 @@ def flow_services(
 
 
 async def build_runtime(settings: Settings, mode: Literal["http", "socket"] = "http") -> Runtime:
+    settings = process_settings(settings)  # many workspaces: the process serves no company
     db = Database(make_engine(settings.database_url))
     await upgrade_schema(db.engine)  # migrations, under the schema lock (replicas at once)
     procore_http = httpx.AsyncClient(timeout=settings.procore_timeout)
@@ -227,10 +234,23 @@ async def build_runtime(settings: Settings, mode: Literal["http", "socket"] = "h
         locales=locales,
     )
     inflight = InFlight()
-    register(bolt, services, slack, inflight, locales)
+    from bot.tenant_checks import SetupChecks  # it reads bot.doctor, which imports this module
+
+    tenants = tenants_for(
+        settings,
+        db,
+        services,
+        procore_http=procore_http,
+        erp_http=erp_http,
+        slack=slack,
+        locales=locales,
+    )
+    probe = SetupChecks(settings, procore_http)
+    register(bolt, services, slack, inflight, locales, tenants, probe)
     runtime = Runtime(
         settings, db, procore_http, erp_http, procore, erp, slack, bolt, services, inflight
     )
+    runtime.tenants = tenants
     if getattr(services, "webhooks", None) is not None:
         runtime.watcher = Watcher(
             services,

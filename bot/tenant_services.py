@@ -13,9 +13,10 @@ from bot.settings import Settings
 from erp.registry import build_adapter
 from erp.settings import ErpSettings
 from flows.services import Services
-from flows.tenants import Build
+from flows.tenants import Build, Tenants
 from handlers.reader_locale import ReaderLocales
 from handlers.slack_gate import GatedSlackClient
+from storage.accounts import TokenCipher
 from storage.db import Database
 from storage.tenants import TenantSetup
 
@@ -23,6 +24,8 @@ from storage.tenants import TenantSetup
 ERP_FIELDS = ("base_url", "username", "password", "client_id", "client_secret", "tenant")
 #: those that are secrets (never shown back, never logged)
 ERP_SECRETS = frozenset({"password", "client_secret"})
+#: the ERP of the process's own services in many-workspace mode: one the app never calls
+NO_ERP = "netsuite"
 
 
 def tenant_settings(settings: Settings, setup: TenantSetup) -> Settings:
@@ -86,3 +89,37 @@ async def close(services: Services) -> None:
     """Close what a tenant's services opened (the shared HTTP clients stay open)."""
     await services.erp.aclose()
     await services.procore.aclose()
+
+
+def process_settings(settings: Settings) -> Settings:
+    """Many workspaces without PROCORE_COMPANY_ID / ERP_SYSTEM: the process's own services
+    (used before a workspace is set up, and for what no tenant owns) serve no company (0) and
+    call no ERP; single-company mode's settings are returned unchanged."""
+    if not settings.many_workspaces():
+        return settings
+    update: dict[str, object] = {}
+    if settings.procore_company_id is None:
+        update["procore_company_id"] = 0
+    if settings.erp_system is None:
+        update["erp_system"] = NO_ERP
+    return settings.model_copy(update=update) if update else settings
+
+
+def tenants_for(
+    settings: Settings,
+    db: Database,
+    services: Services,
+    *,
+    procore_http: httpx.AsyncClient,
+    erp_http: httpx.AsyncClient,
+    slack: GatedSlackClient,
+    locales: ReaderLocales,
+) -> Tenants:
+    """Single-company mode: the one implicit tenant. Many workspaces: one per set-up row."""
+    if not settings.many_workspaces():
+        return Tenants(db, single=services)
+    assert settings.token_encryption_key, "many workspaces need TOKEN_ENCRYPTION_KEY"
+    build = builder(
+        settings, db, procore_http=procore_http, erp_http=erp_http, slack=slack, locales=locales
+    )
+    return Tenants(db, cipher=TokenCipher(settings.token_encryption_key), build=build, close=close)

@@ -9,6 +9,7 @@ from slack_bolt.async_app import AsyncApp, AsyncBoltContext
 from handlers.context import deps_of
 from handlers.home import publish_home
 from handlers.installation import gone
+from handlers.listeners.setup import home_before_set_up
 from storage.states import InstallationState
 
 
@@ -42,4 +43,7 @@ async def on_home_opened(
     async with deps.inflight.hold(), deps.failures.guard(body):
         user_id = str(event.get("user") or "")
         team_id = str(body.get("team_id") or "")
+        if deps.setting_up:
+            await home_before_set_up(deps, context, user_id)
+            return
         await publish_home(deps.services, deps.slack, deps.viewers, team_id, user_id)
