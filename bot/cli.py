@@ -130,12 +130,17 @@ async def _socket(settings: Settings) -> int:
     from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
     from bot.background import background_work
+    from bot.operations import metrics_port
     from bot.runtime import build_runtime
 
     runtime = await build_runtime(settings, "socket")
     handler = AsyncSocketModeHandler(runtime.bolt, settings.slack_app_token)
     try:
-        async with background_work(runtime), public_site(runtime):
+        async with (
+            background_work(runtime),
+            public_site(runtime),
+            metrics_port(runtime.db, runtime.settings),
+        ):
             await handler.start_async()  # type: ignore[no-untyped-call]
     finally:
         await handler.close_async()  # type: ignore[no-untyped-call]

@@ -79,6 +79,10 @@ class Settings(BaseSettings):
     database_url: str = "sqlite+aiosqlite:///./cco-bot.db"
     host: str = "0.0.0.0"
     port: int = Field(default=3000, ge=0, le=65535)
+    #: Prometheus `GET /metrics` on its own port (bound to HOST; keep it private), and/or on
+    #: PORT behind `Authorization: Bearer METRICS_TOKEN`; neither set: no metrics (bot/metrics.py)
+    metrics_port: int | None = Field(default=None, ge=0, le=65535)
+    metrics_token: str | None = None
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_format: Literal["console", "json"] = "console"
 
@@ -155,6 +159,7 @@ class Settings(BaseSettings):
             self.webhook_authorization(),
             self.erp_password,
             self.erp_client_secret,
+            self.metrics_token,
             *keys,
         )
         return tuple(v.strip() for v in values if v and v.strip())

@@ -12,6 +12,7 @@ from slack_sdk.signature import SignatureVerifier
 
 from bot.background import background_work
 from bot.oauth_routes import add_oauth_routes
+from bot.operations import add_operations_routes, metrics_port
 from bot.runtime import Runtime
 from bot.webhooks import add_webhook_routes
 from flows.accounts import Connected, ConnectRefused
@@ -131,6 +132,7 @@ def make_web_app(runtime: Runtime) -> web.Application:
     app = make_public_app(runtime)
     app.router.add_post("/slack/events", slack_events)
     app.cleanup_ctx.append(_sweeping)
+    app.cleanup_ctx.append(_metrics_port)
     app.on_shutdown.append(_drain)
 
     async def close(_app: web.Application) -> None:
@@ -146,6 +148,7 @@ def make_public_app(runtime: Runtime) -> web.Application:
     app = web.Application(client_max_size=MAX_BODY)
     app[RUNTIME] = runtime
     app.router.add_get("/healthz", healthz)
+    add_operations_routes(app, runtime.db, runtime.settings)  # /readyz, /metrics with a token
     app.router.add_get("/audit/{project_id}.csv", audit_csv_download)
     add_webhook_routes(app, runtime)
     accounts = runtime.services.accounts
@@ -169,6 +172,13 @@ async def _drain(app: web.Application) -> None:
     inflight = app[RUNTIME].inflight
     if inflight.count and not await inflight.drain(DRAIN_SECONDS):
         log.warning("shutdown.work_abandoned", in_flight=inflight.count)
+
+
+async def _metrics_port(app: web.Application) -> AsyncIterator[None]:
+    """`/metrics` on METRICS_PORT, when set (bot/operations.py)."""
+    runtime = app[RUNTIME]
+    async with metrics_port(runtime.db, runtime.settings):
+        yield
 
 
 async def _sweeping(app: web.Application) -> AsyncIterator[None]:

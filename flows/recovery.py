@@ -9,6 +9,7 @@ from datetime import timedelta
 import structlog
 
 from erp.base import ErpRecord, RecordState
+from flows import observe
 from flows.outbox import deliver_pending
 from flows.outcomes import CcoGone, Interrupted, Outcome
 from flows.requests import expire_due
@@ -48,7 +49,10 @@ async def finish_taken_over(svc: Services, attempt: UnlinkAttempt) -> bool:
     if outcome is None:
         return False  # Procore did not answer: the lease runs out again and we retry
     log.info("recovery.finishing", reference=attempt.reference, outcome=outcome.kind)
-    return await record_outcome(svc, attempt, outcome)
+    if not await record_outcome(svc, attempt, outcome):
+        return False
+    observe.recovered(outcome.kind)
+    return True
 
 
 async def _outcome_of(svc: Services, attempt: UnlinkAttempt) -> Outcome | None:

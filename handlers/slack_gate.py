@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.web.async_slack_response import AsyncSlackResponse
+
+from flows import observe
 
 
 class InstallationGone(SlackApiError):
@@ -36,4 +39,27 @@ class GatedSlackClient(AsyncWebClient):
     async def api_call(self, api_method: str, **kwargs: Any) -> AsyncSlackResponse:
         if self.installation_gone and api_method not in _ALWAYS_ALLOWED:
             raise InstallationGone(api_method)
-        return await super().api_call(api_method, **kwargs)
+        started = time.perf_counter()
+        error: str | None = "unreachable"
+        try:
+            response = await super().api_call(api_method, **kwargs)
+            error = None
+            return response
+        except SlackApiError as exc:
+            error = _slack_error(exc)
+            raise
+        except TimeoutError:
+            error = "timeout"
+            raise
+        finally:
+            observe.vendor_call("slack", time.perf_counter() - started, error)
+
+
+def _slack_error(exc: SlackApiError) -> str:
+    """How a Web API call failed, in the metrics' words (bot/metrics.py)."""
+    status = getattr(exc.response, "status_code", 200)
+    if status == 429:
+        return "rate_limited"
+    if status >= 500:
+        return "server_error"
+    return "refused"

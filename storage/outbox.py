@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import or_, update
+from sqlalchemy import func, or_, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -47,6 +47,16 @@ def alert(
 
 def add_message(*, session: AsyncSession, message: OutboxMessage) -> None:
     session.add(message)
+
+
+async def owed_count(*, session: AsyncSession) -> int:
+    """How many messages are owed and not yet delivered (the outbox's depth)."""
+    result = await session.exec(
+        select(func.count())
+        .select_from(OutboxMessage)
+        .where(col(OutboxMessage.delivered_at).is_(None))
+    )
+    return int(result.one())
 
 
 async def undelivered_of(*, session: AsyncSession, reference: str) -> Sequence[OutboxMessage]:
