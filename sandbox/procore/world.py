@@ -767,4 +767,11 @@ class ProcoreWorld:
             "sync_updates": [asdict(s) for s in self.sync_updates],
             "line_item_updates": [asdict(s) for s in self.line_item_updates],
             "sync_ignored": self.sync_ignored,
+            "hooks": [asdict(h) | {"destination_headers": {}} for h in self.hooks.values()],
+            "triggers": [asdict(t) for t in self.triggers.values()],
+            "webhook_events": len(self.webhook_events),
+            "deliveries": {
+                outcome: sum(1 for d in self.deliveries if d.outcome == outcome)
+                for outcome in ("ok", "retried", "discarded")
+            },
         }
