@@ -23,7 +23,8 @@ log = structlog.get_logger("cco.background")
 async def background_pass(runtime: Runtime) -> None:
     """One pass: follow the installation state (another replica may have seen the removal),
     then sweep."""
-    gone = await is_gone(runtime.db)
+    # many workspaces: each removal deletes its own installation, the others go on
+    gone = not runtime.settings.many_workspaces() and await is_gone(runtime.db)
     runtime.slack.installation_gone = gone
     if not gone:
         await sweep_tenants(runtime)

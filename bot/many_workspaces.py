@@ -9,11 +9,13 @@ the code (`oauth.v2.access` at SLACK_API_URL), then saves the installation throu
 
 from __future__ import annotations
 
+import logging
 from typing import Literal
 
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
+from slack_bolt.authorization.async_authorize import AsyncInstallationStoreAuthorize
 from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
 from slack_sdk.http_retry.async_handler import AsyncRetryHandler
 from slack_sdk.oauth.token_rotation.async_rotator import AsyncTokenRotator
@@ -81,11 +83,23 @@ def oauth_bolt_app(
 ) -> AsyncApp:
     """Bolt with the OAuth flow; its own client (code exchange, rotation, `context.client`)
     carries no token of ours. Over HTTP every request is verified (as in single mode)."""
+    oauth = oauth_settings(settings, installs)
     app = AsyncApp(
         client=AsyncWebClient(base_url=settings.slack_api_url, timeout=settings.slack_timeout),
         signing_secret=settings.slack_signing_secret if mode == "http" else None,
         request_verification_enabled=mode == "http",
-        oauth_settings=oauth_settings(settings, installs),
+        oauth_settings=oauth,
+        # Bolt's own authorize, but rotating tokens at SLACK_API_URL (the settings' authorize
+        # would refresh them at slack.com whatever the API URL)
+        authorize=AsyncInstallationStoreAuthorize(  # type: ignore[arg-type]  # Bolt takes one
+            logger=logging.getLogger("cco.slack_installs"),
+            installation_store=oauth.installation_store,
+            client_id=settings.slack_client_id,
+            client_secret=settings.slack_client_secret,
+            token_rotation_expiration_minutes=ROTATE_MINUTES_BEFORE,
+            bot_only=True,
+            client=AsyncWebClient(base_url=settings.slack_api_url, timeout=settings.slack_timeout),
+        ),
         installation_store_bot_only=True,
         process_before_response=False,
     )

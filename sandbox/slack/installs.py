@@ -100,6 +100,8 @@ class Installs:
     client_secret: str = field(default_factory=lambda: secrets.token_hex(16))
     #: the manifest's `token_rotation_enabled`
     token_rotation: bool = False
+    #: a rotating token's life (Slack: 12 hours; a test may shorten it to see a rotation)
+    token_seconds: int = TOKEN_SECONDS
     #: the manifest's `oauth_config.redirect_urls` (the redirect when authorize names none)
     redirect_urls: list[str] = field(default_factory=list)
     teams: dict[str, Team] = field(default_factory=dict)
@@ -193,7 +195,7 @@ class Installs:
         if self.token_rotation:
             grant.token = f"xoxe.xoxb-1-{secrets.token_hex(20)}"
             grant.refresh_token = f"xoxe-1-{secrets.token_hex(24)}"
-            grant.expires_at = self.clock() + TOKEN_SECONDS
+            grant.expires_at = self.clock() + self.token_seconds
         else:
             grant.token = f"xoxb-{secrets.randbelow(10**12)}-{secrets.token_hex(12)}"
         self.grants[grant.token] = grant
