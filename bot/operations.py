@@ -19,14 +19,18 @@ from storage.db import Database
 
 def readyz_handler(db: Database) -> Callable[[web.Request], Coroutine[Any, Any, web.Response]]:
     """200 `{"status": "ready"}` when the database answers and its schema is this release's
-    head revision; else 503 saying which is not (a replica started before `cco-bot db
-    upgrade` ran, or one of an older release after it, is not ready)."""
+    head revision; 503 saying which is not when the database is unreachable or behind (no
+    revision, or an older one of ours: `cco-bot db upgrade` has not run). A revision this
+    release does not know was written by a newer release during a rolling upgrade: revisions
+    only add (docs/deploy.md), so this replica still serves, ready, until it is replaced."""
 
     async def readyz(_request: web.Request) -> web.Response:
         try:
             current = await migrations.revision(db.engine)
         except Exception:
             return _unready({"database": "not answering"})
+        if current is not None and current not in migrations.known():
+            return web.json_response({"status": "ready", "revision": current, "schema": "newer"})
         if current != migrations.head():
             return _unready(
                 {

@@ -12,12 +12,15 @@ from __future__ import annotations
 from functools import cache
 from pathlib import Path
 
+import structlog
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+log = structlog.get_logger("cco.schema")
 
 #: the Alembic script directory (env.py, versions/), shipped as package data
 SCRIPTS = Path(__file__).resolve().parent
@@ -42,12 +45,30 @@ def head() -> str:
     return found
 
 
+@cache
+def known() -> frozenset[str]:
+    """Every revision of this release's scripts (one the database has and this set lacks was
+    written by a newer release)."""
+    scripts = ScriptDirectory.from_config(alembic_config())
+    return frozenset(script.revision for script in scripts.walk_revisions())
+
+
 async def upgrade(engine: AsyncEngine, target: str = "head") -> None:
     """Bring the database's schema to `target` (idempotent; safe when replicas run it at once:
     the second waits for the first, then finds nothing to do)."""
     async with engine.begin() as conn:
         await _lock(conn)
-        await conn.run_sync(lambda sync: command.upgrade(alembic_config(sync), target))
+        await conn.run_sync(_upgrade, target)
+
+
+def _upgrade(conn: Connection, target: str) -> None:
+    current = MigrationContext.configure(conn).get_current_revision()
+    if current is not None and current not in known():
+        # a newer release migrated this database (a rolling upgrade, or this release started
+        # again after it): its revisions only add, so this one runs on it unchanged
+        log.warning("schema.newer_than_release", revision=current, head=head())
+        return
+    command.upgrade(alembic_config(conn), target)
 
 
 def record_head(conn: Connection) -> None:
