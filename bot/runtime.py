@@ -10,12 +10,14 @@ from typing import Literal
 
 import httpx
 from slack_bolt.async_app import AsyncApp
+from slack_sdk.http_retry.async_handler import AsyncRetryHandler
 from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncConnectionErrorRetryHandler,
     AsyncRateLimitErrorRetryHandler,
     AsyncServerErrorRetryHandler,
 )
 
+from bot.many_workspaces import oauth_bolt_app, slack_installs, team_client
 from bot.oauth_routes import CALLBACK_PATH, START_PATH
 from bot.settings import Settings
 from bot.tenant_services import process_settings, tenants_for
@@ -117,6 +119,14 @@ def link_key(settings: Settings) -> bytes:
     return hmac.new(secret, b"cco-bot download links", hashlib.sha256).digest()
 
 
+def slack_retries() -> list[AsyncRetryHandler]:
+    return [
+        AsyncConnectionErrorRetryHandler(max_retry_count=2),
+        AsyncRateLimitErrorRetryHandler(max_retry_count=3),
+        AsyncServerErrorRetryHandler(max_retry_count=2),
+    ]
+
+
 #: where Procore delivers (the route of `bot/webhooks.py`)
 WEBHOOKS_ROUTE = "/procore/webhooks"
 
@@ -138,12 +148,22 @@ def slack_client(settings: Settings) -> GatedSlackClient:
         token=settings.slack_bot_token,
         base_url=settings.slack_api_url,
         timeout=settings.slack_timeout,
-        retry_handlers=[
-            AsyncConnectionErrorRetryHandler(max_retry_count=2),
-            AsyncRateLimitErrorRetryHandler(max_retry_count=3),
-            AsyncServerErrorRetryHandler(max_retry_count=2),
-        ],
+        retry_handlers=slack_retries(),
     )
+
+
+async def slack_side(
+    settings: Settings, db: Database, mode: Literal["http", "socket"]
+) -> tuple[GatedSlackClient, AsyncApp]:
+    """The Web API client and Bolt: one bot token (single workspace), or Slack's OAuth install
+    and each workspace's own token (many workspaces, `bot/many_workspaces.py`)."""
+    if settings.many_workspaces():
+        installs = slack_installs(settings, db)
+        bolt = oauth_bolt_app(settings, installs, mode)
+        return team_client(settings, installs, slack_retries()), bolt
+    slack = slack_client(settings)
+    slack.installation_gone = await installation_gone(db)
+    return slack, bolt_app(settings, slack, mode)
 
 
 def procore_client(
@@ -220,9 +240,7 @@ async def build_runtime(settings: Settings, mode: Literal["http", "socket"] = "h
     erp_http = httpx.AsyncClient(timeout=settings.erp_timeout)
     procore = procore_client(settings, procore_http, procore_budget(settings, db))
     erp = build_adapter(settings.erp(), erp_http)
-    slack = slack_client(settings)
-    slack.installation_gone = await installation_gone(db)
-    bolt = bolt_app(settings, slack, mode)
+    slack, bolt = await slack_side(settings, db, mode)
     locales = ReaderLocales()
     services = flow_services(
         settings,

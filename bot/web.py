@@ -11,6 +11,7 @@ from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_sdk.signature import SignatureVerifier
 
 from bot.background import background_work
+from bot.many_workspaces import add_install_routes
 from bot.oauth_routes import add_oauth_routes
 from bot.operations import add_operations_routes, metrics_port
 from bot.runtime import Runtime
@@ -19,6 +20,7 @@ from flows.accounts import Connected, ConnectRefused
 from flows.history import CSV_COLUMNS, audit_csv, csv_link_valid
 from handlers.accounts_io import connected_notice, refused_notice
 from handlers.payloads import shape_problem
+from handlers.slack_oauth import acting_for
 from i18n import Words, words_for
 from storage.db import ping
 
@@ -102,7 +104,8 @@ def _tell_connected(runtime: Runtime) -> Callable[[Connected], Awaitable[None]]:
     async def tell(connected: Connected) -> None:
         t = await _words_of(runtime, connected.team_id, connected.slack_user_id)
         text = connected_notice(t, connected.procore_user_name)
-        await runtime.slack.chat_postMessage(channel=connected.slack_user_id, text=text)
+        with acting_for(connected.team_id):
+            await runtime.slack.chat_postMessage(channel=connected.slack_user_id, text=text)
 
     return tell
 
@@ -131,6 +134,7 @@ async def healthz(request: web.Request) -> web.Response:
 def make_web_app(runtime: Runtime) -> web.Application:
     app = make_public_app(runtime)
     app.router.add_post("/slack/events", slack_events)
+    add_install_routes(app, runtime.bolt)
     app.cleanup_ctx.append(_sweeping)
     app.cleanup_ctx.append(_metrics_port)
     app.on_shutdown.append(_drain)
