@@ -8,6 +8,8 @@ another project needs the same on the project it is linked to now. Every change 
 
 from __future__ import annotations
 
+import time
+import weakref
 from dataclasses import dataclass
 
 import structlog
@@ -17,6 +19,7 @@ from flows.outcomes import UnknownUser
 from flows.services import Services, new_reference
 from flows.views import LinkView
 from i18n import N_
+from procore.client import ProcoreClient
 from procore.errors import ProcoreForbidden, ProcoreNotFound
 from procore.models import Project
 from storage import audit, links
@@ -119,6 +122,7 @@ async def link_channel(
     if not await svc.procore.is_project_user(project.id, who.id):
         refusal = NotOnProject(project.id, project.id, None, new_reference())
         return _refused(refusal, user_id, channel_id)
+    _remember_member(svc, team_id, user_id, project.id)
     current = await channel_project(svc, team_id, channel_id)
     if current is not None and current.project_id == project.id:
         return Linked(project.id, project.name, unchanged=True)
@@ -143,13 +147,17 @@ async def _may_move(svc: Services, current: ChannelLink, procore_user_id: int) -
 
 async def project_hidden(svc: Services, user_id: str, link: ChannelLink) -> ProjectHidden | None:
     """Why the person may not list the linked project's CCOs or history here; None when they may
-    (an active Procore user in the project's Directory: the rule a link itself needs)."""
+    (an active Procore user in the project's Directory: the rule a link itself needs). Someone
+    found there is remembered `MEMBER_REMEMBERED` seconds (see there)."""
+    if _remembered_member(svc, link.team_id, user_id, link.project_id):
+        return None
     who = await identify(svc, user_id)
     if isinstance(who, UnknownUser):
         hidden = ProjectHidden(LinkView.of(link), who, new_reference())
     elif not await svc.procore.is_project_user(link.project_id, who.id):
         hidden = ProjectHidden(LinkView.of(link), None, new_reference())
     else:
+        _remember_member(svc, link.team_id, user_id, link.project_id)
         return None
     log.warning(
         "linking.project_hidden",
@@ -159,6 +167,30 @@ async def project_hidden(svc: Services, user_id: str, link: ChannelLink) -> Proj
         project_id=link.project_id,
     )
     return hidden
+
+
+#: seconds a person found in a project's Directory is taken to still be there by
+#: `project_hidden` (the card, `/cco history`, `/cco language`, `/cco alerts`), so a card served
+#: from the project's index asks Procore nothing (issue 14: 0 calls); someone removed from the
+#: Directory stops seeing the CCOs within this time. Refusals are never remembered, and a click
+#: still reads the clicker's rights live before any decision.
+MEMBER_REMEMBERED = 300.0
+_MEMBERS: weakref.WeakKeyDictionary[ProcoreClient, dict[tuple[str, str, int], float]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _remember_member(svc: Services, team_id: str, user_id: str, project_id: int) -> None:
+    seen = _MEMBERS.setdefault(svc.procore, {})
+    now = time.monotonic()
+    for key in [k for k, until in seen.items() if until <= now]:
+        del seen[key]
+    seen[(team_id, user_id, project_id)] = now + MEMBER_REMEMBERED
+
+
+def _remembered_member(svc: Services, team_id: str, user_id: str, project_id: int) -> bool:
+    until = _MEMBERS.get(svc.procore, {}).get((team_id, user_id, project_id))
+    return until is not None and until > time.monotonic()
 
 
 async def channel_project(svc: Services, team_id: str, channel_id: str) -> ChannelLink | None:

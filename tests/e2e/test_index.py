@@ -16,6 +16,7 @@ import pytest
 
 from erp.xero import INFO as XERO_INFO
 from flows import index
+from flows.linking import project_hidden
 from flows.listing import synced_page
 from flows.services import Policy, Services, WebhookConfig
 from procore.client import ProcoreClient
@@ -302,3 +303,34 @@ async def test_forgetting_drops_the_index(world: World) -> None:
     await index.forget_project(w.svc, PROJECT)
     async with w.svc.db.session() as s:
         assert await packages.get_project(session=s, project_id=PROJECT) is None
+
+
+class _Emails:
+    async def email_of(self, user_id: str) -> str | None:
+        return f"{user_id.lower()}@example.com"
+
+
+async def test_a_member_is_remembered_a_while_and_a_refusal_never(world: World) -> None:
+    """The card from the index asks Procore nothing, not even who may see it (within
+    MEMBER_REMEMBERED of the last check); someone not in the Directory is asked about each time."""
+    w = world
+    svc = dataclasses.replace(w.svc, directory=cast(Any, _Emails()))
+    template = w.world.add_template(COMPANY, "Project Manager")
+    ana = w.world.add_user(COMPANY, "Ana", "u0ana@example.com")
+    w.world.add_user(COMPANY, "Ben", "u0ben@example.com")
+    w.world.add_membership(PROJECT, ana.id, template.id)
+    link = ChannelLink(
+        team_id="T1",
+        channel_id="C1",
+        company_id=COMPANY,
+        project_id=PROJECT,
+        project_name="Tower",
+        linked_by="U0ANA",
+    )
+    assert await project_hidden(svc, "U0ANA", link) is None
+    before = w.reads()
+    assert await project_hidden(svc, "U0ANA", link) is None
+    assert w.reads() == before  # remembered
+    for _ in range(2):
+        assert await project_hidden(svc, "U0BEN", link) is not None
+    assert w.reads() == before + 4  # each refusal asked Procore again (user, then Directory)
