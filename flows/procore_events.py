@@ -177,6 +177,11 @@ async def _refresh(svc: Services, events: list[WebhookEvent]) -> int:
             await refresh_package(
                 svc, latest.project_id, latest.resource_id, by_user_id=latest.user_id
             )
+    except asyncio.CancelledError:
+        # The process is stopping (a deploy): let another replica (or the next start) retry
+        # at once instead of after the claim runs out.
+        await asyncio.shield(_settle(svc, events, error="interrupted", retry_now=True))
+        raise
     except Exception as exc:
         error = f"{type(exc).__name__}: {exc}"[:200]
         log.warning(
@@ -192,16 +197,19 @@ async def _refresh(svc: Services, events: list[WebhookEvent]) -> int:
     return len(events)
 
 
-async def _settle(svc: Services, events: list[WebhookEvent], *, error: str | None) -> None:
+async def _settle(
+    svc: Services, events: list[WebhookEvent], *, error: str | None, retry_now: bool = False
+) -> None:
+    """Mark the events applied, or (with `error`) due again after a backoff or at once."""
     ids = [e.id for e in events if e.id is not None]
     if not ids:
         return
+    tries = max(e.tries for e in events)
+    wait = timedelta(0) if retry_now else min(RETRY_FIRST * 2 ** max(tries - 1, 0), RETRY_AT_MOST)
     async with svc.db.transaction() as s:
         if error is None:
             await webhook_events.mark_applied(session=s, ids=ids)
         else:
-            tries = max(e.tries for e in events)
-            wait = min(RETRY_FIRST * 2 ** max(tries - 1, 0), RETRY_AT_MOST)
             await webhook_events.mark_failed(
                 session=s, ids=ids, retry_at=utcnow() + wait, error=error
             )
