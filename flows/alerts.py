@@ -172,7 +172,9 @@ def _message(
     svc: Services, link: ChannelLink, alert: Alert, locale: str, thread_ts: str | None
 ) -> OutboxMessage:
     payload = svc.messenger.alert_message(alert, locale)
-    return outbox.alert(new_alert_reference(), link.channel_id, thread_ts, payload)
+    return outbox.alert(
+        new_alert_reference(), link.channel_id, thread_ts, payload, company_id=link.company_id
+    )
 
 
 def _view(change: PackageChange) -> ChangeView:

@@ -33,15 +33,21 @@ def thread_reply(attempt: UnlinkAttempt, payload: dict[str, Any]) -> OutboxMessa
 
 
 def alert(
-    reference: str, channel_id: str, thread_ts: str | None, payload: dict[str, Any]
+    reference: str,
+    channel_id: str,
+    thread_ts: str | None,
+    payload: dict[str, Any],
+    company_id: int | None = None,
 ) -> OutboxMessage:
-    """An alert about CCO changes, owed to a linked channel (or a card's thread in it)."""
+    """An alert about CCO changes, owed to a linked channel (or a card's thread in it), for
+    the company (tenant) whose project changed."""
     return OutboxMessage(
         reference=reference,
         kind=OutboxKind.ALERT,
         channel_id=channel_id,
         thread_ts=thread_ts,
         payload=payload,
+        company_id=company_id,
     )
 
 
