@@ -18,14 +18,14 @@ from sqlmodel import SQLModel, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage import accounts as _accounts  # noqa: F401  (registers its tables)
+from storage import alert_settings as _alert_settings  # noqa: F401  (registers its table)
 from storage import migrations
 from storage import models as _models  # noqa: F401  (registers the tables)
-from storage import webhook_events as _webhook_events  # noqa: F401  (registers its table)
-from storage import slack_installs as _slack_installs  # noqa: F401  (registers its tables)
 from storage import package_changes as _package_changes  # noqa: F401  (registers its table)
-from storage import alert_settings as _alert_settings  # noqa: F401  (registers its table)
-from storage import tenants as _tenants  # noqa: F401  (registers its table)
 from storage import packages as _packages  # noqa: F401  (registers its tables)
+from storage import slack_installs as _slack_installs  # noqa: F401  (registers its tables)
+from storage import tenants as _tenants  # noqa: F401  (registers its table)
+from storage import webhook_events as _webhook_events  # noqa: F401  (registers its table)
 
 _SCHEMA_LOCK_ID = migrations.SCHEMA_LOCK_ID
 
