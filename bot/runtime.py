@@ -20,7 +20,7 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 from bot.many_workspaces import oauth_bolt_app, slack_installs, team_client
 from bot.oauth_routes import CALLBACK_PATH, START_PATH
 from bot.settings import Settings
-from bot.tenant_services import process_settings, tenants_for
+from bot.tenant_services import process_settings, tenancy
 from bot.watcher import Watcher
 from erp.base import ErpAdapter
 from erp.registry import build_adapter
@@ -252,18 +252,7 @@ async def build_runtime(settings: Settings, mode: Literal["http", "socket"] = "h
         locales=locales,
     )
     inflight = InFlight()
-    from bot.tenant_checks import SetupChecks  # it reads bot.doctor, which imports this module
-
-    tenants = tenants_for(
-        settings,
-        db,
-        services,
-        procore_http=procore_http,
-        erp_http=erp_http,
-        slack=slack,
-        locales=locales,
-    )
-    probe = SetupChecks(settings, procore_http)
+    tenants, probe = tenancy(settings, db, services, procore_http, erp_http, slack, locales)
     register(bolt, services, slack, inflight, locales, tenants, probe)
     runtime = Runtime(
         settings, db, procore_http, erp_http, procore, erp, slack, bolt, services, inflight

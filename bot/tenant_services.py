@@ -13,7 +13,7 @@ from bot.settings import Settings
 from erp.registry import build_adapter
 from erp.settings import ErpSettings
 from flows.services import Services
-from flows.tenants import Build, Tenants
+from flows.tenants import Build, SetupProbe, Tenants
 from handlers.reader_locale import ReaderLocales
 from handlers.slack_gate import GatedSlackClient
 from storage.accounts import TokenCipher
@@ -123,3 +123,27 @@ def tenants_for(
         settings, db, procore_http=procore_http, erp_http=erp_http, slack=slack, locales=locales
     )
     return Tenants(db, cipher=TokenCipher(settings.token_encryption_key), build=build, close=close)
+
+
+def tenancy(
+    settings: Settings,
+    db: Database,
+    services: Services,
+    procore_http: httpx.AsyncClient,
+    erp_http: httpx.AsyncClient,
+    slack: GatedSlackClient,
+    locales: ReaderLocales,
+) -> tuple[Tenants, SetupProbe]:
+    """The tenants (`tenants_for`) and what set-up from App Home reads live."""
+    from bot.tenant_checks import SetupChecks  # it reads bot.doctor, which imports bot.runtime
+
+    tenants = tenants_for(
+        settings,
+        db,
+        services,
+        procore_http=procore_http,
+        erp_http=erp_http,
+        slack=slack,
+        locales=locales,
+    )
+    return tenants, SetupChecks(settings, procore_http)

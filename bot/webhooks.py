@@ -19,6 +19,7 @@ from flows.procore_events import MalformedDelivery, read_delivery, record_delive
 
 if TYPE_CHECKING:
     from bot.runtime import Runtime
+    from flows.services import Services
 
 log = structlog.get_logger("cco.webhooks")
 
@@ -52,7 +53,8 @@ def add_webhook_routes(app: web.Application, runtime: Runtime) -> None:
         if not found.ours:
             log.info("procore.webhook_ignored", resource=found.resource_name)
             return web.json_response({"ignored": True})
-        new = await record_delivery(runtime.services, found)
+        svc = await _tenant_of(runtime, body)
+        new = svc is not None and await record_delivery(svc, found)
         log.info(
             "procore.webhook",
             event_key=found.event_key,
@@ -66,3 +68,18 @@ def add_webhook_routes(app: web.Application, runtime: Runtime) -> None:
         return web.json_response({"recorded": new})
 
     app.router.add_post(WEBHOOKS_PATH, delivery)
+
+
+async def _tenant_of(runtime: Runtime, body: bytes) -> Services | None:
+    """The services of the tenant whose Procore company the delivery names (`company_id`);
+    single-company mode: the one company's (as before). None: no tenant has that company (the
+    delivery is acknowledged and nothing is recorded)."""
+    if runtime.tenants is None or not runtime.tenants.many:
+        return runtime.services
+    company = json.loads(body).get("company_id")
+    found = None
+    if isinstance(company, int) and not isinstance(company, bool):
+        found = await runtime.tenants.for_company(company)
+    if found is None:
+        log.info("procore.webhook_ignored", reason="no tenant has the company")
+    return found

@@ -282,6 +282,8 @@ async def _csv_url(
     expires = int(time.time()) + LINK_LIFETIME
     signature = sign_csv_link(svc.links.key, link.company_id, link.project_id, expires)
     url = f"{svc.links.url}/audit/{link.project_id}.csv?expires={expires}&signature={signature}"
+    if svc.policy.tenant is not None:  # many tenants: the link names its company (signed too)
+        url += f"&company={link.company_id}"
     return f"{url}&lang={quote(locale)}" if locale else url
 
 
