@@ -257,12 +257,14 @@ class Settings(BaseSettings):
                 "erp_system",
             ]
         if self.many_workspaces():
-            # each installation's bot token is stored encrypted instead
+            # each installation's bot token is stored encrypted instead; each workspace's
+            # Procore company and ERP come from its set-up (storage/tenants.py)
             needed = [n if n != "slack_bot_token" else "token_encryption_key" for n in needed]
+            needed = [n for n in needed if n not in ("procore_company_id", "erp_system")]
         for name in needed:
             if getattr(self, name) in (None, ""):
                 raise SettingsError(f"{name.upper()} is not set (needed by `cco-bot {command}`)")
-        if command in CONNECTED:
+        if command in CONNECTED and self.erp_system is not None:
             self._require_erp()
             if self.require_linked_account and not self.linking_enabled():
                 raise SettingsError(
