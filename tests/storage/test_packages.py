@@ -53,7 +53,7 @@ async def test_a_fill_of_ten_thousand_rows_is_quick_and_listed_rows_are_the_sync
     assert count == 10_000
     assert len(listed) == 1_999 and all(r.synced and r.contract_type for r in listed)
     assert project is not None and project.filled_at == AT and project.reconciled_at == AT
-    assert took < 10, took
+    assert took < 3, f"10,000 rows took {took:.1f} s to fill"
 
 
 async def test_a_fill_keeps_a_row_a_delivery_stored_newer(db: Database) -> None:
