@@ -1,4 +1,4 @@
-"""`cco-bot` (= `python -m bot`): serve | socket | sandbox | db upgrade | doctor."""
+"""`cco-bot` (= `python -m bot`): serve | socket | sandbox | db upgrade | tenants | doctor."""
 
 from __future__ import annotations
 
@@ -31,6 +31,9 @@ def _parser() -> argparse.ArgumentParser:
     sandbox.add_argument("--erp", default="acumatica", help="ERP to simulate (default acumatica)")
     db = sub.add_parser("db", help="database tasks")
     db.add_argument("action", choices=["upgrade"], help="create or migrate the schema")
+    tenants = sub.add_parser("tenants", help="workspaces set up (many workspaces); no secrets")
+    tenants.add_argument("action", choices=["list", "show", "remove"])
+    tenants.add_argument("key", nargs="?", default=None, help="a tenant's KEY (show, remove)")
     doctor = sub.add_parser(
         "doctor", help="read-only preflight of Slack, Procore and the ERP: ✓/✗ and the fix"
     )
@@ -54,6 +57,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         configure_logging(settings.log_level, settings.log_format, settings.secret_values())
         if args.command == "db":
             return asyncio.run(_db_upgrade(settings))
+        if args.command == "tenants":
+            from bot.tenants_cmd import run_tenants
+
+            return asyncio.run(run_tenants(settings, args.action, args.key))
         settings.require_for(args.command)
         if settings.linking_enabled():
             asyncio.run(_check_token_key(settings))

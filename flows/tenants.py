@@ -169,20 +169,29 @@ class Tenants:
 
     async def remove(self, key: str, by: str) -> bool:
         """Forget a tenant's set-up (history and audit stay)."""
-        async with self.db.transaction() as s:
-            row = await tenants.get_tenant(session=s, key=key)
-            if row is None:
-                return False
-            await tenants.remove_tenant(session=s, key=key)
-            gone = TenantSetup(
-                key, row.team_id, row.enterprise_id, row.procore_company_id, row.erp_system, {}, by
-            )
-            audit.add_event(session=s, event=_event(REMOVED_EVENT, gone))
+        if not await remove_set_up(self.db, key, by):
+            return False
         await self._forget_except({k for k in self._built if k != key})
         return True
 
     async def aclose(self) -> None:
         await self._forget_except(set())
+
+
+async def remove_set_up(db: Database, key: str, by: str) -> bool:
+    """Delete a tenant's row with an audit row saying who (another replica's cache sees the row
+    gone at its next request); False when there was none."""
+    async with db.transaction() as s:
+        row = await tenants.get_tenant(session=s, key=key)
+        if row is None:
+            return False
+        await tenants.remove_tenant(session=s, key=key)
+        gone = TenantSetup(
+            key, row.team_id, row.enterprise_id, row.procore_company_id, row.erp_system, {}, by
+        )
+        audit.add_event(session=s, event=_event(REMOVED_EVENT, gone))
+    log.info("tenant.removed", tenant=key)
+    return True
 
 
 def _event(event: str, setup: TenantSetup) -> AuditEvent:
