@@ -186,6 +186,7 @@ PROJECTS: tuple[DemoProject, ...] = (
             DemoCco("004", "Extra outlets, lobby", "sc3", "2300.00", None),
             DemoCco("005", "Conduit reroute, core", "sc3", "6900.00", "present"),
             DemoCco("006", "Credit: reduced framing scope", "sc1", "-1500.00", "deleted"),
+            DemoCco("007", "Fire caulking, level 2", "sc3", "1850.00", None),
         ),
     ),
     DemoProject(
@@ -228,6 +229,19 @@ class DemoIndex:
     #: the Directory user of the app's service account, and its company permission template
     service_account: int = 0
     service_account_template: int = 0
+    #: CCOs added in Procore from the playground's side panel, per project id
+    added: dict[int, list[DemoCco]] = field(default_factory=dict)
+
+    def ccos(self, project: DemoProject) -> list[DemoCco]:
+        """The project's seeded CCOs, then those added from the playground."""
+        return [*project.ccos, *self.added.get(project.id, ())]
+
+    def erp_word(self, project_id: int, cco: DemoCco) -> str | None:
+        """The demo word of the CCO's ERP record as seeded; "present" for one first synced from
+        the playground; None for one never synced."""
+        if cco.erp_state is not None:
+            return cco.erp_state
+        return "present" if (project_id, cco.number) in self.erp_keys else None
 
 
 def seed_slack(workspace: SlackWorkspace) -> None:

@@ -1,5 +1,6 @@
 """Switch the demo company to another ERP: a new ERP stand-in seeded with the demo CCOs' records
-in their seeded states, and the Procore world re-pointed at them.
+in their seeded states (those synced from the side panel "present"), and the Procore world
+re-pointed at them.
 
 Procore keeps its packages, ids, users and permissions (so cards and channel links stay valid);
 only the origin ids change, as they would if the company re-synced with the new ERP.
@@ -27,11 +28,12 @@ def seed_erp(world: ProcoreWorld, index: demo.DemoIndex, erp: ErpDemo) -> None:
             c.key: erp.commitment_origin(f"{project.id}-{c.number}") for c in project.commitments
         }
         commitments.update({(project.id, c.number): origins[c.key] for c in project.commitments})
-        for cco in project.ccos:
-            if cco.erp_state is not None:
+        for cco in index.ccos(project):
+            word = index.erp_word(project.id, cco)
+            if word is not None:
                 key = f"{project.id}-{cco.number}"
                 records[(project.id, cco.number)] = erp.add_record(
-                    key, cco.erp_state, origins[cco.commitment]
+                    key, word, origins[cco.commitment]
                 )
     for held in world.commitments.values():
         held.origin_id = commitments.get((held.project_id, held.number), held.origin_id)

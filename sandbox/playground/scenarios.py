@@ -18,6 +18,7 @@ TOWER_A = "C0TOWERA"
 class Step:
     text: str
     #: what the page does for the visitor: {"do": "as"|"channel"|"command"|"change"|"home", ...}
+    #: (a "procore-…" change is made in Procore as the person acted as)
     action: dict[str, Any] | None = None
 
 
@@ -148,6 +149,28 @@ SCENARIOS: tuple[Scenario, ...] = (
             ),
             act_as(ANA, "Ana (en-US)"),
             Step("Click Unlink on #003 on the same card: Ana's answer is in English."),
+        ),
+    ),
+    Scenario(
+        "alerts",
+        "Alerts: a CCO synced in Procore",
+        "Someone syncs a CCO in Procore, not in Slack: Procore tells the app through its "
+        "webhook and the linked channel gets an alert. /cco alerts off silences the channel.",
+        (
+            act_as(ANA, "Ana (approver)"),
+            *START,
+            change("Sync CCO #004 in Procore", "procore-sync", project=101, number="004"),
+            Step(
+                "Within a second, #tower-a shows the app's alert: CCO #004 “Extra outlets, "
+                "lobby” was synced to Acumatica."
+            ),
+            command("/cco alerts off"),
+            change("Sync CCO #007 in Procore", "procore-sync", project=101, number="007"),
+            Step(
+                "No alert this time: the channel's alerts are off (the side panel shows #007 "
+                "synced all the same)."
+            ),
+            command("/cco alerts on"),
         ),
     ),
 )

@@ -16,6 +16,11 @@ POST /api/world/language     {"person", "locale"}  the person's language in Slac
 POST /api/world/project      {"project", "erp_integrated"}  Procore's flag on the project
 POST /api/world/erp-company  {"empty"}  the app's ERP settings reach an empty company, or not
 POST /api/world/resync       {"project", "number"}
+POST /api/world/procore-sync    {"project", "number", "person"}  synced in Procore (the ERP sync)
+POST /api/world/procore-unlink  {"project", "number", "person"}  its sync cleared in Procore
+POST /api/world/procore-delete  {"project", "number", "person"}  deleted in Procore
+POST /api/world/procore-add     {"project", "person"}  a new CCO, synced: answers its "number"
+                             (each: Procore tells the project's hooks, as it would the app)
 POST /api/world/erp-system   {"system"}   (the launcher restarts the app and the ERP stand-in)
 POST /api/world/reset        {}   the demo world as seeded (the launcher restarts everything)
 POST /api/home               {"user"}  the user opens the app's Home tab: what the app published
@@ -244,10 +249,30 @@ class Playground:
         name = request.match_info["change"]
         data = await _json(request)
         try:
-            await self._apply(name, data)
+            if name.startswith("procore-"):
+                said = self._in_procore(name, data)
+            else:
+                await self._apply(name, data)
+                said = {}
         except (UnknownThing, KeyError, ValueError, TypeError) as exc:
             return web.json_response({"ok": False, "error": str(exc)}, status=400)
-        return web.json_response({"ok": True})
+        return web.json_response({"ok": True} | said)
+
+    def _in_procore(self, name: str, data: dict[str, Any]) -> dict[str, Any]:
+        """A change someone makes in Procore, outside the app, as `person`."""
+        world, who, project_id = self.world, str(data["person"]), int(data["project"])
+        if name == "procore-add":
+            return {"number": world.add_synced_cco(project_id, who)}
+        number = str(data["number"])
+        if name == "procore-sync":
+            world.sync_in_procore(project_id, number, who)
+        elif name == "procore-unlink":
+            world.unlink_in_procore(project_id, number, who)
+        elif name == "procore-delete":
+            world.delete_in_procore(project_id, number, who)
+        else:
+            raise UnknownThing(f"no change {name!r}")
+        return {"number": number}
 
     async def _apply(self, name: str, data: dict[str, Any]) -> None:
         world = self.world

@@ -1,6 +1,7 @@
 """The side panel's view of the world and the changes it makes: ERP record states, the three
-permissions and the Slack language per person, Procore/ERP outages. Each answer says what the
-next click will do."""
+permissions and the Slack language per person, Procore/ERP outages, and CCOs synced, unlinked,
+deleted or added in Procore behind the app's back (Procore then tells the app through its hook).
+Each answer says what the next click will do."""
 
 from __future__ import annotations
 
@@ -10,10 +11,11 @@ from typing import Any
 
 from sandbox import demo
 from sandbox.erps.demos import ERP_DEMOS
-from sandbox.erps.kit import ErpDemo
+from sandbox.erps.kit import ErpDemo, ErpKeys
 from sandbox.playground import forecast
 from sandbox.playground.forecast import CcoFacts, ClickerFacts, ErpFacts, Rules
 from sandbox.playground.outages import apply_mode
+from sandbox.procore.world import PACKAGES_RESOURCE, ChangeOrderPackage
 from sandbox.stack import Stack
 
 #: the permission levels the demo world seeds (Procore's level ids: 4 Admin, 3 Standard, 0 None)
@@ -23,6 +25,19 @@ PERMISSION_LABELS = {
     "commitments": ("Commitments", "Admin", "Standard"),
     "erp_integrations": ("ERP Integrations", "Standard", "None"),
     "can_push": ("Can Push to Accounting", "On", "Off"),
+}
+
+#: what "Add a synced CCO" adds, cycled: (title, amount)
+NEW_CCOS = (
+    ("Added fire dampers, level 4", "3275.00"),
+    ("Extra blocking for casework", "940.00"),
+    ("Temporary heat, February", "5120.00"),
+)
+#: the panel's line for a CCO deleted in Procore (no click can change it any more)
+DELETED = {
+    "kind": "deleted",
+    "color": "gray",
+    "text": "Deleted in Procore: no card lists it any more.",
 }
 
 #: the languages a person can pick in the stand-in Slack's preferences (Slack's own tags and
@@ -101,11 +116,12 @@ class WorldControls:
         erp = self.current().stack.erp
         if erp is not self._erp:
             self._erp, self.erp_mode, self.erp_company_empty = erp, forecast.NORMAL, False
+            index = self.current().stack.index
             self._states = {
-                (p.id, c.number): erp.demo_state(c.erp_state)
+                (p.id, c.number): erp.demo_state(word)
                 for p in demo.PROJECTS
-                for c in p.ccos
-                if c.erp_state
+                for c in index.ccos(p)
+                if (word := index.erp_word(p.id, c))
             }
         return self._states
 
@@ -142,9 +158,20 @@ class WorldControls:
         return user.locale if user is not None else who.locale
 
     def synced(self, project_id: int, number: str) -> bool:
+        return self.package(project_id, number).origin_id is not None
+
+    def package(self, project_id: int, number: str) -> ChangeOrderPackage:
         stack = self.current().stack
-        package_id = stack.index.packages[(project_id, number)]
-        return stack.procore.world.packages[package_id].origin_id is not None
+        package_id = stack.index.packages.get((project_id, number))
+        if package_id is None:
+            raise UnknownThing(f"no CCO #{number} in project {project_id}")
+        return stack.procore.world.packages[package_id]
+
+    def hooked(self, project_id: int) -> bool:
+        """Whether a hook in Procore is told when the project's CCOs change (the app makes one
+        when a channel is linked to the project)."""
+        world = self.current().stack.procore.world
+        return bool(world.hooks_watching(project_id, PACKAGES_RESOURCE, "update"))
 
     # -- the panel -----------------------------------------------------------------------------
 
@@ -170,11 +197,14 @@ class WorldControls:
                 "name": here.name,
                 "channel": here.channel_id,
                 "erp_integrated": self.erp_integrated(here.id),
+                "hooked": self.hooked(here.id),
             },
             "link": None if linked is None else {"project": linked[0], "name": linked[1]},
             "viewer": viewer,
             "people": [self._person_json(p, here) for p in demo.PEOPLE],
-            "ccos": [await self._cco_json(here, c, person(viewer)) for c in here.ccos],
+            "ccos": [
+                await self._cco_json(here, c, person(viewer)) for c in target.stack.index.ccos(here)
+            ],
             "faults": {
                 "procore": {
                     "mode": self.procore_mode,
@@ -233,14 +263,19 @@ class WorldControls:
         self, here: demo.DemoProject, cco: demo.DemoCco, viewer: demo.DemoPerson
     ) -> dict[str, Any]:
         facts = self.cco_facts(here, cco)
-        clicker = self.clicker(viewer, here.id)
-        verdict = await forecast.cco_forecast(self.current().rules, clicker, facts)
+        deleted = self.package(here.id, cco.number).deleted_at is not None
+        shown: dict[str, str] = DELETED
+        if not deleted:
+            clicker = self.clicker(viewer, here.id)
+            verdict = await forecast.cco_forecast(self.current().rules, clicker, facts)
+            shown = {"kind": verdict.kind, "color": verdict.color, "text": verdict.text}
         return {
             "number": cco.number,
             "title": cco.title,
             "state": facts.erp_state,
             "synced": facts.synced,
-            "forecast": {"kind": verdict.kind, "color": verdict.color, "text": verdict.text},
+            "deleted": deleted,
+            "forecast": shown,
         }
 
     # -- changes -------------------------------------------------------------------------------
@@ -310,3 +345,97 @@ class WorldControls:
         if keys is None:
             raise UnknownThing(f"CCO #{number} of project {project_id} was never synced")
         stack.procore.world.set_origin(stack.index.packages[(project_id, number)], keys.origin_id)
+
+    # -- changes made in Procore, outside the app (Procore tells the app through its hook) -------
+
+    def procore_user(self, key: str) -> int | None:
+        """The Procore user a person acts as in Procore, None for someone not in Procore."""
+        return self.current().stack.index.users.get(person(key).key)
+
+    def sync_in_procore(self, project_id: int, number: str, key: str) -> None:
+        """The ERP integration syncs the CCO: its ERP record is made ("present") unless it has
+        one already (an unlinked CCO gets its old record back), and the package and its lines get
+        the record's keys. Procore sends an update to the project's hooks."""
+        stack = self.current().stack
+        package = self._live(project_id, number)
+        if package.origin_id is not None:
+            raise ValueError(f"CCO #{number} is synced already")
+        keys = stack.index.erp_keys.get((project_id, number)) or self._new_record(package)
+        stack.index.erp_keys[(project_id, number)] = keys
+        self.erp_states().setdefault((project_id, number), stack.erp.demo_state("present"))
+        self._key_lines(package, keys)
+        stack.procore.world.sync_package(
+            project_id, package.id, keys.origin_id, by_user_id=self.procore_user(key)
+        )
+
+    def unlink_in_procore(self, project_id: int, number: str, key: str) -> None:
+        """Someone clears the CCO's sync in Procore; the ERP record stays as it is."""
+        package = self._live(project_id, number)
+        if package.origin_id is None:
+            raise ValueError(f"CCO #{number} is not synced")
+        world = self.current().stack.procore.world
+        world.unsync_package(project_id, package.id, by_user_id=self.procore_user(key))
+
+    def delete_in_procore(self, project_id: int, number: str, key: str) -> None:
+        package = self._live(project_id, number)
+        world = self.current().stack.procore.world
+        world.delete_package(project_id, package.id, by_user_id=self.procore_user(key))
+
+    def add_synced_cco(self, project_id: int, key: str) -> str:
+        """A new CCO under the project's first commitment, synced at once (its ERP record made
+        "present"); Procore sends a create to the project's hooks. Returns its number."""
+        here, stack = project(project_id), self.current().stack
+        added = stack.index.added.setdefault(project_id, [])
+        number = f"{max(int(c.number) for c in stack.index.ccos(here)) + 1:03d}"
+        title, amount = NEW_CCOS[len(added) % len(NEW_CCOS)]
+        cco = demo.DemoCco(number, title, here.commitments[0].key, amount, "present")
+        contract = self._contract(here, cco.commitment)
+        keys = stack.erp.add_record(f"{project_id}-{number}", "present", contract[1])
+        world = stack.procore.world
+        package = world.add_package(
+            project_id,
+            contract[0],
+            number,
+            title,
+            grand_total=amount,
+            origin_id=keys.origin_id,
+            by_user_id=self.procore_user(key),
+        )
+        for line_origin in keys.line_origin_ids:
+            world.add_line_item(package.id, title, amount, origin_id=line_origin)
+        added.append(cco)
+        stack.index.packages[(project_id, number)] = package.id
+        stack.index.erp_keys[(project_id, number)] = keys
+        self.erp_states()[(project_id, number)] = stack.erp.demo_state("present")
+        return number
+
+    def _live(self, project_id: int, number: str) -> ChangeOrderPackage:
+        package = self.package(project(project_id).id, number)
+        if package.deleted_at is not None:
+            raise ValueError(f"CCO #{number} was deleted in Procore")
+        return package
+
+    def _contract(self, here: demo.DemoProject, commitment_key: str) -> tuple[int, str]:
+        """The Procore id and ERP origin id of the project's commitment `commitment_key`."""
+        number = next(c.number for c in here.commitments if c.key == commitment_key)
+        world = self.current().stack.procore.world
+        held = next(
+            c for c in world.commitments.values() if c.project_id == here.id and c.number == number
+        )
+        return held.id, str(held.origin_id)
+
+    def _new_record(self, package: ChangeOrderPackage) -> ErpKeys:
+        here = project(package.project_id)
+        cco = next(c for c in self.current().stack.index.ccos(here) if c.number == package.number)
+        origin = self._contract(here, cco.commitment)[1]
+        return self.current().stack.erp.add_record(f"{here.id}-{cco.number}", "present", origin)
+
+    def _key_lines(self, package: ChangeOrderPackage, keys: ErpKeys) -> None:
+        """The package's lines carry the record's line keys (lines added when it has none)."""
+        world = self.current().stack.procore.world
+        for line, line_origin in zip(package.line_items, keys.line_origin_ids, strict=False):
+            line.origin_id = line_origin
+        for line_origin in keys.line_origin_ids[len(package.line_items) :]:
+            world.add_line_item(
+                package.id, package.title, package.grand_total, origin_id=line_origin
+            )

@@ -10,6 +10,8 @@ const COMMANDS = [
   ["/cco unlink", "list the ERP-synced CCOs with Unlink buttons"],
   ["/cco status", "who you are in Procore and your three permissions"],
   ["/cco history", "the latest unlink attempts"],
+  ["/cco alerts off", "no alerts in this channel when CCOs change in Procore"],
+  ["/cco alerts on", "alerts again: synced, unlinked and deleted CCOs"],
   ["/cco connect", "link your own Procore account (opens Procore's login)"],
   ["/cco help", "usage"],
 ];
@@ -390,8 +392,56 @@ function languageSelect(p, languages) {
     }, Object.entries(languages).map(([tag, name]) => h("option", { value: tag, selected: tag === p.locale }, `${name} · ${tag}`))));
 }
 
+// what Procore does with a change made there: tell the app through the hook, or nobody
+function toldApp(panel) {
+  const p = panel.project;
+  return p.hooked
+    ? `Procore tells the app through its hook; the alert goes to the channels linked to ${p.name}.`
+    : `No hook watches ${p.name} in Procore, so the app is not told — link a channel first: /cco link ${p.id}`;
+}
+
+function inProcore(kind, body, done) {
+  return change(`procore-${kind}`, { ...body, person: state.user }, (p) => `${done} ${toldApp(p)}`);
+}
+
+function procoreButtons(cco, panel) {
+  const body = { project: panel.project.id, number: cco.number };
+  const button = (kind, label, done) => h("button", {
+    class: "small-button", type: "button", "data-procore": kind, onclick: () => inProcore(kind, body, done),
+  }, label);
+  return h("div", { class: "cco-procore" },
+    cco.synced
+      ? button("unlink", "Unlink in Procore", `CCO #${cco.number} was unlinked in Procore (its ${panel.erp.name} record stays).`)
+      : button("sync", "Sync in Procore", `CCO #${cco.number} was synced to ${panel.erp.name} in Procore.`),
+    button("delete", "Delete in Procore", `CCO #${cco.number} was deleted in Procore.`));
+}
+
+function hookLine(panel) {
+  const p = panel.project;
+  return h("div", { class: `hook-status ${p.hooked ? "on" : "off"}` }, p.hooked
+    ? `Procore webhooks on: changes made in Procore below reach the app within a second.`
+    : `No webhook on ${p.name} yet: /cco link ${p.id} makes the app's hook, then changes made in Procore below reach it.`);
+}
+
+function addButton(panel) {
+  return h("button", {
+    class: "small-button", type: "button", id: "add-synced-cco",
+    onclick: async () => {
+      const answer = await api("/api/world/procore-add", { project: panel.project.id, person: state.user });
+      if (!answer.ok) { toast(answer.error || "That change failed"); return; }
+      const p = await renderPanel();
+      toast(`CCO #${answer.number} was added in Procore, synced to ${p.erp.name}. ${toldApp(p)}`);
+    },
+  }, "Add a synced CCO");
+}
+
 function ccoRow(cco, panel) {
   const project = panel.project.id;
+  if (cco.deleted) {
+    return h("div", { class: "cco-row deleted", "data-cco": cco.number },
+      h("div", { class: "cco-head" }, h("span", { class: "cco-title", title: cco.title }, `#${cco.number} ${cco.title}`)),
+      h("div", { class: `forecast ${cco.forecast.color}` }, cco.forecast.text));
+  }
   const control = cco.state === null
     ? h("span", { class: "person-role" }, "never synced")
     : h("select", {
@@ -399,14 +449,12 @@ function ccoRow(cco, panel) {
       onchange: (e) => change("erp-state", { project, number: cco.number, state: e.target.value },
         (p) => `CCO #${cco.number}: ${p.ccos.find((c) => c.number === cco.number).forecast.text}`),
     }, panel.erp.states.map((s) => h("option", { value: s, selected: s === cco.state }, s)));
-  const resync = cco.state !== null && !cco.synced
-    ? h("button", { class: "small-button", type: "button", onclick: () => change("resync", { project, number: cco.number }, () => `CCO #${cco.number} is synced again`) }, "Re-sync")
-    : null;
   return h("div", { class: "cco-row", "data-cco": cco.number },
     h("div", { class: "cco-head" },
       h("span", { class: "cco-title", title: cco.title }, `#${cco.number} ${cco.title}`),
-      h("span", { class: "cco-controls" }, resync, control)),
-    h("div", { class: `forecast ${cco.forecast.color}` }, cco.forecast.text));
+      h("span", { class: "cco-controls" }, control)),
+    h("div", { class: `forecast ${cco.forecast.color}` }, cco.forecast.text),
+    procoreButtons(cco, panel));
 }
 
 async function switchErp(system) {
@@ -453,7 +501,9 @@ async function renderPanel() {
         }),
         h("span", { class: "track" }),
         h("span", {}, "ERP-integrated in Procore ", h("span", { class: "level" }, panel.project.erp_integrated ? "On" : "Off"))),
-      panel.ccos.map((cco) => ccoRow(cco, panel))),
+      hookLine(panel),
+      panel.ccos.map((cco) => ccoRow(cco, panel)),
+      addButton(panel)),
     h("section", { class: "card", id: "people" },
       h("h3", {}, `People: Slack language, Procore permissions on ${panel.project.name}`),
       people),
@@ -518,8 +568,10 @@ async function doStep(action) {
   else if (action.do === "home") await selectHome();
   else if (action.do === "change") {
     const said = action.kind === "permission" ? (p) => p.people.find((x) => x.id === action.body.person).sentence
-      : action.kind === "outage" ? (p) => p.faults[action.body.system].sentence : null;
-    await change(action.kind, action.body, said);
+      : action.kind === "outage" ? (p) => p.faults[action.body.system].sentence
+      : action.kind.startsWith("procore-") ? (p) => `CCO #${action.body.number} was ${{ "procore-sync": "synced", "procore-unlink": "unlinked", "procore-delete": "deleted" }[action.kind] || "changed"} in Procore. ${toldApp(p)}` : null;
+    const body = action.kind.startsWith("procore-") ? { ...action.body, person: state.user } : action.body;
+    await change(action.kind, body, said);
   }
   else if (action.do === "command") {
     if (state.home) selectChannel(state.channel);
