@@ -31,6 +31,9 @@ EMOJI: dict[str, str] = {
     "arrows_counterclockwise": "🔄",
     "eyes": "👀",
     "tada": "🎉",
+    "bell": "🔔",
+    "no_bell": "🔕",
+    "wastebasket": "🗑️",
 }
 
 _FENCE = re.compile(r"```(.*?)```", re.S)

@@ -569,7 +569,7 @@ async function doStep(action) {
   else if (action.do === "change") {
     const said = action.kind === "permission" ? (p) => p.people.find((x) => x.id === action.body.person).sentence
       : action.kind === "outage" ? (p) => p.faults[action.body.system].sentence
-      : action.kind.startsWith("procore-") ? (p) => `CCO #${action.body.number} was ${{ "procore-sync": "synced", "procore-unlink": "unlinked", "procore-delete": "deleted" }[action.kind] || "changed"} in Procore. ${toldApp(p)}` : null;
+      : action.kind.startsWith("procore-") ? (p) => `CCO #${action.body.number} was ${{ "procore-sync": `synced to ${p.erp.name}`, "procore-unlink": "unlinked", "procore-delete": "deleted" }[action.kind] || "changed"} in Procore. ${toldApp(p)}` : null;
     const body = action.kind.startsWith("procore-") ? { ...action.body, person: state.user } : action.body;
     await change(action.kind, body, said);
   }
