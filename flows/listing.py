@@ -21,7 +21,7 @@ from procore.models import Cco, Commitment
 from storage import packages
 from storage.card_rows import CardRow
 from storage.models import ChannelLink
-from storage.packages import IndexedPackage, IndexedProject
+from storage.packages import IndexedProject, ListedPackage
 
 PAGE_SIZE = 10
 #: commitments read at once (one Procore round trip for a page's worth)
@@ -96,7 +96,7 @@ async def synced_page(svc: Services, link: ChannelLink, query: str, page: int) -
             await packages.listed_packages(session=s, project_id=link.project_id) if ready else []
         )
     if indexed is not None and ready:
-        return _indexed_page(svc, link, query, page, indexed, list(rows), listed_at)
+        return _indexed_page(svc, link, query, page, indexed, rows, listed_at)
     return await _live_page(svc, link, query, page, listed_at)
 
 
@@ -106,7 +106,7 @@ def _indexed_page(
     query: str,
     page: int,
     project: IndexedProject,
-    rows: list[IndexedPackage],
+    rows: list[ListedPackage],
     listed_at: datetime,
 ) -> CardPage:
     """The page from the index: the same rows, narrowing and order as `_live_page`."""
@@ -128,7 +128,7 @@ def _indexed_page(
     )
 
 
-def _narrow_indexed(rows: list[IndexedPackage], query: str) -> list[IndexedPackage]:
+def _narrow_indexed(rows: list[ListedPackage], query: str) -> list[ListedPackage]:
     """`narrow` over index rows: the same numbers, the same words over the CCO's number and
     title and its commitment's number, title (the stored label) and vendor."""
     words = query.lower().split()
@@ -144,7 +144,7 @@ def _narrow_indexed(rows: list[IndexedPackage], query: str) -> list[IndexedPacka
 
 
 def _indexed_row(
-    row: IndexedPackage, project_name: str, listed_at: datetime, currency: str
+    row: ListedPackage, project_name: str, listed_at: datetime, currency: str
 ) -> CardRow:
     return CardRow(
         id=row.package_id,

@@ -6,6 +6,7 @@ reconciliation, read by the card instead of Procore. Callers own the transaction
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -169,15 +170,37 @@ async def known_commitment(
     return (await session.exec(query)).first()
 
 
-async def listed_packages(*, session: AsyncSession, project_id: int) -> Sequence[IndexedPackage]:
-    """What a card may list: the project's synced, present packages on a commitment."""
-    query = select(IndexedPackage).where(
-        IndexedPackage.project_id == project_id,
+@dataclass(frozen=True, slots=True)
+class ListedPackage:
+    """A row as the card reads it: plain values, no ORM object (2,000 of them per card)."""
+
+    package_id: int
+    number: str
+    title: str
+    status: str
+    contract_id: int | None
+    contract_type: str | None
+    commitment: str | None
+    vendor: str | None
+    amount: str
+    currency: str | None
+    updated_at: datetime | None
+
+
+_LISTED = [getattr(IndexedPackage, f.name) for f in fields(ListedPackage)]
+
+
+async def listed_packages(*, session: AsyncSession, project_id: int) -> list[ListedPackage]:
+    """What a card may list: the project's synced, present packages on a commitment (read as
+    plain rows on the Core connection: a third of the time of ORM objects)."""
+    query = sa.select(*_LISTED).where(
+        col(IndexedPackage.project_id) == project_id,
         col(IndexedPackage.synced).is_(True),
         col(IndexedPackage.deleted).is_(False),
         col(IndexedPackage.contract_type).is_not(None),
     )
-    return (await session.exec(query)).all()
+    connection = await session.connection()
+    return [ListedPackage(*row) for row in await connection.execute(query)]
 
 
 async def mark_unsynced(
