@@ -2,11 +2,11 @@
 
 Filled once by a paged read when the project is linked (`fill_project`), kept fresh by Procore's
 deliveries (`refresh_package`, one re-read of the package per event, never trusting the event)
-and by a periodic reconciliation that catches missed events (`reconcile_project`, every
-`RECONCILE_EVERY`, reading what changed since the last one with the documented
-`filters[updated_at]`). Each transition of a commitment CCO is recorded as a `PackageChange` in
-the transaction that writes the row, so the alerts follow exactly what the index saw. The card
-reads the index instead of Procore when `index_ready`.
+and by a periodic reconciliation that catches missed events (`reconcile_project`, run for each
+linked project every RECONCILE_MINUTES by `flows.watching`, reading what changed since the last
+one with the documented `filters[updated_at]`). Each transition of a commitment CCO is
+recorded as a `PackageChange` in the transaction that writes the row, so the alerts follow
+exactly what the index saw. The card reads the index instead of Procore when `index_ready`.
 """
 
 from __future__ import annotations
@@ -30,8 +30,6 @@ from storage.states import AttemptState, ChangeKind
 
 log = structlog.get_logger("cco.index")
 
-#: how often each indexed project is reconciled with Procore (missed deliveries show up then)
-RECONCILE_EVERY = timedelta(minutes=10)
 #: a reconciliation reads what changed since the last one minus this (clock skew between
 #: Procore and us, writes in flight while the last one read)
 RECONCILE_MARGIN = timedelta(minutes=2)
@@ -134,22 +132,6 @@ async def reconcile_project(svc: Services, project_id: int) -> int:
         )
         await packages.finish_reconcile(session=s, project_id=project_id, at=started)
     log.info("index.reconciled", project_id=project_id, read=len(ccos), changes=recorded)
-    return recorded
-
-
-async def reconcile_due(svc: Services) -> int:
-    """Reconcile every indexed project whose last reconciliation is `RECONCILE_EVERY` old
-    (the watcher's sweep calls this). Returns the changes recorded."""
-    async with svc.db.session() as s:
-        due = await packages.projects_to_reconcile(
-            session=s, before=datetime.now(UTC) - RECONCILE_EVERY
-        )
-    recorded = 0
-    for project_id in due:
-        try:
-            recorded += await reconcile_project(svc, project_id)
-        except Exception:
-            log.exception("index.reconcile_failed", project_id=project_id)
     return recorded
 
 

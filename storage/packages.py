@@ -251,22 +251,6 @@ async def finish_reconcile(*, session: AsyncSession, project_id: int, at: dateti
     await session.exec(stmt)
 
 
-async def projects_to_reconcile(*, session: AsyncSession, before: datetime) -> Sequence[int]:
-    """Indexed projects last reconciled before `before` and not held by a replica now."""
-    now = utcnow()
-    query = select(IndexedProject.project_id).where(
-        col(IndexedProject.filled_at).is_not(None),
-        sa.or_(
-            col(IndexedProject.reconciled_at).is_(None), col(IndexedProject.reconciled_at) < before
-        ),
-        sa.or_(
-            col(IndexedProject.reconcile_claimed_until).is_(None),
-            col(IndexedProject.reconcile_claimed_until) < now,
-        ),
-    )
-    return (await session.exec(query)).all()
-
-
 async def forget_project(*, session: AsyncSession, project_id: int) -> None:
     """Drop the project's index (its last channel was unlinked)."""
     await session.exec(
