@@ -226,11 +226,18 @@ async def _apply(
         packages.save_package(session=s, package=row)
     if fresh.contract_type is None or was_synced == fresh.synced:
         return 0
+    if row is None and not await _filled(s, project_id):
+        return 0  # read before the fill stored it: what it shows is no change
     kind = ChangeKind.SYNCED if fresh.synced else ChangeKind.UNSYNCED
     if kind == ChangeKind.UNSYNCED and await _our_unlink(svc, s, cco):
         return 0
     _record(s, fresh, kind, cco.updated_at, by_user_id)
     return 1
+
+
+async def _filled(s: Any, project_id: int) -> bool:
+    project = await packages.get_project(session=s, project_id=project_id)
+    return project is not None and project.filled_at is not None
 
 
 async def _deleted(s: Any, row: IndexedPackage | None, by_user_id: int | None) -> int:

@@ -334,3 +334,18 @@ async def test_a_member_is_remembered_a_while_and_a_refusal_never(world: World) 
     for _ in range(2):
         assert await project_hidden(svc, "U0BEN", link) is not None
     assert w.reads() == before + 4  # each refusal asked Procore again (user, then Directory)
+
+
+async def test_a_delivery_before_the_fill_is_stored_but_is_no_news(world: World) -> None:
+    """Hooks exist before the fill has stored the project: an event about a CCO synced long
+    ago is not told as newly synced."""
+    w = world
+    old = add(w, 1, synced=True)
+    await index.refresh_package(w.svc, PROJECT, old, by_user_id=None)
+    assert await w.changes() == []
+    row = await w.row(old)
+    assert row is not None and row.synced
+    await index.fill_project(w.svc, PROJECT)
+    fresh = add(w, 2, synced=True)
+    await index.refresh_package(w.svc, PROJECT, fresh, by_user_id=None)
+    assert await w.changes() == [(fresh, ChangeKind.SYNCED)]
