@@ -2,7 +2,11 @@
 real `cco-bot serve`, and the same load against a bare Bolt AsyncApp that only acks, in one run,
 on SQLite and on PostgreSQL. Prints throughput, p50/p99 of the ack and the app/bare ratios.
 
-    python -m bench.ack [--seconds 3] [--warmup 1]
+    python -m bench.ack [--seconds 1.5] [--warmup 0.5] [--db sqlite|postgresql] [--command ...]
+
+`/cco unlink` is measured twice: its card read live from Procore (webhooks off, PUBLIC_URL unset)
+and served from the app's index of the project (PUBLIC_URL set to the app's own address: the
+index is filled when the channel is linked; 0 Procore calls per card).
 
 Fairness on a small machine: the server under test (either one) runs alone on the last CPU; the
 load generator (its own process, aiohttp) and the stand-ins (this process) share the others.
@@ -35,17 +39,20 @@ from bench._support import (
     cpus,
     database_urls,
     free_port,
+    fresh_database,
     link,
     machine,
     pin,
     scratch_dir,
+    serve_command,
     slack_sender,
-    start_app,
     start_server,
     table,
 )
 from bench.loadgen import percentile
 from sandbox.stack import Stack, start_stack
+from storage import packages as package_index
+from storage.db import Database, make_engine
 
 COMMANDS = ("help", "unlink")
 CONCURRENCY = (20, 50)
@@ -140,11 +147,48 @@ def pooled(rounds: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 async def fresh_app(
-    stack: Stack, url: str, work: Path, cpu_set: set[int] | None, http: httpx.AsyncClient
+    stack: Stack,
+    url: str,
+    work: Path,
+    cpu_set: set[int] | None,
+    http: httpx.AsyncClient,
+    *,
+    indexed: bool = False,
 ) -> Server:
-    app = await start_app(stack, url, work, cpu_set)
+    """`cco-bot serve` on an empty database, the channel linked; with `indexed`, PUBLIC_URL is
+    the app's own address and the project's index is filled before this returns."""
+    await fresh_database(url)
+    port = free_port()
+    extra = {"PUBLIC_URL": f"http://127.0.0.1:{port}"} if indexed else {}
+    env = app_env(stack, url, **extra)
+    app = await start_server("cco-bot", serve_command(port), env, port, work)
+    pin(app.pid, cpu_set)
     await link(stack, slack_sender(stack, app, http), TOWER_A, TOWER_CHANNEL)
+    if indexed:
+        await index_filled(url)
     return app
+
+
+async def index_filled(url: str, limit: float = 30.0) -> None:
+    db = Database(make_engine(url))
+    deadline = time.monotonic() + limit
+    try:
+        while time.monotonic() < deadline:
+            async with db.session() as s:
+                project = await package_index.get_project(session=s, project_id=TOWER_A)
+            if project is not None and project.filled_at is not None:
+                return
+            await asyncio.sleep(0.05)
+    finally:
+        await db.dispose()
+    raise TimeoutError("the app did not index the project in time")
+
+
+#: (command sent, its row label, card served from the index)
+ROUNDS = {
+    "help": [("help", "/cco help", False)],
+    "unlink": [("unlink", "/cco unlink", False), ("unlink", "/cco unlink (index)", True)],
+}
 
 
 async def bench(
@@ -177,8 +221,13 @@ async def bench(
                     app = await fresh_app(stack, url, work, server_cpus, http)
                     peak = 0.0
                     try:
-                        for command in commands:
+                        for command, row, indexed in (r for c in commands for r in ROUNDS[c]):
                             n = rounds if command == "help" else 1
+                            if indexed:
+                                app.kill()
+                                app = await fresh_app(
+                                    stack, url, work, server_cpus, http, indexed=True
+                                )
                             for concurrency in CONCURRENCY:
                                 window: dict[str, list[dict[str, Any]]] = {"bare": [], "app": []}
                                 posted = counter()
@@ -198,15 +247,15 @@ async def bench(
                                 figures = {k: pooled(v) for k, v in window.items()}
                                 figures["app"]["cards"] = counter() - posted
                                 runs.append(
-                                    Run(label, command, concurrency, "bare-bolt", figures["bare"])
+                                    Run(label, row, concurrency, "bare-bolt", figures["bare"])
                                 )
-                                runs.append(
-                                    Run(label, command, concurrency, "cco-bot", figures["app"])
-                                )
+                                runs.append(Run(label, row, concurrency, "cco-bot", figures["app"]))
                                 if command == "unlink":
                                     peak = max(peak, app.peak_rss_mb())
                                     app.kill()
-                                    app = await fresh_app(stack, url, work, server_cpus, http)
+                                    app = await fresh_app(
+                                        stack, url, work, server_cpus, http, indexed=indexed
+                                    )
                         peak = max(peak, app.peak_rss_mb())
                         runs.append(Run(label, "rss", 0, app.name, {"peak_rss": peak}))
                     finally:
@@ -231,7 +280,7 @@ def report(runs: list[Run]) -> str:
         rows.append(
             [
                 database,
-                f"/cco {command}",
+                command,
                 concurrency,
                 f"{bare['throughput']:.0f}",
                 f"{app['throughput']:.0f}",
@@ -247,7 +296,7 @@ def report(runs: list[Run]) -> str:
             cpu_rows.append(
                 [
                     database,
-                    f"/cco {command}",
+                    command,
                     concurrency,
                     name,
                     f"{cpu['server']:.0%}",
@@ -255,7 +304,7 @@ def report(runs: list[Run]) -> str:
                     f"{cpu['standins']:.0%}",
                     f"{cpu['others']:.0%}",
                     figures["errors"],
-                    figures.get("cards", "—") if command == "unlink" else "—",
+                    figures.get("cards", "—") if "unlink" in command else "—",
                 ]
             )
     headers = [
@@ -296,7 +345,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--seconds", type=float, default=1.5, help="measured window per round")
     parser.add_argument("--warmup", type=float, default=0.5, help="unmeasured start of a round")
-    parser.add_argument("--rounds", type=int, default=3, help="alternating rounds of /cco help")
+    parser.add_argument("--rounds", type=int, default=2, help="alternating rounds of /cco help")
     parser.add_argument("--db", default="", help="sqlite or postgresql (default: both)")
     parser.add_argument("--command", choices=COMMANDS, help="only this command (default: both)")
     args = parser.parse_args()

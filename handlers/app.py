@@ -3,8 +3,6 @@ listener (`handlers/listeners/`, one `register(app)` per kind)."""
 
 from __future__ import annotations
 
-import asyncio
-
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -17,12 +15,13 @@ from handlers.failures import Failures
 from handlers.home import HomeViewers, follow_decisions
 from handlers.installation import reinstalled
 from handlers.listeners import actions, commands, events, setup, views
+from handlers.pacing import AT_ONCE, PostAckPacer
 from handlers.reader_locale import ReaderLocales
 from handlers.tenancy import provide_tenant
 
 #: commands worked on at once after their ack; more wait their turn, so that a burst of them
-#: cannot slow the acks of later requests (docs/performance.md, "Ack path")
-COMMANDS_AT_ONCE = 4
+#: cannot slow the acks of later requests (docs/performance.md, "Ack path"; `handlers.pacing`)
+COMMANDS_AT_ONCE = AT_ONCE
 
 
 def register(
@@ -46,7 +45,7 @@ def register(
         slack=slack,
         failures=Failures(services, slack),
         inflight=inflight,
-        command_slots=asyncio.Semaphore(COMMANDS_AT_ONCE),
+        command_slots=PostAckPacer(COMMANDS_AT_ONCE),
         viewers=HomeViewers(),
         locales=locales,
         tenants=tenants if tenants is not None and tenants.many else None,

@@ -7,7 +7,6 @@ hands each the `context` of its request, and `deps_of(context)` reads the `Deps`
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
@@ -19,6 +18,7 @@ from flows.services import Services
 from flows.tenants import SetupProbe, Tenants
 from handlers.failures import Failures
 from handlers.home import HomeViewers
+from handlers.pacing import PostAckPacer
 from handlers.reader_locale import ReaderLocales
 
 #: the key of `Deps` in Bolt's context
@@ -39,8 +39,8 @@ class Deps:
     failures: Failures
     #: acknowledged work still running (drained on shutdown)
     inflight: InFlight
-    #: commands worked on at once after their ack (docs/performance.md, "Ack path")
-    command_slots: asyncio.Semaphore
+    #: paces the work commands do after their ack (`handlers.pacing`: acks first)
+    command_slots: PostAckPacer
     #: who has a Home showing requests (re-published after a decision)
     viewers: HomeViewers
     #: the Slack locales the directory read lately (`users.info`), for answers given in the

@@ -50,10 +50,12 @@ async def on_cco(
             await ack(**answers.help_message(t))
         else:
             await ack(**answers.usage_message(t, parsed.in_words(t)))
+        deps_of(context).command_slots.acked()
         return
     await ack()
     deps = deps_of(context)
-    async with deps.inflight.hold(), deps.command_slots:  # a burst queues here, not in the loop
+    deps.command_slots.acked()
+    async with deps.inflight.hold(), deps.command_slots:  # a burst waits here: acks first
         if await first_delivery(deps.services.db, command):  # after the ack: no write before it
             async with deps.failures.guard(command):
                 await run_command(deps, parsed, command, respond)

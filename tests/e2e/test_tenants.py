@@ -5,7 +5,6 @@ abandoned attempt and owed reply — changes nothing of A's, and B gets a plain 
 
 from __future__ import annotations
 
-import asyncio
 import json
 from dataclasses import replace
 from datetime import timedelta
@@ -27,6 +26,7 @@ from handlers.blocks.setup import home_link
 from handlers.context import Deps
 from handlers.failures import Failures
 from handlers.home import HomeViewers
+from handlers.pacing import PostAckPacer
 from handlers.reader_locale import ReaderLocales
 from handlers.tenancy import answer_unset, may_run_unset
 from storage import outbox, requests
@@ -193,7 +193,7 @@ def test_before_set_up_a_command_is_told_an_admin_must_finish_it(rig: Rig) -> No
         slack=rig.runtime.slack,
         failures=Failures(svc, rig.runtime.slack),
         inflight=InFlight(),
-        command_slots=asyncio.Semaphore(1),
+        command_slots=PostAckPacer(1),
         viewers=HomeViewers(),
         locales=ReaderLocales(),
     )

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from types import SimpleNamespace
 from typing import Any
 
@@ -12,6 +11,7 @@ from flows.services import Policy
 from handlers.context import Deps
 from handlers.home import HomeViewers
 from handlers.listeners.commands import remembered_words
+from handlers.pacing import PostAckPacer
 from handlers.reader_locale import ReaderLocales
 
 
@@ -23,7 +23,7 @@ def deps_with(locales: ReaderLocales, default_locale: str = "en-US") -> Deps:
         slack=unused,
         failures=unused,
         inflight=InFlight(),
-        command_slots=asyncio.Semaphore(1),
+        command_slots=PostAckPacer(1),
         viewers=HomeViewers(),
         locales=locales,
     )
