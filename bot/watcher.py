@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import TYPE_CHECKING
 
 import structlog
@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 log = structlog.get_logger("cco.watcher")
 
 #: how often the loop looks while work is pending
-BUSY_POLL = 0.25
+BUSY_POLL = 0.1
 #: how long after the last kick or the last work done the work counts as pending (an alert is
 #: due at most a second after its change)
 BUSY_WINDOW = 2.0
@@ -47,6 +47,8 @@ class Watcher:
         self._idle = idle_seconds
         self._paused = paused
         self._kicked = asyncio.Event()
+        self._changed = asyncio.Event()
+        self._written = asyncio.Event()
         self._busy_until = 0.0
         self._last_tidy = 0.0
 
@@ -57,29 +59,65 @@ class Watcher:
 
     async def work_pass(self) -> bool:
         """Apply events, write due alerts, post them; True when any of it did something."""
-        from flows.alerts import alert_pass
+        applied = await self.apply_pass()
+        return await self.alert_pass() or applied
 
-        svc = self._svc
-        applied = await apply_pending(svc)
-        written = await alert_pass(svc)
-        delivered = await deliver_pending(svc)
-        return bool(applied or written or delivered)
+    async def apply_pass(self) -> bool:
+        if self._paused():
+            return False
+        applied = await apply_pending(self._svc)
+        if applied:
+            self._busy_until = time.monotonic() + BUSY_WINDOW
+            self._changed.set()
+        return bool(applied)
+
+    async def alert_pass(self) -> bool:
+        """Write the alerts that are due; then post what is owed."""
+        written = await self._write_pass()
+        return await self.deliver_pass() or written
+
+    async def deliver_pass(self) -> bool:
+        if self._paused():
+            return False
+        delivered = await deliver_pending(self._svc)
+        if delivered:
+            self._busy_until = time.monotonic() + BUSY_WINDOW
+        return bool(delivered)
 
     async def run(self) -> None:
+        """Three loops, so that no stage waits for another's work: events applied, alerts
+        written, messages posted."""
+        await asyncio.gather(
+            self._loop(self.apply_pass, self._kicked, tidy=True),
+            self._loop(self._write_pass, self._changed, tidy=False),
+            self._loop(self.deliver_pass, self._written, tidy=False),
+        )
+
+    async def _write_pass(self) -> bool:
+        from flows.alerts import alert_pass
+
+        if self._paused():
+            return False
+        written = await alert_pass(self._svc)
+        if written:
+            self._busy_until = time.monotonic() + BUSY_WINDOW
+            self._written.set()
+        return bool(written)
+
+    async def _loop(
+        self, work: Callable[[], Awaitable[bool]], wake: asyncio.Event, *, tidy: bool
+    ) -> None:
         while True:
-            self._kicked.clear()
+            wake.clear()
             try:
-                if not self._paused() and await self.work_pass():
-                    self._busy_until = time.monotonic() + BUSY_WINDOW
-                await self._tidy()
+                await work()
+                if tidy:
+                    await self._tidy()
             except Exception:
                 log.exception("watcher.failed")
-            await self._wait()
-
-    async def _wait(self) -> None:
-        busy = time.monotonic() < self._busy_until
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._kicked.wait(), BUSY_POLL if busy else self._idle)
+            busy = time.monotonic() < self._busy_until
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(wake.wait(), BUSY_POLL if busy else self._idle)
 
     async def _tidy(self) -> None:
         """Now and then, drop events old enough that Procore no longer repeats them."""

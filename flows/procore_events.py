@@ -32,12 +32,13 @@ log = structlog.get_logger("cco.procore_events")
 RESOURCE = "Change Order Packages"
 #: Procore's event types for it
 EVENT_TYPES = frozenset({"create", "update", "delete"})
-#: how long a replica holds the events it applies (another may take them over after)
-EVENT_CLAIM = timedelta(seconds=20)
-#: events one claim takes
-BATCH = 100
-#: packages refreshed at once
+#: how long a replica holds the events it applies (another may take them over after): a
+#: refresh is a read or two of Procore; one that takes longer is abandoned (and retried)
+EVENT_CLAIM = timedelta(seconds=10)
+#: packages refreshed at once (workers, each with its own claims)
 CONCURRENCY = 8
+#: events one worker claims at a time: few, so that a replica that dies holds few
+BATCH = 4
 #: after this many failed tries an event waits for the periodic reconciliation instead
 MAX_TRIES = 12
 #: the first retry's wait; each further try waits twice as long, up to RETRY_AT_MOST
@@ -125,50 +126,61 @@ async def record_delivery(svc: Services, delivery: Delivery) -> bool:
 
 
 async def apply_pending(svc: Services) -> int:
-    """Apply every pending event this replica can claim; return how many were applied."""
+    """Apply every pending event this replica can claim; return how many were applied.
+    `CONCURRENCY` workers each claim a few events at a time, so one slow refresh holds up
+    nothing else, and a replica that dies holds few events."""
+    done = await asyncio.gather(*(_worker(svc) for _ in range(CONCURRENCY)))
+    return sum(done)
+
+
+async def _worker(svc: Services) -> int:
     applied = 0
     while True:
-        claimed = await _claim(svc)
-        applied += await _apply(svc, claimed)
-        if len(claimed) < BATCH:
+        claimed, linked = await _claim(svc)
+        if not claimed:
             return applied
+        applied += await _apply(svc, claimed, linked)
 
 
-async def _claim(svc: Services) -> Sequence[WebhookEvent]:
+async def _claim(svc: Services) -> tuple[Sequence[WebhookEvent], set[int]]:
+    """A few pending events, and which of their projects a channel is linked to."""
     async with svc.db.transaction() as s:
-        return await webhook_events.claim_pending(
+        claimed = await webhook_events.claim_pending(
             session=s, until=utcnow() + EVENT_CLAIM, limit=BATCH, max_tries=MAX_TRIES
         )
-
-
-async def _apply(svc: Services, events: Sequence[WebhookEvent]) -> int:
-    """Refresh each package the events name once; events of unlinked projects are done."""
-    if not events:
-        return 0
-    async with svc.db.session() as s:
+        if not claimed:
+            return claimed, set()
         linked = await webhook_events.linked_projects(
-            session=s, company_id=svc.policy.company_id, project_ids=[e.project_id for e in events]
+            session=s, company_id=svc.policy.company_id, project_ids=[e.project_id for e in claimed]
         )
+    return claimed, linked
+
+
+async def _apply(svc: Services, events: Sequence[WebhookEvent], linked: set[int]) -> int:
+    """Refresh each package the events name once (events of unlinked projects are done), then
+    mark the events applied together."""
     packages: dict[tuple[int, int], list[WebhookEvent]] = defaultdict(list)
-    unlinked = []
+    done = [e for e in events if e.project_id not in linked]
     for event in events:
         if event.project_id in linked:
             packages[(event.project_id, event.resource_id)].append(event)
-        else:
-            unlinked.append(event)
-    await _settle(svc, unlinked, error=None)
-    turns = asyncio.Semaphore(CONCURRENCY)
+    try:
+        for of_package in packages.values():
+            if await _refresh(svc, of_package):
+                done.extend(of_package)
+    except asyncio.CancelledError:
+        # The process is stopping (a deploy): let another replica (or the next start) retry
+        # what is not applied yet at once, instead of after the claim runs out.
+        left = [e for e in events if e not in done]
+        await asyncio.shield(_settle(svc, left, error="interrupted", retry_now=True))
+        raise
+    await _settle(svc, done, error=None)
+    return len(done)
 
-    async def refresh(of_package: list[WebhookEvent]) -> int:
-        async with turns:
-            return await _refresh(svc, of_package)
 
-    done = await asyncio.gather(*(refresh(of_package) for of_package in packages.values()))
-    return len(unlinked) + sum(done)
-
-
-async def _refresh(svc: Services, events: list[WebhookEvent]) -> int:
-    """One refresh for one package's events (the latest event says whose action it was)."""
+async def _refresh(svc: Services, events: list[WebhookEvent]) -> bool:
+    """One refresh for one package's events (the latest event says whose action it was);
+    False when it failed (the events then wait for a retry)."""
     from flows.index import refresh_package
 
     latest = events[-1]
@@ -177,11 +189,6 @@ async def _refresh(svc: Services, events: list[WebhookEvent]) -> int:
             await refresh_package(
                 svc, latest.project_id, latest.resource_id, by_user_id=latest.user_id
             )
-    except asyncio.CancelledError:
-        # The process is stopping (a deploy): let another replica (or the next start) retry
-        # at once instead of after the claim runs out.
-        await asyncio.shield(_settle(svc, events, error="interrupted", retry_now=True))
-        raise
     except Exception as exc:
         error = f"{type(exc).__name__}: {exc}"[:200]
         log.warning(
@@ -192,9 +199,8 @@ async def _refresh(svc: Services, events: list[WebhookEvent]) -> int:
             error=error,
         )
         await _settle(svc, events, error=error)
-        return 0
-    await _settle(svc, events, error=None)
-    return len(events)
+        return False
+    return True
 
 
 async def _settle(

@@ -87,13 +87,16 @@ async def claim_pending(
     """Hold up to `limit` pending events (oldest first) until `until`, counting a try; an event
     another replica holds is skipped. Returns the events this call claimed."""
     now = utcnow()
-    ids = select(WebhookEvent.id).where(*_due(now, max_tries))
-    ids = ids.order_by(col(WebhookEvent.id).asc()).limit(limit)
-    # The conditions are checked again on each row as it is updated: of two replicas claiming
-    # one event at once, the second finds it held (PostgreSQL re-reads the row it waited for).
+    # PostgreSQL: the rows are locked until the transaction ends, and rows another claim is
+    # locking right now are skipped, not waited for (SQLite runs one writer at a time and has
+    # no row locks: the clause is left out there).
+    due = select(WebhookEvent.id).where(*_due(now, max_tries)).order_by(col(WebhookEvent.id))
+    ids = list((await session.exec(due.limit(limit).with_for_update(skip_locked=True))).all())
+    if not ids:
+        return []
     stmt = (
         update(WebhookEvent)
-        .where(col(WebhookEvent.id).in_(ids.scalar_subquery()), *_due(now, max_tries))
+        .where(col(WebhookEvent.id).in_(ids), *_due(now, max_tries))
         .values(claimed_until=until, tries=col(WebhookEvent.tries) + 1)
         .returning(col(WebhookEvent.id))
     )
