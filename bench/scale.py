@@ -283,8 +283,9 @@ def main() -> int:
     print(table([*headers, "target", "Procore calls", "target", "met"], out.indexed))
     print("(command → card posted in Slack; met: first and median within the target, 0 calls)\n")
     print()
-    print(table(["database", "link → index filled", "Procore calls of the fill"], out.fills))
-    print("(the fill runs once, after the link is answered; latency 0 while it runs)\n")
+    fill = ["database", "link → index filled", "Procore calls (the link, its hook, the fill)"]
+    print(table(fill, out.fills))
+    print("(the fill runs once, after the link is answered; no added latency while it runs)\n")
     print("## Card read live from Procore (webhooks off: PUBLIC_URL unset)\n")
     live = ["database", "command", "card", "command → card", "Procore calls", "Slack calls"]
     print(table([*live, "app CPU"], out.live))
