@@ -127,19 +127,30 @@ async def record_delivery(svc: Services, delivery: Delivery) -> bool:
 
 async def apply_pending(svc: Services) -> int:
     """Apply every pending event this replica can claim; return how many were applied.
-    `CONCURRENCY` workers each claim a few events at a time, so one slow refresh holds up
-    nothing else, and a replica that dies holds few events."""
-    done = await asyncio.gather(*(_worker(svc) for _ in range(CONCURRENCY)))
-    return sum(done)
+    Workers claim a few events at a time, so one slow refresh holds up nothing else and a
+    replica that dies holds few; a worker that finds a full batch starts another (up to
+    `CONCURRENCY`), so a quiet pass costs one claim, not one per worker."""
+    workers: list[asyncio.Task[int]] = []
 
+    async def worker() -> int:
+        applied = 0
+        while True:
+            claimed, linked = await _claim(svc)
+            if not claimed:
+                return applied
+            if len(claimed) == BATCH and len(workers) < CONCURRENCY:
+                workers.append(asyncio.create_task(worker()))
+            applied += await _apply(svc, claimed, linked)
 
-async def _worker(svc: Services) -> int:
+    workers.append(asyncio.create_task(worker()))
     applied = 0
-    while True:
-        claimed, linked = await _claim(svc)
-        if not claimed:
-            return applied
-        applied += await _apply(svc, claimed, linked)
+    try:
+        for task in workers:  # grows while it is read: a started worker is awaited too
+            applied += await task
+    finally:
+        for task in workers:
+            task.cancel()
+    return applied
 
 
 async def _claim(svc: Services) -> tuple[Sequence[WebhookEvent], set[int]]:
