@@ -203,7 +203,9 @@ def told(stack: Stack, made: World) -> tuple[dict[str, list[float]], int]:
     return seen, summaries
 
 
-async def stages(db_url: str, made: World, seen: dict[str, list[float]]) -> list[list[str]]:
+async def stages(
+    db_url: str, made: World, seen: dict[str, list[float]]
+) -> tuple[list[list[str]], int]:
     """Where the time went, per CCO (p50 / p99): Procore → the route, the route → applied
     (the change recorded), recorded → alert written, written → posted in Slack."""
     numbers = {package_id: number for _c, _p, package_id, number in made.packages}
@@ -235,10 +237,12 @@ async def stages(db_url: str, made: World, seen: dict[str, list[float]]) -> list
             )
             if seen.get(number):
                 spans["written → posted"].append(seen[number][0] - c.alerted_at.timestamp())
-    return [
+    retried = sum(1 for e in events if e.tries > 1)
+    rows = [
         [name, f"{percentile(sorted(v), 0.5):.2f} s", f"{percentile(sorted(v), 0.99):.2f} s"]
         for name, v in spans.items()
     ]
+    return rows, retried
 
 
 def _channel_of(number: str) -> str:
@@ -280,7 +284,9 @@ async def run(args: argparse.Namespace) -> None:
             seen, summaries = told(stack, made)
             report(label, args, made, seen, summaries, sending)
             print("\nWhere the time went (per CCO):\n")
-            print(table(["Stage", "p50", "p99"], await stages(db_url, made, seen)))
+            rows, retried = await stages(db_url, made, seen)
+            print(table(["Stage", "p50", "p99"], rows))
+            print(f"\nEvents applied on a second try (held by the killed replica): {retried}.")
             cpu = ", ".join(f"{r.name} {r.cpu():.1f} s" for r in replicas[1:])
             reads = sum(1 for r in stack.procore.recorder.requests if r.method == "GET")
             print(f"\nProcore reads per CCO synced: {reads / len(made.changed):.2f}.")
