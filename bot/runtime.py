@@ -258,7 +258,7 @@ async def build_runtime(settings: Settings, mode: Literal["http", "socket"] = "h
         settings, db, procore_http, erp_http, procore, erp, slack, bolt, services, inflight
     )
     runtime.tenants = tenants
-    if getattr(services, "webhooks", None) is not None:
+    if services.webhooks is not None:
         runtime.watcher = Watcher(
             services,
             idle_seconds=settings.sweep_interval_seconds,

@@ -57,11 +57,6 @@ class Watcher:
         self._busy_until = time.monotonic() + BUSY_WINDOW
         self._kicked.set()
 
-    async def work_pass(self) -> bool:
-        """Apply events, write due alerts, post them; True when any of it did something."""
-        applied = await self.apply_pass()
-        return await self.alert_pass() or applied
-
     async def apply_pass(self) -> bool:
         if self._paused():
             return False
@@ -70,11 +65,6 @@ class Watcher:
             self._busy_until = time.monotonic() + BUSY_WINDOW
             self._changed.set()
         return bool(applied)
-
-    async def alert_pass(self) -> bool:
-        """Write the alerts that are due; then post what is owed."""
-        written = await self._write_pass()
-        return await self.deliver_pass() or written
 
     async def deliver_pass(self) -> bool:
         if self._paused():

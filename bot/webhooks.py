@@ -30,7 +30,7 @@ MAX_DELIVERY = 16 * 1024
 
 def add_webhook_routes(app: web.Application, runtime: Runtime) -> None:
     """Add the route when webhooks are configured (`Services.webhooks`)."""
-    config = getattr(runtime.services, "webhooks", None)
+    config = runtime.services.webhooks
     if config is None:
         return
     expected = config.authorization.encode()
