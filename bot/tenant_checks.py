@@ -30,9 +30,10 @@ class SetupChecks:
         self.settings, self.http = settings, procore_http
 
     async def companies(self) -> list[tuple[int, str]]:
-        probe = self.settings.model_copy(update={"procore_company_id": 0})
+        # sent with the process's own company header (PROCORE_COMPANY_ID, else 0): the list
+        # is of the companies the app's token reaches, not of that one company
         try:
-            found = await procore_client(probe, self.http).visible_companies()
+            found = await procore_client(self.settings, self.http).visible_companies()
         except ProcoreError:
             return []
         return [(c.id, c.name) for c in found]

@@ -16,6 +16,7 @@ from flows.services import Services
 from flows.tenants import Build, SetupProbe, Tenants
 from handlers.reader_locale import ReaderLocales
 from handlers.slack_gate import GatedSlackClient
+from handlers.slack_oauth import TeamSlackClient
 from storage.accounts import TokenCipher
 from storage.db import Database
 from storage.tenants import TenantSetup
@@ -77,12 +78,25 @@ def builder(
         procore = procore_client(own, procore_http, procore_budget(own, db))
         erp = build_adapter(own.erp(), erp_http)
         services = flow_services(
-            own, db, procore=procore, procore_http=procore_http, erp=erp, slack=slack,
+            own,
+            db,
+            procore=procore,
+            procore_http=procore_http,
+            erp=erp,
+            slack=own_slack(slack, setup),
             locales=locales,
-        )  # fmt: skip
+        )
         return replace(services, policy=replace(services.policy, tenant=setup.key))
 
     return build
+
+
+def own_slack(slack: GatedSlackClient, setup: TenantSetup) -> GatedSlackClient:
+    """The tenant's services call Slack with its installation's token (also from background
+    work, where no request names the workspace)."""
+    if isinstance(slack, TeamSlackClient):
+        return slack.bound_to(setup.team_id, setup.enterprise_id, setup.team_id is None)
+    return slack
 
 
 async def close(services: Services) -> None:

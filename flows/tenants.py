@@ -78,6 +78,7 @@ def tenant_key(team_id: str | None, enterprise_id: str | None, org_wide: bool) -
 class _Built:
     services: Services
     updated_at: datetime | None
+    setup: TenantSetup
 
 
 Build = Callable[[TenantSetup], Services]
@@ -140,12 +141,22 @@ class Tenants:
             if built is not None and built.updated_at == row.updated_at:
                 return built.services
             assert self._build is not None and self.cipher is not None
-            services = self._build(tenants.decrypted(row, self.cipher))
-            self._built[row.key] = _Built(services, row.updated_at)
+            setup = tenants.decrypted(row, self.cipher)
+            services = self._build(setup)
+            self._built[row.key] = _Built(services, row.updated_at, setup)
         if built is not None:
             await self._closed(built.services)
         log.info("tenant.services_built", tenant=row.key, company_id=row.procore_company_id)
         return services
+
+    def installation_of(self, services: Services) -> tuple[str | None, str | None, bool] | None:
+        """The Slack installation a tenant's services serve: (team_id, enterprise_id,
+        org-wide); None in single-company mode."""
+        built = self._built.get(services.policy.tenant or "")
+        if built is None:
+            return None
+        setup = built.setup
+        return setup.team_id, setup.enterprise_id, setup.team_id is None
 
     async def _forget_except(self, keys: set[str]) -> None:
         async with self._lock:

@@ -14,12 +14,14 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncBoltContext
 from slack_bolt.response import BoltResponse
+from slack_sdk.web.async_client import AsyncWebClient
 
 from flows.services import Services
 from handlers.blocks.setup import set_up_first
 from handlers.context import KEY, Deps
 from handlers.failures import Failures
 from handlers.home import follow_decisions
+from handlers.slack_oauth import TeamSlackClient
 from i18n import words_for
 
 #: the action ids and callback id of the set-up form (`handlers/listeners/setup.py`)
@@ -39,8 +41,9 @@ def provide_tenant(base: Deps) -> TenantMiddleware:
         key = svc.policy.tenant or ""
         deps = made.get(key)
         if deps is None or deps.services is not svc:
-            follow_decisions(svc, base.slack, base.viewers)
-            deps = replace(base, services=svc, failures=Failures(svc, base.slack))
+            slack = own_client(base, svc)
+            follow_decisions(svc, slack, base.viewers)
+            deps = replace(base, services=svc, slack=slack, failures=Failures(svc, slack))
             made[key] = deps
         return deps
 
@@ -59,6 +62,15 @@ def provide_tenant(base: Deps) -> TenantMiddleware:
         return answer_unset(base, body)
 
     return put_in_context
+
+
+def own_client(base: Deps, svc: Services) -> AsyncWebClient:
+    """The Web API client of the tenant's own installation (its bot token), whatever request
+    or background task calls it."""
+    found = base.tenants.installation_of(svc) if base.tenants is not None else None
+    if found is None or not isinstance(base.slack, TeamSlackClient):
+        return base.slack
+    return base.slack.bound_to(*found)
 
 
 def may_run_unset(body: dict[str, Any]) -> bool:

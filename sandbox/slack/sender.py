@@ -228,7 +228,7 @@ class SlackSender:
         ws = self.workspace
         view = ws.views.get(view_id)
         assert view is not None and view.user_id == user_id, f"{user_id} has no view {view_id}"
-        shown = ws.views.view_json(view)
+        shown = self._view_json(view)
         buttons = [
             b
             for b in iter_buttons(list(shown.get("blocks") or []), [])
@@ -256,7 +256,7 @@ class SlackSender:
         assert view.user_id == user_id, f"view {view_id} is open for {view.user_id}, not {user_id}"
         view.state_values = _input_state(view, values)
         payload = self._base_payload("view_submission", user_id)
-        payload.update(view=ws.views.view_json(view), response_urls=[])
+        payload.update(view=self._view_json(view), response_urls=[])
         delivery = await self._send_payload(payload)
         if delivery.status == 200:
             self._apply_view_answer(view, delivery)
@@ -329,6 +329,13 @@ class SlackSender:
         return await self.deliver(json.dumps(envelope).encode(), "application/json")
 
     # -- helpers -------------------------------------------------------------------------------
+
+    def _view_json(self, view: SlackView) -> dict[str, Any]:
+        """The view as this sender's workspace sees it in a payload: Slack names the workspace
+        the view was opened in (`team_id`, `app_installed_team_id`), the sender's."""
+        shown = self.workspace.views.view_json(view)
+        shown.update(team_id=self.team_id, app_installed_team_id=self.team_id)
+        return shown
 
     def _base_payload(self, kind: str, user_id: str) -> dict[str, Any]:
         ws = self.workspace
