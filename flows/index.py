@@ -215,13 +215,13 @@ async def _apply(
     row = await packages.lock_package(session=s, project_id=project_id, package_id=package_id)
     if cco is None:
         return await _deleted(s, row, by_user_id)
+    fresh = _indexed(cco, words.get(cco.contract_id or -1, _NOT_A_COMMITMENT))
+    if row is None and not await packages.add_package_if_absent(session=s, package=fresh):
+        row = await packages.lock_package(session=s, project_id=project_id, package_id=package_id)
     if row is not None and _older(cco.updated_at, row.updated_at):
         return 0  # an out-of-order reading: the row knows a newer state
     was_synced = row is not None and row.synced and not row.deleted
-    fresh = _indexed(cco, words.get(cco.contract_id or -1, _NOT_A_COMMITMENT))
-    if row is None:
-        packages.save_package(session=s, package=fresh)
-    else:
+    if row is not None:
         _copy(fresh, row)
         packages.save_package(session=s, package=row)
     if fresh.contract_type is None or was_synced == fresh.synced:

@@ -149,6 +149,16 @@ async def lock_package(
     return (await session.exec(query)).first()
 
 
+async def add_package_if_absent(*, session: AsyncSession, package: IndexedPackage) -> bool:
+    """Insert a package's first row; False when another transaction stored it meanwhile (two
+    replicas applying events of one new package: only one sees it new)."""
+    values = {name: getattr(package, name) for name in _COLUMNS}
+    values["indexed_at"] = values["indexed_at"] or utcnow()
+    insert = _insert(session, IndexedPackage).values(**values)
+    result: Any = await session.exec(insert.on_conflict_do_nothing(index_elements=list(_KEY)))
+    return bool(result.rowcount)
+
+
 def save_package(*, session: AsyncSession, package: IndexedPackage) -> None:
     """Write a row read (or made) in this transaction."""
     session.add(package)

@@ -112,3 +112,13 @@ async def test_forgetting_a_project_drops_its_rows_only(db: Database) -> None:
         assert await packages.get_project(session=s, project_id=7) is None
         assert await packages.get_package(session=s, project_id=7, package_id=1) is None
         assert await packages.get_package(session=s, project_id=8, package_id=2) is not None
+
+
+async def test_only_one_transaction_adds_a_new_package(db: Database) -> None:
+    async with db.transaction() as s:
+        first = await packages.add_package_if_absent(session=s, package=package(1))
+    async with db.transaction() as s:
+        second = await packages.add_package_if_absent(session=s, package=package(1, synced=False))
+        row = await packages.get_package(session=s, project_id=7, package_id=1)
+    assert (first, second) == (True, False)
+    assert row is not None and row.synced  # the second left the first's row alone
