@@ -49,6 +49,8 @@ OnConnected = Callable[[Connected], Awaitable[None]]
 OnRefused = Callable[[ConnectRefused], Awaitable[None]]
 #: a Slack user's locale by workspace and user id (`SlackDirectory.locale_of`)
 LocaleOf = Callable[[str, str], Awaitable[str | None]]
+#: the account linking a connect link's `state` belongs to (many workspaces: its tenant's)
+AccountsOf = Callable[[str], Awaitable[ProcoreAccounts | None]]
 _Told = TypeVar("_Told", Connected, ConnectRefused)
 
 
@@ -109,6 +111,12 @@ class OAuthPages:
     #: the locale of the Slack user whose link it is (None: the browser's language)
     locale_of: LocaleOf | None = None
     default_locale: str = SOURCE
+    #: many workspaces: the account linking of the tenant whose link a `state` is (None: no
+    #: tenant, the link is refused); unset: `accounts` serves every link
+    accounts_of: AccountsOf | None = None
+
+    async def linking(self, state: str) -> ProcoreAccounts | None:
+        return self.accounts if self.accounts_of is None else await self.accounts_of(state)
 
     async def words(self, request: web.Request, team_id: str | None, user_id: str | None) -> Words:
         """The language of whose link it is, else the browser's, else DEFAULT_LOCALE."""
@@ -135,19 +143,28 @@ def add_oauth_routes(
     on_refused: OnRefused | None = None,
     locale_of: LocaleOf | None = None,
     default_locale: str = SOURCE,
+    accounts_of: AccountsOf | None = None,
 ) -> None:
     """Mount the start page and the callback. `on_connected` (e.g. a Slack DM) runs after a
     successful link, `on_refused` after a refusal the Slack user must hear of; their failure is
     logged and does not change the page. `locale_of` tells the pages whose language to speak."""
-    app[PAGES] = OAuthPages(accounts, on_connected, on_refused, locale_of, default_locale)
+    app[PAGES] = OAuthPages(
+        accounts, on_connected, on_refused, locale_of, default_locale, accounts_of
+    )
     app.router.add_get(START_PATH, start_page)
     app.router.add_get(path, callback_page)
 
 
 async def start_page(request: web.Request) -> web.Response:
     pages = request.app[PAGES]
+    state = request.query.get("state", "")
     try:
-        page = await connect_start(pages.accounts, request.query.get("state", ""))
+        accounts = await pages.linking(state)
+        page = (
+            ConnectRefused(STATE_REFUSED)
+            if accounts is None
+            else await connect_start(accounts, state)
+        )
     except Exception:
         log.exception("oauth.start_failed")
         t = await pages.words(request, None, None)
@@ -175,7 +192,12 @@ def refused_text(t: Words, refused: ConnectRefused) -> str:
 async def callback_page(request: web.Request) -> web.Response:
     pages = request.app[PAGES]
     try:
-        outcome = await _outcome(pages.accounts, dict(request.query))
+        accounts = await pages.linking(request.query.get("state", ""))
+        outcome = (
+            ConnectRefused(STATE_REFUSED)
+            if accounts is None
+            else await _outcome(accounts, dict(request.query))
+        )
     except Exception:
         log.exception("oauth.callback_failed")
         t = await pages.words(request, None, None)

@@ -12,11 +12,11 @@ from slack_sdk.signature import SignatureVerifier
 
 from bot.background import background_work
 from bot.many_workspaces import add_install_routes
-from bot.oauth_routes import add_oauth_routes
+from bot.oauth_routes import AccountsOf, add_oauth_routes
 from bot.operations import add_operations_routes, metrics_port
 from bot.runtime import Runtime
 from bot.webhooks import add_webhook_routes
-from flows.accounts import Connected, ConnectRefused
+from flows.accounts import Connected, ConnectRefused, ProcoreAccounts
 from flows.history import CSV_COLUMNS, audit_csv, csv_link_valid
 from handlers.accounts_io import connected_notice, refused_notice
 from handlers.payloads import shape_problem
@@ -171,8 +171,23 @@ def make_public_app(runtime: Runtime) -> web.Application:
             on_refused=_tell_refused(runtime),
             locale_of=runtime.services.directory.locale_of,
             default_locale=runtime.services.policy.default_locale,
+            accounts_of=_tenant_accounts(runtime),
         )
     return app
+
+
+def _tenant_accounts(runtime: Runtime) -> AccountsOf | None:
+    """Many workspaces: a connect link is finished by its tenant's account linking (the
+    tenant's company); single-company mode: None, the one linking serves every link."""
+    tenants = runtime.tenants
+    if tenants is None or not tenants.many:
+        return None
+
+    async def accounts_of(state: str) -> ProcoreAccounts | None:
+        found = await tenants.for_link_state(state)
+        return None if found is None else found.accounts
+
+    return accounts_of
 
 
 #: on SIGTERM, how long acknowledged work may take to finish before the process stops

@@ -24,7 +24,7 @@ from typing import Protocol
 import structlog
 
 from flows.services import Services
-from storage import audit, tenants
+from storage import accounts, audit, tenants
 from storage.accounts import TokenCipher
 from storage.db import Database
 from storage.models import AuditEvent
@@ -124,6 +124,15 @@ class Tenants:
         async with self.db.session() as s:
             row = await tenants.tenant_of_company(session=s, company_id=company_id)
         return None if row is None else await self._services(row)
+
+    async def for_link_state(self, state: str) -> Services | None:
+        """The services of the tenant whose person a Procore connect link (`state`) is for:
+        the OAuth pages link the account in that tenant's company."""
+        if self.single is not None:
+            return self.single
+        async with self.db.session() as s:
+            who = await accounts.peek_link_state(session=s, state=state)
+        return None if who is None else await self.for_request(who.team_id, None)
 
     async def every(self) -> list[Services]:
         """The services of every set-up tenant (for the background work)."""

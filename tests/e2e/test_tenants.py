@@ -30,7 +30,7 @@ from handlers.pacing import PostAckPacer
 from handlers.reader_locale import ReaderLocales
 from handlers.tenancy import answer_unset, may_run_unset
 from storage import outbox, requests
-from storage.accounts import TokenCipher
+from storage.accounts import TokenCipher, new_link_state
 from storage.db import count_rows
 from storage.models import OutboxMessage, UnlinkAttempt, UnlinkRequest, utcnow
 from tests.e2e.rig import SYNC_WRITE, TOWER_A, TOWER_CHANNEL, Rig
@@ -150,6 +150,12 @@ async def test_each_request_and_webhook_company_finds_its_own_tenant(rig: Rig) -
     assert by_company is not None and by_company.policy.tenant == "E0ORG"
     assert await tenants.for_company(424242) is None
     assert await tenants.for_request(TEAM_A, None) is a  # built once, reused
+    async with base.db.transaction() as s:  # a /cco connect link of A's person
+        state = await new_link_state(
+            session=s, team_id=TEAM_A, slack_user_id="U0ANA", ttl=timedelta(minutes=5)
+        )
+    assert await tenants.for_link_state(state) is a
+    assert await tenants.for_link_state("forged") is None
     assert await tenants.remove(TEAM_A, "U9")
     assert await tenants.for_request(TEAM_A, None) is None
     assert [s.policy.tenant for s in await tenants.every()] == ["E0ORG"]
