@@ -40,8 +40,8 @@ def add_webhook_routes(app: web.Application, runtime: Runtime) -> None:
         if not hmac.compare_digest(given, expected):
             log.info("procore.webhook_refused", reason="authorization")
             return web.json_response({"error": "unauthorized"}, status=401)
-        body = await request.content.read(MAX_DELIVERY + 1)
-        if len(body) > MAX_DELIVERY:
+        body = await _body(request)
+        if body is None:
             return web.json_response({"error": "body too large"}, status=413)
         try:
             found = read_delivery(json.loads(body))
@@ -68,6 +68,18 @@ def add_webhook_routes(app: web.Application, runtime: Runtime) -> None:
         return web.json_response({"recorded": new})
 
     app.router.add_post(WEBHOOKS_PATH, delivery)
+
+
+async def _body(request: web.Request) -> bytes | None:
+    """The whole body (read until its end: it may come in several segments or chunks); None
+    when it is longer than `MAX_DELIVERY` (nothing more is read)."""
+    body = bytearray()
+    while len(body) <= MAX_DELIVERY:
+        chunk = await request.content.read(MAX_DELIVERY + 1 - len(body))
+        if not chunk:
+            return bytes(body)
+        body += chunk
+    return None
 
 
 async def _tenant_of(runtime: Runtime, body: bytes) -> Services | None:

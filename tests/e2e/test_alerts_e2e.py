@@ -8,13 +8,16 @@ header), so each test controls their order and repeats."""
 
 from __future__ import annotations
 
+import asyncio
 import itertools
+import json
 import re
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 import httpx
 import pytest
 from sqlmodel import select
@@ -238,6 +241,33 @@ async def test_a_forged_delivery_gets_401_and_records_nothing(rig: Rig) -> None:
     assert [r.status_code for r in (malformed, no_ids, other, too_big)] == [400, 400, 200, 413]
     assert await recorded_events(rig) == 0
     assert alerts(rig) == []
+
+
+async def test_a_delivery_in_two_chunks_is_read_whole(rig: Rig) -> None:
+    """A body that arrives in parts (chunked, or two TCP segments) is read to its end."""
+    await linked(rig)
+    (_number, package_id), *_ = unsynced_packages(rig)
+    body = json.dumps(payload(package_id)).encode()
+
+    async def in_two_chunks() -> AsyncIterator[bytes]:
+        yield body[:40]
+        await asyncio.sleep(0.05)  # the second part comes after the first was read
+        yield body[40:]
+
+    async def too_long() -> AsyncIterator[bytes]:
+        for _ in range(3):
+            yield b" " * 8_000
+            await asyncio.sleep(0.01)
+
+    headers = {"Authorization": secret(rig), "Content-Type": "application/json"}
+    url = rig.server.url + WEBHOOKS_PATH
+    async with aiohttp.ClientSession() as client:
+        async with client.post(url, data=in_two_chunks(), headers=headers) as answer:
+            whole = (answer.status, await answer.json())
+        async with client.post(url, data=too_long(), headers=headers) as answer:
+            too_big = answer.status
+    assert whole == (200, {"recorded": True})
+    assert too_big == 413
 
 
 async def test_a_restart_mid_burst_loses_nothing(rig: Rig, db_kind: str, tmp_path: Path) -> None:
