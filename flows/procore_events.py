@@ -14,7 +14,7 @@ import asyncio
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import structlog
@@ -62,6 +62,8 @@ class Delivery:
     resource_id: int
     event_type: str
     user_id: int | None
+    #: when the event happened (the payload's `timestamp`), when it says so readably
+    occurred_at: datetime | None = None
 
     @property
     def ours(self) -> bool:
@@ -87,6 +89,19 @@ def _key(payload: dict[str, Any]) -> str:
     return f"id:{_whole(payload, 'id')}"
 
 
+def _timestamp(payload: dict[str, Any]) -> datetime | None:
+    """The payload's `timestamp` (ISO 8601, e.g. "2026-03-04T15:07:00.000000Z"); None when it is
+    missing or unreadable (the event is then ordered by its arrival)."""
+    value = payload.get("timestamp")
+    if not isinstance(value, str) or len(value) > 40:
+        return None
+    try:
+        found = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return found.replace(tzinfo=UTC) if found.tzinfo is None else found.astimezone(UTC)
+
+
 def read_delivery(payload: object) -> Delivery:
     """The delivery in a parsed JSON body; `MalformedDelivery` when a needed field is missing
     or not what Procore sends. Another resource's delivery is read without its ids."""
@@ -108,6 +123,7 @@ def read_delivery(payload: object) -> Delivery:
         resource_id=_whole(payload, "resource_id") or 0,
         event_type=str(event_type),
         user_id=_whole(payload, "user_id", required=False),
+        occurred_at=_timestamp(payload),
     )
 
 
@@ -120,6 +136,7 @@ async def record_delivery(svc: Services, delivery: Delivery) -> bool:
         resource_id=delivery.resource_id,
         event_type=delivery.event_type,
         user_id=delivery.user_id,
+        occurred_at=delivery.occurred_at,
     )
     async with svc.db.transaction() as s:
         return await webhook_events.record_event(session=s, event=event)
@@ -194,7 +211,7 @@ async def _refresh(svc: Services, events: list[WebhookEvent]) -> bool:
     False when it failed (the events then wait for a retry)."""
     from flows.index import refresh_package
 
-    latest = events[-1]
+    latest = latest_event(events)
     try:
         async with asyncio.timeout(EVENT_CLAIM.total_seconds() * 0.8):
             await refresh_package(
@@ -212,6 +229,13 @@ async def _refresh(svc: Services, events: list[WebhookEvent]) -> bool:
         await _settle(svc, events, error=error)
         return False
     return True
+
+
+def latest_event(events: Sequence[WebhookEvent]) -> WebhookEvent:
+    """The event that happened last by Procore's `timestamp` (deliveries may arrive in another
+    order); arrival order among events without one, or with the same."""
+    never = datetime.min.replace(tzinfo=UTC)
+    return max(events, key=lambda e: (e.occurred_at or never, e.id or 0))
 
 
 async def _settle(

@@ -54,6 +54,8 @@ class WebhookEvent(SQLModel, table=True):
     event_type: str = Field(max_length=16)
     #: the Procore user whose action it was, when the payload says
     user_id: int | None = Field(default=None, sa_column=Column(BigInteger))
+    #: when the event happened (the payload's `timestamp`), when it says so
+    occurred_at: datetime | None = _ts(nullable=True)
     received_at: datetime = _ts(nullable=False, default=utcnow)
     applied_at: datetime | None = _ts(nullable=True)
     #: a replica applying the event holds it until then; after a failed try, when to retry

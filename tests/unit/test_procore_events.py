@@ -56,3 +56,11 @@ def test_a_delivery_missing_what_is_needed_is_refused(payload: object, field: st
     with pytest.raises(MalformedDelivery) as refused:
         read_delivery(payload)
     assert str(refused.value) == field
+
+
+def test_the_timestamp_is_read_when_readable() -> None:
+    stamped = read_delivery(body(timestamp="2026-03-04T15:07:00.250000Z"))
+    unreadable = read_delivery(body(timestamp="yesterday"))
+    assert stamped.occurred_at is not None
+    assert stamped.occurred_at.isoformat() == "2026-03-04T15:07:00.250000+00:00"
+    assert (unreadable.occurred_at, read_delivery(body()).occurred_at) == (None, None)
