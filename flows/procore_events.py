@@ -104,15 +104,15 @@ def _timestamp(payload: dict[str, Any]) -> datetime | None:
 
 def read_delivery(payload: object) -> Delivery:
     """The delivery in a parsed JSON body; `MalformedDelivery` when a needed field is missing
-    or not what Procore sends. Another resource's delivery is read without its ids."""
+    or not what Procore sends. Another resource's delivery is read without its key or ids."""
     if not isinstance(payload, dict):
         raise MalformedDelivery("body")
     resource = payload.get("resource_name")
     if not isinstance(resource, str) or not resource or len(resource) > 64:
         raise MalformedDelivery("resource_name")
+    if resource != RESOURCE:  # acknowledged and ignored, whatever else it holds
+        return Delivery("", resource, 0, 0, "", None)
     key = _key(payload)
-    if resource != RESOURCE:
-        return Delivery(key, resource, 0, 0, "", None)
     event_type = payload.get("event_type")
     if event_type not in EVENT_TYPES:
         raise MalformedDelivery("event_type")

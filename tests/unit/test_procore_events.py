@@ -35,7 +35,9 @@ def test_a_delivery_is_keyed_by_its_ulid_else_its_id() -> None:
 
 def test_another_resource_is_read_but_not_ours() -> None:
     other = read_delivery(body(resource_name="Purchase Order Contracts", resource_id="x"))
+    odd_key = read_delivery(body(resource_name="Purchase Order Contracts", ulid=5, id="x"))
     assert not other.ours
+    assert not odd_key.ours  # ignored (200), not refused for a key it never needed
 
 
 @pytest.mark.parametrize(
