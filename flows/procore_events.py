@@ -254,9 +254,24 @@ async def _settle(
             await webhook_events.mark_failed(
                 session=s, ids=ids, retry_at=utcnow() + wait, error=error
             )
+    if error is not None and tries >= MAX_TRIES:
+        log.warning(
+            "procore_events.given_up",
+            event_keys=[e.event_key for e in events],
+            project_id=events[0].project_id,
+            package_id=events[0].resource_id,
+            tries=tries,
+            error=error,
+            then="the periodic reconciliation of the project catches the change",
+        )
 
 
 async def forget_old_events(svc: Services) -> None:
-    """Drop events applied long enough ago that Procore no longer repeats them."""
+    """Drop events applied (or given up on) long enough ago that Procore no longer repeats
+    them."""
     async with svc.db.transaction() as s:
-        await webhook_events.forget_applied_events(session=s, keep=EVENTS_KEPT)
+        dropped = await webhook_events.forget_applied_events(
+            session=s, keep=EVENTS_KEPT, max_tries=MAX_TRIES
+        )
+    if dropped:
+        log.info("procore_events.forgotten", events=dropped)

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import BigInteger, Column, Index, delete, func, or_, text, update
+from sqlalchemy import BigInteger, Column, Index, and_, delete, func, not_, or_, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Field, SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -132,9 +132,22 @@ async def mark_failed(
     await session.exec(stmt)
 
 
-async def pending_count(*, session: AsyncSession) -> int:
-    """How many events are not applied yet (held, waiting for a retry, or given up on)."""
-    query = select(func.count()).where(col(WebhookEvent.applied_at).is_(None))
+def _given_up(now: datetime, max_tries: int) -> Any:
+    """Not applied after `max_tries` tries, and neither held nor waiting for a retry: never
+    claimed again (the periodic reconciliation catches what it missed)."""
+    return and_(
+        col(WebhookEvent.applied_at).is_(None),
+        col(WebhookEvent.tries) >= max_tries,
+        or_(col(WebhookEvent.claimed_until).is_(None), col(WebhookEvent.claimed_until) < now),
+    )
+
+
+async def pending_count(*, session: AsyncSession, max_tries: int) -> int:
+    """How many events are not applied yet (held or waiting for a try); not those given up on
+    after `max_tries` tries."""
+    query = select(func.count()).where(
+        col(WebhookEvent.applied_at).is_(None), not_(_given_up(utcnow(), max_tries))
+    )
     return int((await session.exec(query)).one())
 
 
@@ -151,12 +164,13 @@ async def linked_projects(
     return set((await session.exec(query)).all())
 
 
-async def forget_applied_events(*, session: AsyncSession, keep: timedelta) -> None:
-    """Drop events applied longer than `keep` ago (Procore stops retrying after 12 hours, so a
-    key kept longer than that still catches every repeat)."""
+async def forget_applied_events(*, session: AsyncSession, keep: timedelta, max_tries: int) -> int:
+    """Drop events applied longer than `keep` ago, and those given up on (`max_tries` tries)
+    whose last try is that old (Procore stops retrying after 12 hours, so a key kept longer
+    than that still catches every repeat). Returns how many were dropped."""
     old = utcnow() - keep
-    await session.exec(
-        delete(WebhookEvent).where(
-            col(WebhookEvent.applied_at).is_not(None), col(WebhookEvent.applied_at) < old
-        )
+    applied = and_(col(WebhookEvent.applied_at).is_not(None), col(WebhookEvent.applied_at) < old)
+    result: Any = await session.exec(
+        delete(WebhookEvent).where(or_(applied, _given_up(old, max_tries)))
     )
+    return int(result.rowcount or 0)

@@ -6,6 +6,8 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 
+from sqlmodel import select
+
 from storage import webhook_events as events
 from storage.db import Database
 from storage.models import ChannelLink, utcnow
@@ -41,7 +43,7 @@ async def test_a_repeated_delivery_is_stored_once(db: Database) -> None:
     again = await record(db, "01HXULID0000000000000000AA")
     both = await asyncio.gather(*(record(db, "01HXULID0000000000000000BB") for _ in range(4)))
     async with db.session() as s:
-        pending = await events.pending_count(session=s)
+        pending = await events.pending_count(session=s, max_tries=5)
     assert (first, again) == (True, False)
     assert sorted(both) == [False, False, False, True]
     assert pending == 2
@@ -56,7 +58,7 @@ async def test_a_claimed_event_is_held_until_applied(db: Database) -> None:
     async with db.transaction() as s:
         await events.mark_applied(session=s, ids=[e.id for e in first + second if e.id])
     async with db.session() as s:
-        pending = await events.pending_count(session=s)
+        pending = await events.pending_count(session=s, max_tries=5)
     assert [e.resource_id for e in first] == [0, 1]
     assert [e.tries for e in first] == [1, 1]
     assert [e.resource_id for e in second] == [2]
@@ -101,7 +103,40 @@ async def test_linked_projects_and_forgetting(db: Database) -> None:
         await events.mark_applied(session=s, ids=[held.id or 0])
         linked = await events.linked_projects(session=s, company_id=9, project_ids=[101, 202])
         other = await events.linked_projects(session=s, company_id=8, project_ids=[101])
-        await events.forget_applied_events(session=s, keep=timedelta(hours=-1))
+        await events.forget_applied_events(session=s, keep=timedelta(hours=-1), max_tries=5)
     repeat = await record(db, "old", project_id=101)
     assert (linked, other) == ({101}, set())
     assert repeat is True  # forgotten: a delivery this late would be stored again
+
+
+async def test_an_event_given_up_on_is_not_pending_and_is_forgotten(db: Database) -> None:
+    await record(db, "given-up")
+    await record(db, "failing", resource_id=8)
+    for _ in range(5):  # the claim's max_tries: the first is tried no more after this
+        for held in await claim(db):
+            async with db.transaction() as s:
+                await events.mark_failed(
+                    session=s, ids=[held.id or 0], retry_at=utcnow(), error="ProcoreDown"
+                )
+        async with db.transaction() as s:  # the second is not due again before the end
+            await events.mark_failed(
+                session=s,
+                ids=[
+                    e.id or 0
+                    for e in (await s.exec(select(WebhookEvent))).all()
+                    if e.event_key == "failing"
+                ],
+                retry_at=utcnow() + timedelta(hours=1),
+                error="ProcoreDown",
+            )
+    async with db.transaction() as s:
+        pending = await events.pending_count(session=s, max_tries=5)
+        kept = await events.forget_applied_events(session=s, keep=timedelta(hours=24), max_tries=5)
+        dropped = await events.forget_applied_events(
+            session=s, keep=timedelta(hours=-2), max_tries=5
+        )
+        left = [e.event_key for e in (await s.exec(select(WebhookEvent))).all()]
+    assert await claim(db) == []
+    assert pending == 1  # "failing" still waits for its retry
+    assert (kept, dropped) == (0, 1)
+    assert left == ["failing"]
