@@ -210,6 +210,38 @@ async def test_a_digest_channel_gets_one_message_a_day_at_its_time(world: World)
     assert "1 CCO was deleted: #005" in digest.text
 
 
+async def test_a_digest_after_a_restart_leaves_out_the_apps_own_changes(world: World) -> None:
+    """The app's own Procore account is looked up by the digest pass too: after a restart no
+    live alert pass has looked it up (the changes were gathered before it)."""
+    app_user = (await world.svc.procore.service_account()).id
+    await _set(world, TOWER_CHANNEL, digest_at="09:00", digest_tz="Europe/Paris")
+    async with world.runtime.db.transaction() as s:
+        for package_id, by in ((4, 31), (5, app_user)):
+            change = PackageChange(
+                project_id=TOWER_A,
+                package_id=package_id,
+                number=f"{package_id:03d}",
+                title="Item",
+                kind=ChangeKind.SYNCED,
+                changed_at=T0 - timedelta(hours=2),
+                recorded_at=T0 - timedelta(hours=2),
+                by_user_id=by,
+            )
+            package_changes.add_change(session=s, change=change)
+    assert await _pass(world, T0 - timedelta(minutes=30)) == 0  # gathered for the digest
+    restarted = await build_runtime(
+        settings_for(world.stack, world.url, public_url="http://127.0.0.1:9")
+    )
+    try:
+        written = await alert_pass(restarted.services, now=T0 + timedelta(minutes=1))
+        await deliver_pending(restarted.services)
+    finally:
+        await restarted.aclose()
+    (digest,) = world.channel()
+    assert written == 1
+    assert "1 CCO was synced to Acumatica: #004" in digest.text and "#005" not in digest.text
+
+
 async def test_two_replicas_passing_at_once_post_each_alert_once(world: World) -> None:
     other = await build_runtime(
         settings_for(world.stack, world.url, public_url="http://127.0.0.1:9")
