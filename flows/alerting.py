@@ -12,10 +12,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import structlog
 
-from flows.alerts import local_day, parse_hhmm, zone
+from flows.alerts import app_user_of, local_day, parse_hhmm, write_digest, zone
 from flows.language import LinkGone
 from flows.linking import ProjectHidden, project_hidden
 from flows.services import Services, new_reference
@@ -88,6 +89,8 @@ async def set_alerts(
         return hidden
     reference, now = new_reference(), utcnow()
     tz_name = tz if tz and zone(tz).key == tz else UTC
+    leaving_digest = change.digest_at is None and (await channel_alerts(svc, link)).digest_at
+    app_user = await app_user_of(svc) if leaving_digest else None
     async with svc.db.transaction() as s:
         if (
             await links.get_channel_link(
@@ -100,6 +103,8 @@ async def set_alerts(
             session=s, team_id=link.team_id, channel_id=link.channel_id
         ) or AlertSetting(team_id=link.team_id, channel_id=link.channel_id)
         before = AlertsView.of(setting, True)
+        if before.digest_at is not None and change.digest_at is None:
+            await _gathered_digest(s, svc, setting, link, app_user, now)
         _apply(setting, change, tz_name, now)
         setting.changed_by = user_id
         alert_settings.save_setting(session=s, setting=setting)
@@ -114,6 +119,24 @@ async def set_alerts(
         tz=after.digest_tz,
     )
     return AlertsSet(after, reference, tz_from_slack=tz is not None and tz_name == tz)
+
+
+async def _gathered_digest(
+    s: Any,
+    svc: Services,
+    setting: AlertSetting,
+    link: ChannelLink,
+    app_user: int | None,
+    now: datetime,
+) -> None:
+    """Leaving digest mode: what was gathered for the next digest is written now (those changes
+    are marked alerted already, so no live alert tells them)."""
+    if setting.mode == AlertMode.OFF:
+        return
+    day = local_day(now, setting.digest_tz).isoformat()
+    message = await write_digest(s, svc, setting, link, day, now, app_user)
+    if message is not None:
+        log.info("alert.digest_written", reference=message.reference, channel=link.channel_id)
 
 
 def _apply(setting: AlertSetting, change: AlertChange, tz: str, now: datetime) -> None:

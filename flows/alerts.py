@@ -14,9 +14,10 @@ card's thread (and the card redrawn); one newly synced goes to the channel. A ch
 from __future__ import annotations
 
 import weakref
-from collections.abc import Sequence
+from collections.abc import Awaitable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import structlog
@@ -250,24 +251,43 @@ async def _digest(
         link = await links.get_channel_link(
             session=s, team_id=setting.team_id, channel_id=setting.channel_id
         )
-        changes = (
-            []
-            if link is None
-            else await package_changes.changes_between(
-                session=s,
-                project_id=link.project_id,
-                since=setting.digest_since or through - FIRST_DIGEST,
-                until=through,
-            )
-        )
-        message = _digest_message(svc, setting, link, changes, day, app_user)
-        if message is not None:
-            outbox.add_message(session=s, message=message)
+        message = await write_digest(s, svc, setting, link, day, through, app_user)
         await alert_settings.digest_done(session=s, setting_id=setting.id, day=day, through=through)
     if message is None:
         return 0
     log.info("alert.digest_written", reference=message.reference, channel=setting.channel_id)
     return 1
+
+
+async def write_digest(
+    s: Any,
+    svc: Services,
+    setting: AlertSetting,
+    link: ChannelLink | None,
+    day: str,
+    through: datetime,
+    app_user: int | None,
+) -> OutboxMessage | None:
+    """Add to the outbox (in the caller's transaction `s`) the channel's digest of the changes
+    recorded since its last one until `through`, as its setting wants; None when nothing is
+    to be told."""
+    if link is None:
+        return None
+    changes = await package_changes.changes_between(
+        session=s,
+        project_id=link.project_id,
+        since=setting.digest_since or through - FIRST_DIGEST,
+        until=through,
+    )
+    message = _digest_message(svc, setting, link, changes, day, app_user)
+    if message is not None:
+        outbox.add_message(session=s, message=message)
+    return message
+
+
+def app_user_of(svc: Services) -> Awaitable[int | None]:
+    """The Procore user the app acts as (`_app_user`)."""
+    return _app_user(svc.procore)
 
 
 def _digest_message(

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from bot.runtime import Runtime, build_runtime
+from flows.alerting import AlertChange, AlertsSet, set_alerts
 from flows.alerts import alert_pass
 from flows.outbox import deliver_pending
 from flows.services import Services
@@ -240,6 +241,27 @@ async def test_a_digest_after_a_restart_leaves_out_the_apps_own_changes(world: W
     (digest,) = world.channel()
     assert written == 1
     assert "1 CCO was synced to Acumatica: #004" in digest.text and "#005" not in digest.text
+
+
+async def test_leaving_digest_mode_writes_what_was_gathered_at_once(world: World) -> None:
+    await _set(
+        world,
+        TOWER_CHANNEL,
+        digest_at="23:00",
+        digest_tz="UTC",
+        digest_since=T0 - timedelta(hours=12),
+    )
+    await _record(world, (4, "004", "Windows", ChangeKind.SYNCED), at=T0 - timedelta(hours=2))
+    assert await _pass(world, T0 - timedelta(hours=1)) == 0  # gathered for 23:00
+    async with world.runtime.db.session() as s:
+        link = await links.get_channel_link(session=s, team_id=TEAM, channel_id=TOWER_CHANNEL)
+    assert link is not None
+    result = await set_alerts(world.svc, link, "U0ANA", AlertChange(mode=AlertMode.ON), None)
+    assert isinstance(result, AlertsSet) and result.view.digest_at is None
+    await deliver_pending(world.svc)
+    told = [m.text for m in world.channel() if "#004" in (m.text or "")]
+    assert len(told) == 1 and "1 CCO was synced to Acumatica: #004" in told[0]
+    assert await _pass(world, T0 + timedelta(hours=16)) == 0  # no digest follows
 
 
 async def test_two_replicas_passing_at_once_post_each_alert_once(world: World) -> None:
