@@ -95,8 +95,8 @@ AS_IT_HAPPENS = N_("Each change is told as it happens; a burst of changes comes 
 DIGEST_AT = N_("The changes come in one message a day at {time} ({zone}).")
 DIGEST_IN_UTC = N_("Slack didn't give your time zone, so the time is in UTC.")
 NOT_LIVE = N_(
-    "No alerts can come yet: PUBLIC_URL is not set, so Procore can't send the app its changes. "
-    "Ask whoever runs cco-bot to set it."
+    "No alerts can come yet: the app has no public web address, so Procore can't send it "
+    "changes. Ask whoever runs the app to give it one."
 )
 HOW_TO_SET = N_("Change it with `/cco alerts on`, `off`, `synced`, `unlinked` or `digest 09:00`.")
 ALERTS_CHANGED = N_("{user} changed this channel's alerts.")
@@ -114,7 +114,8 @@ def _notice(text: str) -> dict[str, Any]:
 
 
 def setting_words(t: Words, view: AlertsView, erp: str) -> str:
-    """What the channel is told, and when; and why nothing comes when PUBLIC_URL is unset."""
+    """What the channel is told, and when; and why nothing comes when the app has no public
+    address (PUBLIC_URL unset: the server's log says so by name)."""
     said = [t.gettext(_WHAT[view.mode], erp=erp)]
     if view.mode != AlertMode.OFF:
         if view.digest_at is None:

@@ -66,8 +66,8 @@ def linked_message(
     text = f"🔗 {text} " + t.gettext("Run `/cco unlink` to list its ERP-synced CCOs.")
     if alerts_off:
         text += " " + t.gettext(
-            "Alerts are off: the app has no public address (PUBLIC_URL is not set), so Procore "
-            "can't tell it when a CCO changes."
+            "Alerts are off: the app has no public web address, so Procore can't send it "
+            "changes. Ask whoever runs the app to give it one."
         )
     if linked.reference:
         text += " " + t.gettext(m.REFERENCE, reference=linked.reference)

@@ -113,7 +113,8 @@ async def test_without_public_url_no_hook_and_the_link_says_alerts_are_off(
         await rig.link()
         await rig.settle()
         announced = text_of(rig.stack.slack.channel_messages(TOWER_CHANNEL)[-1])
-        assert "Alerts are off" in announced and "PUBLIC_URL" in announced
+        assert "Alerts are off" in announced and "no public web address" in announced
+        assert "PUBLIC_URL" not in announced
         assert rig.stack.procore.world.hooks == {}
         assert (await reconcile_all(rig.runtime.services)).watched == 0
     finally:
