@@ -274,3 +274,35 @@ async def forget_project(*, session: AsyncSession, project_id: int) -> None:
 def _insert(session: AsyncSession, table: type[SQLModel]) -> Any:
     postgres = session.get_bind().dialect.name == "postgresql"
     return (postgresql.insert if postgres else sqlite.insert)(table)
+
+
+@dataclass(frozen=True, slots=True)
+class PackageNow:
+    """A package's sync state as the index shows it now (for a card's rows)."""
+
+    package_id: int
+    synced: bool
+    deleted: bool
+    #: when it took this state: Procore's `updated_at`; for a deleted package, when the index
+    #: learned of it (Procore's 404 carries no time)
+    changed_at: datetime | None
+
+
+async def package_states(
+    *, session: AsyncSession, project_id: int, package_ids: Sequence[int]
+) -> dict[int, PackageNow]:
+    """The index rows of these packages of the project, in one query; a package not indexed is
+    absent from the answer."""
+    if not package_ids:
+        return {}
+    columns = ("package_id", "synced", "deleted", "updated_at", "indexed_at")
+    query = sa.select(*(getattr(IndexedPackage, name) for name in columns)).where(
+        col(IndexedPackage.project_id) == project_id,
+        col(IndexedPackage.package_id).in_(list(package_ids)),
+    )
+    connection = await session.connection()
+    states: dict[int, PackageNow] = {}
+    for package_id, synced, deleted, updated_at, indexed_at in await connection.execute(query):
+        changed_at = indexed_at if deleted else updated_at
+        states[package_id] = PackageNow(package_id, bool(synced), bool(deleted), changed_at)
+    return states
