@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from erp.base import ErpInfo
+from flows.alerting import ALERTS_EVENT
 from flows.history import FAILED_EVENT, REFUSED_EVENT, Trail
 from flows.language import LANGUAGE_EVENT
 from flows.views import AttemptView, EventView, RequestView
@@ -40,6 +41,12 @@ RECORD_NOUNS = (
     N_("record"),
 )
 _STATUS_THERE = N_("Its status there: {status}.")
+#: what a channel's `/cco alerts` setting tells it, by `AlertMode` value
+_ALERTS_TOLD = {
+    "on": N_("every CCO synced to {erp}, unlinked in Procore or deleted"),
+    "synced": N_("CCOs synced to {erp}"),
+    "unlinked": N_("CCOs unlinked in Procore or deleted"),
+}
 _A_COMMAND = N_("a command")
 _OUR_SIDE = N_("something went wrong on our side")
 _NO_REASON = N_("no reason kept")
@@ -178,6 +185,30 @@ def _language_sentence(t: Words, event: EventView, detail: dict[str, Any]) -> st
     return t.gettext("{user} set this channel's language to {language}.", user=who, language=name)
 
 
+def _alerts_sentence(t: Words, event: EventView, detail: dict[str, Any], erp: str) -> str:
+    """`/cco alerts …`: what the channel was told from then on (the audit's `to`)."""
+    who = user(event.slack_user_id)
+    stored = detail.get("to")
+    to: dict[str, Any] = stored if isinstance(stored, dict) else {}
+    told = _ALERTS_TOLD.get(str(to.get("mode")))
+    if told is None:
+        return t.gettext("{user} turned this channel's alerts off.", user=who)
+    what = t.gettext(told, erp=erp)
+    if not to.get("digest_at"):
+        return t.gettext(
+            "{user} set this channel's alerts to {told}, each told as it happens.",
+            user=who,
+            told=what,
+        )
+    return t.gettext(
+        "{user} set this channel's alerts to {told}, in one message a day at {time} ({zone}).",
+        user=who,
+        told=what,
+        time=escape(str(to.get("digest_at"))),
+        zone=escape(str(to.get("digest_tz") or "UTC")),
+    )
+
+
 def _command_sentence(t: Words, event: EventView, detail: dict[str, Any]) -> str:
     """A command or click that failed, or that the app refused (`said`: its own answer, already
     mrkdwn, in the words of whoever it answered)."""
@@ -221,6 +252,8 @@ def _event_sentence(t: Words, event: EventView, attempt: AttemptView | None, erp
         return _language_sentence(t, event, detail)
     if event.event in (FAILED_EVENT, REFUSED_EVENT):
         return _command_sentence(t, event, detail)
+    if event.event == ALERTS_EVENT:
+        return _alerts_sentence(t, event, detail, erp.name)
     return t.gettext(
         "{user}: {event}.",
         user=user(event.slack_user_id),

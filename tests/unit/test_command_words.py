@@ -11,6 +11,7 @@ import pytest
 
 from erp.registry import info_for
 from flows.accounts import ConnectRefused
+from flows.alerting import ALERTS_EVENT
 from flows.history import CSV_COLUMNS, FAILED_EVENT, REFUSED_EVENT, History, Trail
 from flows.language import LANGUAGE_EVENT, LanguageSet
 from flows.linking import (
@@ -137,7 +138,28 @@ def _events() -> list[EventView]:
         event(REFUSED_EVENT, what="/cco link 9", said="❌ №"),
         event(LANGUAGE_EVENT, to="fr-CA"),
         event(LANGUAGE_EVENT, to=None),
+        *(event(ALERTS_EVENT, to=to) for to in _ALERT_SETTINGS),
     ]  # fmt: skip
+
+
+_ALERT_SETTINGS = [
+    {"mode": "on", "digest_at": None, "digest_tz": None},
+    {"mode": "synced", "digest_at": "07:30", "digest_tz": "America/Toronto"},
+    {"mode": "unlinked", "digest_at": None, "digest_tz": None},
+    {"mode": "off", "digest_at": None, "digest_tz": None},
+]
+
+
+def test_a_channels_alert_setting_has_its_own_sentence_in_the_trail() -> None:
+    t = words_for("en-US")
+    events = [e for e in _events() if e.event == ALERTS_EVENT]
+    shown = texts_of(trail_message(t, Trail("R-9", [], None, events), ERP))
+    said = " ".join(shown)
+    assert "channel alerts set" not in said  # not the generic fallback
+    assert "set this channel's alerts to every CCO synced to " in said
+    assert "CCOs synced to " in said and "in one message a day at 07:30 (America/Toronto)" in said
+    assert "CCOs unlinked in Procore or deleted, each told as it happens" in said
+    assert "turned this channel's alerts off" in said
 
 
 def _trails() -> list[Trail]:
