@@ -12,6 +12,7 @@ from babel.support import Translations
 
 from i18n import formats
 from i18n.catalogs import translations
+from i18n.elision import elide
 from i18n.glossary import Term, term
 from i18n.negotiate import SOURCE, display_name, negotiate
 
@@ -46,12 +47,16 @@ class Words:
     def gettext(self, msgid: str, /, **values: object) -> str:
         """The translation of `msgid` with its `{placeholders}` filled (the source when the
         catalog lacks it)."""
-        return fill(self.catalog.gettext(msgid), values)
+        return fill(self._elided(self.catalog.gettext(msgid), values), values)
 
     def ngettext(self, singular: str, plural: str, n: int, /, **values: object) -> str:
         """The form for `n` of a plural message; `{count}` is `n` unless given."""
         values.setdefault("count", formats.number(n, self.locale))
-        return fill(self.catalog.ngettext(singular, plural, n), values)
+        return fill(self._elided(self.catalog.ngettext(singular, plural, n), values), values)
+
+    def _elided(self, template: str, values: Mapping[str, object]) -> str:
+        """French elides « de » and « que » before a value with a vowel sound (`i18n.elision`)."""
+        return elide(template, values) if self.locale.startswith("fr") else template
 
     def term(self, key: Term, **values: object) -> str:
         """Procore's own word in this locale (`i18n.glossary`)."""
