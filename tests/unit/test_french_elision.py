@@ -9,8 +9,8 @@ import pytest
 
 from erp.registry import SYSTEMS, info_for
 from handlers.blocks.replies import system_name
-from i18n import words_for
 from i18n import messages as m
+from i18n import words_for
 from i18n.catalogs import read_catalog
 from i18n.elision import elide, vowel_sound
 
