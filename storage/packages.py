@@ -283,9 +283,11 @@ class PackageNow:
     package_id: int
     synced: bool
     deleted: bool
-    #: when it took this state: Procore's `updated_at`; for a deleted package, when the index
-    #: learned of it (Procore's 404 carries no time)
-    changed_at: datetime | None
+    #: when it took this state: Procore's `updated_at`; for a deleted package (Procore's 404
+    #: carries no time) or one without it, when the index learned of it
+    changed_at: datetime
+    #: when the index last read the package (any delivery or reconciliation)
+    indexed_at: datetime
 
 
 async def package_states(
@@ -303,6 +305,8 @@ async def package_states(
     connection = await session.connection()
     states: dict[int, PackageNow] = {}
     for package_id, synced, deleted, updated_at, indexed_at in await connection.execute(query):
-        changed_at = indexed_at if deleted else updated_at
-        states[package_id] = PackageNow(package_id, bool(synced), bool(deleted), changed_at)
+        changed_at = indexed_at if deleted or updated_at is None else updated_at
+        states[package_id] = PackageNow(
+            package_id, bool(synced), bool(deleted), changed_at, indexed_at
+        )
     return states
