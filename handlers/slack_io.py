@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Awaitable, Callable
+from datetime import timedelta
 from typing import Any
 
 import structlog
@@ -25,10 +26,11 @@ from handlers.blocks.replies import outcome_message
 from handlers.blocks.requests import request_message
 from handlers.reader_locale import ReaderLocales
 from i18n import N_, SOURCE, Words, words_for
-from storage import attempts, cards, requests
+from storage import attempts, cards, packages, requests
 from storage.card_rows import CardRow, RowStatus
 from storage.db import Database
 from storage.models import Card, OutboxMessage, UnlinkAttempt, UnlinkRequest
+from storage.packages import PackageNow
 from storage.states import AttemptState, OutboxKind
 
 log = structlog.get_logger("cco.slack")
@@ -138,10 +140,38 @@ class SlackDirectory:
 _FOUND_UNSYNCED = ("not_synced", "cco_gone")
 
 
-def row_state(attempt: UnlinkAttempt | None, row: CardRow) -> RowState:
-    """A row's state from the CCO's latest attempt, read against its sync state in Procore
-    when the row was listed (`listed_at`): an unlink that finished before then was undone (the
-    CCO is synced again), so the row is idle, with its buttons."""
+#: an attempt that ended "no longer synced" this close to Procore's change (its clock and ours
+#: differ a little; our own unlink is read back after Procore's `updated_at` of it) explains it
+_SAME_CHANGE = timedelta(seconds=2)
+
+
+def row_state(
+    attempt: UnlinkAttempt | None, row: CardRow, indexed: PackageNow | None = None
+) -> RowState:
+    """A row's state from the CCO's latest attempt, read against its sync state in Procore:
+    when the row was listed (`listed_at`) and, on a project Procore's deliveries keep indexed,
+    as the index shows it now (`indexed`). An unlink that finished before the CCO was synced
+    again leaves the row idle, with its buttons; a CCO unlinked or deleted in Procore itself
+    after the row was listed says so, without buttons."""
+    by_attempt = attempt_state(attempt, row)
+    if by_attempt.kind == "checking" or indexed is None:
+        return by_attempt
+    done_here = by_attempt.kind in ("unlinked", "gone") and attempt is not None
+    finished = attempt.finished_at if attempt is not None else None
+    if indexed.synced and not indexed.deleted:
+        resynced = done_here and finished is not None and indexed.changed_at > finished
+        return RowState("idle") if resynced else by_attempt
+    if row.listed_at and indexed.indexed_at <= row.listed_at:
+        return by_attempt  # the index read it before the row was listed: not this row's news
+    if done_here and finished is not None and finished >= indexed.changed_at - _SAME_CHANGE:
+        return by_attempt  # unlinked here, or found unsynced or gone here: it says who
+    kind: RowStatus = "deleted_in_procore" if indexed.deleted else "unlinked_in_procore"
+    return RowState(kind, at=indexed.changed_at)
+
+
+def attempt_state(attempt: UnlinkAttempt | None, row: CardRow) -> RowState:
+    """A row's state from the CCO's latest attempt alone, read against `listed_at`: an unlink
+    that finished before the row was listed was undone (the CCO is synced again)."""
     if attempt is None:
         return RowState("idle")
     if attempt.finished_at is None:
@@ -158,15 +188,22 @@ def row_state(attempt: UnlinkAttempt | None, row: CardRow) -> RowState:
     )
 
 
-async def row_states(db: Database, company_id: int, rows: list[CardRow]) -> dict[int, RowState]:
-    """The state of each row from its CCO's latest attempt (`row_state`), for a card being
-    posted or redrawn."""
+async def row_states(
+    db: Database, company_id: int, rows: list[CardRow], project_id: int | None = None
+) -> dict[int, RowState]:
+    """The state of each row (`row_state`), for a card being posted or redrawn: its CCO's
+    latest attempt and, given the card's `project_id`, the index rows of its CCOs (none when
+    the project is not indexed), in one session."""
+    ids = [r.id for r in rows]
     async with db.session() as s:
-        latest = await attempts.latest_attempts(
-            session=s, company_id=company_id, cco_ids=[r.id for r in rows]
+        latest = await attempts.latest_attempts(session=s, company_id=company_id, cco_ids=ids)
+        indexed = (
+            await packages.package_states(session=s, project_id=project_id, package_ids=ids)
+            if project_id is not None
+            else {}
         )
-    by_id = {r.id: r for r in rows}
-    return {cco_id: row_state(attempt, by_id[cco_id]) for cco_id, attempt in latest.items()}
+    states = {r.id: row_state(latest.get(r.id), r, indexed.get(r.id)) for r in rows}
+    return {cco_id: state for cco_id, state in states.items() if state.kind != "idle"}
 
 
 def card_view(card: Card, erp: ErpInfo) -> CardPage:
@@ -302,7 +339,7 @@ class SlackMessenger:
         log.info("outbox.sent_to_clicker", reference=message.reference)
 
     async def render_card(self, card: Card) -> dict[str, Any]:
-        states = await row_states(self._db, card.company_id, card.rows)
+        states = await row_states(self._db, card.company_id, card.rows, card.project_id)
         t = words_for(card.locale, self.default_locale)  # decided when it was posted
         return card_message(t, card_view(card, self._erp), states)
 

@@ -155,9 +155,11 @@ MISCONFIGURED = N_(
     "attention. Nothing was changed."
 )
 PROCORE_REFUSED = N_("Procore refused to clear the sync link of {cco}. Nothing was changed.")
+#: a click on a CCO Procore no longer has: nothing to unlink, not a refusal (said in blue)
+GONE_HEADLINE = N_("*No longer in Procore* — {cco}")
 CCO_GONE = N_(
-    "Run `/cco unlink` for a fresh list: {cco} is no longer in Procore (or the app can no "
-    "longer see it)."
+    "{cco} is no longer in Procore (it was deleted, or the app can no longer see it), so there "
+    "is nothing to unlink. Nothing was changed. Run `/cco unlink` for a fresh list."
 )
 INTERRUPTED = N_(
     "Click {button} again: the unlink was interrupted when the app restarted, before Procore "
@@ -278,6 +280,9 @@ ROW_GONE = N_(
 )
 ROW_ALREADY = N_("Already unlinked: nothing left to do (found by {user} {when}, ref `{reference}`)")
 ROW_REFUSED = N_("Last try by {user} {when}: {reason} (ref `{reference}`)")
+#: a card row whose CCO was changed in Procore itself since the card listed it (`{when}`: when)
+ROW_UNLINKED_IN_PROCORE = N_("Unlinked in Procore {when}: nothing left to do here")
+ROW_DELETED_IN_PROCORE = N_("Deleted in Procore {when}: nothing left to do here")
 #: who clicked, when Slack named nobody
 SOMEONE = N_("someone")
 SYNCED_AT = N_("synced {when}")

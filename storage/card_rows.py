@@ -16,8 +16,12 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
 
 #: what the card shows next to a row, from the CCO's latest attempt: "gone" is an attempt that
-#: found it unsynced or deleted in Procore (nothing left to unlink)
-RowStatus = Literal["idle", "checking", "unlinked", "gone", "refused"]
+#: found it unsynced or deleted in Procore (nothing left to unlink); from the index, when the
+#: CCO was changed in Procore itself after the card listed it: "unlinked_in_procore",
+#: "deleted_in_procore"
+RowStatus = Literal[
+    "idle", "checking", "unlinked", "gone", "refused", "unlinked_in_procore", "deleted_in_procore"
+]
 
 
 @dataclass(frozen=True)

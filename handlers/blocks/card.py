@@ -36,7 +36,8 @@ PAGE_ACTION = "cco_page"
 
 @dataclass(frozen=True)
 class RowState:
-    """What the card shows next to a row, from the CCO's latest attempt."""
+    """What the card shows next to a row, from the CCO's latest attempt or, when the CCO was
+    changed in Procore itself since, from the index (`handlers.slack_io.row_state`)."""
 
     kind: RowStatus
     user_id: str | None = None
@@ -59,7 +60,12 @@ def money(t: Words, amount: str, currency: str) -> str:
 
 
 #: row states whose CCO is no longer synced: no buttons, and not counted as synced
-DONE: tuple[RowStatus, ...] = ("unlinked", "gone")
+DONE: tuple[RowStatus, ...] = ("unlinked", "gone", "unlinked_in_procore", "deleted_in_procore")
+#: a row whose CCO was changed in Procore itself: its emoji (the alert's) and its words
+_IN_PROCORE: dict[RowStatus, tuple[str, str]] = {
+    "unlinked_in_procore": ("⚠️", m.ROW_UNLINKED_IN_PROCORE),
+    "deleted_in_procore": ("🗑️", m.ROW_DELETED_IN_PROCORE),
+}
 
 
 def card_message(t: Words, view: CardPage, states: dict[int, RowState]) -> dict[str, Any]:
@@ -140,6 +146,9 @@ def _status_line(t: Words, state: RowState, erp: ErpInfo) -> str | None:
     if state.kind == "gone":
         found = m.ROW_GONE if state.outcome == "cco_gone" else m.ROW_ALREADY
         return "✅ " + t.gettext(found, user=who, when=at, reference=ref)
+    if state.kind in _IN_PROCORE:
+        emoji, words = _IN_PROCORE[state.kind]
+        return f"{emoji} " + t.gettext(words, when=at)
     if state.kind == "refused":
         reason = outcome_words(t, state.outcome, system_name(t, erp.name))
         return "❌ " + t.gettext(m.ROW_REFUSED, user=who, when=at, reason=reason, reference=ref)

@@ -40,6 +40,10 @@ from handlers.blocks.words import missing_line
 from i18n import Words
 from i18n import messages as m
 
+#: outcomes that found nothing to unlink (said in blue, not red): the CCO is already unsynced,
+#: no longer in Procore, or not something the app unlinks
+Neutral = NotSynced | NotApplicable | NotErpIntegrated | NotCommitmentCco | CcoGone
+
 #: systems whose display name is not a proper noun: said in the reader's words
 _PLAIN_NAMES = {http_bridge.INFO.name: m.YOUR_ERP}
 
@@ -67,9 +71,10 @@ def outcome_message(
     if isinstance(outcome, Unlinked):
         return _green(t, outcome, attempt)
     label = cco_label(t, attempt.cco_number)
-    if isinstance(outcome, NotSynced | NotApplicable | NotErpIntegrated | NotCommitmentCco):
+    if isinstance(outcome, Neutral):
         text = _neutral_text(t, outcome, attempt)
-        headline = t.gettext(m.NOTHING_TO_UNLINK_HEADLINE, cco=label)
+        gone = isinstance(outcome, CcoGone)  # says what the card row says: no longer in Procore
+        headline = t.gettext(m.GONE_HEADLINE if gone else m.NOTHING_TO_UNLINK_HEADLINE, cco=label)
         by = t.gettext(m.CLICKED_BY, user=user(attempt.slack_user_id))
         blocks = [section(text), context(f"{by} · {reference(t, attempt)}")]
         return colored("warning", f"ℹ️ {headline}", _fallback("ℹ️", headline, text), blocks)
@@ -141,9 +146,11 @@ def _green(t: Words, outcome: Unlinked, attempt: AttemptView) -> dict[str, Any]:
 
 def _neutral_text(
     t: Words,
-    outcome: NotSynced | NotApplicable | NotErpIntegrated | NotCommitmentCco,
+    outcome: Neutral,
     attempt: AttemptView,
 ) -> str:
+    if isinstance(outcome, CcoGone):
+        return t.gettext(m.CCO_GONE, cco=cco_label(t, attempt.cco_number))
     if isinstance(outcome, NotApplicable):
         return t.gettext(m.NOT_SYNCED_BY_ERP, erp=system_name(t, outcome.erp.name))
     if isinstance(outcome, NotErpIntegrated):
@@ -224,10 +231,6 @@ def _procore_refused_text(t: Words, outcome: ProcoreRefused, attempt: AttemptVie
     return t.gettext(m.PROCORE_REFUSED, cco=cco_label(t, attempt.cco_number))
 
 
-def _gone_text(t: Words, outcome: CcoGone, attempt: AttemptView) -> str:
-    return t.gettext(m.CCO_GONE, cco=cco_label(t, attempt.cco_number))
-
-
 def _interrupted_text(t: Words, outcome: Interrupted, attempt: AttemptView) -> str:
     return t.gettext(m.INTERRUPTED, button=retry_button(t, attempt))
 
@@ -258,7 +261,6 @@ _RED_TEXTS: dict[type[Any], Callable[[Words, Any, AttemptView], str]] = {
     ),
     ProcoreRefused: _procore_refused_text,
     UnlinkUnconfirmed: _unconfirmed_text,
-    CcoGone: _gone_text,
     Interrupted: _interrupted_text,
     Failed: _failed_text,
 }

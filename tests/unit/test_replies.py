@@ -11,7 +11,6 @@ import pytest
 from erp.base import ErpInfo, ErpRecord, RecordState
 from flows.listing import PAGE_SIZE, CardPage
 from flows.outcomes import (
-    CcoGone,
     Failed,
     Interrupted,
     Misconfigured,
@@ -78,7 +77,6 @@ RED: list[Outcome] = [
     UnknownUser("dan@example.com", inactive=True),
     NotLinked(),
     NotLinked(reconnect=True),
-    CcoGone("004"),
     Unreachable("Acumatica"),
     Unreachable("Procore", retry_after=240),
     Misconfigured("Acumatica", "ERP_PASSWORD was refused"),
