@@ -33,6 +33,8 @@ from procore.errors import (
     ProcoreForbidden,
     ProcoreNotFound,
 )
+from procore.hooks import EVENTS as HOOK_EVENTS
+from procore.hooks import RESOURCE as HOOK_RESOURCE
 from procore.models import Cco, PermissionTemplate, ProcoreUser, Project
 from procore.permissions import CAN_PUSH, ERP_INTEGRATIONS, PermissionKeys
 from storage import links
@@ -92,6 +94,7 @@ async def diagnose(
         if found.project is None:
             why = "no readable, ERP-integrated project to look up"
             return checks + [not_checked(n, why) for n in LATER[1:]]
+        checks.append(await webhook_check(procore, found.project.id))
         erp = build_adapter(settings.erp(), erp_http)
         try:
             checks += await erp_checks(erp, procore, found.project, found.synced)
@@ -100,8 +103,9 @@ async def diagnose(
     return checks
 
 
+WEBHOOKS_CHECK = "Procore webhook resource"
 #: the checks after the Procore standing ones, named when they cannot run
-LATER = ("Procore packages", "ERP sign-in", "ERP record", "ERP key mapping")
+LATER = ("Procore packages", WEBHOOKS_CHECK, "ERP sign-in", "ERP record", "ERP key mapping")
 
 
 def _hider(settings: Settings) -> Callable[[str], str]:
@@ -348,6 +352,31 @@ def _few(values: set[str] | set[int]) -> str:
     shown = sorted(values, key=str)[:SHOWN]
     more = len(values) - len(shown)
     return ", ".join(map(str, shown)) + (f" and {more} more" if more > 0 else "")
+
+
+# -- the webhook resource the alerts rest on ----------------------------------------------------
+
+
+async def webhook_check(procore: ProcoreClient, project_id: int) -> Check:
+    """The alerts' precondition, live: the project's webhook resources list "Change Order
+    Packages" with create, update and delete. What doctor cannot see: that an ERP sync of a
+    package fires its `update` (sandbox/procore/assumptions.py SYNC_FIRES_PACKAGE_UPDATE)."""
+    confirm = (
+        "then confirm once on this tenant that syncing a CCO to the ERP (or unsyncing it) sends "
+        "a Change Order Packages update (watch the hook's deliveries in Procore)"
+    )
+    try:
+        events = await procore.hooks.resource_events(project_id, HOOK_RESOURCE)
+    except ProcoreError as exc:
+        return failed(WEBHOOKS_CHECK, str(exc), "give the app's Webhooks API permission")
+    if events is None:
+        detail = f'project {project_id} offers no "{HOOK_RESOURCE}" webhook resource'
+        return failed(WEBHOOKS_CHECK, detail, "alerts can't work here: ask Procore support")
+    missing = sorted(set(HOOK_EVENTS) - events)
+    if missing:
+        detail = f'"{HOOK_RESOURCE}" sends no {", ".join(missing)} events in project {project_id}'
+        return failed(WEBHOOKS_CHECK, detail, "alerts would miss those changes")
+    return passed(WEBHOOKS_CHECK, f'"{HOOK_RESOURCE}" sends create, update, delete; {confirm}')
 
 
 # -- one linked project ------------------------------------------------------------------------

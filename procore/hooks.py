@@ -19,6 +19,7 @@ HOOKS_PATH = "/rest/v1.0/webhooks/hooks"
 HOOK_PATH = HOOKS_PATH + "/{hook_id}"
 TRIGGERS_PATH = HOOK_PATH + "/triggers"
 TRIGGER_PATH = TRIGGERS_PATH + "/{trigger_id}"
+RESOURCES_PATH = "/rest/v1.0/webhooks/resources"
 #: the delivery payload format asked for: Procore's "v2.0 (legacy)" event object
 API_VERSION = "v2"
 #: the resource whose events the app watches, and the events it needs
@@ -90,6 +91,21 @@ class ProcoreHooks:
         data = await self._api.post_json(TRIGGERS_PATH.format(hook_id=hook_id), body)
         with _shape("webhooks trigger"):
             return _trigger(_object(data), hook_id)
+
+    async def resource_events(self, project_id: int, resource_name: str) -> set[str] | None:
+        """The event types the project's webhook resource `resource_name` sends (from its item
+        in `GET /webhooks/resources`: create/update/delete less its `except`); None when the
+        list does not have it. Assumed: the item names its resource in `name` (or `tools`)."""
+        data = await self._api.get_json(RESOURCES_PATH, {"project_id": project_id})
+        items = data if isinstance(data, list) else []
+        for item in items:
+            if not isinstance(item, dict):
+                continue
+            tools: list[Any] = item["tools"] if isinstance(item.get("tools"), list) else []
+            if item.get("name") == resource_name or resource_name in tools:
+                left_out: list[Any] = item["except"] if isinstance(item.get("except"), list) else []
+                return {e for e in EVENTS if item.get(e, True) and e not in left_out}
+        return None
 
     async def delete_trigger(self, project_id: int, hook_id: int, trigger_id: int) -> bool:
         """Delete one trigger; False when it was already gone."""

@@ -33,6 +33,7 @@ from sandbox.procore.assumptions import (
     MSG_NOT_IN_COMPANY,
     MSG_RATE_LIMITED,
     MSG_TOKEN_INVALID,
+    RESOURCE_ITEM_NAME_FIELD,
     SERVICE_ACCOUNT_IS_ME,
     SYNC_ITEM_TYPES,
     SYNC_MAX_UPDATES,
@@ -477,6 +478,12 @@ class WebhooksApi:
             raise Refusal(404, "Hook not found")
         return hook
 
+    async def list_resources(self, request: web.Request) -> web.Response:
+        """`GET /rest/v1.0/webhooks/resources?project_id=`: what a trigger may name (the item's
+        shape: assumptions.RESOURCE_ITEM_NAME_FIELD)."""
+        self._scope(request, None)
+        return web.json_response([_resource_json(name) for name in sorted(WEBHOOK_RESOURCES)])
+
     async def list_hooks(self, request: web.Request) -> web.Response:
         scope = self._scope(request, None)
         namespace = request.query.get("namespace") or DEFAULT_NAMESPACE
@@ -582,7 +589,22 @@ def _new_trigger(
     )
 
 
+def _resource_json(name: str) -> dict[str, Any]:
+    tool = "Change Orders" if name == "Change Order Packages" else "Commitments"
+    return {
+        RESOURCE_ITEM_NAME_FIELD: name,
+        "api_version": "v2",
+        "product_category": "Financial Management",
+        "tools": [tool],
+        "except": [],
+        "create": True,
+        "update": True,
+        "delete": True,
+    }
+
+
 def _add_webhook_routes(app: web.Application, hooks: WebhooksApi) -> None:
+    app.router.add_get("/rest/v1.0/webhooks/resources", hooks.list_resources)
     base = "/rest/v1.0/webhooks/hooks"
     app.router.add_get(base, hooks.list_hooks)
     app.router.add_post(base, hooks.create_hook)

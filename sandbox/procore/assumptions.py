@@ -112,6 +112,37 @@ DELIVERY_STATUS_OUTCOMES = {
     "discarded": frozenset({"discarded"}),
 }
 
+#: `GET /rest/v1.0/webhooks/resources?project_id=` answers one item per resource a trigger may
+#: name, with the fields research/procore_api.md §8 lists (`api_version`, `product_category`,
+#: `tools`, `except[]`, `create`, `update`, `delete`). Assumed - confirm on a real tenant: the
+#: resource's name is the item's `name` (the list of fields names none), `tools` lists it too,
+#: `except` the event types it does not send.
+RESOURCE_ITEM_NAME_FIELD = "name"
+
+# -- what fires a package event, and what an event says (not in Procore's public docs) ----------
+#: (a) MUST CONFIRM ON A REAL TENANT - the alerts rest on it. An External Data sync (or unsync)
+#: of a package's `origin_id` fires a Change Order Packages `update` event. Procore's own
+#: material does not name a CCO webhook resource at all (research/procore_api.md §8); a
+#: third-party dump of a sandbox's resource list shows "Change Order Packages" create / update /
+#: delete. `cco-bot doctor` checks the precondition live: that resource is in the project's
+#: `GET /rest/v1.0/webhooks/resources`. Whether a sync then fires `update` it cannot check.
+SYNC_FIRES_PACKAGE_UPDATE = True
+#: (b) MUST CONFIRM ON A REAL TENANT. `GET /change_order_packages/{id}` of a deleted package
+#: answers 404, although the show schema has `deleted_at`; the list shows it only with
+#: `filters[include_deleted]` (documented). The app takes a 404 as "deleted".
+DELETED_PACKAGE_SHOW_IS_404 = True
+#: (c) Assumption - confirm on a real tenant: each hook watching the project gets its own copy
+#: of an event, with its own `ulid` and `id` (so two hooks' copies are two events to the app).
+EVENT_COPY_PER_HOOK_OWN_IDS = True
+#: (d) Assumption - confirm on a real tenant: an event of an ERP sync carries as `user_id` and
+#: `metadata.source_user_id` the user whose token made the sync call (the app's service account
+#: for a client-credentials token), as `metadata.source_application_id` the app's client id, and
+#: `metadata.source_operation_id` null.
+SYNC_EVENT_ACTOR = "the token's user, else the service account; application = client id"
+#: (e) Assumption - confirm on a real tenant: a sync of line items only (`line_item`) bumps the
+#: package's `updated_at` but fires no event (the reconciliation's `filters[updated_at]` sees it).
+LINE_ITEM_SYNC_FIRES_NO_EVENT = True
+
 # -- list filters ---------------------------------------------------------------------------------
 #: `filters[updated_at]` (and Procore's other ISO 8601 range filters) take `start...end`; Procore
 #: does not say whether the ends are included: the stand-in includes both, a date ending a range
@@ -120,6 +151,11 @@ DELIVERY_STATUS_OUTCOMES = {
 ISO_RANGE_ENDS_INCLUSIVE = True
 
 # -- switches for tests (behaviour Procore does not document, modelled on purpose) ----------------
+#: (f) `WebhookSettings.duplicate_deliveries`: every event is sent twice (Procore says events may
+#: repeat, not how often). `WebhookSettings.reorder_deliveries`: events are held
+#: `reorder_hold_seconds`, then the batch is sent newest first (Procore says nothing of order).
+#: Both off by default.
+DELIVERY_SWITCHES = ("duplicate_deliveries", "reorder_deliveries")
 #: `ProcoreWorld.sync_ignored`: the External Data sync answers as if it applied every update
 #: (entities, no errors) but changes nothing - how an unlink that Procore accepted yet did not
 #: carry out looks to the app. Off by default.

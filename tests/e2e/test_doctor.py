@@ -114,10 +114,13 @@ async def test_healthy_stack_every_check_passes_for_the_linked_project(
 
     assert status == 0, output
     assert lines_marked(output, "✗") == [] and lines_marked(output, "–") == [], output
-    assert len(lines_marked(output, "✓")) == 12
-    assert "Tower A (101): 6 change order packages readable, 5 synced" in output
+    assert len(lines_marked(output, "✓")) == 13
+    (hooks,) = [line for line in lines_marked(output, "✓") if "webhook resource" in line]
+    assert '"Change Order Packages" sends create, update, delete' in hooks
+    assert "confirm once on this tenant that syncing a CCO" in hooks
+    assert "Tower A (101): 7 change order packages readable, 5 synced" in output
     assert "CMiC knows commitment SC-001" in output
-    assert output.rstrip().endswith("All 12 checks passed.")
+    assert output.rstrip().endswith("All 13 checks passed.")
     assert_nothing_written(rig.stack)
     for secret in (
         rig.stack.slack.bot_token,
@@ -141,7 +144,7 @@ async def test_erp_pointed_at_an_empty_company_fails_the_record_and_the_key_mapp
     ]
     assert "CMiC knows neither commitment SC-001 (101-SC-001) nor project Tower A" in output
     assert "wrong CMiC company" in fix_after(output, "ERP key mapping")
-    assert output.rstrip().endswith("2 of 12 checks failed.")
+    assert output.rstrip().endswith("2 of 13 checks failed.")
     assert_nothing_written(stack)
 
 
@@ -292,7 +295,7 @@ async def test_an_erp_without_parent_lookups_says_the_mapping_is_not_checked(
         "– ERP key mapping: not available for this ERP: the ERP (via your integration bridge) "
         "looks up no commitment or project by key"
     ]
-    assert output.rstrip().endswith("No check failed: 11 passed, 1 not checked.")
+    assert output.rstrip().endswith("No check failed: 12 passed, 1 not checked.")
 
 
 async def test_a_company_the_app_is_not_installed_in(stack: Stack, tmp_path: Path) -> None:
@@ -301,7 +304,7 @@ async def test_a_company_the_app_is_not_installed_in(stack: Stack, tmp_path: Pat
     assert status == 1
     assert [line.split(":")[0] for line in lines_marked(output, "✗")] == ["✗ Procore company"]
     assert "install the app in company 999" in fix_after(output, "Procore company")
-    assert len(lines_marked(output, "–")) == 8  # nothing else is asked of Procore or the ERP
+    assert len(lines_marked(output, "–")) == 9  # nothing else is asked of Procore or the ERP
     assert stack.erp.recorder.requests == []
 
 
@@ -316,5 +319,5 @@ async def test_a_project_procore_does_not_mark_erp_integrated(stack: Stack, tmp_
     ]
     assert lines_marked(output, "–") == [
         f"– {name}: no readable, ERP-integrated project to look up"
-        for name in ("ERP sign-in", "ERP record", "ERP key mapping")
+        for name in ("Procore webhook resource", "ERP sign-in", "ERP record", "ERP key mapping")
     ]
