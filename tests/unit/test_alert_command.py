@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from handlers.commands import Alerts, Usage, hhmm, parse
+from handlers.blocks.alerts import HOW_TO_SET
+from handlers.commands import ALERT_MODES, ALERTS_USAGE, Alerts, Usage, hhmm, parse, usage
+from i18n import words_for
 
 
 @pytest.mark.parametrize(
@@ -44,3 +46,27 @@ def test_other_words_get_the_alerts_usage(text: str) -> None:
     parsed = parse(text)
     assert isinstance(parsed, Usage)
     assert "`/cco alerts` takes" in parsed.problem
+
+
+@pytest.mark.parametrize(
+    ("locale", "verb", "words"),
+    [
+        ("fr-CA", "alertes", ["activées", "désactivées", "synchronisés", "dissociés"]),
+        ("fr-FR", "alertes", ["activées", "désactivées", "synchronisés", "dissociés"]),
+        ("es-419", "alertas", ["activadas", "desactivadas", "sincronizados", "desvinculados"]),
+        ("de-DE", "benachrichtigungen", ["an", "aus", "synchronisiert", "getrennt"]),
+        ("en-GB", "alerts", ["on", "off", "synced", "unlinked"]),
+    ],
+)
+def test_help_and_usage_show_the_languages_own_mode_words(
+    locale: str, verb: str, words: list[str]
+) -> None:
+    """Each language's help, usage and `/cco alerts` answer name the words it accepts."""
+    t = words_for(locale)
+    helped = usage(t)
+    said = t.gettext(ALERTS_USAGE) + " " + t.gettext(HOW_TO_SET)
+    assert f"`/cco {verb} [{'|'.join(words)}|" in helped
+    for word in words:
+        assert f"`{word}`" in said or f"{verb} {word}`" in said
+        assert parse(f"{verb} {word}") == Alerts(mode=ALERT_MODES[word])
+    assert sorted(ALERT_MODES[w] for w in words) == ["off", "on", "synced", "unlinked"]
