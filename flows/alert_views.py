@@ -36,8 +36,12 @@ class Alert:
     changes: tuple[ChangeView, ...]
     #: the local date ("YYYY-MM-DD") of a daily digest; None for alerts as changes happen
     digest_day: str | None = None
+    #: the message of a burst that goes on, rewritten to tell every change so far
+    grown: bool = False
 
     @property
     def summary(self) -> bool:
         """Told as counts and numbers per kind, not as one sentence."""
+        if self.grown and len(self.changes) > 1:
+            return True
         return self.digest_day is not None or len(self.changes) > SUMMARY_OVER

@@ -26,7 +26,8 @@ from flows.alert_views import TOLD, Alert, ChangeView
 from flows.services import Services, new_reference
 from i18n import words_for_channel
 from procore.client import ProcoreClient
-from storage import alert_settings, links, outbox, package_changes
+from storage import alert_bursts, alert_settings, links, outbox, package_changes
+from storage.alert_bursts import AlertBurst
 from storage.alert_settings import AlertSetting
 from storage.models import Card, ChannelLink, OutboxMessage, utcnow
 from storage.package_changes import PackageChange
@@ -41,6 +42,9 @@ KEEP = timedelta(days=8)
 #: a digest lists changes recorded until this long before it, so one committed late (recorded
 #: before, written after the digest read) is in the next digest rather than in none
 DIGEST_MARGIN = timedelta(seconds=10)
+#: changes arriving this soon after a channel's last alert message for the project (written or
+#: updated) update that message instead of posting another: a long burst is one message
+BURST_WINDOW = timedelta(seconds=15)
 #: how far back the first digest of a channel looks when it has no start of its own
 FIRST_DIGEST = timedelta(days=1)
 
@@ -95,17 +99,96 @@ async def _alert_project(
             )
             for link, _ in audience
         }
-        written = _Written([], set())
-        for link, wanted in audience:
-            _for_channel(svc, link, wanted, cards[link.channel_id], written)
-        for message in written.messages:
-            outbox.add_message(session=s, message=message)
+        written = await _write_channels(svc, s, project_id, audience, cards, now)
         await package_changes.mark_alerted(session=s, changes=changes, at=now)
         await package_changes.forget_before(session=s, project_id=project_id, before=now - KEEP)
     _log_written(project_id, written.messages)
     for channel_id, message_ts in written.cards:
         await svc.messenger.refresh_card(channel_id, message_ts)
     return len(written.messages)
+
+
+async def _write_channels(
+    svc: Services,
+    s: Any,
+    project_id: int,
+    audience: list[tuple[ChannelLink, list[ChangeView]]],
+    cards: dict[str, Sequence[Card]],
+    now: datetime,
+) -> _Written:
+    """Each channel's alerts: an update of its open burst's message for the project (written or
+    updated within `BURST_WINDOW`), else new messages, the last top-level one opening a burst."""
+    written, opened = _Written([], set()), []
+    for link, wanted in audience:
+        burst = await alert_bursts.open_burst(
+            session=s, channel_id=link.channel_id, project_id=project_id, since=now - BURST_WINDOW
+        )
+        if burst is not None:
+            _grow(svc, s, link, wanted, burst, now, written)
+            written.cards.update(_cards_of(cards[link.channel_id], wanted))
+            continue
+        start = len(written.messages)
+        _for_channel(svc, link, wanted, cards[link.channel_id], written)
+        root = _burst_root(written.messages[start:], wanted)
+        if root is not None:
+            opened.append((link, *root))
+    await outbox.add_messages_now(session=s, messages=written.messages)
+    for link, message, told in opened:
+        assert message.id is not None
+        burst = AlertBurst(
+            channel_id=link.channel_id,
+            project_id=project_id,
+            outbox_id=message.id,
+            changes=[_stored(c) for c in told],
+            updated_at=now,
+        )
+        await alert_bursts.start_burst(session=s, burst=burst)
+    await alert_bursts.forget_bursts_before(session=s, before=now - KEEP)
+    return written
+
+
+def _burst_root(
+    messages: list[OutboxMessage], wanted: list[ChangeView]
+) -> tuple[OutboxMessage, list[ChangeView]] | None:
+    """The last top-level message written for a channel, and the changes it tells (a summary
+    tells them all; otherwise each message tells one change, in order)."""
+    if Alert(tuple(wanted)).summary:
+        return (messages[0], wanted) if messages else None
+    top = [(m, c) for m, c in zip(messages, wanted, strict=True) if m.thread_ts is None]
+    return (top[-1][0], [top[-1][1]]) if top else None
+
+
+def _grow(
+    svc: Services,
+    s: Any,
+    link: ChannelLink,
+    wanted: list[ChangeView],
+    burst: AlertBurst,
+    now: datetime,
+    into: _Written,
+) -> None:
+    """The burst's message, rewritten to tell its changes and `wanted` (one message that grows:
+    "23 CCOs were synced …" becomes "200 CCOs were synced …")."""
+    told = [ChangeView(int(p), str(n), str(t), ChangeKind(k)) for p, n, t, k in burst.changes]
+    told += wanted
+    locale = words_for_channel(link.locale, None, svc.policy.default_locale).locale
+    payload = svc.messenger.alert_message(Alert(tuple(told), grown=True), locale)
+    into.messages.append(
+        outbox.alert_update(
+            new_alert_reference(),
+            link.channel_id,
+            payload,
+            burst.outbox_id,
+            company_id=link.company_id,
+        )
+    )
+    burst.changes = [_stored(c) for c in told]
+    burst.updated_at = now
+    alert_bursts.grow_burst(session=s, burst=burst)
+
+
+def _stored(change: ChangeView) -> list[Any]:
+    return [change.package_id, change.number, change.title, str(change.kind)]
 
 
 def _log_written(project_id: int, messages: list[OutboxMessage]) -> None:

@@ -26,7 +26,7 @@ from handlers.blocks.replies import outcome_message
 from handlers.blocks.requests import request_message
 from handlers.reader_locale import ReaderLocales
 from i18n import N_, SOURCE, Words, words_for
-from storage import attempts, cards, packages, requests
+from storage import attempts, cards, outbox, packages, requests
 from storage.card_rows import CardRow, RowStatus
 from storage.db import Database
 from storage.models import Card, OutboxMessage, UnlinkAttempt, UnlinkRequest
@@ -43,6 +43,11 @@ ALERT_EVENT = "cco_alert"
 _EVENT_OF = {OutboxKind.THREAD_REPLY: REPLY_EVENT, OutboxKind.ALERT: ALERT_EVENT}
 #: a channel message is looked for from this long before it was queued (clocks differ a little)
 POSTED_SLACK_SECONDS = 60.0
+#: how many posted alerts' ts are kept in memory (a burst's updates need its latest)
+POSTED_ALERTS_KEPT = 500
+#: how far before an update the alert it rewrites may have been posted (a burst's window and
+#: the outbox's retries)
+ALERT_LOOKBACK_SECONDS = 600.0
 #: what an answer that could not go to the card's thread adds (catalog messages, rendered in
 #: the attempt's language)
 INVITE_HINT = N_(
@@ -227,6 +232,8 @@ class SlackMessenger:
         self._erp = erp
         #: the language of attempts and cards an older release stored (no `locale` of their own)
         self.default_locale = default_locale
+        #: outbox id -> ts of the alerts this process posted to a channel (latest last)
+        self._posted_alerts: dict[int, str] = {}
         #: run after a request's message is redrawn (the App Home re-publishes; set by it)
         self.on_request_decided: Callable[[UnlinkRequest], Awaitable[None]] | None = None
 
@@ -240,12 +247,15 @@ class SlackMessenger:
     async def deliver(self, message: OutboxMessage) -> None:
         if message.kind not in _EVENT_OF:
             raise ValueError(f"unknown outbox kind {message.kind!r}")
+        if outbox.UPDATE_OF in message.payload:
+            await self._update_alert(message)
+            return
         # `tries` counts this try (the message is read as claimed): look only after an earlier one
         if message.tries > 1 and await self._already_posted(message):
             log.info("outbox.found_in_thread", reference=message.reference)
             return
         try:
-            await self._client.chat_postMessage(
+            answer = await self._client.chat_postMessage(
                 channel=message.channel_id,
                 thread_ts=message.thread_ts,
                 metadata={
@@ -254,6 +264,7 @@ class SlackMessenger:
                 },
                 **message.payload,
             )
+            self._remember_alert(message, answer)
         except SlackApiError as exc:
             if exc.response.get("error") not in NOT_IN_CHANNEL:
                 raise
@@ -262,6 +273,55 @@ class SlackMessenger:
                 log.warning("alert.not_in_channel", reference=message.reference)
                 return
             await self._elsewhere(message)
+
+    def _remember_alert(self, message: OutboxMessage, answer: Any) -> None:
+        """Keep the ts of an alert posted to the channel: a burst's later changes update it."""
+        if message.kind == OutboxKind.ALERT and message.thread_ts is None and message.id:
+            self._posted_alerts[message.id] = str(answer.get("ts"))
+            while len(self._posted_alerts) > POSTED_ALERTS_KEPT:
+                del self._posted_alerts[next(iter(self._posted_alerts))]
+
+    async def _update_alert(self, message: OutboxMessage) -> None:
+        """Rewrite the alert another outbox message posted (a burst's summary that grows). Not
+        posted yet: this try fails, and the outbox retries it. Gone from the channel: posted."""
+        payload = dict(message.payload)
+        original = int(payload.pop(outbox.UPDATE_OF))
+        ts = self._posted_alerts.get(original) or await self._find_alert(message, original)
+        if ts is None:
+            raise RuntimeError("the alert to update is not posted yet")
+        try:
+            await self._client.chat_update(channel=message.channel_id, ts=ts, **payload)
+        except SlackApiError as exc:
+            error = exc.response.get("error")
+            if error in NOT_IN_CHANNEL:
+                log.warning("alert.not_in_channel", reference=message.reference)
+                return
+            if error not in ("message_not_found", "cant_update_message"):
+                raise
+            answer = await self._client.chat_postMessage(
+                channel=message.channel_id,
+                metadata={
+                    "event_type": ALERT_EVENT,
+                    "event_payload": {"reference": message.reference, "outbox_id": original},
+                },
+                **payload,
+            )
+            self._posted_alerts[original] = str(answer.get("ts"))
+
+    async def _find_alert(self, message: OutboxMessage, original: int) -> str | None:
+        """The ts of the alert outbox message `original` posted, found in the channel's recent
+        history by its metadata (another replica, or this one before a restart, posted it)."""
+        answer = await self._client.conversations_history(
+            channel=message.channel_id,
+            oldest=str(message.created_at.timestamp() - ALERT_LOOKBACK_SECONDS),
+            include_all_metadata=True,
+            limit=200,
+        )
+        for posted in answer.get("messages") or []:
+            payload = (posted.get("metadata") or {}).get("event_payload") or {}
+            if payload.get("outbox_id") == original:
+                return str(posted.get("ts"))
+        return None
 
     async def _elsewhere(self, message: OutboxMessage) -> None:
         """The bot is not in the channel: the click's response_url, else the clicker's DM, with

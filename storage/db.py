@@ -18,6 +18,7 @@ from sqlmodel import SQLModel, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage import accounts as _accounts  # noqa: F401  (registers its tables)
+from storage import alert_bursts as _alert_bursts  # noqa: F401  (registers its table)
 from storage import alert_settings as _alert_settings  # noqa: F401  (registers its table)
 from storage import migrations
 from storage import models as _models  # noqa: F401  (registers the tables)

@@ -55,6 +55,29 @@ def add_message(*, session: AsyncSession, message: OutboxMessage) -> None:
     session.add(message)
 
 
+#: the payload key of an alert that updates an earlier one (the messenger takes it out and
+#: calls chat.update on the message that outbox message posted)
+UPDATE_OF = "cco_update_of"
+
+
+def alert_update(
+    reference: str,
+    channel_id: str,
+    payload: dict[str, Any],
+    update_of: int,
+    company_id: int | None = None,
+) -> OutboxMessage:
+    """An alert that rewrites the channel's alert posted by outbox message `update_of` (a
+    summary that grows while a burst goes on)."""
+    return alert(reference, channel_id, None, {**payload, UPDATE_OF: update_of}, company_id)
+
+
+async def add_messages_now(*, session: AsyncSession, messages: Sequence[OutboxMessage]) -> None:
+    """Add the messages and write them at once, so each has its id."""
+    session.add_all(list(messages))
+    await session.flush()
+
+
 async def owed_count(*, session: AsyncSession) -> int:
     """How many messages are owed and not yet delivered (the outbox's depth)."""
     result = await session.exec(

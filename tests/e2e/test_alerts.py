@@ -138,6 +138,24 @@ async def test_a_burst_of_200_is_one_summary(world: World) -> None:
     assert "#010 and 190 more" in summary.text and "#011" not in summary.text
 
 
+async def test_a_burst_longer_than_a_second_is_one_message_that_grows(world: World) -> None:
+    """200 CCOs synced over 3 s: the first summary goes out as soon as it is due, then the same
+    message is updated (chat.update) while the burst goes on; the channel sees one message."""
+    burst = [(n, f"{n:03d}", f"Item {n}", ChangeKind.SYNCED) for n in range(1, 201)]
+    written, seen = [], []
+    for step in range(30):  # about 7 every 0.1 s
+        at = T0 + timedelta(seconds=step * 0.1)
+        await _record(world, *burst[step * 7 : 200 if step == 29 else (step + 1) * 7], at=at)
+        written.append(await _pass(world, at + timedelta(seconds=0.05)))
+        seen.append(len(world.channel()))
+    written.append(await _pass(world, T0 + timedelta(seconds=4)))
+    (summary,) = world.channel()
+    assert seen.index(1) <= 11  # the first summary within ~1 s of the first change
+    assert sum(written) >= 3  # the first message, then its updates
+    assert "200 CCOs were synced to Acumatica: #001, #002" in summary.text
+    assert "#010 and 190 more" in summary.text
+
+
 async def test_each_channel_gets_what_its_mode_wants_and_off_silences(world: World) -> None:
     await _link(world.runtime, OTHER_CHANNEL)
     await _set(world, TOWER_CHANNEL, mode=AlertMode.SYNCED)
