@@ -105,6 +105,9 @@ async def test_healthy_stack_every_check_passes_for_the_linked_project(
     rig = await start_rig_on(await start_stack("cmic"), db_kind, tmp_path)
     try:
         await rig.link(TOWER_A)
+        # the link makes the project's Hook and its 3 Triggers in the background: let it finish
+        # before the doctor's run is checked for writes
+        await rig.until(lambda: len(rig.stack.procore.world.triggers) >= 3, limit=5)
         clear(rig.stack)
         env = rig.stack.app_env() | {"DATABASE_URL": rig.runtime.settings.database_url}
         output, status = await doctor_process(env)
