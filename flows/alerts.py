@@ -237,8 +237,7 @@ def _for_channel(
         card = _card_of(cards, change)
         thread = card.message_ts if card is not None else None
         into.messages.append(_message(svc, link, Alert((change,)), locale, thread))
-        if card is not None:
-            into.cards.add((card.channel_id, card.message_ts))
+    into.cards.update(_cards_of(cards, wanted))
 
 
 def _card_of(cards: Sequence[Card], change: ChangeView) -> Card | None:
@@ -248,7 +247,9 @@ def _card_of(cards: Sequence[Card], change: ChangeView) -> Card | None:
 
 
 def _cards_of(cards: Sequence[Card], changes: list[ChangeView]) -> set[tuple[str, str]]:
-    found = (_card_of(cards, change) for change in changes)
+    """The latest card listing each changed CCO, to redraw: its row says what Procore shows now
+    (unlinked or deleted there; synced again: its Unlink button back)."""
+    found = (next((c for c in cards if c.lists(change.package_id)), None) for change in changes)
     return {(card.channel_id, card.message_ts) for card in found if card is not None}
 
 
