@@ -7,7 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.cli import main
+from bot.cli import _parser
+from bot.settings import settings_from
+from bot.tenants_cmd import run_tenants
 from storage import tenants
 from storage.accounts import TokenCipher
 from storage.db import Database, make_engine, upgrade_schema
@@ -34,23 +36,26 @@ async def seed(url: str, key: str) -> None:
 
 
 def test_list_show_and_remove_print_no_secret(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     url, key = f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}", TokenCipher.new_key()
-    monkeypatch.chdir(tmp_path)  # no .env of the checkout
-    monkeypatch.setenv("DATABASE_URL", url)
-    monkeypatch.setenv("TOKEN_ENCRYPTION_KEY", key)
+    settings = settings_from({"database_url": url, "token_encryption_key": key})
     asyncio.run(seed(url, key))
-    assert main(["tenants", "list"]) == 0
+
+    def run(*argv: str) -> int:
+        args = _parser().parse_args(["tenants", *argv])
+        return asyncio.run(run_tenants(settings, args.action, args.key))
+
+    assert run("list") == 0
     listed = capsys.readouterr().out
     assert "T0ACME" in listed and "4242" in listed and "acumatica" in listed
-    assert main(["tenants", "show", "T0ACME"]) == 0
+    assert run("show", "T0ACME") == 0
     shown = capsys.readouterr().out
     assert "erp password: set" in shown and "erp client secret: not set" in shown
     assert "erp base url: https://erp.acme.example" in shown and "erp username: set" in shown
     assert SECRET not in listed + shown
-    assert main(["tenants", "show", "T0NONE"]) == 1
-    assert main(["tenants", "remove"]) == 2
-    assert main(["tenants", "remove", "T0ACME"]) == 0
-    assert main(["tenants", "list"]) == 0
+    assert run("show", "T0NONE") == 1
+    assert run("remove") == 2
+    assert run("remove", "T0ACME") == 0
+    assert run("list") == 0
     assert "no workspace is set up" in capsys.readouterr().out
