@@ -1,5 +1,6 @@
 """Modals (views.open / views.push / views.update) as the page shows them: a dialog with the
-view's title, blocks, input fields and its submit/close buttons. Pure functions."""
+view's title, blocks, input fields (plain_text_input, static_select) and its submit/close
+buttons; buttons in its actions blocks send block_actions from the view. Pure functions."""
 
 from __future__ import annotations
 
@@ -28,15 +29,39 @@ def text_input(element: Block, block_id: str, required: bool) -> str:
     return f'<input class="bk-field-input" type="text" {shown} value="{initial}">'
 
 
+def static_select(element: Block, block_id: str, required: bool, names: Names) -> str:
+    """A static_select as a drop-down named for the submission (its option values); the
+    placeholder (Slack: "Select an item" when none is given) until one is picked, the
+    initial_option picked when given."""
+    initial = (element.get("initial_option") or {}).get("value")
+    placeholder = element.get("placeholder") or {"type": "plain_text", "text": "Select an item"}
+    options = [f'<option value="">{text_object(placeholder, names)}</option>']
+    for option in element.get("options") or []:
+        if not isinstance(option, Mapping):
+            continue
+        value = str(option.get("value", ""))
+        chosen = " selected" if initial is not None and value == initial else ""
+        text = text_object(option.get("text"), names)
+        options.append(f'<option value="{esc(value)}"{chosen}>{text}</option>')
+    return (
+        f'<select class="bk-field-input" data-block-id="{esc(block_id)}" '
+        f'data-action-id="{esc(str(element.get("action_id", "")))}"'
+        f"{' required' if required else ''}>{''.join(options)}</select>"
+    )
+
+
+def input_element(element: Any, block_id: str, required: bool, names: Names) -> str:
+    kind = element.get("type") if isinstance(element, Mapping) else None
+    if kind == "plain_text_input":
+        return text_input(element, block_id, required)
+    if kind == "static_select":
+        return static_select(element, block_id, required, names)
+    return unsupported(str(kind or "input element"))
+
+
 def input_block(block: Block, names: Names) -> str:
     block_id = str(block.get("block_id") or "")
-    element = block.get("element")
-    is_text = isinstance(element, Mapping) and element.get("type") == "plain_text_input"
-    field = (
-        text_input(element, block_id, not block.get("optional"))
-        if is_text and isinstance(element, Mapping)
-        else unsupported(str((element or {}).get("type", "input element")))
-    )
+    field = input_element(block.get("element"), block_id, not block.get("optional"), names)
     optional = ' <span class="bk-optional">(optional)</span>' if block.get("optional") else ""
     hint = block.get("hint")
     return (

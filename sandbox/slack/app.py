@@ -121,7 +121,9 @@ async def response_url(request: web.Request) -> web.Response:
 
 async def _consent_page(request: web.Request) -> web.Response:
     try:
-        page = consent_html(request.app[WORKSPACE].installs, dict(request.query))
+        ws = request.app[WORKSPACE]
+        people = [(u.id, u.real_name) for u in ws.users.values() if not u.is_bot and not u.deleted]
+        page = consent_html(ws.installs, dict(request.query), people)
     except OAuthError as refused:
         return web.Response(status=400, text=refused.error)
     return web.Response(text=page, content_type="text/html")

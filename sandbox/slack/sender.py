@@ -219,15 +219,20 @@ class SlackSender:
         value: str | None = None,
         *,
         block_id: str | None = None,
+        values: dict[str, dict[str, str]] | None = None,
     ) -> Delivery:
         """Click a button on a view (the App Home or an open modal) as Slack sends it: a `view`
-        container and the view itself; no channel, no message, no response_url.
+        container and the view itself; no channel, no message, no response_url. `values`
+        ({block_id: {action_id: value}}) is what the user has entered in the modal's inputs so
+        far: Slack sends it as the view's `state.values`.
 
         Raises AssertionError when the user has no such view or it shows no such button.
         """
         ws = self.workspace
         view = ws.views.get(view_id)
         assert view is not None and view.user_id == user_id, f"{user_id} has no view {view_id}"
+        if values is not None:
+            view.state_values = _input_state(view, values, submitting=False)
         shown = self._view_json(view)
         buttons = [
             b
@@ -484,8 +489,11 @@ _SELECTED_KEY = {
 _OPTION_ELEMENTS = ("static_select", "external_select", "radio_buttons")
 
 
-def _input_state(view: SlackView, values: dict[str, dict[str, str]]) -> dict[str, Any]:
-    """`view.state.values` for a submission, every input block included, as Slack sends it."""
+def _input_state(
+    view: SlackView, values: dict[str, dict[str, str]], *, submitting: bool = True
+) -> dict[str, Any]:
+    """`view.state.values` for a submission (or, not `submitting`, a click in the view: an
+    empty required input is then allowed), every input block included, as Slack sends it."""
     state: dict[str, Any] = {}
     wanted = {block_id: dict(actions) for block_id, actions in values.items()}
     for block in view.definition.get("blocks", []):
@@ -494,7 +502,7 @@ def _input_state(view: SlackView, values: dict[str, dict[str, str]]) -> dict[str
         element, block_id = block["element"], str(block.get("block_id"))
         action_id = str(element.get("action_id"))
         given = wanted.get(block_id, {}).pop(action_id, None)
-        assert given is not None or block.get("optional"), (
+        assert given is not None or block.get("optional") or not submitting, (
             f"input {block_id}/{action_id} is required: Slack would not let the user submit"
         )
         state[block_id] = {action_id: _element_state(element, given)}

@@ -11,6 +11,7 @@ import re
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlencode
 
 import httpx
 import pytest
@@ -75,6 +76,16 @@ def _link(page: str, pattern: str) -> str:
     return html.unescape(found.group(1))
 
 
+def approve_url(consent: str, where: str, user: str) -> str:
+    """The consent form sent with *Allow in* `where`, signed in as `user`."""
+    assert f'name="where" value="{where}"' in consent and f'value="{user}"' in consent, consent
+    kept = re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', consent)
+    action = re.search(r'<form method="get" action="([^"]+)"', consent)
+    assert action is not None, consent
+    query = {k: html.unescape(v) for k, v in kept} | {"where": where, "user": user}
+    return f"{action.group(1)}?{urlencode(query)}"
+
+
 async def start_install(rig: Rig) -> tuple[str, str]:
     """A browser opens /slack/install: (the consent screen's URL, Bolt's state cookie)."""
     page = await rig.http.get(f"{rig.server.url}/slack/install")
@@ -88,8 +99,7 @@ async def install(rig: Rig, where: str, user: str = "U0ANA") -> httpx.Response:
     authorize, cookie = await start_install(rig)
     consent = await rig.http.get(authorize)
     assert consent.status_code == 200, consent.text
-    approve = _link(consent.text, f"where={where}")
-    back = await rig.http.get(f"{rig.stack.slack.base_url}{approve}&user={user}")
+    back = await rig.http.get(f"{rig.stack.slack.base_url}{approve_url(consent.text, where, user)}")
     assert back.status_code == 302, back.text
     return await rig.http.get(back.headers["location"], headers={"Cookie": cookie})
 
