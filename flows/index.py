@@ -86,13 +86,14 @@ async def refresh_package(
 ) -> None:
     """Re-read the package (404: deleted) and bring its row up to date, recording the
     transition (if any) in the same transaction. An older reading than the row's is ignored."""
+    read_at = datetime.now(UTC)
     try:
         cco: Cco | None = await svc.procore.get_cco(project_id, package_id)
     except ProcoreNotFound:
         cco = None
     words = await read_commitments(svc, project_id, [cco.contract_id] if cco else [])
     async with svc.db.transaction() as s:
-        await _apply(svc, s, project_id, package_id, cco, words, by_user_id)
+        await _apply(svc, s, project_id, package_id, cco, words, by_user_id, read_at)
 
 
 async def reconcile_project(svc: Services, project_id: int) -> int:
@@ -122,7 +123,7 @@ async def reconcile_project(svc: Services, project_id: int) -> int:
     async with svc.db.transaction() as s:
         for cco in ccos:
             found = None if cco.deleted_at is not None else cco
-            recorded += await _apply(svc, s, project_id, cco.id, found, words, None)
+            recorded += await _apply(svc, s, project_id, cco.id, found, words, None, started)
         await packages.save_project(
             session=s,
             project_id=project_id,
@@ -209,16 +210,17 @@ async def _apply(
     cco: Cco | None,
     words: dict[int, CommitmentWords],
     by_user_id: int | None,
+    read_at: datetime,
 ) -> int:
-    """Write one package's reading into its row; record the transition. Returns 1 when a
-    change was recorded, else 0."""
+    """Write one package's reading (taken at `read_at`) into its row; record the transition.
+    Returns 1 when a change was recorded, else 0."""
     row = await packages.lock_package(session=s, project_id=project_id, package_id=package_id)
     if cco is None:
         return await _deleted(s, row, by_user_id)
     fresh = _indexed(cco, words.get(cco.contract_id or -1, _NOT_A_COMMITMENT))
     if row is None and not await packages.add_package_if_absent(session=s, package=fresh):
         row = await packages.lock_package(session=s, project_id=project_id, package_id=package_id)
-    if row is not None and _older(cco.updated_at, row.updated_at):
+    if row is not None and _stale(cco.updated_at, read_at, row):
         return 0  # an out-of-order reading: the row knows a newer state
     was_synced = row is not None and row.synced and not row.deleted
     if row is not None:
@@ -290,6 +292,14 @@ def _record(
 
 def _older(seen: datetime | None, stored: datetime | None) -> bool:
     return seen is not None and stored is not None and seen < stored
+
+
+def _stale(seen: datetime | None, read_at: datetime, row: IndexedPackage) -> bool:
+    """The reading is older than what the row knows: an older `updated_at`, or the same one
+    read before the row was written (e.g. our unlink's `mark_unsynced` stored after it)."""
+    if _older(seen, row.updated_at):
+        return True
+    return seen is not None and seen == row.updated_at and read_at < row.indexed_at
 
 
 _FIELDS = [

@@ -486,7 +486,11 @@ async def record_outcome(svc: Services, attempt: UnlinkAttempt, outcome: Outcome
             )
         if attempt.state == AttemptState.UNLINKED:  # the index knows it: not announced twice
             await packages.mark_unsynced(
-                session=s, project_id=attempt.project_id, package_id=attempt.cco_id, at=utcnow()
+                session=s,
+                project_id=attempt.project_id,
+                package_id=attempt.cco_id,
+                at=utcnow(),
+                updated_at=outcome.cco.updated_at if isinstance(outcome, Unlinked) else None,
             )
         outbox.add_message(session=s, message=outbox.thread_reply(attempt, message))
     observe.unlink_finished(outcome.kind, svc.erp.info.key)

@@ -214,17 +214,29 @@ async def listed_packages(*, session: AsyncSession, project_id: int) -> list[Lis
 
 
 async def mark_unsynced(
-    *, session: AsyncSession, project_id: int, package_id: int, at: datetime
+    *,
+    session: AsyncSession,
+    project_id: int,
+    package_id: int,
+    at: datetime,
+    updated_at: datetime | None = None,
 ) -> bool:
     """Our own unlink succeeded: the row shows the package unsynced (no change left for the
-    delivery that follows to find). False when the package is not indexed."""
+    delivery that follows to find), as of `updated_at` (Procore's, read by the unlink's
+    confirming re-read) when that is newer than the row's, so a reading taken before the
+    unlink is older and cannot bring the synced state back. False when not indexed."""
+    stored = col(IndexedPackage.updated_at)
+    newest: Any = stored
+    if updated_at is not None:
+        later = sa.or_(stored.is_(None), stored < updated_at)
+        newest = sa.case((later, sa.literal(updated_at, UtcDateTime())), else_=stored)
     stmt = (
         sa.update(IndexedPackage)
         .where(
             col(IndexedPackage.project_id) == project_id,
             col(IndexedPackage.package_id) == package_id,
         )
-        .values(synced=False, origin_id=None, indexed_at=at)
+        .values(synced=False, origin_id=None, indexed_at=at, updated_at=newest)
     )
     result: Any = await session.exec(stmt)
     return bool(result.rowcount)

@@ -349,3 +349,55 @@ async def test_a_delivery_before_the_fill_is_stored_but_is_no_news(world: World)
     fresh = add(w, 2, synced=True)
     await index.refresh_package(w.svc, PROJECT, fresh, by_user_id=None)
     assert await w.changes() == [(fresh, ChangeKind.SYNCED)]
+
+
+async def test_a_reading_taken_before_our_unlink_does_not_bring_the_synced_state_back(
+    world: World,
+) -> None:
+    """An update event's re-read shows "synced"; our unlink then finishes (its confirming
+    re-read is newer); the refresh that read first commits last: the row stays unsynced and no
+    change is recorded (the channel would read "#001 was synced" right after "unlinked")."""
+    w = world
+    package_id = add(w, 1, synced=True)
+    await index.fill_project(w.svc, PROJECT)
+    read_at = datetime.now(UTC)
+    before = await w.svc.procore.get_cco(PROJECT, package_id)  # the event's re-read: synced
+    w.clock.offset = 2  # Procore's clock moves on before our unlink's write
+    w.world.unsync_package(PROJECT, package_id)
+    fresh = await w.svc.procore.get_cco(PROJECT, package_id)  # our unlink's confirming re-read
+    async with w.svc.db.transaction() as s:  # what flows.unlink.record_outcome does
+        s.add(_finished_attempt(package_id))
+        await packages.mark_unsynced(
+            session=s,
+            project_id=PROJECT,
+            package_id=package_id,
+            at=utcnow(),
+            updated_at=fresh.updated_at,
+        )
+    row = await w.row(package_id)
+    assert row is not None and row.updated_at == fresh.updated_at
+    async with w.svc.db.transaction() as s:  # the event's refresh commits now
+        await index._apply(w.svc, s, PROJECT, package_id, before, {}, None, read_at)
+    row = await w.row(package_id)
+    assert row is not None and not row.synced
+    assert await w.changes() == []
+
+
+async def test_the_same_updated_at_read_before_the_row_was_written_loses(world: World) -> None:
+    """Even when Procore's `updated_at` did not move (or the unlink had no re-read to store),
+    a reading taken before `mark_unsynced` wrote the row loses to it."""
+    w = world
+    package_id = add(w, 1, synced=True)
+    await index.fill_project(w.svc, PROJECT)
+    read_at = datetime.now(UTC)
+    before = await w.svc.procore.get_cco(PROJECT, package_id)
+    async with w.svc.db.transaction() as s:
+        s.add(_finished_attempt(package_id))
+        await packages.mark_unsynced(
+            session=s, project_id=PROJECT, package_id=package_id, at=utcnow()
+        )
+    async with w.svc.db.transaction() as s:
+        await index._apply(w.svc, s, PROJECT, package_id, before, {}, None, read_at)
+    row = await w.row(package_id)
+    assert row is not None and not row.synced
+    assert await w.changes() == []
