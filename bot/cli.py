@@ -30,6 +30,11 @@ def _parser() -> argparse.ArgumentParser:
     sandbox = sub.add_parser("sandbox", help="run the app against local stand-ins, no accounts")
     sandbox.add_argument("--port", type=int, default=0, help="playground port (default: free)")
     sandbox.add_argument("--erp", default="acumatica", help="ERP to simulate (default acumatica)")
+    sandbox.add_argument(
+        "--workspaces",
+        action="store_true",
+        help="also a new workspace to install the app into: Add to Slack, then set-up",
+    )
     db = sub.add_parser("db", help="database tasks")
     db.add_argument("action", choices=["upgrade"], help="create or migrate the schema")
     tenants = sub.add_parser("tenants", help="workspaces set up (many workspaces); no secrets")
@@ -53,7 +58,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "sandbox":
             from bot.sandbox_cmd import run_sandbox
 
-            return run_sandbox(port=args.port, erp=args.erp)
+            return run_sandbox(port=args.port, erp=args.erp, workspaces=args.workspaces)
         settings = load_settings()
         configure_logging(settings.log_level, settings.log_format, settings.secret_values())
         if args.command == "db":

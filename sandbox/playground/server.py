@@ -24,7 +24,13 @@ POST /api/world/procore-add     {"project", "person"}  a new CCO, synced: answer
 POST /api/world/erp-system   {"system"}   (the launcher restarts the app and the ERP stand-in)
 POST /api/world/reset        {}   the demo world as seeded (the launcher restarts everything)
 POST /api/home               {"user"}  the user opens the app's Home tab: what the app published
-POST /api/home/click         {"user", "view_id", "action_id", "value", "block_id"}
+POST /api/home/click         {"user", "view_id", "action_id", "value", "block_id", "values"}
+                             (a click on the Home tab or in a modal; `values`: the modal's
+                             inputs so far, {block_id: {action_id: value}})
+GET  /api/workspace          a new workspace's page: whether the app is installed there yet
+
+With a second, new workspace (`cco-bot sandbox --workspaces`) the same page and API serve it
+under /new-workspace/ (its own `Target`: the app in many-workspace mode, not installed yet).
 """
 
 from __future__ import annotations
@@ -40,7 +46,7 @@ from aiohttp import web
 from sandbox import demo
 from sandbox.playground import feed
 from sandbox.playground.scenarios import scenarios_json
-from sandbox.playground.world import Target, UnknownThing, WorldControls
+from sandbox.playground.world import NewWorkspace, Target, UnknownThing, WorldControls
 from sandbox.slack.sender import SlackSender
 
 STATIC = Path(__file__).parent / "static"
@@ -51,6 +57,13 @@ SwitchErp = Callable[[str], Awaitable[None]]
 Reset = Callable[[], Awaitable[None]]
 #: how long opening the Home tab waits for the app to publish it
 HOME_WAIT_SECONDS = 5.0
+#: where the new workspace's page is served (`--workspaces`)
+NEW_WORKSPACE_PATH = "/new-workspace/"
+#: Slack's answer to a slash command of an app the workspace has not installed
+NOT_INSTALLED = (
+    "/cco is not a valid command here: cco-bot is not installed in this workspace yet. "
+    "Click Add to Slack on the left."
+)
 
 
 class Playground:
@@ -60,6 +73,7 @@ class Playground:
         switch_erp: SwitchErp,
         erp_names: Mapping[str, str],
         reset: Reset,
+        pages: list[dict[str, str]] | None = None,
     ) -> None:
         self.current = current
         self.switch_erp = switch_erp
@@ -67,11 +81,23 @@ class Playground:
         self.erp_names = dict(erp_names)
         self.world = WorldControls(current)
         self.http: httpx.AsyncClient | None = None
+        #: the workspaces' pages, {"name", "href"} (one page: no switcher)
+        self.pages = pages or []
 
     def sender(self) -> SlackSender:
         assert self.http is not None, "the playground app is not running"
         target = self.current()
-        return SlackSender(target.stack.slack, target.events_url, self.http)
+        sender = SlackSender(target.stack.slack, target.events_url, self.http)
+        return sender if target.workspace is None else sender.as_team(target.workspace.team_id)
+
+    def new_workspace(self) -> NewWorkspace | None:
+        return self.current().workspace
+
+    def installed(self) -> bool:
+        """Whether the app serves this page's workspace (the demo's own: always)."""
+        new = self.new_workspace()
+        installs = self.current().stack.slack.installs
+        return new is None or installs.grant_of(new.team_id) is not None
 
     # -- page and feed -------------------------------------------------------------------------
 
@@ -95,16 +121,37 @@ class Playground:
             {"id": p.channel_id, "name": p.channel_name, "project": p.id, "project_name": p.name}
             for p in demo.PROJECTS
         ]
+        new = self.new_workspace()
+        if new is not None:
+            channels = [{"id": c, "name": name, "project": pid} for c, name, pid in new.channels]
         return web.json_response(
             {
-                "team": ws.team_name,
+                "team": ws.installs.teams[new.team_id].name if new else ws.team_name,
                 "people": people,
                 "channels": channels,
                 "seq": ws.feed.last_seq,
                 "erp_names": self.erp_names,
-                "scenarios": scenarios_json(),
+                "scenarios": [] if new else scenarios_json(),
+                "pages": self.pages,
+                "workspace": None if new is None else self.workspace_json(new),
             }
         )
+
+    def workspace_json(self, new: NewWorkspace) -> dict[str, Any]:
+        grant = self.current().stack.slack.installs.grant_of(new.team_id)
+        return {
+            "team_id": new.team_id,
+            "install_url": new.install_url,
+            "installed": grant is not None,
+            "installer": grant.installer if grant else None,
+            "facts": [{"label": label, "value": value} for label, value in new.facts],
+        }
+
+    async def workspace(self, request: web.Request) -> web.Response:
+        new = self.new_workspace()
+        if new is None:
+            raise web.HTTPNotFound(text="this page shows the demo's own workspace")
+        return web.json_response(self.workspace_json(new))
 
     async def messages(self, request: web.Request) -> web.Response:
         channel, user = _viewer(request)
@@ -146,6 +193,8 @@ class Playground:
         ws = self.current().stack.slack
         if user not in ws.users:
             raise web.HTTPNotFound(text="unknown user")
+        if not self.installed():
+            return web.json_response({"ok": True, "home": None, "installed": False})
         after = ws.feed.last_seq
         delivery = await self.sender().open_home(user)
         if delivery.status != 200:
@@ -162,6 +211,7 @@ class Playground:
 
     async def click_home(self, request: web.Request) -> web.Response:
         data = await _json(request)
+        values = data.get("values")
         try:
             delivery = await self.sender().click_in_view(
                 str(data["user"]),
@@ -169,6 +219,7 @@ class Playground:
                 str(data["action_id"]),
                 str(data["value"]) if data.get("value") is not None else None,
                 block_id=str(data["block_id"]) if data.get("block_id") else None,
+                values=dict(values) if isinstance(values, dict) else None,
             )
         except (KeyError, AssertionError) as exc:
             return web.json_response({"ok": False, "error": str(exc)}, status=409)
@@ -191,6 +242,8 @@ class Playground:
             return web.json_response(
                 {"ok": False, "error": f"{command} is not a valid command. Try /cco help."}
             )
+        if not self.installed():
+            return web.json_response({"ok": False, "error": NOT_INSTALLED})
         delivery = await self.sender().slash_command(user, channel, rest.strip(), command)
         return web.json_response({"ok": delivery.status == 200, "status": delivery.status})
 
@@ -276,6 +329,8 @@ class Playground:
 
     async def _apply(self, name: str, data: dict[str, Any]) -> None:
         world = self.world
+        if name != "reset" and self.new_workspace() is not None:
+            raise UnknownThing("change the demo world on the first workspace's page")
         if name == "erp-state":
             world.set_erp_state(int(data["project"]), str(data["number"]), str(data["state"]))
         elif name == "permission":
@@ -336,16 +391,35 @@ def make_playground(
     switch_erp: SwitchErp,
     erp_names: Mapping[str, str],
     reset: Reset,
+    new_workspace: Callable[[], Target] | None = None,
 ) -> web.Application:
     """The playground app. `current()` says what to drive now; `switch_erp(system)` asks the
     launcher to restart the app and the ERP stand-in; `erp_names` maps systems to display names;
-    `reset()` asks it to start the demo world afresh."""
-    playground = Playground(current, switch_erp, erp_names, reset)
+    `reset()` asks it to start the demo world afresh. With `new_workspace()` (many-workspace
+    mode) a second page under NEW_WORKSPACE_PATH shows a workspace the app is not installed in."""
+    pages: list[dict[str, str]] = []
+    if new_workspace is not None:
+        ws = current().stack.slack
+        new = new_workspace().workspace
+        assert new is not None, "the new workspace's Target names it"
+        pages = [
+            {"name": ws.team_name, "href": "/"},
+            {"name": f"{ws.installs.teams[new.team_id].name} (new)", "href": NEW_WORKSPACE_PATH},
+        ]
+    app = _playground_app(Playground(current, switch_erp, erp_names, reset, pages))
+    if new_workspace is not None:
+        second = Playground(new_workspace, switch_erp, erp_names, reset, pages)
+        app.add_subapp(NEW_WORKSPACE_PATH.rstrip("/"), _playground_app(second))
+    return app
+
+
+def _playground_app(playground: Playground) -> web.Application:
     app = web.Application()
     app.cleanup_ctx.append(playground.client)
     app.router.add_get("/", playground.index)
     app.router.add_static("/static/", STATIC)
     app.router.add_get("/api/bootstrap", playground.bootstrap)
+    app.router.add_get("/api/workspace", playground.workspace)
     app.router.add_get("/api/messages", playground.messages)
     app.router.add_get("/api/events", playground.events)
     app.router.add_post("/api/command", playground.command)

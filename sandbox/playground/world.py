@@ -75,6 +75,22 @@ class Target:
     #: make the app forget a person's Slack locale it remembers (it keeps one for 10 minutes),
     #: so a language changed in the panel shows on the next click, read again with users.info
     forget_locale: Callable[[str], None] = _keep_locales
+    #: set when this page shows a new workspace (many-workspace mode), not the demo's own
+    workspace: NewWorkspace | None = None
+
+
+@dataclass(frozen=True)
+class NewWorkspace:
+    """A second workspace of the stand-in Slack, served by an app in many-workspace mode that
+    is not installed there yet: the page shows *Add to Slack*, then App Home → *Set up*."""
+
+    team_id: str
+    #: the app's own install page (`…/slack/install`), where *Add to Slack* starts
+    install_url: str
+    #: the workspace's channels: (id, name, the demo project a hint suggests linking)
+    channels: tuple[tuple[str, str, int], ...]
+    #: what the set-up form asks for, to copy into it: (label, value); the stand-ins' addresses
+    facts: tuple[tuple[str, str], ...]
 
 
 class UnknownThing(LookupError):

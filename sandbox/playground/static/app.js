@@ -2,7 +2,7 @@
 // Messages arrive as server-rendered HTML; everything this file builds itself uses textContent.
 "use strict";
 
-const state = { user: null, locale: null, channel: null, home: false, seq: 0, people: [], channels: [], erpNames: {}, scenarios: [], generation: 0, panelTimer: null };
+const state = { user: null, locale: null, channel: null, home: false, seq: 0, people: [], channels: [], erpNames: {}, scenarios: [], generation: 0, panelTimer: null, workspace: null };
 const $ = (id) => document.getElementById(id);
 
 const COMMANDS = [
@@ -140,7 +140,7 @@ function upsert(change, list) {
 async function loadChannel() {
   const generation = ++state.generation;
   const list = $("messages");
-  const data = await api(`/api/messages?${viewerQuery()}`);
+  const data = await api(`api/messages?${viewerQuery()}`);
   if (generation !== state.generation) return;
   list.replaceChildren();
   for (const message of data.messages || []) list.append(fromHtml(message.html));
@@ -164,7 +164,7 @@ async function poll(generation) {
   while (generation === state.generation) {
     let data;
     try {
-      const response = await fetch(`/api/events?${viewerQuery()}&after=${state.seq}`, { signal: abort.signal });
+      const response = await fetch(`api/events?${viewerQuery()}&after=${state.seq}`, { signal: abort.signal });
       data = await response.json();
     } catch (error) {
       if (abort.signal.aborted) return;
@@ -197,10 +197,11 @@ async function sendClick(button) {
   const message = button.closest(".msg");
   const home = button.closest("[data-view-id]");
   const what = { user: state.user, action_id: button.dataset.actionId, value: button.dataset.value ?? null, block_id: button.dataset.blockId ?? null };
+  if (home && home.matches("dialog.bk-modal")) what.values = fieldValues(home);  // Slack sends the view's state.values
   button.classList.add("busy");
   const answer = message
-    ? await api("/api/click", { ...what, channel: message.dataset.channel, ts: message.dataset.ts })
-    : await api("/api/home/click", { ...what, view_id: home.dataset.viewId });
+    ? await api("api/click", { ...what, channel: message.dataset.channel, ts: message.dataset.ts })
+    : await api("api/home/click", { ...what, view_id: home.dataset.viewId });
   button.classList.remove("busy");
   if (!answer.ok) toast(answer.error || `The app answered HTTP ${answer.status}`);
 }
@@ -228,6 +229,10 @@ function renderHome(home) {
   body.replaceChildren(box);
 }
 
+function notInstalled() {
+  $("home-body").replaceChildren(h("p", { class: "home-empty" }, `cco-bot is not installed in ${state.team} yet: click Add to Slack on the left.`));
+}
+
 async function selectHome() {
   state.home = true;
   for (const li of $("channels").children) li.classList.remove("active");
@@ -238,9 +243,10 @@ async function selectHome() {
   $("channel-topic").textContent = `What the app shows ${person(state.user).name} on its Home tab`;
   $("channel-topic").classList.remove("unlinked");
   $("home-body").replaceChildren(h("p", { class: "home-empty" }, "Opening Home…"));
-  const answer = await api("/api/home", { user: state.user });
+  const answer = await api("api/home", { user: state.user });
   if (!state.home) return;
   if (!answer.ok) { toast(answer.error || "Home did not open"); return; }
+  if (answer.installed === false) { notInstalled(); return; }
   renderHome(answer.home);
 }
 
@@ -273,10 +279,17 @@ function leaveHome() {
 function showModal(modal) {
   const current = document.querySelector("dialog.bk-modal");
   if (current && modal && current.dataset.viewId === modal.view_id && current.dataset.html === modal.html) return;
+  // views.update keeps what was entered in inputs whose block_id and action_id stay the same
+  const typed = current && modal && current.dataset.viewId === modal.view_id ? fieldValues(current) : {};
   if (current) { current.dataset.replaced = "1"; current.close(); current.remove(); }
   if (!modal) return;
   const dialog = fromHtml(modal.html);
   dialog.dataset.html = modal.html;
+  for (const field of dialog.querySelectorAll(".bk-field-input[data-action-id]")) {
+    const kept = typed[field.dataset.blockId]?.[field.dataset.actionId];
+    if (kept !== undefined) field.value = kept;
+  }
+  dialog.addEventListener("click", onMessageClick);  // buttons in the modal's blocks (e.g. Test)
   document.body.append(dialog);
   dialog.addEventListener("cancel", (e) => { e.preventDefault(); closeView(dialog); });
   dialog.querySelector("form").addEventListener("submit", (e) => {
@@ -289,18 +302,23 @@ function showModal(modal) {
 
 async function closeView(dialog) {
   dialog.close();
-  await api("/api/view/close", { user: state.user, view_id: dialog.dataset.viewId });
+  await api("api/view/close", { user: state.user, view_id: dialog.dataset.viewId });
 }
 
-async function submitView(dialog) {
+function fieldValues(dialog) {  // {block_id: {action_id: value}} of the inputs filled in
   const values = {};
   for (const field of dialog.querySelectorAll(".bk-field-input[data-action-id]")) {
     if (!field.value) continue;
     values[field.dataset.blockId] ??= {};
     values[field.dataset.blockId][field.dataset.actionId] = field.value;
   }
+  return values;
+}
+
+async function submitView(dialog) {
+  const values = fieldValues(dialog);
   for (const error of dialog.querySelectorAll(".bk-error")) error.hidden = true;
-  const answer = await api("/api/view/submit", { user: state.user, view_id: dialog.dataset.viewId, values });
+  const answer = await api("api/view/submit", { user: state.user, view_id: dialog.dataset.viewId, values });
   if (answer.errors) {
     for (const [blockId, text] of Object.entries(answer.errors)) {
       const box = dialog.querySelector(`.bk-input[data-block-id="${CSS.escape(blockId)}"] .bk-error`);
@@ -329,7 +347,7 @@ async function send(event) {
   showSuggestions();
   const who = person(state.user).name;
   status(text.startsWith("/") ? `Sending ${text} as ${who}…` : "");
-  const answer = await api("/api/command", { user: state.user, channel: state.channel, text });
+  const answer = await api("api/command", { user: state.user, channel: state.channel, text });
   if (answer.error) status(answer.error, true);
   else if (answer.posted) status("");
   else if (!answer.ok) status(`${text} failed: the app answered HTTP ${answer.status}`, true);
@@ -356,7 +374,7 @@ function schedulePanel() {
 }
 
 async function change(kind, body, message) {
-  const answer = await api(`/api/world/${kind}`, body);
+  const answer = await api(`api/world/${kind}`, body);
   if (!answer.ok) { toast(answer.error || "That change failed"); }
   const panel = await renderPanel();
   if (answer.ok && message) toast(message(panel));
@@ -427,7 +445,7 @@ function addButton(panel) {
   return h("button", {
     class: "small-button", type: "button", id: "add-synced-cco",
     onclick: async () => {
-      const answer = await api("/api/world/procore-add", { project: panel.project.id, person: state.user });
+      const answer = await api("api/world/procore-add", { project: panel.project.id, person: state.user });
       if (!answer.ok) { toast(answer.error || "That change failed"); return; }
       const p = await renderPanel();
       toast(`CCO #${answer.number} was added in Procore, synced to ${p.erp.name}. ${toldApp(p)}`);
@@ -473,8 +491,9 @@ function showLink(panel) {
 }
 
 async function renderPanel() {
+  if (state.workspace) { renderWorkspacePanel(); return null; }
   if (!state.user || !state.channel) return null;
-  const panel = await api(`/api/world?${viewerQuery()}`);
+  const panel = await api(`api/world?${viewerQuery()}`);
   if (panel.error) return null;
   showLink(panel);
   for (const x of panel.people) { const known = person(x.id); if (known) known.locale = x.locale; }
@@ -577,7 +596,7 @@ async function doStep(action) {
     if (state.home) selectChannel(state.channel);
     const who = person(state.user).name;
     status(`Sending ${action.text} as ${who}…`);
-    const answer = await api("/api/command", { user: state.user, channel: state.channel, text: action.text });
+    const answer = await api("api/command", { user: state.user, channel: state.channel, text: action.text });
     status(answer.ok ? `${action.text} — sent as ${who}` : (answer.error || `${action.text} failed: the app answered HTTP ${answer.status}`), !answer.ok);
   }
 }
@@ -602,15 +621,74 @@ async function resetWorld() {
   if (!window.confirm("Reset the demo world? Links, attempts, requests, connected accounts and every change in the side panel are undone.")) return;
   $("reset-world").disabled = true;
   toast("Resetting the demo world…");
-  const answer = await api("/api/world/reset", {});
+  const answer = await api("api/world/reset", {});
   if (!answer.ok) { $("reset-world").disabled = false; toast(answer.error || "The reset failed"); return; }
   window.location.reload();
 }
 
+// -- a new workspace (cco-bot sandbox --workspaces): Add to Slack, then App Home → Set up ----------
+
+function renderPages(pages) {
+  if (!pages || !pages.length) return;
+  const here = new URL(document.baseURI).pathname;
+  $("pages").replaceChildren(h("span", { class: "acting-label" }, "Workspace"), ...pages.map((p) => h("a", {
+    href: p.href, class: `page-link${p.href === here ? " current" : ""}`, "aria-current": p.href === here ? "page" : null,
+  }, p.name)));
+  $("pages").hidden = false;
+}
+
+function renderInstall() {
+  const w = state.workspace;
+  const who = w.installer && person(w.installer);
+  $("install").hidden = false;
+  $("install").replaceChildren(w.installed
+    ? h("div", { class: "installed" }, `✓ cco-bot is installed here${who ? ` (by ${who.name})` : ""}. Open cco-bot — Home: the installer sees Set up.`)
+    : h("button", { type: "button", class: "add-to-slack", id: "add-to-slack", onclick: openInstall }, "Add to Slack"),
+  );
+}
+
+function renderWorkspacePanel() {
+  const w = state.workspace;
+  $("panel-body").replaceChildren(h("section", { class: "card", id: "set-up-facts" },
+    h("h3", {}, "For the set-up form"),
+    h("div", { class: "person-role" }, "The app's Procore account reaches the Procore stand-in's company; the ERP stand-in answers with these settings. Copy them into Set up:"),
+    h("dl", { class: "facts" }, w.facts.flatMap((f) => [h("dt", {}, f.label), h("dd", {}, h("code", {}, f.value))])),
+    h("div", { class: "person-role" }, `Then /cco link ${channel(state.channel)?.project ?? 101} in #${channel(state.channel)?.name ?? ""}.`)));
+}
+
+async function refreshInstall() {
+  const w = await api("api/workspace");
+  if (w.error) return false;
+  const was = state.workspace.installed;
+  state.workspace = w;
+  renderInstall();
+  return w.installed && !was;
+}
+
+function openInstall() {  // the app's own install page, then Slack's consent screen, in a frame
+  const dialog = h("dialog", { class: "install-dialog", "aria-label": "Install cco-bot" },
+    h("div", { class: "install-title" }, h("span", {}, `Install cco-bot in ${state.team}`),
+      h("button", { type: "button", class: "bk-button", onclick: () => dialog.close() }, "Close")),
+    h("iframe", { src: state.workspace.install_url, title: "Install cco-bot", class: "install-frame" }));
+  document.body.append(dialog);
+  const timer = setInterval(async () => {
+    if (await refreshInstall()) { dialog.close(); toast(`cco-bot is installed in ${state.team}. Open cco-bot — Home to set it up.`); }
+  }, 800);
+  dialog.addEventListener("close", () => { clearInterval(timer); dialog.remove(); refreshInstall(); });
+  dialog.showModal();
+}
+
 async function start() {
-  const boot = await api("/api/bootstrap");
-  Object.assign(state, { people: boot.people, channels: boot.channels, erpNames: boot.erp_names, scenarios: boot.scenarios, seq: boot.seq });
+  const boot = await api("api/bootstrap");
+  Object.assign(state, { people: boot.people, channels: boot.channels, erpNames: boot.erp_names, scenarios: boot.scenarios, seq: boot.seq, workspace: boot.workspace, team: boot.team });
   $("workspace-name").textContent = boot.team;
+  renderPages(boot.pages);
+  if (state.workspace) {
+    renderInstall();
+    $("scenarios").hidden = true;
+    $("panel-sub").textContent = "A workspace the app is not installed in yet. The demo world is changed on the first workspace's page.";
+    $("sidebar-hint").replaceChildren("Add cco-bot to this workspace, open ", h("b", {}, "cco-bot — Home"), " as the person who installed it and click ", h("b", {}, "Set up"), ". Once saved, ", h("code", {}, "/cco link 101"), " works in #bravo-tower.");
+  }
   $("acting-as").replaceChildren(...boot.people.map((p) => h("option", { value: p.id }, p.name)));
   $("acting-as").addEventListener("change", (e) => selectUser(e.target.value));
   $("channels").replaceChildren(...boot.channels.map((c) => h("li", { "data-channel-id": c.id, onclick: () => selectChannel(c.id) }, h("span", { class: "hash" }, "#"), c.name)));
