@@ -669,7 +669,9 @@ function openInstall() {  // the app's own install page, then Slack's consent sc
   const dialog = h("dialog", { class: "install-dialog", "aria-label": "Install cco-bot" },
     h("div", { class: "install-title" }, h("span", {}, `Install cco-bot in ${state.team}`),
       h("button", { type: "button", class: "bk-button", onclick: () => dialog.close() }, "Close")),
-    h("iframe", { src: state.workspace.install_url, title: "Install cco-bot", class: "install-frame" }));
+    // sandboxed: the app's "Thank you" page sends the browser on to slack://, which would ask to
+    // open a Slack app; here the page notices the install and closes the frame instead
+    h("iframe", { src: state.workspace.install_url, title: "Install cco-bot", class: "install-frame", sandbox: "allow-forms allow-same-origin" }));
   document.body.append(dialog);
   const timer = setInterval(async () => {
     if (await refreshInstall()) { dialog.close(); toast(`cco-bot is installed in ${state.team}. Open cco-bot — Home to set it up.`); }
