@@ -47,6 +47,8 @@ _STYLES = (
 )
 _HOLE = re.compile(r"\x00(\d+)\x00")
 _SAFE_SCHEMES = ("http://", "https://", "mailto:")
+#: Slack's deep links (https://docs.slack.dev/interactivity/deep-linking), shown as links
+_SLACK_SCHEME = "slack://"
 _BULLET = "• "
 _QUOTE = (">", "&gt;")
 
@@ -161,6 +163,10 @@ def token(inner: str, names: Names) -> str | None:
     if url.startswith(_SAFE_SCHEMES):
         text = esc(unentity(label) or url)
         return f'<a class="mk-link" href="{esc(url)}" target="_blank" rel="noopener">{text}</a>'
+    if url.startswith(_SLACK_SCHEME):
+        # a deep link into Slack (e.g. an app's Home tab): the page opens it itself
+        text = esc(unentity(label) or url)
+        return f'<a class="mk-link" href="{esc(url)}" data-slack-link="1">{text}</a>'
     return None
 
 

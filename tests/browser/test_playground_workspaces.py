@@ -2,7 +2,8 @@
 clicks *Add to Slack*, goes through the app's install page and the Slack stand-in's consent
 screen in the page's frame, opens cco-bot — Home as the installer, clicks *Set up*, fills the
 set-up modal (company and ERP pickers, the ERP settings the side panel lists), *Test* shows ✓
-per check, *Save* closes it, and `/cco link 101` links #bravo-tower.
+per check, *Save* closes it, and `/cco link 101` links #bravo-tower (before set-up it answers
+with a link to App Home, which the page opens).
 
 Needs Debian's `chromium` (or CCO_CHROMIUM=<path>) and the `playwright` package, as
 tests/browser/test_playground.py; with CCO_PLAYGROUND_SCREENSHOTS=<folder> it saves
@@ -82,7 +83,11 @@ async def install(page: Page) -> None:
 
 async def test_install_set_up_and_link_a_new_workspace(page: Page, many: Sandbox) -> None:
     await install(page)
-    await page.locator("#home-link").click()
+    box = page.locator("#message-box")
+    await box.fill("/cco link 101")
+    await box.press("Enter")
+    # until set-up, the app answers with a slack:// link to its Home tab: the page opens it
+    await page.locator("#messages").get_by_role("link", name="App Home").click()
     await page.locator("#home-body").get_by_role("button", name="Set up").click()
     form = page.locator("dialog.bk-modal")
     await expect(form).to_be_visible(timeout=WAIT_MS)
@@ -113,7 +118,6 @@ async def test_install_set_up_and_link_a_new_workspace(page: Page, many: Sandbox
     await expect(page.locator("#home-body")).to_contain_text("Your requests", timeout=WAIT_MS)
 
     await page.locator("#channels li", has_text="bravo-tower").click()
-    box = page.locator("#message-box")
     await box.fill("/cco link 101")
     await box.press("Enter")
     await expect(page.locator("#messages")).to_contain_text(

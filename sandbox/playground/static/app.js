@@ -206,6 +206,14 @@ async function sendClick(button) {
   if (!answer.ok) toast(answer.error || `The app answered HTTP ${answer.status}`);
 }
 
+function onSlackLink(event) {  // slack:// deep links: the app's Home tab opens here, others can't
+  const link = event.target.closest("a[data-slack-link]");
+  if (!link) return;
+  event.preventDefault();
+  if (/^slack:\/\/app\?/.test(link.getAttribute("href")) && /[?&]tab=home\b/.test(link.getAttribute("href"))) selectHome();
+  else toast("That link opens the Slack app; the playground has no page for it.");
+}
+
 function onMessageClick(event) {
   const button = event.target.closest("button.bk-button[data-action-id]");
   if (!button) return;
@@ -695,6 +703,7 @@ async function start() {
   $("acting-as").addEventListener("change", (e) => selectUser(e.target.value));
   $("channels").replaceChildren(...boot.channels.map((c) => h("li", { "data-channel-id": c.id, onclick: () => selectChannel(c.id) }, h("span", { class: "hash" }, "#"), c.name)));
   $("messages").addEventListener("click", onMessageClick);
+  document.addEventListener("click", onSlackLink);
   $("home-body").addEventListener("click", onMessageClick);
   $("home-link").addEventListener("click", selectHome);
   $("dm-link").addEventListener("click", selectMessages);
