@@ -23,9 +23,12 @@ from flows.procore_events import apply_pending, forget_old_events
 
 if TYPE_CHECKING:
     from flows.services import Services
+    from flows.tenants import Tenants
 
 log = structlog.get_logger("cco.watcher")
 
+#: on shutdown, how long the pass under way may take to finish before it is cancelled
+STOP_GRACE = 5.0
 #: how often the loop looks while work is pending
 BUSY_POLL = 0.1
 #: how long after the last kick or the last work done the work counts as pending (an alert is
@@ -51,9 +54,18 @@ class Watcher:
         self._written = asyncio.Event()
         self._busy_until = 0.0
         self._last_tidy = 0.0
+        self._stopping = False
 
-    def kick(self) -> None:
-        """Work was recorded: look now, and keep looking often for a while."""
+    def request_stop(self) -> None:
+        """Finish the pass under way and stop: a pass cancelled in the middle of its database
+        work leaves SQLAlchemy closing that connection in the background, past shutdown."""
+        self._stopping = True
+        for wake in (self._kicked, self._changed, self._written):
+            wake.set()
+
+    def kick(self, svc: Services | None = None) -> None:
+        """Work was recorded (for `svc`'s tenant: this watcher's one): look now, and keep
+        looking often for a while."""
         self._busy_until = time.monotonic() + BUSY_WINDOW
         self._kicked.set()
 
@@ -77,11 +89,20 @@ class Watcher:
     async def run(self) -> None:
         """Three loops, so that no stage waits for another's work: events applied, alerts
         written, messages posted."""
-        await asyncio.gather(
-            self._loop(self.apply_pass, self._kicked, tidy=True),
-            self._loop(self._write_pass, self._changed, tidy=False),
-            self._loop(self.deliver_pass, self._written, tidy=False),
-        )
+        loops = [
+            asyncio.create_task(self._loop(self.apply_pass, self._kicked, tidy=True)),
+            asyncio.create_task(self._loop(self._write_pass, self._changed, tidy=False)),
+            asyncio.create_task(self._loop(self.deliver_pass, self._written, tidy=False)),
+        ]
+        try:
+            await asyncio.gather(*loops)
+        finally:
+            # Stopped (or one loop died): wait until every loop has finished its cancellation,
+            # database rollbacks included, before the caller disposes of the engine. A bare
+            # gather returns at the first error and left the others running past shutdown.
+            for loop in loops:
+                loop.cancel()
+            await asyncio.gather(*loops, return_exceptions=True)
 
     async def _write_pass(self) -> bool:
         from flows.alerts import alert_pass
@@ -97,7 +118,7 @@ class Watcher:
     async def _loop(
         self, work: Callable[[], Awaitable[bool]], wake: asyncio.Event, *, tidy: bool
     ) -> None:
-        while True:
+        while not self._stopping:
             wake.clear()
             try:
                 await work()
@@ -106,6 +127,8 @@ class Watcher:
             except Exception:
                 log.exception("watcher.failed")
             busy = time.monotonic() < self._busy_until
+            if self._stopping:
+                return
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(wake.wait(), BUSY_POLL if busy else self._idle)
 
@@ -116,8 +139,96 @@ class Watcher:
             await forget_old_events(self._svc)
 
 
+class TenantWatchers:
+    """Many workspaces: one `Watcher` per set-up tenant, each with the tenant's services, so
+    each applies, alerts and posts only its own company's work. Tenants set up or removed
+    meanwhile are followed every `idle_seconds`; a kick wakes the delivery's tenant only."""
+
+    def __init__(
+        self,
+        tenants: Tenants,
+        *,
+        idle_seconds: float,
+        paused: Callable[[], bool] = lambda: False,
+    ) -> None:
+        self._tenants = tenants
+        self._idle = idle_seconds
+        self._paused = paused
+        self._running: dict[str, tuple[Watcher, asyncio.Task[None], Services]] = {}
+        self._stopping = asyncio.Event()
+
+    def request_stop(self) -> None:
+        """Let every tenant's watcher finish its pass under way, then stop."""
+        self._stopping.set()
+        for watcher, _, _ in self._running.values():
+            watcher.request_stop()
+
+    def kick(self, svc: Services | None = None) -> None:
+        """A delivery was recorded for `svc`'s tenant: wake its watcher (started now when the
+        tenant was set up since the last look)."""
+        if svc is None or svc.policy.tenant is None:
+            return
+        running = self._running.get(svc.policy.tenant)
+        if running is None or running[2] is not svc:
+            self._start(svc)
+        self._running[svc.policy.tenant][0].kick()
+
+    def _start(self, svc: Services) -> None:
+        key = svc.policy.tenant or ""
+        self._stop(key)
+        watcher = Watcher(svc, idle_seconds=self._idle, paused=self._paused)
+        self._running[key] = (watcher, asyncio.create_task(watcher.run()), svc)
+
+    def _stop(self, key: str) -> None:
+        gone = self._running.pop(key, None)
+        if gone is not None:
+            gone[1].cancel()
+
+    async def follow(self) -> None:
+        """Start a watcher for each tenant without one (or whose services were rebuilt after
+        its set-up changed); stop those of removed tenants."""
+        current = {svc.policy.tenant or "": svc for svc in await self._tenants.every()}
+        for key in [k for k in self._running if k not in current]:
+            self._stop(key)
+        for key, svc in current.items():
+            running = self._running.get(key)
+            if running is None or running[2] is not svc:
+                self._start(svc)
+
+    async def run(self) -> None:
+        try:
+            while not self._stopping.is_set():
+                try:
+                    await self.follow()
+                except Exception:
+                    log.exception("watcher.tenants_failed")
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._stopping.wait(), self._idle)
+        finally:
+            tasks = [task for _, task, _ in self._running.values()]
+            if tasks and self._stopping.is_set():  # asked to stop: let the passes finish
+                await asyncio.wait(tasks, timeout=STOP_GRACE)
+            for key in list(self._running):
+                self._stop(key)
+            await asyncio.gather(*tasks, return_exceptions=True)
+
+
+def watcher_for(
+    svc: Services,
+    tenants: Tenants | None,
+    *,
+    idle_seconds: float,
+    paused: Callable[[], bool] = lambda: False,
+) -> Watcher | TenantWatchers:
+    """Single-company mode: the one watcher of the process's services (as before). Many
+    workspaces: one per tenant."""
+    if tenants is None or not tenants.many:
+        return Watcher(svc, idle_seconds=idle_seconds, paused=paused)
+    return TenantWatchers(tenants, idle_seconds=idle_seconds, paused=paused)
+
+
 @contextlib.asynccontextmanager
-async def watching(watcher: Watcher | None) -> AsyncIterator[None]:
+async def watching(watcher: Watcher | TenantWatchers | None) -> AsyncIterator[None]:
     """Run the watcher's loop while the context is open (nothing when None)."""
     if watcher is None:
         yield
@@ -126,6 +237,10 @@ async def watching(watcher: Watcher | None) -> AsyncIterator[None]:
     try:
         yield
     finally:
-        task.cancel()
+        # stop between passes; cancel only a pass that outlives the grace
+        watcher.request_stop()
+        done, _ = await asyncio.wait({task}, timeout=STOP_GRACE)
+        if not done:
+            task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task
