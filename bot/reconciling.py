@@ -1,5 +1,6 @@
-"""The periodic reconciliation of Procore hooks and the CCO index (`flows.watching`): once at
-start-up, in the background (start-up never waits for Procore), then every RECONCILE_MINUTES.
+"""The periodic reconciliation of Procore hooks and the CCO index (`flows.watching`), for each
+tenant with its own services: once at start-up, in the background (start-up never waits for
+Procore), then every RECONCILE_MINUTES.
 Without PUBLIC_URL there are no hooks: the log says once that alerts are off, and why."""
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from collections.abc import AsyncIterator
 import structlog
 
 from bot.runtime import Runtime
+from bot.stopping import finish_or_cancel
 from flows.watching import reconcile_all
 
 log = structlog.get_logger("cco.reconciling")
@@ -23,18 +25,32 @@ async def reconciling(runtime: Runtime) -> AsyncIterator[None]:
         yield
         return
 
+    stop = asyncio.Event()
+
     async def loop() -> None:
-        while True:
-            try:
-                await reconcile_all(runtime.services)
-            except Exception:
-                log.exception("reconcile.failed")
-            await asyncio.sleep(runtime.settings.reconcile_minutes * 60)
+        while not stop.is_set():
+            await reconcile_tenants(runtime)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), runtime.settings.reconcile_minutes * 60)
 
     task = asyncio.create_task(loop())
     try:
         yield
     finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+        stop.set()  # a reconciliation under way finishes (or is cancelled after the grace)
+        await finish_or_cancel(task)
+
+
+async def reconcile_tenants(runtime: Runtime) -> None:
+    """Reconcile each tenant with its own services (its company's links, hooks and index); one
+    tenant's failure does not stop the others'. Single-company mode: the one company."""
+    try:
+        every = [runtime.services] if runtime.tenants is None else await runtime.tenants.every()
+    except Exception:
+        log.exception("reconcile.failed")
+        return
+    for services in every:
+        try:
+            await reconcile_all(services)
+        except Exception:
+            log.exception("reconcile.failed", tenant=services.policy.tenant)

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 import structlog
 
+from bot.stopping import STOP_GRACE, finish_or_cancel
 from flows.outbox import deliver_pending
 from flows.procore_events import apply_pending, forget_old_events
 
@@ -27,8 +28,6 @@ if TYPE_CHECKING:
 
 log = structlog.get_logger("cco.watcher")
 
-#: on shutdown, how long the pass under way may take to finish before it is cancelled
-STOP_GRACE = 5.0
 #: how often the loop looks while work is pending
 BUSY_POLL = 0.1
 #: how long after the last kick or the last work done the work counts as pending (an alert is
@@ -239,8 +238,4 @@ async def watching(watcher: Watcher | TenantWatchers | None) -> AsyncIterator[No
     finally:
         # stop between passes; cancel only a pass that outlives the grace
         watcher.request_stop()
-        done, _ = await asyncio.wait({task}, timeout=STOP_GRACE)
-        if not done:
-            task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+        await finish_or_cancel(task)
