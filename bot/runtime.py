@@ -21,7 +21,7 @@ from bot.many_workspaces import oauth_bolt_app, slack_installs, team_client
 from bot.oauth_routes import CALLBACK_PATH, START_PATH
 from bot.settings import Settings
 from bot.tenant_services import process_settings, tenancy
-from bot.watcher import Watcher
+from bot.watcher import TenantWatchers, Watcher, watcher_for
 from erp.base import ErpAdapter
 from erp.registry import build_adapter
 from flows.accounts import ProcoreAccounts, SlackLookup
@@ -56,7 +56,7 @@ class Runtime:
     #: acknowledged work still running (drained on shutdown)
     inflight: InFlight
     #: applies Procore's deliveries and posts the alerts (None: webhooks are off)
-    watcher: Watcher | None = None
+    watcher: Watcher | TenantWatchers | None = None
     #: the services of each tenant (`flows/tenants.py`; single-company mode: the one above)
     tenants: Tenants | None = None
 
@@ -259,8 +259,9 @@ async def build_runtime(settings: Settings, mode: Literal["http", "socket"] = "h
     )
     runtime.tenants = tenants
     if services.webhooks is not None:
-        runtime.watcher = Watcher(
+        runtime.watcher = watcher_for(
             services,
+            tenants,
             idle_seconds=settings.sweep_interval_seconds,
             paused=lambda: slack.installation_gone,
         )

@@ -64,7 +64,7 @@ def add_webhook_routes(app: web.Application, runtime: Runtime) -> None:
             repeat=not new,
         )
         if new and runtime.watcher is not None:
-            runtime.watcher.kick()
+            runtime.watcher.kick(svc)  # the delivery's tenant's watcher
         return web.json_response({"recorded": new})
 
     app.router.add_post(WEBHOOKS_PATH, delivery)

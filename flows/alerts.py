@@ -23,7 +23,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import structlog
 
 from flows.alert_views import TOLD, Alert, ChangeView
-from flows.services import Services, new_reference
+from flows.services import Services, new_reference, tenant_company
 from i18n import words_for_channel
 from procore.client import ProcoreClient
 from storage import alert_bursts, alert_settings, links, outbox, package_changes
@@ -63,12 +63,21 @@ async def alert_pass(svc: Services, now: datetime | None = None) -> int:
     posts them)."""
     now = now or utcnow()
     async with svc.db.session() as s:
-        projects = await package_changes.due_projects(session=s, now=now)
+        projects = await package_changes.due_projects(
+            session=s, now=now, company_id=tenant_company(svc.policy)
+        )
     app_user = await _app_user(svc.procore) if projects else None
     written = 0
     for project_id in projects:
         written += await _alert_project(svc, project_id, app_user, now)
     return written + await digest_pass(svc, now)
+
+
+async def _channels(s: Any, svc: Services, project_id: int) -> Sequence[ChannelLink]:
+    """The project's channels that hear of its changes: the tenant's own, with many tenants."""
+    return await links.project_links(
+        session=s, project_id=project_id, company_id=tenant_company(svc.policy)
+    )
 
 
 @dataclass(frozen=True)
@@ -88,7 +97,7 @@ async def _alert_project(
         if not changes:
             return 0
         told = [_view(c) for c in changes if app_user is None or c.by_user_id != app_user]
-        channels = await links.project_links(session=s, project_id=project_id) if told else []
+        channels = await _channels(s, svc, project_id) if told else []
         settings = await alert_settings.settings_of(
             session=s, channel_ids=[link.channel_id for link in channels]
         )
@@ -301,7 +310,9 @@ async def digest_pass(svc: Services, now: datetime | None = None) -> int:
     `digest_at` (nothing when nothing changed); returns the messages written."""
     now = now or utcnow()
     async with svc.db.session() as s:
-        settings = await alert_settings.digest_settings(session=s)
+        settings = await alert_settings.digest_settings(
+            session=s, company_id=tenant_company(svc.policy)
+        )
     due = [(setting, day) for setting in settings if (day := due_day(setting, now)) is not None]
     app_user = await _app_user(svc.procore) if due else None
     written = 0

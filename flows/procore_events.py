@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 import structlog
 
+from flows.services import tenant_company
 from storage import webhook_events
 from storage.models import utcnow
 from storage.webhook_events import WebhookEvent
@@ -128,9 +129,11 @@ def read_delivery(payload: object) -> Delivery:
 
 
 async def record_delivery(svc: Services, delivery: Delivery) -> bool:
-    """Store the delivery's event once; False when it was stored before (a repeat)."""
+    """Store the delivery's event once, as the event of `svc`'s company (the tenant the
+    delivery's `company_id` routed it to); False when it was stored before (a repeat)."""
     event = WebhookEvent(
         event_key=delivery.event_key,
+        company_id=svc.policy.company_id,
         project_id=delivery.project_id,
         resource_name=delivery.resource_name,
         resource_id=delivery.resource_id,
@@ -171,10 +174,15 @@ async def apply_pending(svc: Services) -> int:
 
 
 async def _claim(svc: Services) -> tuple[Sequence[WebhookEvent], set[int]]:
-    """A few pending events, and which of their projects a channel is linked to."""
+    """A few pending events (of the tenant's company only, with many tenants), and which of
+    their projects a channel of the company is linked to."""
     async with svc.db.transaction() as s:
         claimed = await webhook_events.claim_pending(
-            session=s, until=utcnow() + EVENT_CLAIM, limit=BATCH, max_tries=MAX_TRIES
+            session=s,
+            until=utcnow() + EVENT_CLAIM,
+            limit=BATCH,
+            max_tries=MAX_TRIES,
+            company_id=tenant_company(svc.policy),
         )
         if not claimed:
             return claimed, set()

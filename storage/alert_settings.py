@@ -8,11 +8,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import UniqueConstraint, or_, update
+from sqlalchemy import UniqueConstraint, and_, or_, update
 from sqlmodel import Field, SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.models import Card, _state, _ts, utcnow
+from storage.models import Card, ChannelLink, _state, _ts, utcnow
 from storage.states import AlertMode
 
 #: how many of a channel's latest cards an alert looks through for the CCO's row
@@ -66,11 +66,22 @@ def save_setting(*, session: AsyncSession, setting: AlertSetting) -> None:
     session.add(setting)
 
 
-async def digest_settings(*, session: AsyncSession) -> Sequence[AlertSetting]:
-    """Every channel that gets a daily digest."""
+async def digest_settings(
+    *, session: AsyncSession, company_id: int | None = None
+) -> Sequence[AlertSetting]:
+    """Every channel that gets a daily digest; with `company_id`, only channels linked in that
+    company (a tenant's)."""
     query = select(AlertSetting).where(
         col(AlertSetting.digest_at).is_not(None), AlertSetting.mode != AlertMode.OFF
     )
+    if company_id is not None:
+        query = query.join(
+            ChannelLink,
+            and_(
+                col(ChannelLink.team_id) == col(AlertSetting.team_id),
+                col(ChannelLink.channel_id) == col(AlertSetting.channel_id),
+            ),
+        ).where(ChannelLink.company_id == company_id)
     return (await session.exec(query)).all()
 
 

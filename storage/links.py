@@ -36,13 +36,15 @@ async def channel_links(*, session: AsyncSession, company_id: int) -> Sequence[C
         raise StorageError(str(exc)) from exc
 
 
-async def project_links(*, session: AsyncSession, project_id: int) -> Sequence[ChannelLink]:
-    """Every channel linked to the project (those its alerts go to), oldest link first."""
-    query = (
-        select(ChannelLink)
-        .where(ChannelLink.project_id == project_id)
-        .order_by(col(ChannelLink.id).asc())
-    )
+async def project_links(
+    *, session: AsyncSession, project_id: int, company_id: int | None = None
+) -> Sequence[ChannelLink]:
+    """Every channel linked to the project (those its alerts go to), oldest link first; with
+    `company_id`, only that company's (tenant's) links."""
+    query = select(ChannelLink).where(ChannelLink.project_id == project_id)
+    if company_id is not None:
+        query = query.where(ChannelLink.company_id == company_id)
+    query = query.order_by(col(ChannelLink.id).asc())
     return (await session.exec(query)).all()
 
 

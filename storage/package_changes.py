@@ -19,7 +19,7 @@ from sqlalchemy import BigInteger, Column, Index, Text, delete, func, or_, updat
 from sqlmodel import Field, SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.models import _state, _ts, utcnow
+from storage.models import ChannelLink, _state, _ts, utcnow
 from storage.states import ChangeKind
 
 #: a project's pending changes are due once the newest is this old (the burst has ended) ...
@@ -64,12 +64,15 @@ def _pending(now: datetime) -> Any:
     )
 
 
-async def due_projects(*, session: AsyncSession, now: datetime | None = None) -> list[int]:
-    """The projects whose pending (unclaimed, not alerted) changes are due at `now`."""
+async def due_projects(
+    *, session: AsyncSession, now: datetime | None = None, company_id: int | None = None
+) -> list[int]:
+    """The projects whose pending (unclaimed, not alerted) changes are due at `now`; with
+    `company_id`, only projects a channel of that company (tenant) is linked to."""
     now = now or utcnow()
     query = (
         select(PackageChange.project_id)
-        .where(*_pending(now))
+        .where(*_pending(now), *_of_company(company_id))
         .group_by(col(PackageChange.project_id))
         .having(
             or_(
@@ -79,6 +82,13 @@ async def due_projects(*, session: AsyncSession, now: datetime | None = None) ->
         )
     )
     return [int(p) for p in (await session.exec(query)).all()]
+
+
+def _of_company(company_id: int | None) -> list[Any]:
+    if company_id is None:
+        return []
+    linked = select(ChannelLink.project_id).where(ChannelLink.company_id == company_id)
+    return [col(PackageChange.project_id).in_(linked)]
 
 
 async def claim_project(

@@ -48,6 +48,9 @@ class WebhookEvent(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     #: Procore's `ulid` when present, else its `id` (deliveries of one event share it)
     event_key: str = Field(max_length=MAX_KEY, unique=True)
+    #: the Procore company (tenant) the delivery was recorded for; None: recorded before
+    #: tenants (only single-company mode's claims, which take every row, apply those)
+    company_id: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
     project_id: int = Field(sa_column=Column(BigInteger, nullable=False))
     resource_name: str = Field(max_length=64)
     resource_id: int = Field(sa_column=Column(BigInteger, nullable=False))
@@ -75,24 +78,37 @@ async def record_event(*, session: AsyncSession, event: WebhookEvent) -> bool:
     return bool(result.rowcount)
 
 
-def _due(now: datetime, max_tries: int) -> list[Any]:
-    return [
+def _due(now: datetime, max_tries: int, company_id: int | None = None) -> list[Any]:
+    due = [
         col(WebhookEvent.applied_at).is_(None),
         col(WebhookEvent.tries) < max_tries,
         or_(col(WebhookEvent.claimed_until).is_(None), col(WebhookEvent.claimed_until) < now),
     ]
+    if company_id is not None:
+        due.append(col(WebhookEvent.company_id) == company_id)
+    return due
 
 
 async def claim_pending(
-    *, session: AsyncSession, until: datetime, limit: int, max_tries: int
+    *,
+    session: AsyncSession,
+    until: datetime,
+    limit: int,
+    max_tries: int,
+    company_id: int | None = None,
 ) -> Sequence[WebhookEvent]:
     """Hold up to `limit` pending events (oldest first) until `until`, counting a try; an event
-    another replica holds is skipped. Returns the events this call claimed."""
+    another replica holds is skipped. With `company_id`, only that company's (a tenant's);
+    None: every company's (single-company mode). Returns the events this call claimed."""
     now = utcnow()
     # PostgreSQL: the rows are locked until the transaction ends, and rows another claim is
     # locking right now are skipped, not waited for (SQLite runs one writer at a time and has
     # no row locks: the clause is left out there).
-    due = select(WebhookEvent.id).where(*_due(now, max_tries)).order_by(col(WebhookEvent.id))
+    due = (
+        select(WebhookEvent.id)
+        .where(*_due(now, max_tries, company_id))
+        .order_by(col(WebhookEvent.id))
+    )
     ids = list((await session.exec(due.limit(limit).with_for_update(skip_locked=True))).all())
     if not ids:
         return []
