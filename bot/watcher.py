@@ -155,6 +155,8 @@ class TenantWatchers:
         self._paused = paused
         self._running: dict[str, tuple[Watcher, asyncio.Task[None], Services]] = {}
         self._stopping = asyncio.Event()
+        #: watchers asked to stop, until they have
+        self._leaving: set[asyncio.Task[None]] = set()
 
     def request_stop(self) -> None:
         """Let every tenant's watcher finish its pass under way, then stop."""
@@ -179,9 +181,13 @@ class TenantWatchers:
         self._running[key] = (watcher, asyncio.create_task(watcher.run()), svc)
 
     def _stop(self, key: str) -> None:
+        """The tenant's watcher ends after its pass under way (removed, or its services
+        rebuilt); shutdown waits for it too."""
         gone = self._running.pop(key, None)
         if gone is not None:
-            gone[1].cancel()
+            gone[0].request_stop()
+            self._leaving.add(gone[1])
+            gone[1].add_done_callback(self._leaving.discard)
 
     async def follow(self) -> None:
         """Start a watcher for each tenant without one (or whose services were rebuilt after
@@ -204,11 +210,13 @@ class TenantWatchers:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._stopping.wait(), self._idle)
         finally:
-            tasks = [task for _, task, _ in self._running.values()]
-            if tasks and self._stopping.is_set():  # asked to stop: let the passes finish
-                await asyncio.wait(tasks, timeout=STOP_GRACE)
             for key in list(self._running):
                 self._stop(key)
+            tasks = list(self._leaving)
+            if tasks and self._stopping.is_set():  # asked to stop: let the passes finish
+                await asyncio.wait(tasks, timeout=STOP_GRACE)
+            for task in tasks:
+                task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
 
 
