@@ -87,9 +87,9 @@ async def link(svc: Services, team: str, channel: str, project: int) -> None:
     await watch_project(svc, project)
 
 
-async def rows_of(rig: Rig, model: type, project: int) -> int:
+async def rows_of(rig: Rig, model: type[IndexedPackage | PackageChange], project: int) -> int:
     async with rig.runtime.db.session() as s:
-        found = await s.exec(select(model).where(model.project_id == project))  # type: ignore[attr-defined]
+        found = await s.exec(select(model).where(model.project_id == project))
         return len(found.all())
 
 
