@@ -9,6 +9,7 @@ from pathlib import Path
 
 import asyncpg
 import pytest
+from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlmodel import SQLModel
 
@@ -90,6 +91,8 @@ async def fresh_database(url: str) -> Database:
     if engine.dialect.name == "postgresql":
         async with engine.begin() as conn:
             await conn.run_sync(SQLModel.metadata.drop_all)
+            # the revision a previous test left (e.g. a "newer release" stamp) goes too
+            await conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
     await create_schema(engine)
     return Database(engine)
 
