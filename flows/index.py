@@ -84,14 +84,15 @@ async def fill_project(svc: Services, project_id: int) -> int:
 async def refresh_package(
     svc: Services, project_id: int, package_id: int, *, by_user_id: int | None
 ) -> None:
-    """Re-read the package (404: deleted) and bring its row up to date, recording the
-    transition (if any) in the same transaction. An older reading than the row's is ignored."""
+    """Re-read the package and bring its row up to date, recording the transition (if any) in
+    the same transaction. An older reading than the row's is ignored. Deleted: the reading
+    has `deleted_at`, or a 404 that the list confirms (`DeletionUnconfirmed` otherwise)."""
     read_at = datetime.now(UTC)
     try:
-        cco: Cco | None = await svc.procore.get_cco(project_id, package_id)
+        cco = await svc.procore.get_cco(project_id, package_id)
     except ProcoreNotFound:
-        cco = None
-    words = await read_commitments(svc, project_id, [cco.contract_id] if cco else [])
+        cco = await _confirmed_deletion(svc, project_id, package_id)
+    words = await read_commitments(svc, project_id, [cco.contract_id])
     async with svc.db.transaction() as s:
         await _apply(svc, s, project_id, package_id, cco, words, by_user_id, read_at)
 
@@ -117,13 +118,11 @@ async def reconcile_project(svc: Services, project_id: int) -> int:
         svc.procore.get_project(project_id),
         svc.procore.list_ccos(project_id, updated_since=since, include_deleted=True),
     )
-    live = [c for c in ccos if c.deleted_at is None]
-    words = await read_commitments(svc, project_id, (c.contract_id for c in live))
+    words = await read_commitments(svc, project_id, (c.contract_id for c in ccos))
     recorded = 0
     async with svc.db.transaction() as s:
         for cco in ccos:
-            found = None if cco.deleted_at is not None else cco
-            recorded += await _apply(svc, s, project_id, cco.id, found, words, None, started)
+            recorded += await _apply(svc, s, project_id, cco.id, cco, words, None, started)
         await packages.save_project(
             session=s,
             project_id=project_id,
@@ -182,6 +181,7 @@ def words_of(commitment: Commitment) -> CommitmentWords:
 
 
 def _indexed(cco: Cco, words: CommitmentWords) -> IndexedPackage:
+    known = [t for t in (cco.updated_at, cco.deleted_at) if t is not None]
     return IndexedPackage(
         project_id=cco.project_id,
         package_id=cco.id,
@@ -196,8 +196,8 @@ def _indexed(cco: Cco, words: CommitmentWords) -> IndexedPackage:
         currency=cco.currency,
         synced=cco.synced,
         origin_id=cco.origin_id,
-        updated_at=cco.updated_at,
-        deleted=False,
+        updated_at=max(known, default=None),
+        deleted=cco.deleted_at is not None,
         indexed_at=datetime.now(UTC),
     )
 
@@ -207,7 +207,7 @@ async def _apply(
     s: Any,
     project_id: int,
     package_id: int,
-    cco: Cco | None,
+    cco: Cco,
     words: dict[int, CommitmentWords],
     by_user_id: int | None,
     read_at: datetime,
@@ -215,9 +215,9 @@ async def _apply(
     """Write one package's reading (taken at `read_at`) into its row; record the transition.
     Returns 1 when a change was recorded, else 0."""
     row = await packages.lock_package(session=s, project_id=project_id, package_id=package_id)
-    if cco is None:
-        return await _deleted(s, row, by_user_id)
     fresh = _indexed(cco, words.get(cco.contract_id or -1, _NOT_A_COMMITMENT))
+    if cco.deleted_at is not None:
+        return await _deleted(s, row, fresh, by_user_id)
     if row is None and not await packages.add_package_if_absent(session=s, package=fresh):
         row = await packages.lock_package(session=s, project_id=project_id, package_id=package_id)
     if row is not None and _stale(cco.updated_at, read_at, row):
@@ -242,11 +242,44 @@ async def _filled(s: Any, project_id: int) -> bool:
     return project is not None and project.filled_at is not None
 
 
-async def _deleted(s: Any, row: IndexedPackage | None, by_user_id: int | None) -> int:
-    if row is None or row.deleted:
-        return 0
+class DeletionUnconfirmed(Exception):
+    """Procore answered 404 for a package its list does not show deleted: the app may have lost
+    read access (a 404 says that too), so nothing is recorded; the event is retried."""
+
+
+async def _confirmed_deletion(svc: Services, project_id: int, package_id: int) -> Cco:
+    """After a 404: the package as the documented list with `filters[id]` and
+    `filters[include_deleted]=with` shows it, when that shows it deleted."""
+    listed = await svc.procore.list_ccos(project_id, package_id=package_id, include_deleted=True)
+    gone = next((c for c in listed if c.id == package_id and c.deleted_at is not None), None)
+    if gone is None:
+        log.warning(
+            "index.not_found_unconfirmed",
+            project_id=project_id,
+            package_id=package_id,
+            listed=len(listed),
+        )
+        raise DeletionUnconfirmed(f"package {package_id}: 404, not listed as deleted")
+    return gone
+
+
+async def _deleted(
+    s: Any, row: IndexedPackage | None, gone: IndexedPackage, by_user_id: int | None
+) -> int:
+    """Mark the row deleted as of Procore's time of the deletion; with no row yet (the fill
+    has not stored it), a tombstone the fill cannot overwrite with its older reading."""
+    gone.deleted = True
+    if row is None and await packages.add_package_if_absent(session=s, package=gone):
+        return 0  # never seen present: no news
+    row = row or await packages.lock_package(
+        session=s, project_id=gone.project_id, package_id=gone.package_id
+    )
+    if row is None or row.deleted or _older(gone.updated_at, row.updated_at):
+        return 0  # deleted already, or the row knows a later state (restored since)
     row.deleted = True
-    row.indexed_at = datetime.now(UTC)
+    row.indexed_at = gone.indexed_at
+    if gone.updated_at is not None and not _older(gone.updated_at, row.updated_at):
+        row.updated_at = gone.updated_at
     packages.save_package(session=s, package=row)
     if row.contract_type is None:
         return 0
@@ -299,6 +332,8 @@ def _stale(seen: datetime | None, read_at: datetime, row: IndexedPackage) -> boo
     read before the row was written (e.g. our unlink's `mark_unsynced` stored after it)."""
     if _older(seen, row.updated_at):
         return True
+    if row.deleted:  # only a strictly newer reading shows the package back (restored)
+        return seen is None or (row.updated_at is not None and seen <= row.updated_at)
     return seen is not None and seen == row.updated_at and read_at < row.indexed_at
 
 

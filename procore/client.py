@@ -108,18 +108,22 @@ class ProcoreClient:
         *,
         updated_since: datetime | None = None,
         include_deleted: bool = False,
+        package_id: int | None = None,
     ) -> list[Cco]:
         """Every change order package of the project (synced or not), all pages.
 
         `updated_since`: only those updated since then (Procore's documented
         `filters[updated_at]` ISO 8601 range "since...now"); `include_deleted`: deleted ones too
-        (`filters[include_deleted]=with`), with `deleted_at` set.
+        (`filters[include_deleted]=with`), with `deleted_at` set; `package_id`: only that one
+        (the documented `filters[id]`).
         """
         params: dict[str, Any] = {"project_id": project_id}
         if updated_since is not None:
             params["filters[updated_at]"] = _since(updated_since)
         if include_deleted:
             params["filters[include_deleted]"] = "with"
+        if package_id is not None:
+            params["filters[id]"] = package_id
         items = await self._api.get_all("/rest/v1.0/change_order_packages", params, PER_PAGE)
         with _shape("change order package"):
             return [_cco(item, project_id) for item in items]

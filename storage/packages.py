@@ -119,9 +119,12 @@ async def upsert_packages(*, session: AsyncSession, packages: Sequence[IndexedPa
         row["indexed_at"] = row["indexed_at"] or now
     insert = _insert(session, IndexedPackage)
     replace = {k: insert.excluded[k] for k in _COLUMNS if k not in _KEY}
-    # a delivery applied while the fill read may have stored a newer state: keep it
+    # a delivery applied while the fill read may have stored a newer state: keep it; a deleted
+    # row (a tombstone) only gives way to a reading strictly newer than it (a restore)
     stored, read = col(IndexedPackage.updated_at), insert.excluded.updated_at
-    newer = sa.or_(stored.is_(None), read.is_(None), stored < read)
+    later = sa.and_(read.is_not(None), sa.or_(stored.is_(None), stored < read))
+    live = col(IndexedPackage.deleted).is_(False)
+    newer = sa.or_(later, sa.and_(live, sa.or_(read.is_(None), stored.is_(None))))
     upsert = insert.on_conflict_do_update(index_elements=list(_KEY), set_=replace, where=newer)
     connection = await session.connection()
     await connection.execute(upsert, rows)

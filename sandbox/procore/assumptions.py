@@ -129,7 +129,9 @@ RESOURCE_ITEM_NAME_FIELD = "name"
 SYNC_FIRES_PACKAGE_UPDATE = True
 #: (b) MUST CONFIRM ON A REAL TENANT. `GET /change_order_packages/{id}` of a deleted package
 #: answers 404, although the show schema has `deleted_at`; the list shows it only with
-#: `filters[include_deleted]` (documented). The app takes a 404 as "deleted".
+#: `filters[include_deleted]` (documented). A 404 also means "no read access", so the app
+#: counts a package deleted only when the list (`filters[id]`, `filters[include_deleted]=with`)
+#: shows it with `deleted_at`.
 DELETED_PACKAGE_SHOW_IS_404 = True
 #: (c) Assumption - confirm on a real tenant: each hook watching the project gets its own copy
 #: of an event, with its own `ulid` and `id` (so two hooks' copies are two events to the app).

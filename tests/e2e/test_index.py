@@ -4,6 +4,7 @@ a missed event, and the card served from the index (the same page as the live re
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import time
 from collections.abc import AsyncIterator
@@ -20,13 +21,16 @@ from flows.linking import project_hidden
 from flows.listing import synced_page
 from flows.services import Policy, Services, WebhookConfig
 from procore.client import ProcoreClient
+from sandbox.faults import FaultRule
 from sandbox.procore.app import ProcoreSandbox, start_procore
+from sandbox.procore.wire import package_json
 from sandbox.procore.world import ProcoreWorld
 from storage import packages
 from storage.db import Database
 from storage.models import ChannelLink, UnlinkAttempt, utcnow
 from storage.package_changes import PackageChange
 from storage.states import AttemptState, ChangeKind
+from tests.e2e.rig import Rig
 
 COMPANY = 4242
 CLIENT_ID, SECRET = "index-client", "index-secret"
@@ -401,3 +405,65 @@ async def test_the_same_updated_at_read_before_the_row_was_written_loses(world: 
     row = await w.row(package_id)
     assert row is not None and not row.synced
     assert await w.changes() == []
+
+
+def _show(package_id: int) -> str:
+    return rf"/rest/v1\.0/change_order_packages/{package_id}$"
+
+
+async def test_a_404_the_list_does_not_confirm_is_retried_not_recorded(world: World) -> None:
+    """A 404 also means the app may not read the package (research/procore_api.md §9): without
+    the list showing it deleted, nothing is recorded and the refresh fails (to be retried)."""
+    w = world
+    package_id = add(w, 1, synced=True)
+    await index.fill_project(w.svc, PROJECT)
+    w.procore.faults.add(
+        FaultRule(path=_show(package_id), method="GET", status=404, body={"errors": "no access"})
+    )
+    with pytest.raises(index.DeletionUnconfirmed):
+        await index.refresh_package(w.svc, PROJECT, package_id, by_user_id=None)
+    row = await w.row(package_id)
+    assert row is not None and not row.deleted and row.synced
+    assert await w.changes() == []
+    confirm = w.procore.recorder.matching("GET", r"/change_order_packages$")[-1].query
+    assert confirm["filters[id]"] == str(package_id)
+    assert confirm["filters[include_deleted]"] == "with"
+
+
+async def test_a_404_the_list_shows_deleted_and_a_200_with_deleted_at_are_deletions(
+    world: World,
+) -> None:
+    w = world
+    gone, also_gone = add(w, 1, synced=True), add(w, 2, synced=True)
+    await index.fill_project(w.svc, PROJECT)
+    w.world.delete_package(PROJECT, gone)
+    await index.refresh_package(w.svc, PROJECT, gone, by_user_id=3)  # 404, list confirms
+    w.world.delete_package(PROJECT, also_gone)
+    package = w.world.packages[also_gone]  # a show answering 200 with `deleted_at`
+    body = package_json(package, full=True, type=w.world.package_type(package))
+    w.procore.faults.add(FaultRule(path=_show(also_gone), method="GET", status=200, body=body))
+    await index.refresh_package(w.svc, PROJECT, also_gone, by_user_id=3)
+    assert await w.changes() == [(gone, ChangeKind.DELETED), (also_gone, ChangeKind.DELETED)]
+    for package_id in (gone, also_gone):
+        row = await w.row(package_id)
+        assert row is not None and row.deleted
+
+
+async def test_a_package_deleted_while_the_fill_reads_stays_deleted(world: World) -> None:
+    """The delete is applied before the fill stores its older reading: a tombstone is written
+    and the fill does not bring the package back."""
+    w = world
+    package_id = add(w, 1, synced=True)
+    w.procore.faults.add(FaultRule(path=r"_contracts/", method="GET", delay=0.3, times=1))
+    fill = asyncio.create_task(index.fill_project(w.svc, PROJECT))
+    # the fill has read the packages and now reads the commitments
+    await Rig.until(lambda: bool(w.procore.recorder.matching("GET", r"_contracts/")), 5.0)
+    w.clock.offset = 1
+    w.world.delete_package(PROJECT, package_id)
+    await index.refresh_package(w.svc, PROJECT, package_id, by_user_id=None)
+    assert await fill == 1
+    row = await w.row(package_id)
+    assert row is not None and row.deleted
+    async with w.svc.db.session() as s:
+        listed = await packages.listed_packages(session=s, project_id=PROJECT)
+    assert listed == []

@@ -122,3 +122,29 @@ async def test_only_one_transaction_adds_a_new_package(db: Database) -> None:
         row = await packages.get_package(session=s, project_id=7, package_id=1)
     assert (first, second) == (True, False)
     assert row is not None and row.synced  # the second left the first's row alone
+
+
+async def test_a_fill_never_brings_back_a_deleted_row_unless_its_reading_is_newer(
+    db: Database,
+) -> None:
+    async with db.transaction() as s:  # deletions applied while the fill read: tombstones
+        await packages.upsert_packages(
+            session=s,
+            packages=[
+                package(1, deleted=True, at=AT + timedelta(seconds=5)),
+                package(2, deleted=True, at=AT + timedelta(seconds=5)),
+            ],
+        )
+    async with db.transaction() as s:  # the fill: 1 read before its deletion, 2 restored after
+        await packages.upsert_packages(
+            session=s,
+            packages=[
+                package(1),
+                package(2, at=AT + timedelta(seconds=9)),
+                package(3, updated_at=None),
+            ],
+        )
+        await packages.upsert_packages(session=s, packages=[package(1, updated_at=None)])
+    async with db.session() as s:
+        states = await packages.package_states(session=s, project_id=7, package_ids=[1, 2, 3])
+    assert (states[1].deleted, states[2].deleted, states[3].deleted) == (True, False, False)
