@@ -105,3 +105,6 @@ def configure_logging(
     # httpx logs every request URL at INFO (including e-mail search filters): keep it quiet.
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("httpcore").setLevel(logging.WARNING)
+    # Alembic narrates every start-up at INFO ("setup plugin …", "Context impl …"); the schema's
+    # own lines are ours (cco.schema)
+    logging.getLogger("alembic").setLevel(logging.WARNING)
