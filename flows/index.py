@@ -23,7 +23,8 @@ import structlog
 from flows.services import Services
 from procore.errors import ProcoreNotFound
 from procore.models import Cco, Commitment
-from storage import attempts, package_changes, packages
+from storage import attempts, audit, package_changes, packages
+from storage.models import UnlinkAttempt
 from storage.package_changes import PackageChange
 from storage.packages import IndexedPackage, IndexedProject
 from storage.states import AttemptState, ChangeKind
@@ -39,6 +40,8 @@ RECONCILE_HOLD = timedelta(minutes=5)
 _COMMITMENT_READS_AT_ONCE = 10
 #: an unsync Procore shows this close after our own unlink finished is that unlink's
 _OWN_UNLINK_SKEW = timedelta(seconds=30)
+#: the audit event `flows.unlink` records right before the Procore write
+WRITE_NEXT = "erp_checked"
 
 
 @dataclass(frozen=True)
@@ -223,6 +226,7 @@ async def _apply(
     if row is not None and _stale(cco.updated_at, read_at, row):
         return 0  # an out-of-order reading: the row knows a newer state
     was_synced = row is not None and row.synced and not row.deleted
+    synced_as_of = row.updated_at if row is not None else None
     if row is not None:
         _copy(fresh, row)
         packages.save_package(session=s, package=row)
@@ -231,7 +235,7 @@ async def _apply(
     if row is None and not await _filled(s, project_id):
         return 0  # read before the fill stored it: what it shows is no change
     kind = ChangeKind.SYNCED if fresh.synced else ChangeKind.UNSYNCED
-    if kind == ChangeKind.UNSYNCED and await _our_unlink(svc, s, cco):
+    if kind == ChangeKind.UNSYNCED and await _our_unlink(svc, s, cco, synced_as_of):
         return 0
     _record(s, fresh, kind, cco.updated_at, by_user_id)
     return 1
@@ -287,21 +291,33 @@ async def _deleted(
     return 1
 
 
-async def _our_unlink(svc: Services, s: Any, cco: Cco) -> bool:
-    """The unsync is this app's own unlink (in progress, or finished about when Procore
-    changed): the channel was told already, not twice."""
+async def _our_unlink(svc: Services, s: Any, cco: Cco, synced_as_of: datetime | None) -> bool:
+    """The unsync is this app's own unlink, told to the channel already: an attempt whose
+    Procore write was sent (unlinking, unlinked, or failed after the write: `erp_checked` is
+    audited right before it) that ran when Procore changed the package, and no sync the row
+    knows of (`synced_as_of`) came after that attempt finished."""
     latest = await attempts.latest_attempts(
         session=s, company_id=svc.policy.company_id, cco_ids=[cco.id]
     )
     attempt = latest.get(cco.id)
-    if attempt is None:
+    if attempt is None or not await _write_sent(s, attempt):
         return False
-    if attempt.finished_at is None:
-        return True
     changed = cco.updated_at or datetime.now(UTC)
-    return (
-        attempt.state == AttemptState.UNLINKED and attempt.finished_at >= changed - _OWN_UNLINK_SKEW
-    )
+    ended = attempt.finished_at or attempt.lease_until
+    if not attempt.created_at - _OWN_UNLINK_SKEW <= changed <= ended + _OWN_UNLINK_SKEW:
+        return False
+    if attempt.finished_at is None or synced_as_of is None:
+        return True
+    return synced_as_of <= attempt.finished_at  # else synced again after it: this is news
+
+
+async def _write_sent(s: Any, attempt: UnlinkAttempt) -> bool:
+    if attempt.state in (AttemptState.UNLINKING, AttemptState.UNLINKED):
+        return True
+    if attempt.state != AttemptState.FAILED:
+        return False
+    checked = await audit.last_event(session=s, reference=attempt.reference, event=WRITE_NEXT)
+    return checked is not None
 
 
 def _record(

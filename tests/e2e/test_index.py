@@ -8,7 +8,7 @@ import asyncio
 import dataclasses
 import time
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 from typing import Any, cast
 
@@ -25,7 +25,7 @@ from sandbox.faults import FaultRule
 from sandbox.procore.app import ProcoreSandbox, start_procore
 from sandbox.procore.wire import package_json
 from sandbox.procore.world import ProcoreWorld
-from storage import packages
+from storage import audit, packages
 from storage.db import Database
 from storage.models import ChannelLink, UnlinkAttempt, utcnow
 from storage.package_changes import PackageChange
@@ -467,3 +467,58 @@ async def test_a_package_deleted_while_the_fill_reads_stays_deleted(world: World
     async with w.svc.db.session() as s:
         listed = await packages.listed_packages(session=s, project_id=PROJECT)
     assert listed == []
+
+
+async def test_our_unlink_that_failed_after_its_write_landed_is_ours(world: World) -> None:
+    """The write landed but the confirming re-read timed out: the attempt ends failed, the
+    channel was told; the delivery that follows is not announced as an unlink in Procore."""
+    w = world
+    package_id = add(w, 1, synced=True)
+    await index.fill_project(w.svc, PROJECT)
+    attempt = _finished_attempt(package_id)
+    attempt.state = AttemptState.FAILED
+    async with w.svc.db.transaction() as s:
+        s.add(attempt)
+        audit.add_event(session=s, event=audit.audit_for(attempt, index.WRITE_NEXT))
+    w.world.unsync_package(PROJECT, package_id)
+    await index.refresh_package(w.svc, PROJECT, package_id, by_user_id=None)
+    assert await w.changes() == []
+
+
+async def test_a_stuck_attempt_does_not_hide_a_later_unlink_in_procore(world: World) -> None:
+    w = world
+    package_id = add(w, 1, synced=True)
+    await index.fill_project(w.svc, PROJECT)
+    stuck = _finished_attempt(package_id, finished=False)
+    stuck.created_at = utcnow() - timedelta(hours=1)
+    stuck.lease_until = utcnow() - timedelta(minutes=50)
+    async with w.svc.db.transaction() as s:
+        s.add(stuck)
+    w.world.unsync_package(PROJECT, package_id)
+    await index.refresh_package(w.svc, PROJECT, package_id, by_user_id=None)
+    assert await w.changes() == [(package_id, ChangeKind.UNSYNCED)]
+
+
+async def test_unlinked_here_synced_again_then_unlinked_in_procore_is_told(world: World) -> None:
+    """All within the 30 s skew: the second unsync comes after a sync that followed ours."""
+    w = world
+    package_id = add(w, 1, synced=True)
+    await index.fill_project(w.svc, PROJECT)
+    w.world.unsync_package(PROJECT, package_id)
+    fresh = await w.svc.procore.get_cco(PROJECT, package_id)
+    async with w.svc.db.transaction() as s:
+        s.add(_finished_attempt(package_id))
+        await packages.mark_unsynced(
+            session=s,
+            project_id=PROJECT,
+            package_id=package_id,
+            at=utcnow(),
+            updated_at=fresh.updated_at,
+        )
+    w.clock.offset = 2
+    w.world.sync_package(PROJECT, package_id, "CO1-again")
+    await index.refresh_package(w.svc, PROJECT, package_id, by_user_id=None)
+    w.clock.offset = 4
+    w.world.unsync_package(PROJECT, package_id)
+    await index.refresh_package(w.svc, PROJECT, package_id, by_user_id=None)
+    assert await w.changes() == [(package_id, ChangeKind.SYNCED), (package_id, ChangeKind.UNSYNCED)]
