@@ -127,8 +127,10 @@ async def test_a_request_trail_reads_as_sentences_with_its_approval(rig: Rig) ->
 
 
 async def test_the_reference_of_a_failed_listing_is_found_in_history(rig: Rig) -> None:
-    await rig.link()
+    # before the link, so the index's first fill fails too and the card is read live (an
+    # indexed card makes no Procore call that could fail)
     rig.stack.procore.faults.add(FaultRule(path=r"/change_order_packages$", status=500))
+    await rig.link()
     await rig.command("unlink drywall")
     failed = await latest_ephemeral(rig, "U0ANA", "nothing was changed")
     found = re.search(r"ref `(R-[0-9A-Z]{8})`", failed)
