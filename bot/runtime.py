@@ -18,6 +18,7 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 )
 
 from bot.many_workspaces import oauth_bolt_app, slack_installs, team_client
+from bot.metrics import MeteredClient
 from bot.oauth_routes import CALLBACK_PATH, START_PATH
 from bot.settings import Settings
 from bot.tenant_services import process_settings, tenancy
@@ -236,8 +237,8 @@ async def build_runtime(settings: Settings, mode: Literal["http", "socket"] = "h
     settings = process_settings(settings)  # many workspaces: the process serves no company
     db = Database(make_engine(settings.database_url))
     await upgrade_schema(db.engine)  # migrations, under the schema lock (replicas at once)
-    procore_http = httpx.AsyncClient(timeout=settings.procore_timeout)
-    erp_http = httpx.AsyncClient(timeout=settings.erp_timeout)
+    procore_http = MeteredClient("procore", timeout=settings.procore_timeout)
+    erp_http = MeteredClient(settings.erp_system or "erp", timeout=settings.erp_timeout)
     procore = procore_client(settings, procore_http, procore_budget(settings, db))
     erp = build_adapter(settings.erp(), erp_http)
     slack, bolt = await slack_side(settings, db, mode)
