@@ -14,18 +14,24 @@ from flows import index
 from flows.hooks import ensure_hook, remove_hooks
 from flows.linking import LINKED_EVENT
 from flows.services import Services, new_reference
-from storage import audit, links
+from storage import audit, links, packages
 
 log = structlog.get_logger("cco.watching")
 
 
 async def watch_project(svc: Services, project_id: int) -> None:
-    """The project's hook, then its index (a first fill); nothing when webhooks are off (the
-    card then reads Procore live)."""
+    """The project's hook, then its index: a first fill when it has none, else a
+    reconciliation (a second channel or a re-link does not read every package again);
+    nothing when webhooks are off (the card then reads Procore live)."""
     if svc.webhooks is None:
         return
     await ensure_hook(svc, project_id)
-    await index.fill_project(svc, project_id)
+    async with svc.db.session() as s:
+        indexed = await packages.get_project(session=s, project_id=project_id)
+    if indexed is None or indexed.filled_at is None:
+        await index.fill_project(svc, project_id)
+    else:
+        await index.reconcile_project(svc, project_id)
 
 
 async def linked_projects(svc: Services) -> set[int]:
@@ -36,11 +42,16 @@ async def linked_projects(svc: Services) -> set[int]:
 
 async def unwatch_project(svc: Services, project_id: int) -> bool:
     """When no channel is linked to the project any more: its hooks go, then its index.
-    False (nothing done) while a channel is still linked to it."""
+    False (nothing done) while a channel is still linked to it. A channel linked meanwhile
+    (maybe on another replica, while the hooks were being removed) gets them back."""
     if project_id in await linked_projects(svc):
         return False
     await remove_hooks(svc, project_id)
     await index.forget_project(svc, project_id)
+    if project_id in await linked_projects(svc):
+        log.info("watching.relinked_meanwhile", project_id=project_id)
+        await watch_project(svc, project_id)
+        return False
     return True
 
 

@@ -16,7 +16,7 @@ import httpx
 import pytest
 
 from erp.xero import INFO as XERO_INFO
-from flows import index
+from flows import index, watching
 from flows.linking import project_hidden
 from flows.listing import synced_page
 from flows.services import Policy, Services, WebhookConfig
@@ -522,3 +522,50 @@ async def test_unlinked_here_synced_again_then_unlinked_in_procore_is_told(world
     w.world.unsync_package(PROJECT, package_id)
     await index.refresh_package(w.svc, PROJECT, package_id, by_user_id=None)
     assert await w.changes() == [(package_id, ChangeKind.SYNCED), (package_id, ChangeKind.UNSYNCED)]
+
+
+# -- flows.watching on the index --------------------------------------------------------------
+
+
+def _package_lists(w: World) -> list[dict[str, str]]:
+    return [r.query for r in w.procore.recorder.matching("GET", r"/change_order_packages$")]
+
+
+async def test_a_second_link_reconciles_instead_of_filling_again(world: World) -> None:
+    w = world
+    add(w, 1, synced=True)
+    await watching.watch_project(w.svc, PROJECT)
+    assert [q.get("filters[updated_at]") for q in _package_lists(w)] == [None]  # the fill
+    await watching.watch_project(w.svc, PROJECT)  # another channel links the project
+    lists = _package_lists(w)
+    assert len(lists) == 2 and "filters[updated_at]" in lists[-1]
+
+
+async def test_a_link_made_while_the_project_is_unwatched_keeps_it_watched(world: World) -> None:
+    """A moves away from the project while B links it: the hooks removal runs while B's link
+    is stored; the project ends with its hook and its index."""
+    w = world
+    add(w, 1, synced=True)
+    await watching.watch_project(w.svc, PROJECT)
+    w.procore.faults.add(FaultRule(path=r"/webhooks/hooks$", method="GET", delay=0.3, times=1))
+    listed = w.procore.recorder.count("GET", r"/webhooks/hooks$")
+    unwatch = asyncio.create_task(watching.unwatch_project(w.svc, PROJECT))
+    await Rig.until(lambda: w.procore.recorder.count("GET", r"/webhooks/hooks$") > listed, 5.0)
+    async with w.svc.db.transaction() as s:  # B's link, stored while the hooks are listed
+        s.add(_link())
+    assert await unwatch is False
+    assert [h for h in w.world.hooks.values() if h.project_id == PROJECT]
+    async with w.svc.db.session() as s:
+        project = await packages.get_project(session=s, project_id=PROJECT)
+    assert project is not None and project.filled_at is not None
+
+
+def _link() -> ChannelLink:
+    return ChannelLink(
+        team_id="T1",
+        channel_id="C2",
+        company_id=COMPANY,
+        project_id=PROJECT,
+        project_name="Tower",
+        linked_by="U2",
+    )
