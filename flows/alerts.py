@@ -245,7 +245,9 @@ def _for_channel(
     for change in wanted:
         card = _card_of(cards, change)
         thread = card.message_ts if card is not None else None
-        into.messages.append(_message(svc, link, Alert((change,)), locale, thread))
+        # in a card's thread, the card's language (its rows say the same thing in it)
+        said_in = card.locale if card is not None and card.locale else locale
+        into.messages.append(_message(svc, link, Alert((change,)), said_in, thread))
     into.cards.update(_cards_of(cards, wanted))
 
 
