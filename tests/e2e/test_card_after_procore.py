@@ -53,3 +53,13 @@ async def test_a_click_on_a_cco_deleted_in_procore_agrees_with_its_row_in_french
     assert "❌" not in answer and "Non dissocié" not in answer
     row = rig.row_text(card, "003")
     assert "N'est plus dans Procore" in row and not rig.row_has_button(card, "003")
+
+
+async def test_an_alert_in_a_french_cards_thread_is_french_like_its_rows(rig: Rig) -> None:
+    await rig.link()
+    card = await rig.card(user="U0CAMILLE")  # Camille's Slack is French; the channel has none
+    gone = package(rig, "003")
+    rig.stack.procore.world.delete_package(TOWER_A, gone.id)
+    await row_says(rig, card, "003", "Supprimé dans Procore")
+    alert = text_of(await rig.reply(card, 1))
+    assert "ODCE #003" in alert and "a été supprimé" in alert and "was deleted" not in alert
