@@ -1,20 +1,25 @@
 """The app's Procore Hooks: one per linked project, under the app's namespace, pointing at
 `{PUBLIC_URL}/procore/webhooks` with the app's secret, with Triggers for create, update and
 delete of Change Order Packages. `ensure_hook` makes what exists in Procore match that (it is
-idempotent, and two calls at once in one process take turns); `remove_hooks` takes them away.
-Hooks of other namespaces are never listed nor touched.
+idempotent, and two calls at once, in one process or on two replicas, take turns);
+`remove_hooks` takes them away. Hooks of other namespaces are never listed nor touched.
 """
 
 from __future__ import annotations
 
 import asyncio
+import time
 import weakref
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import timedelta
 
 import structlog
 
 from flows.services import Services, WebhookConfig
 from procore.hooks import API_VERSION, EVENTS, RESOURCE, authorization_matches
 from procore.models import Hook, Trigger
+from storage import packages
 
 log = structlog.get_logger("cco.hooks")
 
@@ -23,10 +28,40 @@ _locks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[int, asyncio.L
 )
 
 
+#: a replica making the project's hooks holds them this long at most (another may then take
+#: over), and waits this long for another replica's hold before giving up
+HOOKS_HOLD = timedelta(seconds=60)
+_CLAIM_POLL = 0.1
+
+
+class HooksBusy(Exception):
+    """Another replica held the project's hooks for longer than HOOKS_HOLD."""
+
+
 def _project_lock(project_id: int) -> asyncio.Lock:
     """One lock per project in this process (per event loop: tests run several)."""
     locks = _locks.setdefault(asyncio.get_running_loop(), {})
     return locks.setdefault(project_id, asyncio.Lock())
+
+
+@asynccontextmanager
+async def _project_hooks(svc: Services, project_id: int) -> AsyncIterator[None]:
+    """The project's hooks to this process alone (its lock) and to this replica alone (a
+    lease in the database, `indexed_project.hooks_claimed_until`)."""
+    async with _project_lock(project_id):
+        deadline = time.monotonic() + HOOKS_HOLD.total_seconds()
+        while True:
+            async with svc.db.transaction() as s:
+                if await packages.claim_hooks(session=s, project_id=project_id, hold=HOOKS_HOLD):
+                    break
+            if time.monotonic() > deadline:
+                raise HooksBusy(f"project {project_id}")
+            await asyncio.sleep(_CLAIM_POLL)
+        try:
+            yield
+        finally:
+            async with svc.db.transaction() as s:
+                await packages.release_hooks(session=s, project_id=project_id)
 
 
 def is_current(hook: Hook, config: WebhookConfig) -> bool:
@@ -47,7 +82,7 @@ async def ensure_hook(svc: Services, project_id: int) -> Hook | None:
     if config is None:
         return None
     hooks_api = svc.procore.hooks
-    async with _project_lock(project_id):
+    async with _project_hooks(svc, project_id):
         hooks = await hooks_api.list_hooks(project_id, config.namespace)
         keep = next((h for h in hooks if is_current(h, config)), None)
         for stale in (h for h in hooks if h is not keep):

@@ -40,6 +40,9 @@ class IndexedProject(SQLModel, table=True):
     reconciled_at: datetime | None = _ts(nullable=True)
     #: a replica reconciling the project holds it until then (so two don't both do it)
     reconcile_claimed_until: datetime | None = _ts(nullable=True)
+    #: a replica making or removing the project's hooks holds them until then (so two replicas
+    #: starting together do not both create one: every event would be delivered twice)
+    hooks_claimed_until: datetime | None = _ts(nullable=True)
 
 
 class IndexedPackage(SQLModel, table=True):
@@ -272,6 +275,33 @@ async def finish_reconcile(*, session: AsyncSession, project_id: int, at: dateti
         sa.update(IndexedProject)
         .where(col(IndexedProject.project_id) == project_id)
         .values(reconciled_at=at, reconcile_claimed_until=None)
+    )
+    await session.exec(stmt)
+
+
+async def claim_hooks(*, session: AsyncSession, project_id: int, hold: timedelta) -> bool:
+    """Take the project's hooks for `hold` (its row is made when absent, not yet filled);
+    False while another replica holds them."""
+    values = {"project_id": project_id, "project_name": "", "is_erp_integrated": False}
+    insert = _insert(session, IndexedProject).values(**values)
+    await session.exec(insert.on_conflict_do_nothing(index_elements=["project_id"]))
+    now = utcnow()
+    until = col(IndexedProject.hooks_claimed_until)
+    stmt = (
+        sa.update(IndexedProject)
+        .where(col(IndexedProject.project_id) == project_id)
+        .where(sa.or_(until.is_(None), until < now))
+        .values(hooks_claimed_until=now + hold)
+    )
+    result: Any = await session.exec(stmt)
+    return bool(result.rowcount)
+
+
+async def release_hooks(*, session: AsyncSession, project_id: int) -> None:
+    stmt = (
+        sa.update(IndexedProject)
+        .where(col(IndexedProject.project_id) == project_id)
+        .values(hooks_claimed_until=None)
     )
     await session.exec(stmt)
 

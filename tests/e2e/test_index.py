@@ -17,6 +17,7 @@ import pytest
 
 from erp.xero import INFO as XERO_INFO
 from flows import index, watching
+from flows.hooks import ensure_hook
 from flows.linking import project_hidden
 from flows.listing import synced_page
 from flows.services import Policy, Services, WebhookConfig
@@ -569,3 +570,22 @@ def _link() -> ChannelLink:
         project_name="Tower",
         linked_by="U2",
     )
+
+
+async def test_ensure_hook_waits_for_another_replica_making_the_hook(world: World) -> None:
+    """Two replicas starting together: the second waits for the first's lease, then finds
+    its hook instead of creating another (every event would be delivered twice)."""
+    w = world
+    async with w.svc.db.transaction() as s:  # the other replica is making the hook
+        assert await packages.claim_hooks(session=s, project_id=PROJECT, hold=timedelta(seconds=30))
+    ensuring = asyncio.create_task(ensure_hook(w.svc, PROJECT))
+    await asyncio.sleep(0.3)
+    assert not ensuring.done() and w.world.hooks == {}
+    theirs = await w.svc.procore.hooks.create_hook(
+        PROJECT, HOOKS.namespace, HOOKS.url, HOOKS.authorization
+    )
+    async with w.svc.db.transaction() as s:
+        await packages.release_hooks(session=s, project_id=PROJECT)
+    ours = await ensuring
+    assert ours is not None and ours.id == theirs.id
+    assert [h.id for h in w.world.hooks.values()] == [theirs.id]
