@@ -32,6 +32,8 @@ _locks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[int, asyncio.L
 #: over), and waits this long for another replica's hold before giving up
 HOOKS_HOLD = timedelta(seconds=60)
 _CLAIM_POLL = 0.1
+#: a hook's `status` when Procore stopped delivering to it
+DISABLED = "disabled"
 
 
 class HooksBusy(Exception):
@@ -65,9 +67,11 @@ async def _project_hooks(svc: Services, project_id: int) -> AsyncIterator[None]:
 
 
 def is_current(hook: Hook, config: WebhookConfig) -> bool:
-    """The hook delivers v2 events to this app's URL with this app's secret."""
+    """The hook delivers v2 events to this app's URL with this app's secret, and Procore does
+    not show it disabled (v2 hooks have a `status`: a disabled one is made again)."""
     return (
-        hook.destination_url == config.url
+        hook.status != DISABLED
+        and hook.destination_url == config.url
         and hook.api_version.startswith(API_VERSION)
         and authorization_matches(hook, config.authorization)
     )

@@ -155,6 +155,7 @@ def _hook(item: dict[str, Any]) -> Hook:
         project_id=_optional_int(item.get("owned_by_project_id", item.get("project_id"))),
         company_id=_optional_int(item.get("owned_by_company_id", item.get("company_id"))),
         authorization_tail=str(authorization)[-AUTHORIZATION_SHOWN:] if authorization else None,
+        status=str(item["status"]).lower() if item.get("status") else None,
     )
 
 

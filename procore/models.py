@@ -143,6 +143,8 @@ class Hook:
     company_id: int | None = None
     #: the last characters of the hook's `Authorization` header: Procore shows it masked
     authorization_tail: str | None = None
+    #: "active" | "disabled" where Procore gives it (v2 hooks); None when it does not
+    status: str | None = None
 
 
 @dataclass(frozen=True)

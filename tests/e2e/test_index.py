@@ -24,7 +24,7 @@ from flows.services import Policy, Services, WebhookConfig
 from procore.client import ProcoreClient
 from sandbox.faults import FaultRule
 from sandbox.procore.app import ProcoreSandbox, start_procore
-from sandbox.procore.wire import package_json
+from sandbox.procore.wire import hook_json, package_json
 from sandbox.procore.world import ProcoreWorld
 from storage import audit, packages
 from storage.db import Database
@@ -589,3 +589,16 @@ async def test_ensure_hook_waits_for_another_replica_making_the_hook(world: Worl
     ours = await ensuring
     assert ours is not None and ours.id == theirs.id
     assert [h.id for h in w.world.hooks.values()] == [theirs.id]
+
+
+async def test_a_hook_procore_shows_disabled_is_made_again(world: World) -> None:
+    w = world
+    first = await ensure_hook(w.svc, PROJECT)
+    assert first is not None
+    shown = hook_json(w.world.hooks[first.id]) | {"status": "disabled"}  # v2 hooks' status
+    w.procore.faults.add(
+        FaultRule(path=r"/webhooks/hooks$", method="GET", status=200, body=[shown], times=1)
+    )
+    again = await ensure_hook(w.svc, PROJECT)
+    assert again is not None and again.id != first.id
+    assert list(w.world.hooks) == [again.id]
