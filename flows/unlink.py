@@ -50,6 +50,7 @@ from procore.models import Cco, Commitment, PermissionSnapshot, Project
 from procore.permissions import evaluate
 from storage import attempts, audit, cards, links, outbox, packages, requests
 from storage.card_rows import CardRow
+from storage.db import Session
 from storage.models import Card, UnlinkAttempt, utcnow
 from storage.states import AttemptState, RequestStatus
 
@@ -463,6 +464,28 @@ def _outcome_detail(outcome: Outcome) -> dict[str, object]:
     return detail
 
 
+async def _record_unlinked(s: Session, attempt: UnlinkAttempt, outcome: Outcome) -> None:
+    """In the outcome's transaction: an approved request is decided, and the index learns the CCO
+    is unsynced (so the webhook that follows announces nothing twice)."""
+    if attempt.request_id is not None and isinstance(outcome, Unlinked):
+        await requests.decide_request(
+            session=s,
+            request_id=attempt.request_id,
+            status=RequestStatus.APPROVED,
+            decided_by=attempt.slack_user_id,
+            reason=None,
+            attempt_reference=attempt.reference,
+        )
+    if attempt.state == AttemptState.UNLINKED:
+        await packages.mark_unsynced(
+            session=s,
+            project_id=attempt.project_id,
+            package_id=attempt.cco_id,
+            at=utcnow(),
+            updated_at=outcome.cco.updated_at if isinstance(outcome, Unlinked) else None,
+        )
+
+
 async def record_outcome(svc: Services, attempt: UnlinkAttempt, outcome: Outcome) -> bool:
     """Finish the attempt, append the audit row and queue the reply in one transaction; then
     deliver the reply and refresh the card. False when the attempt was finished already."""
@@ -475,23 +498,7 @@ async def record_outcome(svc: Services, attempt: UnlinkAttempt, outcome: Outcome
             return False
         event = audit.audit_for(attempt, "finished", outcome.kind, detail)
         audit.add_event(session=s, event=event)
-        if attempt.request_id is not None and isinstance(outcome, Unlinked):
-            await requests.decide_request(
-                session=s,
-                request_id=attempt.request_id,
-                status=RequestStatus.APPROVED,
-                decided_by=attempt.slack_user_id,
-                reason=None,
-                attempt_reference=attempt.reference,
-            )
-        if attempt.state == AttemptState.UNLINKED:  # the index knows it: not announced twice
-            await packages.mark_unsynced(
-                session=s,
-                project_id=attempt.project_id,
-                package_id=attempt.cco_id,
-                at=utcnow(),
-                updated_at=outcome.cco.updated_at if isinstance(outcome, Unlinked) else None,
-            )
+        await _record_unlinked(s, attempt, outcome)
         outbox.add_message(session=s, message=outbox.thread_reply(attempt, message))
     observe.unlink_finished(outcome.kind, svc.erp.info.key)
     log.info(

@@ -31,6 +31,11 @@ from storage import webhook_events as _webhook_events  # noqa: F401  (registers 
 _SCHEMA_LOCK_ID = migrations.SCHEMA_LOCK_ID
 
 
+#: a transaction's session, as the flows name it in their helpers' signatures (they never use
+#: the ORM themselves: storage's functions take it as `session=`)
+Session = AsyncSession
+
+
 def make_engine(url: str) -> AsyncEngine:
     if url.startswith("sqlite"):
         engine = create_async_engine(url, connect_args={"timeout": 30})
