@@ -23,9 +23,8 @@ async def account_answer(
     if svc.accounts is None:
         return notice(
             t.gettext(
-                "Procore account linking isn't set up in this workspace (the app needs "
-                "PUBLIC_URL and TOKEN_ENCRYPTION_KEY). The app finds you in Procore by your "
-                "Slack email instead."
+                "Procore account linking isn't turned on for this app (whoever runs it can turn "
+                "it on). The app finds you in Procore by your Slack email instead."
             )
         )
     if isinstance(parsed, commands.Disconnect):
