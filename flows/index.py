@@ -12,7 +12,7 @@ exactly what the index saw. The card reads the index instead of Procore when `in
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -64,7 +64,9 @@ def index_ready(svc: Services, project: IndexedProject | None) -> bool:
 
 async def fill_project(svc: Services, project_id: int) -> int:
     """Read every package of the project (all pages) and their commitments, store them and
-    mark the project indexed. Returns how many packages were indexed. Records no changes."""
+    mark the project indexed. Returns how many packages were indexed. The first reading is no
+    change, except CCOs synced after the fill started (`_synced_during`): deliveries applied
+    meanwhile record nothing (the project is not filled yet), the fill records those."""
     started = datetime.now(UTC)
     project, ccos = await asyncio.gather(
         svc.procore.get_project(project_id), svc.procore.list_ccos(project_id)
@@ -72,6 +74,12 @@ async def fill_project(svc: Services, project_id: int) -> int:
     words = await read_commitments(svc, project_id, (c.contract_id for c in ccos), stored=False)
     rows = [_indexed(c, words.get(c.contract_id or -1, _NOT_A_COMMITMENT)) for c in ccos]
     async with svc.db.transaction() as s:
+        news: list[IndexedPackage] = []
+        if not await _filled(s, project_id):  # rows now are deliveries applied meanwhile
+            delivered = await packages.project_packages(session=s, project_id=project_id)
+            news = _synced_during(rows, delivered, started)
+        for row in news:
+            _record(s, row, ChangeKind.SYNCED, row.updated_at, None)
         await packages.upsert_packages(session=s, packages=rows)
         await packages.save_project(
             session=s,
@@ -80,8 +88,30 @@ async def fill_project(svc: Services, project_id: int) -> int:
             is_erp_integrated=project.is_erp_integrated,
             filled_at=started,
         )
-    log.info("index.filled", project_id=project_id, packages=len(rows))
+    log.info("index.filled", project_id=project_id, packages=len(rows), synced_meanwhile=len(news))
     return len(rows)
+
+
+def _synced_during(
+    read: list[IndexedPackage], delivered: Sequence[IndexedPackage], started: datetime
+) -> list[IndexedPackage]:
+    """The packages a fill started at `started` should tell as synced: present commitment CCOs
+    synced as the fill stores them (its reading, or a newer one a delivery stored meanwhile),
+    changed since `started`, and never seen synced before `started`. (A synced CCO only edited
+    while the fill ran, read after the edit, is told too: nothing shows it was synced before.)"""
+    filled = {row.package_id: row for row in read}
+    stored = {row.package_id: row for row in delivered}
+    news = []
+    for package_id in set(filled) | set(stored):
+        readings = [r for r in (filled.get(package_id), stored.get(package_id)) if r is not None]
+        final = max(readings, key=lambda r: r.updated_at or datetime.min.replace(tzinfo=UTC))
+        if final.deleted or not final.synced or final.contract_type is None:
+            continue
+        if final.updated_at is None or final.updated_at < started:
+            continue
+        if not any(r.synced and r.updated_at and r.updated_at < started for r in readings):
+            news.append(final)
+    return sorted(news, key=lambda r: r.package_id)
 
 
 async def refresh_package(
@@ -232,8 +262,8 @@ async def _apply(
         packages.save_package(session=s, package=row)
     if fresh.contract_type is None or was_synced == fresh.synced:
         return 0
-    if row is None and not await _filled(s, project_id):
-        return 0  # read before the fill stored it: what it shows is no change
+    if not await _filled(s, project_id):
+        return 0  # applied before the fill stored the project: the fill tells what changed
     kind = ChangeKind.SYNCED if fresh.synced else ChangeKind.UNSYNCED
     if kind == ChangeKind.UNSYNCED and await _our_unlink(svc, s, cco, synced_as_of):
         return 0

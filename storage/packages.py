@@ -165,6 +165,12 @@ async def add_package_if_absent(*, session: AsyncSession, package: IndexedPackag
     return bool(result.rowcount)
 
 
+async def project_packages(*, session: AsyncSession, project_id: int) -> Sequence[IndexedPackage]:
+    """Every row of the project (before its fill: the ones deliveries stored meanwhile)."""
+    query = select(IndexedPackage).where(IndexedPackage.project_id == project_id)
+    return (await session.exec(query)).all()
+
+
 def save_package(*, session: AsyncSession, package: IndexedPackage) -> None:
     """Write a row read (or made) in this transaction."""
     session.add(package)

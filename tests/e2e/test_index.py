@@ -602,3 +602,25 @@ async def test_a_hook_procore_shows_disabled_is_made_again(world: World) -> None
     again = await ensure_hook(w.svc, PROJECT)
     assert again is not None and again.id != first.id
     assert list(w.world.hooks) == [again.id]
+
+
+async def test_ccos_synced_while_the_first_fill_runs_are_told_once(world: World) -> None:
+    """A 10k-package fill takes a while: a CCO synced before the fill read it, and one synced
+    after (its delivery applied before the fill stored), are told once each; a CCO synced long
+    ago is not."""
+    w = world
+    old, early, late = add(w, 1, synced=True), add(w, 2, synced=False), add(w, 3, synced=False)
+    w.clock.offset = 5  # Procore's time of this sync is after the fill starts
+    w.world.sync_package(PROJECT, early, "CO2")
+    w.procore.faults.add(FaultRule(path=r"_contracts/", method="GET", delay=0.3, times=1))
+    fill = asyncio.create_task(index.fill_project(w.svc, PROJECT))
+    await Rig.until(lambda: bool(w.procore.recorder.matching("GET", r"_contracts/")), 5.0)
+    w.clock.offset = 6
+    w.world.sync_package(PROJECT, late, "CO3")
+    await index.refresh_package(w.svc, PROJECT, late, by_user_id=None)  # before the fill stores
+    assert await w.changes() == []
+    await fill
+    assert await w.changes() == [(early, ChangeKind.SYNCED), (late, ChangeKind.SYNCED)]
+    for package_id in (old, early, late):  # deliveries after the fill: nothing new
+        await index.refresh_package(w.svc, PROJECT, package_id, by_user_id=None)
+    assert len(await w.changes()) == 2
