@@ -132,7 +132,7 @@ async def _write_channels(
         burst = await alert_bursts.open_burst(
             session=s, channel_id=link.channel_id, project_id=project_id, since=now - BURST_WINDOW
         )
-        if burst is not None:
+        if burst is not None and _grows(burst, wanted):
             _grow(svc, s, link, wanted, burst, now, written)
             written.cards.update(_cards_of(cards[link.channel_id], wanted))
             continue
@@ -154,6 +154,14 @@ async def _write_channels(
         await alert_bursts.start_burst(session=s, burst=burst)
     await alert_bursts.forget_bursts_before(session=s, before=now - KEEP)
     return written
+
+
+def _grows(burst: AlertBurst, wanted: list[ChangeView]) -> bool:
+    """A burst grows with more changes of the kinds it tells (200 syncs stay one message); a
+    change of another kind (an unlink in Procore after a sync) is news of its own: a new message,
+    which opens the channel's next burst."""
+    told = {str(stored[3]) for stored in burst.changes}
+    return all(str(change.kind) in told for change in wanted)
 
 
 def _burst_root(

@@ -156,6 +156,19 @@ async def test_a_burst_longer_than_a_second_is_one_message_that_grows(world: Wor
     assert "#010 and 190 more" in summary.text
 
 
+async def test_a_change_of_another_kind_within_the_burst_is_a_message_of_its_own(
+    world: World,
+) -> None:
+    await _record(world, (4, "004", "Windows", ChangeKind.SYNCED))
+    await _pass(world, T0 + timedelta(seconds=0.5))
+    later = T0 + timedelta(seconds=3)  # within the burst's window
+    await _record(world, (4, "004", "Windows", ChangeKind.UNSYNCED), at=later)
+    await _pass(world, later + timedelta(seconds=0.5))
+    synced, unlinked = world.channel()
+    assert synced.text == "CCO #004 “Windows” was synced to Acumatica"
+    assert unlinked.text == "CCO #004 “Windows” was unlinked in Procore"
+
+
 async def test_each_channel_gets_what_its_mode_wants_and_off_silences(world: World) -> None:
     await _link(world.runtime, OTHER_CHANNEL)
     await _set(world, TOWER_CHANNEL, mode=AlertMode.SYNCED)
