@@ -65,8 +65,10 @@ def index_ready(svc: Services, project: IndexedProject | None) -> bool:
 async def fill_project(svc: Services, project_id: int) -> int:
     """Read every package of the project (all pages) and their commitments, store them and
     mark the project indexed. Returns how many packages were indexed. The first reading is no
-    change, except CCOs synced after the fill started (`_synced_during`): deliveries applied
-    meanwhile record nothing (the project is not filled yet), the fill records those."""
+    change, except CCOs synced after the fill started (`_synced_during`) while a hook already
+    delivered (a refill): deliveries applied meanwhile record nothing (the project is not
+    filled yet), the fill records those. A new project's hook is made after its fill
+    (`flows.watching.watch_project`)."""
     started = datetime.now(UTC)
     project, ccos = await asyncio.gather(
         svc.procore.get_project(project_id), svc.procore.list_ccos(project_id)

@@ -20,18 +20,20 @@ log = structlog.get_logger("cco.watching")
 
 
 async def watch_project(svc: Services, project_id: int) -> None:
-    """The project's hook, then its index: a first fill when it has none, else a
-    reconciliation (a second channel or a re-link does not read every package again);
-    nothing when webhooks are off (the card then reads Procore live)."""
+    """The project's index, then its hook, then a reconciliation: a first fill when it has no
+    index (a second channel or a re-link does not read every package again); nothing when
+    webhooks are off (the card then reads Procore live). Filling before the hook exists means
+    every delivery finds the project indexed, so a change it brings is told against the fill's
+    reading; what changed between that reading and the hook is what the reconciliation reads
+    (`filters[updated_at]` since the fill) and tells the same way."""
     if svc.webhooks is None:
         return
-    await ensure_hook(svc, project_id)
     async with svc.db.session() as s:
         indexed = await packages.get_project(session=s, project_id=project_id)
     if indexed is None or indexed.filled_at is None:
         await index.fill_project(svc, project_id)
-    else:
-        await index.reconcile_project(svc, project_id)
+    await ensure_hook(svc, project_id)
+    await index.reconcile_project(svc, project_id)
 
 
 async def linked_projects(svc: Services) -> set[int]:

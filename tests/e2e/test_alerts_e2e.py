@@ -160,15 +160,17 @@ async def events_applied(rig: Rig) -> None:
 
 
 async def linked(rig: Rig) -> None:
-    """`/cco link` the tower, and wait until the app has indexed it (the Hook is made first)."""
+    """`/cco link` the tower, and wait until the app watches it: indexed, then its Hook made,
+    then reconciled once (flows.watching.watch_project)."""
     await rig.link()
     deadline = time.monotonic() + 10
     while True:
         async with rig.runtime.db.session() as s:
             project = await packages.get_project(session=s, project_id=TOWER_A)
-        if project is not None and project.filled_at is not None:
-            return
-        assert time.monotonic() < deadline, "the linked project was not indexed"
+        filled, reconciled = (project.filled_at, project.reconciled_at) if project else (None, None)
+        if filled is not None and reconciled is not None and reconciled > filled:
+            return  # the reconciliation after the hook has run (a fill sets both alike)
+        assert time.monotonic() < deadline, "the linked project was not watched"
         await rig.until(lambda: True)
 
 
