@@ -7,6 +7,7 @@ from __future__ import annotations
 from handlers.blocks.requests import DENY_ACTION, REASON_BLOCK, REASON_INPUT
 from sandbox.slack.world import SlackMessage
 from tests.e2e.rig import Rig, text_of
+from tests.e2e.test_languages import channel_speaks
 from tests.e2e.test_requests import ask, has_buttons, request_id
 
 
@@ -72,6 +73,7 @@ async def test_the_channels_language_wins_for_the_request_the_approver_keeps_the
     await rig.link()
     delivery = await rig.command("language es-419")
     assert delivery.status == 200
+    await channel_speaks(rig, "es-419")  # the setting is stored after the ack
     card = await rig.card()
     request = await ask(rig, card, "002", "U0CHLOE", "")
     assert "pide a un aprobador desvincular *OCC #002" in text_of(request)
