@@ -21,6 +21,7 @@ from sandbox.runner import RunningServer, serve
 from sandbox.slack.sender import Delivery, SlackSender
 from sandbox.slack.world import SlackMessage
 from sandbox.stack import Stack, start_stack
+from storage import packages
 from tests.conftest import database_url, fresh_database
 
 TOWER_A = 101
@@ -58,6 +59,23 @@ class Rig:
         delivery = await self.command(f"link {project}", channel=channel)
         assert delivery.status == 200, delivery.body
         await self.until(lambda: len(self.stack.slack.channel_messages(channel)) > before)
+
+    async def watched(self, project: int = TOWER_A) -> None:
+        """Wait until the app watches the linked project (flows.watching.watch_project): its
+        index filled, its Hook made, then reconciled once. A change made in Procore before that
+        may be in the fill's reading already, so it is nobody's news (no alert, no row change)."""
+
+        async def reconciled() -> bool:
+            async with self.runtime.db.session() as s:
+                found = await packages.get_project(session=s, project_id=project)
+            if found is None or found.filled_at is None or found.reconciled_at is None:
+                return False
+            return found.reconciled_at > found.filled_at
+
+        deadline = time.monotonic() + 10
+        while not await reconciled():
+            assert time.monotonic() < deadline, f"project {project} was never watched"
+            await asyncio.sleep(0.05)
 
     async def card(
         self, query: str = "", user: str = "U0ANA", channel: str = TOWER_CHANNEL

@@ -20,6 +20,7 @@ async def test_rows_say_what_was_done_in_procore_and_resync_brings_the_button_ba
 ) -> None:
     await rig.link()
     card = await rig.card()
+    await rig.watched()  # Procore's changes below come through the Hook
     world = rig.stack.procore.world
     unlinked, deleted = package(rig, "002"), package(rig, "003")
     origin = unlinked.origin_id
@@ -58,6 +59,7 @@ async def test_a_click_on_a_cco_deleted_in_procore_agrees_with_its_row_in_french
 async def test_an_alert_in_a_french_cards_thread_is_french_like_its_rows(rig: Rig) -> None:
     await rig.link()
     card = await rig.card(user="U0CAMILLE")  # Camille's Slack is French; the channel has none
+    await rig.watched()
     gone = package(rig, "003")
     rig.stack.procore.world.delete_package(TOWER_A, gone.id)
     await row_says(rig, card, "003", "Supprimé dans Procore")

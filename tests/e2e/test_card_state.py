@@ -45,6 +45,7 @@ def card_text(rig: Rig, card: SlackMessage) -> str:
 async def test_a_resynced_cco_keeps_its_buttons_when_a_new_card_is_redrawn(rig: Rig) -> None:
     await rig.link()
     first = await rig.card()
+    await rig.watched()  # the re-sync below comes through the Hook
     origin = package(rig, "003").origin_id
     assert "Successfully unlinked CCO #003" in await unlink_and_wait(rig, first, "003")
     synced = package(rig, "003")
