@@ -1,8 +1,8 @@
 # `make check` runs lint, format check, types and the tests (the README's test command runs it).
 PY ?= python
-# pytest-xdist workers: the tests mostly wait on sockets and timers, so three share 2 CPUs well
+# pytest-xdist workers: the tests mostly wait on sockets and timers, so two share 2 CPUs well
 # (WORKERS=1 runs them in one process)
-WORKERS ?= 3
+WORKERS ?= 2
 APP := bot flows handlers i18n procore erp storage sandbox
 
 .PHONY: check lint types test messages revision
